@@ -1,0 +1,84 @@
+//! Writing run artifacts so that nothing is ever half-written under its final name:
+//! every file goes to a temporary file in the same folder, is flushed to disk, then renamed.
+//! Also the content hashes recorded in the manifest.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use polars::prelude::*;
+use polars_parquet::write::ZstdLevel;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Writes `df` as Parquet (zstd level 3, full statistics) to `path`, atomically.
+/// Returns the sha256 of the written file.
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<String> {
+    write_atomic(path, |file| {
+        let level = ZstdLevel::try_new(3).map_err(|e| Error::Internal(e.to_string()))?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(Some(level)))
+            .with_statistics(StatisticsOptions::full())
+            .finish(df)?;
+        Ok(())
+    })
+}
+
+/// Writes `df` as CSV with a header to `path`, atomically. Returns the file's sha256.
+pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<String> {
+    write_atomic(path, |file| {
+        CsvWriter::new(file).include_header(true).finish(df)?;
+        Ok(())
+    })
+}
+
+/// Writes bytes to `path`, atomically. Returns their sha256.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<String> {
+    write_atomic(path, |file| {
+        file.write_all(bytes).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Runs `fill` on a temporary file beside `path`, syncs it and renames it into place.
+/// If `fill` fails, the temporary file is removed and `path` is left as it was.
+pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".segflow-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    fill(tmp.as_file_mut())?;
+    tmp.as_file_mut().sync_all().map_err(|e| Error::io(path, e))?;
+    crate::testing::maybe_abort("write");
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    sha256_file(path)
+}
+
+/// Hex sha256 of a file's contents.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Hex sha256 of bytes.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

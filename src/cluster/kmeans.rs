@@ -1,0 +1,67 @@
+//! K-means through smartcore: k-means++ seeding and Lloyd iterations (smartcore runs one
+//! initialisation per fit, so we run `n_init` seeded fits and keep the lowest WCSS).
+//!
+//! smartcore keeps its centroids and inertia private, so labels come from `predict` and
+//! WCSS and centroids are computed here from the labels.
+
+use smartcore::cluster::kmeans::{KMeans, KMeansParameters};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+
+use crate::data_err;
+use crate::error::{Error, Result};
+use crate::matrix::Matrix;
+use crate::metrics::wcss;
+
+/// Labels (0..k, possibly fewer clusters if one emptied) and WCSS of the best of `n_init`.
+pub fn fit(x: &Matrix, k: usize, n_init: usize, max_iter: usize, seed: u64) -> Result<(Vec<usize>, f64)> {
+    if k > x.n {
+        return Err(data_err!(
+            "k = {k} is larger than the {} customers left to cluster",
+            x.n
+        ));
+    }
+    let distinct = super::distinct_rows(x, k);
+    if distinct < k {
+        return Err(data_err!(
+            "k = {k} but the data has only {distinct} distinct point(s): lower cluster.kmeans.k"
+        ));
+    }
+    let dm = DenseMatrix::new(x.n, x.d, x.data.clone(), false)
+        .map_err(|e| Error::Internal(format!("building the smartcore matrix: {e}")))?;
+    let mut best: Option<(Vec<usize>, f64)> = None;
+    for run in 0..n_init {
+        let params = KMeansParameters {
+            k,
+            max_iter,
+            seed: Some(seed.wrapping_add(run as u64)),
+        };
+        let labels = std::panic::catch_unwind(|| {
+            let model: KMeans<f64, usize, DenseMatrix<f64>, Vec<usize>> =
+                KMeans::fit(&dm, params).map_err(|e| e.to_string())?;
+            model.predict(&dm).map_err(|e| e.to_string())
+        })
+        .map_err(|_| Error::Internal(format!("smartcore K-means panicked (k = {k})")))?
+        .map_err(|e| Error::Internal(format!("smartcore K-means (k = {k}): {e}")))?;
+        let labels = compact(labels);
+        let kk = labels.iter().max().map_or(0, |m| m + 1);
+        let w = wcss(x, &labels, kk);
+        if best.as_ref().is_none_or(|(_, bw)| w < *bw) {
+            best = Some((labels, w));
+        }
+    }
+    best.ok_or_else(|| Error::Internal("n_init is zero".into()))
+}
+
+/// Renumbers labels so that the clusters used are exactly 0..k' (a cluster can empty out).
+fn compact(labels: Vec<usize>) -> Vec<usize> {
+    let max = labels.iter().copied().max().unwrap_or(0);
+    let mut map = vec![usize::MAX; max + 1];
+    let mut next = 0;
+    for &l in &labels {
+        if map[l] == usize::MAX {
+            map[l] = next;
+            next += 1;
+        }
+    }
+    labels.into_iter().map(|l| map[l]).collect()
+}

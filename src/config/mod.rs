@@ -1,0 +1,101 @@
+//! The pipeline file: parsed raw (`raw`), then validated into a `Plan` (`plan`).
+//! Errors name the file, line and column, and suggest the nearest valid key.
+
+pub mod locate;
+pub mod plan;
+pub mod raw;
+pub mod suggest;
+
+use std::path::Path;
+
+pub use plan::*;
+pub use raw::RawConfig;
+
+use crate::error::{Error, Result};
+
+/// Pipeline files larger than this are refused before parsing.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads, parses and validates a pipeline file (without looking at the data).
+pub fn load(path: &Path) -> Result<Plan> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::Config(format!("cannot read pipeline file {}: {e}", path.display()))
+    })?;
+    if meta.is_dir() {
+        return Err(Error::Config(format!(
+            "{} is a directory, not a pipeline file",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(Error::Config(format!(
+            "{} is {} bytes: a pipeline file must be under 1 MiB",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::Config(format!(
+            "{}: not valid UTF-8 (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    parse(path, text)
+}
+
+/// Parses and validates pipeline text; `path` is only used in messages.
+pub fn parse(path: &Path, text: String) -> Result<Plan> {
+    let source = Source {
+        path: path.to_path_buf(),
+        text,
+    };
+    if source.text.trim().is_empty() {
+        return Err(Error::Config(format!(
+            "{} is empty: a pipeline needs at least `name`, `input` and `cluster`",
+            path.display()
+        )));
+    }
+    let raw: RawConfig = serde_norway::from_str(&source.text)
+        .map_err(|e| yaml_error(path, &e))?;
+    Plan::from_raw(raw, source)
+}
+
+/// Turns a YAML/serde error into `file:line:col: message`, adding "did you mean" for
+/// unknown keys and plain words for the untagged `k` and `eps` forms.
+fn yaml_error(path: &Path, e: &serde_norway::Error) -> Error {
+    let mut msg = e.to_string();
+    if let Some(pos) = msg.find(" at line ") {
+        msg.truncate(pos);
+    }
+    if let Some(rest) = msg.split("unknown field `").nth(1) {
+        if let Some((field, tail)) = rest.split_once('`') {
+            let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+            if let Some(n) = suggest::nearest(field, expected.iter().copied()) {
+                msg.push_str(&format!("; did you mean `{n}`?"));
+            }
+        }
+    }
+    if msg.contains("untagged enum RawK") {
+        msg = msg.replace(
+            "data did not match any variant of untagged enum RawK",
+            "k must be a whole number (k: 5) or a range of two whole numbers (k: [2, 10])",
+        );
+    }
+    if msg.contains("untagged enum RawEps") {
+        msg = msg.replace(
+            "data did not match any variant of untagged enum RawEps",
+            "eps must be a positive number or `auto`",
+        );
+    }
+    match e.location() {
+        Some(loc) => Error::Config(format!(
+            "{}:{}:{}: {msg}",
+            path.display(),
+            loc.line(),
+            loc.column()
+        )),
+        None => Error::Config(format!("{}: {msg}", path.display())),
+    }
+}

@@ -1,0 +1,166 @@
+//! The pipeline file exactly as written: serde structs that reject unknown keys.
+//!
+//! Nothing here is checked beyond YAML types; `plan.rs` turns this into a validated `Plan`.
+//! Sections are plain structs with optional fields (not internally tagged enums) because
+//! serde keeps the precise line and column of an unknown key only for plain structs.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub name: String,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    pub input: RawInput,
+    #[serde(default)]
+    pub clean: Option<RawClean>,
+    #[serde(default)]
+    pub features: RawFeatures,
+    #[serde(default)]
+    pub scale: Option<RawScale>,
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub evaluate: Option<RawEvaluate>,
+    #[serde(default)]
+    pub profile: Option<RawProfile>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInput {
+    pub path: String,
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub rename: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClean {
+    #[serde(default)]
+    pub impute: Option<RawImpute>,
+    #[serde(default)]
+    pub outliers: Option<RawOutliers>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawImpute {
+    #[serde(default)]
+    pub numeric: Option<String>,
+    #[serde(default)]
+    pub numeric_value: Option<f64>,
+    #[serde(default)]
+    pub categorical: Option<String>,
+    #[serde(default)]
+    pub categorical_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutliers {
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub factor: Option<f64>,
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeatures {
+    /// New columns from SQL expressions, in the order written (later ones may use earlier).
+    #[serde(default)]
+    pub derive: IndexMap<String, String>,
+    #[serde(default)]
+    pub one_hot: Vec<String>,
+    #[serde(default)]
+    pub drop_first: Option<bool>,
+    #[serde(default, rename = "use")]
+    pub use_: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScale {
+    #[serde(default)]
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    #[serde(default)]
+    pub kmeans: Option<RawKMeans>,
+    #[serde(default)]
+    pub dbscan: Option<RawDbscan>,
+}
+
+/// `k: 5` fixes k; `k: [2, 10]` sweeps the inclusive range.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawK {
+    One(i64),
+    Range(Vec<i64>),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKMeans {
+    pub k: RawK,
+    #[serde(default)]
+    pub n_init: Option<i64>,
+    #[serde(default)]
+    pub max_iter: Option<i64>,
+}
+
+/// `eps: 0.3`, or `eps: auto` for the knee of the k-distance curve.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RawEps {
+    Value(f64),
+    Word(String),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDbscan {
+    pub eps: RawEps,
+    #[serde(default)]
+    pub min_samples: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvaluate {
+    #[serde(default)]
+    pub choose_by: Option<String>,
+    #[serde(default)]
+    pub choose_from: Option<String>,
+    #[serde(default)]
+    pub silhouette_sample: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    #[serde(default)]
+    pub top_features: Option<i64>,
+    /// Segment id → name, replacing the automatic names.
+    #[serde(default)]
+    pub names: BTreeMap<i64, String>,
+}

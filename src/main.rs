@@ -1,0 +1,154 @@
+//! The `segflow` command line: parses arguments, calls the library, prints errors.
+//! Exit codes: 0 ok, 2 bad config or data, 1 internal error.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use segflow::runner::{self, RunOptions, RunSummary};
+use segflow::{config, generate, stages, Error};
+
+#[derive(Parser)]
+#[command(name = "segflow", version, about = "Customer segmentation as a declarative, reproducible pipeline")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a pipeline: every stage writes its artifact under OUT_DIR/<name>/.
+    Run {
+        /// The pipeline file (YAML).
+        pipeline: PathBuf,
+        /// Folder for run outputs.
+        #[arg(long, default_value = "outputs")]
+        out_dir: PathBuf,
+        /// No progress display.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a pipeline file and the input's columns without running anything.
+    Validate {
+        pipeline: PathBuf,
+    },
+    /// Generate synthetic data.
+    Generate {
+        #[command(subcommand)]
+        what: Generate,
+    },
+}
+
+#[derive(Subcommand)]
+enum Generate {
+    /// A customers table with the Kaggle Mall Customers schema and five latent segments.
+    Customers {
+        #[arg(long, default_value_t = 200)]
+        rows: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<(), Error> {
+    match cmd {
+        Command::Run {
+            pipeline,
+            out_dir,
+            quiet,
+        } => {
+            let plan = config::load(&pipeline)?;
+            let opts = RunOptions {
+                out_root: out_dir,
+                progress: !quiet && std::io::stderr().is_terminal(),
+            };
+            let summary = runner::run(&plan, &opts)?;
+            print_summary(&summary, quiet);
+            Ok(())
+        }
+        Command::Validate { pipeline } => {
+            let plan = config::load(&pipeline)?;
+            let schema = stages::ingest::schema(&plan.input)?;
+            plan.check_schema(&schema)?;
+            println!(
+                "{}: ok (pipeline `{}`, input {} with {} columns)",
+                pipeline.display(),
+                plan.name,
+                plan.input.path.display(),
+                schema.len()
+            );
+            Ok(())
+        }
+        Command::Generate {
+            what: Generate::Customers { rows, seed, out },
+        } => {
+            if rows == 0 {
+                return Err(Error::Config("--rows must be at least 1".into()));
+            }
+            generate::write_customers(&out, rows, seed)?;
+            println!("wrote {rows} customers to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn print_summary(s: &RunSummary, quiet: bool) {
+    for w in &s.manifest.warnings {
+        eprintln!("warning: {w}");
+    }
+    if quiet {
+        println!("{}", s.out_dir.display());
+        return;
+    }
+    println!("stage      rows in  rows out  seconds  artifact");
+    for r in &s.manifest.stages {
+        println!(
+            "{:<9} {:>8} {:>9} {:>8.3}  {}",
+            r.stage, r.rows_in, r.rows_out, r.seconds, r.artifact
+        );
+    }
+    println!("dropped rows: {} (02_clean_dropped.parquet)", s.dropped_rows);
+    println!();
+    println!("model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss");
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.4}"));
+    for sc in &s.scores {
+        println!(
+            "{:<14} {:>8} {:>6.1}% {:>11} {:>15} {:>18} {:>10.3}{}",
+            sc.model,
+            sc.clusters,
+            sc.noise_share * 100.0,
+            f(sc.silhouette),
+            f(sc.davies_bouldin),
+            f(sc.calinski_harabasz),
+            sc.wcss,
+            if sc.chosen { "  <- chosen" } else { "" }
+        );
+    }
+    println!();
+    println!("segment  size   share  name");
+    for seg in &s.segments {
+        println!(
+            "{:>7} {:>5} {:>6.1}%  {}",
+            seg.id,
+            seg.size,
+            seg.share * 100.0,
+            seg.name
+        );
+    }
+    println!();
+    println!("artifacts: {}", s.out_dir.display());
+}

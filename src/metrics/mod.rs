@@ -1,0 +1,94 @@
+//! Cluster quality metrics, pure functions of (X, labels), written to agree with
+//! scikit-learn's definitions (checked to 1e-9 against its values in `tests/fixtures`).
+//!
+//! Labels are `0..k` with every cluster non-empty; DBSCAN noise is removed by the caller.
+
+pub mod silhouette;
+
+pub use silhouette::{silhouette, silhouette_sampled, silhouette_samples};
+
+use crate::matrix::{dist, sq_dist, Matrix};
+
+/// Per-cluster sizes and centroids (means).
+pub fn centroids(x: &Matrix, labels: &[usize], k: usize) -> (Vec<usize>, Vec<Vec<f64>>) {
+    let mut sizes = vec![0usize; k];
+    let mut sums = vec![vec![0.0; x.d]; k];
+    for (i, &l) in labels.iter().enumerate() {
+        sizes[l] += 1;
+        for (s, v) in sums[l].iter_mut().zip(x.row(i)) {
+            *s += v;
+        }
+    }
+    for (s, &n) in sums.iter_mut().zip(&sizes) {
+        if n > 0 {
+            s.iter_mut().for_each(|v| *v /= n as f64);
+        }
+    }
+    (sizes, sums)
+}
+
+/// Within-cluster sum of squared distances to the cluster means (k-means inertia).
+pub fn wcss(x: &Matrix, labels: &[usize], k: usize) -> f64 {
+    let (_, c) = centroids(x, labels, k);
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| sq_dist(x.row(i), &c[l]))
+        .sum()
+}
+
+/// Calinski-Harabasz index: between- over within-cluster dispersion, scaled by degrees of
+/// freedom. 1.0 when the within dispersion is zero, as scikit-learn returns. `None` for k < 2.
+pub fn calinski_harabasz(x: &Matrix, labels: &[usize], k: usize) -> Option<f64> {
+    if k < 2 || x.n <= k {
+        return None;
+    }
+    let (sizes, c) = centroids(x, labels, k);
+    let all: Vec<usize> = vec![0; x.n];
+    let (_, mean) = centroids(x, &all, 1);
+    let extra: f64 = (0..k)
+        .map(|j| sizes[j] as f64 * sq_dist(&c[j], &mean[0]))
+        .sum();
+    let intra: f64 = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| sq_dist(x.row(i), &c[l]))
+        .sum();
+    if intra == 0.0 {
+        return Some(1.0);
+    }
+    Some(extra * (x.n - k) as f64 / (intra * (k - 1) as f64))
+}
+
+/// Davies-Bouldin index: mean over clusters of the worst (s_i + s_j) / d(c_i, c_j).
+/// Lower is better. `None` for k < 2.
+pub fn davies_bouldin(x: &Matrix, labels: &[usize], k: usize) -> Option<f64> {
+    if k < 2 {
+        return None;
+    }
+    let (sizes, c) = centroids(x, labels, k);
+    let mut intra = vec![0.0; k];
+    for (i, &l) in labels.iter().enumerate() {
+        intra[l] += dist(x.row(i), &c[l]);
+    }
+    for (s, &n) in intra.iter_mut().zip(&sizes) {
+        *s /= n.max(1) as f64;
+    }
+    let cd: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| dist(&c[i], &c[j])).collect())
+        .collect();
+    // numpy.allclose(a, 0): every |a| <= 1e-8.
+    let close0 = |a: &f64| a.abs() <= 1e-8;
+    if intra.iter().all(close0) || cd.iter().flatten().all(close0) {
+        return Some(0.0);
+    }
+    let mut total = 0.0;
+    for i in 0..k {
+        let worst = (0..k)
+            .filter(|&j| cd[i][j] != 0.0)
+            .map(|j| (intra[i] + intra[j]) / cd[i][j])
+            .fold(0.0, f64::max);
+        total += worst;
+    }
+    Some(total / k as f64)
+}

@@ -1,0 +1,110 @@
+//! Stage 5, cluster: K-means for every configured k and/or DBSCAN on the model matrix.
+//! Labels are put in canonical order (see `cluster::canonical_labels`).
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::cluster::{canonical_labels, dbscan, kmeans, Model};
+use crate::config::{ClusterPlan, Eps};
+use crate::data_err;
+use crate::error::Result;
+use crate::matrix::Matrix;
+
+/// Rows used to estimate `eps: auto` from the k-distance curve.
+const AUTO_EPS_SAMPLE: usize = 5_000;
+
+pub struct ClusterOutput {
+    /// Id plus one label column per model.
+    pub data: DataFrame,
+    pub models: Vec<Model>,
+    pub warnings: Vec<String>,
+}
+
+pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<ClusterOutput> {
+    let mut models = Vec::new();
+    let mut warnings = Vec::new();
+    if let Some(km) = &plan.kmeans {
+        if let Some(&kmax) = km.ks.iter().max() {
+            if kmax > x.n {
+                return Err(data_err!(
+                    "cluster.kmeans.k goes up to {kmax} but only {} customers are left after cleaning",
+                    x.n
+                ));
+            }
+        }
+        let fits: Vec<Result<Model>> = km
+            .ks
+            .par_iter()
+            .map(|&k| {
+                let (labels, _) = kmeans::fit(x, k, km.n_init, km.max_iter, seed)?;
+                let raw: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+                let (labels, centroids) = canonical_labels(x, &raw);
+                Ok(Model {
+                    name: format!("kmeans_k{k}"),
+                    algorithm: "kmeans".into(),
+                    k: Some(k),
+                    n_clusters: centroids.len(),
+                    labels,
+                    centroids,
+                    eps: None,
+                    min_samples: None,
+                    core_points: Vec::new(),
+                })
+            })
+            .collect();
+        for f in fits {
+            let m = f?;
+            if m.n_clusters < m.k.unwrap_or(0) {
+                warnings.push(format!(
+                    "{}: only {} non-empty clusters",
+                    m.name, m.n_clusters
+                ));
+            }
+            models.push(m);
+        }
+    }
+    if let Some(db) = &plan.dbscan {
+        let eps = match db.eps {
+            Eps::Value(v) => v,
+            Eps::Auto => {
+                let curve = dbscan::k_distances(x, db.min_samples, AUTO_EPS_SAMPLE, seed);
+                dbscan::knee(&curve).ok_or_else(|| {
+                    data_err!("cluster.dbscan.eps: auto found no knee in the k-distance curve (all distances equal?): set eps to a number")
+                })?
+            }
+        };
+        let fit = dbscan::fit(x, eps, db.min_samples);
+        let (labels, centroids) = canonical_labels(x, &fit.labels);
+        let noise = labels.iter().filter(|&&l| l < 0).count();
+        let cores = fit.is_core.iter().filter(|&&c| c).count();
+        if centroids.is_empty() {
+            warnings.push(format!("dbscan (eps {eps:.4}, min_samples {}): every point is noise; raise eps or lower min_samples", db.min_samples));
+        } else if noise as f64 > 0.5 * x.n as f64 {
+            warnings.push(format!("dbscan (eps {eps:.4}): {noise} of {} points are noise", x.n));
+        } else if centroids.len() == 1 && cores == x.n {
+            warnings.push(format!("dbscan (eps {eps:.4}): every point is core and in one cluster; lower eps"));
+        }
+        models.push(Model {
+            name: "dbscan".into(),
+            algorithm: "dbscan".into(),
+            k: None,
+            n_clusters: centroids.len(),
+            labels,
+            centroids,
+            eps: Some(eps),
+            min_samples: Some(db.min_samples),
+            core_points: (0..x.n).filter(|&i| fit.is_core[i]).collect(),
+        });
+    }
+    let mut cols = vec![ids.clone()];
+    for m in &models {
+        let l: Vec<i32> = m.labels.iter().map(|&v| v as i32).collect();
+        cols.push(Column::new(m.name.as_str().into(), l));
+    }
+    let data = DataFrame::new(x.n, cols)?;
+    Ok(ClusterOutput {
+        data,
+        models,
+        warnings,
+    })
+}

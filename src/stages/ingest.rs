@@ -1,0 +1,159 @@
+//! Stage 1, ingest: reads CSV/TSV or Parquet, applies the renames and makes sure every row
+//! has a unique, non-missing customer id (an `row_id` numbered from 1 when none is named).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::config::{Format, InputPlan};
+use crate::data_err;
+use crate::error::{Error, Result};
+
+/// Name of the id column made when the input has none.
+pub const ROW_ID: &str = "row_id";
+
+/// Columns and types of the input after renames, from a sample of its first rows.
+pub fn schema(input: &InputPlan) -> Result<Schema> {
+    let df = read_raw(input, Some(1000))?;
+    Ok(df.schema().as_ref().clone())
+}
+
+/// Reads the whole input, applies renames and checks the id column.
+pub fn run(input: &InputPlan) -> Result<DataFrame> {
+    let mut df = read_raw(input, None)?;
+    if df.height() == 0 {
+        return Err(data_err!(
+            "{} has a header but no data rows",
+            input.path.display()
+        ));
+    }
+    match &input.id {
+        Some(id) => check_id(&df, id)?,
+        None => {
+            let ids: Vec<u32> = (1..=df.height() as u32).collect();
+            df.insert_column(0, Column::new(ROW_ID.into(), ids))?;
+        }
+    }
+    Ok(df)
+}
+
+/// The id column's name (configured or made).
+pub fn id_column(input: &InputPlan) -> &str {
+    input.id.as_deref().unwrap_or(ROW_ID)
+}
+
+fn check_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| data_err!("cannot read input {}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(data_err!(
+            "input {} is a directory: input.path must name a file",
+            path.display()
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(data_err!("input {} is empty (0 bytes)", path.display()));
+    }
+    Ok(())
+}
+
+fn read_raw(input: &InputPlan, n_rows: Option<usize>) -> Result<DataFrame> {
+    let path = &input.path;
+    check_file(path)?;
+    let mut df = match &input.format {
+        Format::Parquet => {
+            let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            ParquetReader::new(file)
+                .with_slice(n_rows.map(|n| (0, n)))
+                .finish()
+                .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?
+        }
+        Format::Csv { delimiter } => {
+            let sep = match delimiter {
+                Some(d) => *d,
+                None => sniff_delimiter(path)?,
+            };
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(10_000))
+                .with_n_rows(n_rows)
+                .map_parse_options(|p| p.with_separator(sep).with_try_parse_dates(true))
+                .try_into_reader_with_file_path(Some(path.into()))
+                .and_then(|r| r.finish())
+                .map_err(|e| data_err!("cannot read {} as CSV: {}", path.display(), first_line(&e)))?
+        }
+    };
+    rename(&mut df, input)?;
+    Ok(df)
+}
+
+fn first_line(e: &PolarsError) -> String {
+    let s = e.to_string();
+    s.lines().next().unwrap_or_default().to_string()
+}
+
+fn rename(df: &mut DataFrame, input: &InputPlan) -> Result<()> {
+    for (from, to) in &input.rename {
+        if df.column(from).is_err() {
+            let names: Vec<String> = df.get_column_names().iter().map(|s| format!("`{s}`")).collect();
+            return Err(data_err!(
+                "input.rename: column `{from}` is not in {}. The columns are: {}",
+                input.path.display(),
+                names.join(", ")
+            ));
+        }
+        if from != to && df.column(to).is_ok() {
+            return Err(data_err!(
+                "input.rename: cannot rename `{from}` to `{to}`: a column `{to}` already exists"
+            ));
+        }
+        df.rename(from, to.as_str().into())?;
+    }
+    Ok(())
+}
+
+fn check_id(df: &DataFrame, id: &str) -> Result<()> {
+    let col = df.column(id)?;
+    let nulls = col.null_count();
+    if nulls > 0 {
+        return Err(data_err!(
+            "the id column `{id}` is empty in {nulls} row(s): every customer needs an id"
+        ));
+    }
+    let unique = col.n_unique()?;
+    if unique != df.height() {
+        let s = col.as_materialized_series().cast(&DataType::String)?;
+        let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+        let mut shown: Vec<String> = Vec::new();
+        for v in s.str()?.iter().flatten() {
+            let c = counts.entry(v).or_default();
+            *c += 1;
+            if *c == 2 && shown.len() < 5 {
+                shown.push(v.to_string());
+            }
+        }
+        return Err(data_err!(
+            "the id column `{id}` has {} duplicated value(s), e.g. {}: ids must be unique",
+            df.height() - unique,
+            shown.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Picks the delimiter that occurs most often in the header line (`,` `;` tab `|`).
+fn sniff_delimiter(path: &Path) -> Result<u8> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut line = Vec::new();
+    BufReader::new(file)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| Error::io(path, e))?;
+    let count = |c: u8| line.iter().filter(|&&b| b == c).count();
+    let best = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|&c| (count(c), c == b','))
+        .unwrap_or(b',');
+    Ok(if count(best) == 0 { b',' } else { best })
+}
