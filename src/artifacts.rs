@@ -53,7 +53,9 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> 
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     fill(tmp.as_file_mut())?;
-    tmp.as_file_mut().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.as_file_mut()
+        .sync_all()
+        .map_err(|e| Error::io(path, e))?;
     crate::testing::maybe_abort("write");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     sha256_file(path)

@@ -12,7 +12,10 @@ pub fn is_numeric(dt: &DataType) -> bool {
 
 /// Is this a type we treat as categorical (impute with the mode, one-hot encode)?
 pub fn is_categorical(dt: &DataType) -> bool {
-    matches!(dt, DataType::String | DataType::Categorical(..) | DataType::Enum(..))
+    matches!(
+        dt,
+        DataType::String | DataType::Categorical(..) | DataType::Enum(..)
+    )
 }
 
 /// A numeric column as `f64`s; nulls, NaN and ±inf become `None`.
@@ -52,7 +55,10 @@ pub fn f64_values(df: &DataFrame, name: &str, id: &str) -> Result<Vec<f64>> {
 
 /// A string view of a categorical column (`None` for nulls).
 pub fn str_opts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let s = df.column(name)?.as_materialized_series().cast(&DataType::String)?;
+    let s = df
+        .column(name)?
+        .as_materialized_series()
+        .cast(&DataType::String)?;
     Ok(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
 }
 

@@ -15,10 +15,34 @@ use crate::error::Result;
 /// modelled on the five groups of the Kaggle table.
 const SEGMENTS: [(&str, f64, [f64; 2], [f64; 2], [f64; 2]); 5] = [
     ("average", 0.405, [55.0, 8.0], [50.0, 6.0], [43.0, 14.0]),
-    ("high_income_high_spending", 0.195, [87.0, 14.0], [82.0, 8.0], [33.0, 4.0]),
-    ("high_income_low_spending", 0.175, [88.0, 14.0], [17.0, 9.0], [41.0, 11.0]),
-    ("low_income_low_spending", 0.115, [26.0, 7.0], [21.0, 11.0], [45.0, 13.0]),
-    ("low_income_high_spending", 0.11, [25.0, 7.0], [79.0, 9.0], [25.0, 5.0]),
+    (
+        "high_income_high_spending",
+        0.195,
+        [87.0, 14.0],
+        [82.0, 8.0],
+        [33.0, 4.0],
+    ),
+    (
+        "high_income_low_spending",
+        0.175,
+        [88.0, 14.0],
+        [17.0, 9.0],
+        [41.0, 11.0],
+    ),
+    (
+        "low_income_low_spending",
+        0.115,
+        [26.0, 7.0],
+        [21.0, 11.0],
+        [45.0, 13.0],
+    ),
+    (
+        "low_income_high_spending",
+        0.11,
+        [25.0, 7.0],
+        [79.0, 9.0],
+        [25.0, 5.0],
+    ),
 ];
 
 /// One generated customer with its true segment.
@@ -53,10 +77,20 @@ pub fn customers(rows: usize, seed: u64) -> Vec<Customer> {
                 break;
             }
         }
-        let income = normal(&mut rng, seg.2[0], seg.2[1]).clamp(15.0, 140.0).round();
-        let score = normal(&mut rng, seg.3[0], seg.3[1]).clamp(1.0, 99.0).round();
-        let age = normal(&mut rng, seg.4[0], seg.4[1]).clamp(18.0, 70.0).round();
-        let gender = if rng.random::<f64>() < 0.56 { "Female" } else { "Male" };
+        let income = normal(&mut rng, seg.2[0], seg.2[1])
+            .clamp(15.0, 140.0)
+            .round();
+        let score = normal(&mut rng, seg.3[0], seg.3[1])
+            .clamp(1.0, 99.0)
+            .round();
+        let age = normal(&mut rng, seg.4[0], seg.4[1])
+            .clamp(18.0, 70.0)
+            .round();
+        let gender = if rng.random::<f64>() < 0.56 {
+            "Female"
+        } else {
+            "Male"
+        };
         out.push(Customer {
             id,
             gender: Some(gender),

@@ -10,7 +10,11 @@ use segflow::runner::{self, RunOptions, RunSummary};
 use segflow::{config, generate, stages, Error};
 
 #[derive(Parser)]
-#[command(name = "segflow", version, about = "Customer segmentation as a declarative, reproducible pipeline")]
+#[command(
+    name = "segflow",
+    version,
+    about = "Customer segmentation as a declarative, reproducible pipeline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,9 +34,7 @@ enum Command {
         quiet: bool,
     },
     /// Check a pipeline file and the input's columns without running anything.
-    Validate {
-        pipeline: PathBuf,
-    },
+    Validate { pipeline: PathBuf },
     /// Generate synthetic data.
     Generate {
         #[command(subcommand)]
@@ -121,7 +123,10 @@ fn print_summary(s: &RunSummary, quiet: bool) {
             r.stage, r.rows_in, r.rows_out, r.seconds, r.artifact
         );
     }
-    println!("dropped rows: {} (02_clean_dropped.parquet)", s.dropped_rows);
+    println!(
+        "dropped rows: {} (02_clean_dropped.parquet)",
+        s.dropped_rows
+    );
     println!();
     println!("model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss");
     let f = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.4}"));

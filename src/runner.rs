@@ -167,7 +167,13 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
 
     rec.begin("profile");
     let chosen = &clusters.models[eval.chosen];
-    let mut prof = profile::run(&feats.data, &feats.model_columns, chosen, &plan.profile, &id)?;
+    let mut prof = profile::run(
+        &feats.data,
+        &feats.model_columns,
+        chosen,
+        &plan.profile,
+        &id,
+    )?;
     rec.write(6, feats.data.height(), &mut prof.data)?;
     let sha = write_parquet(&dir.join("segments.parquet"), &mut prof.segments)?;
     files.push(("segments.parquet".to_string(), sha));

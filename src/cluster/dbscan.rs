@@ -23,7 +23,9 @@ pub struct Fit {
 
 fn neighbours(x: &Matrix, i: usize, eps2: f64) -> Vec<usize> {
     let xi = x.row(i);
-    (0..x.n).filter(|&j| sq_dist(xi, x.row(j)) <= eps2).collect()
+    (0..x.n)
+        .filter(|&j| sq_dist(xi, x.row(j)) <= eps2)
+        .collect()
 }
 
 pub fn fit(x: &Matrix, eps: f64, min_samples: usize) -> Fit {

@@ -13,7 +13,13 @@ use crate::matrix::Matrix;
 use crate::metrics::wcss;
 
 /// Labels (0..k, possibly fewer clusters if one emptied) and WCSS of the best of `n_init`.
-pub fn fit(x: &Matrix, k: usize, n_init: usize, max_iter: usize, seed: u64) -> Result<(Vec<usize>, f64)> {
+pub fn fit(
+    x: &Matrix,
+    k: usize,
+    n_init: usize,
+    max_iter: usize,
+    seed: u64,
+) -> Result<(Vec<usize>, f64)> {
     if k > x.n {
         return Err(data_err!(
             "k = {k} is larger than the {} customers left to cluster",

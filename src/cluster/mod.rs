@@ -37,7 +37,11 @@ pub struct Model {
 /// so the same partition gets the same ids on any machine, thread count or run.
 /// Noise (-1) stays -1. Returns the new labels and the centroids in the new order.
 pub fn canonical_labels(x: &Matrix, labels: &[i64]) -> (Vec<i64>, Vec<Vec<f64>>) {
-    let k = labels.iter().copied().max().map_or(0, |m| (m + 1).max(0) as usize);
+    let k = labels
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| (m + 1).max(0) as usize);
     let (idx, dense): (Vec<usize>, Vec<usize>) = labels
         .iter()
         .enumerate()

@@ -96,7 +96,10 @@ mod tests {
 
     #[test]
     fn finds_flow_keys_and_falls_back_to_parent() {
-        assert_eq!(locate(DOC, &["cluster", "dbscan", "min_samples"]), Some((7, 23)));
+        assert_eq!(
+            locate(DOC, &["cluster", "dbscan", "min_samples"]),
+            Some((7, 23))
+        );
         assert_eq!(locate(DOC, &["clean", "impute"]), None);
         assert_eq!(locate(DOC, &["input", "nothere"]), Some((2, 1)));
     }

@@ -18,9 +18,8 @@ const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Reads, parses and validates a pipeline file (without looking at the data).
 pub fn load(path: &Path) -> Result<Plan> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::Config(format!("cannot read pipeline file {}: {e}", path.display()))
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::Config(format!("cannot read pipeline file {}: {e}", path.display())))?;
     if meta.is_dir() {
         return Err(Error::Config(format!(
             "{} is a directory, not a pipeline file",
@@ -57,8 +56,7 @@ pub fn parse(path: &Path, text: String) -> Result<Plan> {
             path.display()
         )));
     }
-    let raw: RawConfig = serde_norway::from_str(&source.text)
-        .map_err(|e| yaml_error(path, &e))?;
+    let raw: RawConfig = serde_norway::from_str(&source.text).map_err(|e| yaml_error(path, &e))?;
     Plan::from_raw(raw, source)
 }
 

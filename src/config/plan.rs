@@ -198,12 +198,7 @@ pub struct ProfilePlan {
     pub names: BTreeMap<usize, String>,
 }
 
-fn pick<'a>(
-    src: &Source,
-    path: &[&str],
-    value: &str,
-    allowed: &[&'a str],
-) -> Result<&'a str> {
+fn pick<'a>(src: &Source, path: &[&str], value: &str, allowed: &[&'a str]) -> Result<&'a str> {
     let v = value.trim().to_ascii_lowercase();
     if let Some(a) = allowed.iter().find(|a| **a == v) {
         return Ok(a);
@@ -217,16 +212,24 @@ fn pick<'a>(
             "`{}` is not a valid {}: expected one of {}{hint}",
             value,
             path.join("."),
-            allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+            allowed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ))
 }
 
 fn positive_int(src: &Source, path: &[&str], v: i64, min: i64) -> Result<usize> {
     if v < min {
-        return Err(src.error_at(path, format!("{} must be at least {min}, got {v}", path.join("."))));
+        return Err(src.error_at(
+            path,
+            format!("{} must be at least {min}, got {v}", path.join(".")),
+        ));
     }
-    usize::try_from(v).map_err(|_| src.error_at(path, format!("{} is too large: {v}", path.join("."))))
+    usize::try_from(v)
+        .map_err(|_| src.error_at(path, format!("{} is too large: {v}", path.join("."))))
 }
 
 impl Plan {
@@ -289,8 +292,11 @@ impl Plan {
         } else {
             Format::Csv { delimiter }
         };
-        let mut rename: Vec<(String, String)> =
-            rin.rename.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+        let mut rename: Vec<(String, String)> = rin
+            .rename
+            .iter()
+            .map(|(a, b)| (a.clone(), b.clone()))
+            .collect();
         rename.sort();
         let input = InputPlan {
             path,
@@ -364,7 +370,9 @@ impl Plan {
                         if !(factor.is_finite() && factor > 0.0) {
                             return Err(src.error_at(
                                 &["clean", "outliers", "factor"],
-                                format!("clean.outliers.factor must be a positive number, got {factor}"),
+                                format!(
+                                    "clean.outliers.factor must be a positive number, got {factor}"
+                                ),
                             ));
                         }
                         Some(OutlierMethod::Iqr { factor })
@@ -386,12 +394,10 @@ impl Plan {
                         columns: o.columns.clone(),
                         action,
                     }),
-                    Some(_) => {
-                        return Err(src.error_at(
-                            &["clean", "outliers"],
-                            "clean.outliers needs `columns`: the numeric columns to check for outliers",
-                        ))
-                    }
+                    Some(_) => return Err(src.error_at(
+                        &["clean", "outliers"],
+                        "clean.outliers needs `columns`: the numeric columns to check for outliers",
+                    )),
                     None => None,
                 }
             }
@@ -420,7 +426,12 @@ impl Plan {
 
         let scale = match raw.scale.as_ref().and_then(|s| s.method.as_deref()) {
             None => ScaleMethod::Standard,
-            Some(m) => match pick(src, &["scale", "method"], m, &["standard", "minmax", "robust", "none"])? {
+            Some(m) => match pick(
+                src,
+                &["scale", "method"],
+                m,
+                &["standard", "minmax", "robust", "none"],
+            )? {
                 "standard" => ScaleMethod::Standard,
                 "minmax" => ScaleMethod::MinMax,
                 "robust" => ScaleMethod::Robust,
@@ -456,34 +467,66 @@ impl Plan {
                         ))
                     }
                 };
-                let n_init = positive_int(src, &["cluster", "kmeans", "n_init"], km.n_init.unwrap_or(10), 1)?;
-                let max_iter = positive_int(src, &["cluster", "kmeans", "max_iter"], km.max_iter.unwrap_or(300), 1)?;
+                let n_init = positive_int(
+                    src,
+                    &["cluster", "kmeans", "n_init"],
+                    km.n_init.unwrap_or(10),
+                    1,
+                )?;
+                let max_iter = positive_int(
+                    src,
+                    &["cluster", "kmeans", "max_iter"],
+                    km.max_iter.unwrap_or(300),
+                    1,
+                )?;
                 if n_init > 1000 {
-                    return Err(src.error_at(&["cluster", "kmeans", "n_init"], format!("cluster.kmeans.n_init must be at most 1000, got {n_init}")));
+                    return Err(src.error_at(
+                        &["cluster", "kmeans", "n_init"],
+                        format!("cluster.kmeans.n_init must be at most 1000, got {n_init}"),
+                    ));
                 }
-                Some(KMeansPlan { ks, n_init, max_iter })
+                Some(KMeansPlan {
+                    ks,
+                    n_init,
+                    max_iter,
+                })
             }
         };
         let dbscan = match &raw.cluster.dbscan {
             None => None,
             Some(db) => {
                 let at = ["cluster", "dbscan", "eps"];
-                let eps = match &db.eps {
-                    RawEps::Value(v) if v.is_finite() && *v > 0.0 => Eps::Value(*v),
-                    RawEps::Value(v) => {
-                        return Err(src.error_at(&at, format!("cluster.dbscan.eps must be a positive number or `auto`, got {v}")))
-                    }
-                    RawEps::Word(w) if w.trim().eq_ignore_ascii_case("auto") => Eps::Auto,
-                    RawEps::Word(w) => {
-                        return Err(src.error_at(&at, format!("cluster.dbscan.eps must be a positive number or `auto`, got `{w}`")))
-                    }
-                };
-                let min_samples = positive_int(src, &["cluster", "dbscan", "min_samples"], db.min_samples.unwrap_or(5), 1)?;
+                let eps =
+                    match &db.eps {
+                        RawEps::Value(v) if v.is_finite() && *v > 0.0 => Eps::Value(*v),
+                        RawEps::Value(v) => return Err(src.error_at(
+                            &at,
+                            format!(
+                                "cluster.dbscan.eps must be a positive number or `auto`, got {v}"
+                            ),
+                        )),
+                        RawEps::Word(w) if w.trim().eq_ignore_ascii_case("auto") => Eps::Auto,
+                        RawEps::Word(w) => return Err(src.error_at(
+                            &at,
+                            format!(
+                                "cluster.dbscan.eps must be a positive number or `auto`, got `{w}`"
+                            ),
+                        )),
+                    };
+                let min_samples = positive_int(
+                    src,
+                    &["cluster", "dbscan", "min_samples"],
+                    db.min_samples.unwrap_or(5),
+                    1,
+                )?;
                 Some(DbscanPlan { eps, min_samples })
             }
         };
         if kmeans.is_none() && dbscan.is_none() {
-            return Err(src.error_at(&["cluster"], "cluster needs at least one algorithm: `kmeans` or `dbscan`"));
+            return Err(src.error_at(
+                &["cluster"],
+                "cluster needs at least one algorithm: `kmeans` or `dbscan`",
+            ));
         }
         let cluster = ClusterPlan { kmeans, dbscan };
 
@@ -499,7 +542,11 @@ impl Plan {
             "davies_bouldin" => Metric::DaviesBouldin,
             _ => Metric::CalinskiHarabasz,
         };
-        let default_from = if cluster.kmeans.is_some() { "kmeans" } else { "dbscan" };
+        let default_from = if cluster.kmeans.is_some() {
+            "kmeans"
+        } else {
+            "dbscan"
+        };
         let choose_from = match pick(
             src,
             &["evaluate", "choose_from"],
@@ -531,12 +578,20 @@ impl Plan {
         };
 
         let rp = raw.profile.clone().unwrap_or_default();
-        let top_features = positive_int(src, &["profile", "top_features"], rp.top_features.unwrap_or(2), 1)?;
+        let top_features = positive_int(
+            src,
+            &["profile", "top_features"],
+            rp.top_features.unwrap_or(2),
+            1,
+        )?;
         let mut names = BTreeMap::new();
         for (k, v) in rp.names {
             names.insert(positive_int(src, &["profile", "names"], k, 0)?, v);
         }
-        let profile = ProfilePlan { top_features, names };
+        let profile = ProfilePlan {
+            top_features,
+            names,
+        };
 
         Ok(Plan {
             name,
@@ -557,19 +612,20 @@ impl Plan {
     pub fn check_schema(&self, schema: &Schema) -> Result<()> {
         let src = &self.source;
         let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-        let missing = |col: &str, at: &[&str], role: &str| -> Error {
-            let hint = nearest(col, names.iter().map(|s| s.as_str()))
-                .map(|n| format!(" Did you mean `{n}`?"))
-                .unwrap_or_default();
-            src.error_at(
-                at,
-                format!(
+        let missing =
+            |col: &str, at: &[&str], role: &str| -> Error {
+                let hint = nearest(col, names.iter().map(|s| s.as_str()))
+                    .map(|n| format!(" Did you mean `{n}`?"))
+                    .unwrap_or_default();
+                src.error_at(
+                    at,
+                    format!(
                     "{role} column `{col}` is not in {} (after renames).{hint} The columns are: {}",
                     self.input.path.display(),
                     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                 ),
-            )
-        };
+                )
+            };
         if let Some(id) = &self.input.id {
             if schema.get(id).is_none() {
                 return Err(missing(id, &["input", "id"], "the id"));
@@ -598,11 +654,18 @@ impl Plan {
         let mut known: Vec<String> = names.clone();
         for (name, sql) in &self.features.derive {
             let expr = crate::stages::features::parse_expression(sql).map_err(|e| {
-                src.error_at(&["features", "derive", name], format!("derived feature `{name}`: {e}"))
+                src.error_at(
+                    &["features", "derive", name],
+                    format!("derived feature `{name}`: {e}"),
+                )
             })?;
             for root in expr.meta().root_names() {
                 if !known.iter().any(|k| k == root.as_str()) {
-                    return Err(missing(root.as_str(), &["features", "derive", name], &format!("derived feature `{name}` uses a")));
+                    return Err(missing(
+                        root.as_str(),
+                        &["features", "derive", name],
+                        &format!("derived feature `{name}` uses a"),
+                    ));
                 }
             }
             known.push(name.clone());
@@ -630,7 +693,10 @@ impl Plan {
         }
         if let Some(id) = &self.input.id {
             if self.features.use_.contains(id) {
-                return Err(src.error_at(&["features", "use"], format!("the id column `{id}` cannot be a feature")));
+                return Err(src.error_at(
+                    &["features", "use"],
+                    format!("the id column `{id}` cannot be a feature"),
+                ));
             }
         }
         Ok(())

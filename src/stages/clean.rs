@@ -125,7 +125,11 @@ pub fn run(input: &DataFrame, plan: &CleanPlan, id: &str) -> Result<CleanOutput>
 }
 
 fn impute(df: &mut DataFrame, plan: &CleanPlan, id: &str, model: &mut CleanModel) -> Result<()> {
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for name in names.iter().filter(|n| n.as_str() != id) {
         let dtype = df.column(name)?.dtype().clone();
         if is_numeric(&dtype) && !matches!(dtype, DataType::Boolean) {
@@ -200,8 +204,12 @@ fn bounds(column: &str, values: &[Option<f64>], method: OutlierMethod) -> Result
     let empty = || data_err!("outlier column `{column}` has no values");
     let (lower, upper, basis) = match method {
         OutlierMethod::Iqr { factor } => {
-            let q1 = ca.quantile(0.25, QuantileMethod::Linear)?.ok_or_else(empty)?;
-            let q3 = ca.quantile(0.75, QuantileMethod::Linear)?.ok_or_else(empty)?;
+            let q1 = ca
+                .quantile(0.25, QuantileMethod::Linear)?
+                .ok_or_else(empty)?;
+            let q3 = ca
+                .quantile(0.75, QuantileMethod::Linear)?
+                .ok_or_else(empty)?;
             let iqr = q3 - q1;
             (q1 - factor * iqr, q3 + factor * iqr, [q1, q3])
         }
@@ -227,7 +235,10 @@ mod tests {
     #[test]
     fn mode_breaks_ties_by_smallest_level() {
         let v = |s: &str| Some(s.to_string());
-        assert_eq!(mode(&[v("b"), v("a"), None, v("b"), v("a")]), Some("a".into()));
+        assert_eq!(
+            mode(&[v("b"), v("a"), None, v("b"), v("a")]),
+            Some("a".into())
+        );
         assert_eq!(mode(&[v("b"), v("a"), v("b")]), Some("b".into()));
         assert_eq!(mode(&[None, None]), None);
     }

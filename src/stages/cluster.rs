@@ -80,9 +80,14 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
         if centroids.is_empty() {
             warnings.push(format!("dbscan (eps {eps:.4}, min_samples {}): every point is noise; raise eps or lower min_samples", db.min_samples));
         } else if noise as f64 > 0.5 * x.n as f64 {
-            warnings.push(format!("dbscan (eps {eps:.4}): {noise} of {} points are noise", x.n));
+            warnings.push(format!(
+                "dbscan (eps {eps:.4}): {noise} of {} points are noise",
+                x.n
+            ));
         } else if centroids.len() == 1 && cores == x.n {
-            warnings.push(format!("dbscan (eps {eps:.4}): every point is core and in one cluster; lower eps"));
+            warnings.push(format!(
+                "dbscan (eps {eps:.4}): every point is core and in one cluster; lower eps"
+            ));
         }
         models.push(Model {
             name: "dbscan".into(),

@@ -60,11 +60,12 @@ pub fn run(input: &DataFrame, plan: &FeaturePlan, id: &str) -> Result<FeatureOut
     let mut df = input.clone();
     for (name, sql) in &plan.derive {
         let expr = parse_expression(sql)?.alias(name.as_str());
-        df = df
-            .lazy()
-            .with_column(expr)
-            .collect()
-            .map_err(|e| data_err!("derived feature `{name}` = \"{sql}\" failed: {}", e.to_string().lines().next().unwrap_or_default()))?;
+        df = df.lazy().with_column(expr).collect().map_err(|e| {
+            data_err!(
+                "derived feature `{name}` = \"{sql}\" failed: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            )
+        })?;
         let dt = df.column(name)?.dtype().clone();
         if !is_numeric(&dt) {
             return Err(data_err!(
@@ -141,8 +142,11 @@ fn resolve_use(
                 continue;
             }
             let col = df.column(u).map_err(|_| {
-                let names: Vec<String> =
-                    df.get_column_names().iter().map(|s| format!("`{s}`")).collect();
+                let names: Vec<String> = df
+                    .get_column_names()
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect();
                 data_err!(
                     "feature `{u}` does not exist. The columns are: {}",
                     names.join(", ")
@@ -160,7 +164,9 @@ fn resolve_use(
     let mut seen = std::collections::HashSet::new();
     out.retain(|c| seen.insert(c.clone()));
     if out.is_empty() {
-        return Err(data_err!("no numeric feature columns to cluster on: set features.use"));
+        return Err(data_err!(
+            "no numeric feature columns to cluster on: set features.use"
+        ));
     }
     Ok(out)
 }

@@ -82,7 +82,9 @@ fn read_raw(input: &InputPlan, n_rows: Option<usize>) -> Result<DataFrame> {
                 .map_parse_options(|p| p.with_separator(sep).with_try_parse_dates(true))
                 .try_into_reader_with_file_path(Some(path.into()))
                 .and_then(|r| r.finish())
-                .map_err(|e| data_err!("cannot read {} as CSV: {}", path.display(), first_line(&e)))?
+                .map_err(|e| {
+                    data_err!("cannot read {} as CSV: {}", path.display(), first_line(&e))
+                })?
         }
     };
     rename(&mut df, input)?;
@@ -97,7 +99,11 @@ fn first_line(e: &PolarsError) -> String {
 fn rename(df: &mut DataFrame, input: &InputPlan) -> Result<()> {
     for (from, to) in &input.rename {
         if df.column(from).is_err() {
-            let names: Vec<String> = df.get_column_names().iter().map(|s| format!("`{s}`")).collect();
+            let names: Vec<String> = df
+                .get_column_names()
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect();
             return Err(data_err!(
                 "input.rename: column `{from}` is not in {}. The columns are: {}",
                 input.path.display(),

@@ -104,10 +104,22 @@ pub fn run(
             share: members.len() as f64 / n as f64,
         });
     }
-    table.push(Column::new("segment".into(), summary.iter().map(|s| s.id).collect::<Vec<_>>()));
-    table.push(Column::new("name".into(), summary.iter().map(|s| s.name.clone()).collect::<Vec<_>>()));
-    table.push(Column::new("size".into(), summary.iter().map(|s| s.size as u32).collect::<Vec<_>>()));
-    table.push(Column::new("share".into(), summary.iter().map(|s| s.share).collect::<Vec<_>>()));
+    table.push(Column::new(
+        "segment".into(),
+        summary.iter().map(|s| s.id).collect::<Vec<_>>(),
+    ));
+    table.push(Column::new(
+        "name".into(),
+        summary.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+    ));
+    table.push(Column::new(
+        "size".into(),
+        summary.iter().map(|s| s.size as u32).collect::<Vec<_>>(),
+    ));
+    table.push(Column::new(
+        "share".into(),
+        summary.iter().map(|s| s.share).collect::<Vec<_>>(),
+    ));
     for (j, c) in cols.iter().enumerate() {
         for (k, suffix) in ["mean", "median", "lift"].iter().enumerate() {
             let name = format!("{c}_{suffix}");
