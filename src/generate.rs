@@ -11,38 +11,52 @@ use rand_chacha::ChaCha8Rng;
 use crate::artifacts::write_bytes;
 use crate::error::Result;
 
-/// (name, share, income mean/sd, score mean/sd, age mean/sd) of each latent segment,
-/// modelled on the five groups of the Kaggle table.
-const SEGMENTS: [(&str, f64, [f64; 2], [f64; 2], [f64; 2]); 5] = [
-    ("average", 0.405, [55.0, 8.0], [50.0, 6.0], [43.0, 14.0]),
-    (
-        "high_income_high_spending",
-        0.195,
-        [87.0, 14.0],
-        [82.0, 8.0],
-        [33.0, 4.0],
-    ),
-    (
-        "high_income_low_spending",
-        0.175,
-        [88.0, 14.0],
-        [17.0, 9.0],
-        [41.0, 11.0],
-    ),
-    (
-        "low_income_low_spending",
-        0.115,
-        [26.0, 7.0],
-        [21.0, 11.0],
-        [45.0, 13.0],
-    ),
-    (
-        "low_income_high_spending",
-        0.11,
-        [25.0, 7.0],
-        [79.0, 9.0],
-        [25.0, 5.0],
-    ),
+/// A latent segment: its share of customers and the (mean, sd) of income, score and age.
+struct Latent {
+    name: &'static str,
+    share: f64,
+    income: [f64; 2],
+    score: [f64; 2],
+    age: [f64; 2],
+}
+
+/// Modelled on the five groups of the Kaggle table.
+const SEGMENTS: [Latent; 5] = [
+    Latent {
+        name: "average",
+        share: 0.405,
+        income: [55.0, 8.0],
+        score: [50.0, 6.0],
+        age: [43.0, 14.0],
+    },
+    Latent {
+        name: "high_income_high_spending",
+        share: 0.195,
+        income: [87.0, 14.0],
+        score: [82.0, 8.0],
+        age: [33.0, 4.0],
+    },
+    Latent {
+        name: "high_income_low_spending",
+        share: 0.175,
+        income: [88.0, 14.0],
+        score: [17.0, 9.0],
+        age: [41.0, 11.0],
+    },
+    Latent {
+        name: "low_income_low_spending",
+        share: 0.115,
+        income: [26.0, 7.0],
+        score: [21.0, 11.0],
+        age: [45.0, 13.0],
+    },
+    Latent {
+        name: "low_income_high_spending",
+        share: 0.11,
+        income: [25.0, 7.0],
+        score: [79.0, 9.0],
+        age: [25.0, 5.0],
+    },
 ];
 
 /// One generated customer with its true segment.
@@ -71,19 +85,19 @@ pub fn customers(rows: usize, seed: u64) -> Vec<Customer> {
         let mut acc = 0.0;
         let mut seg = &SEGMENTS[0];
         for s in &SEGMENTS {
-            acc += s.1;
+            acc += s.share;
             if u < acc {
                 seg = s;
                 break;
             }
         }
-        let income = normal(&mut rng, seg.2[0], seg.2[1])
+        let income = normal(&mut rng, seg.income[0], seg.income[1])
             .clamp(15.0, 140.0)
             .round();
-        let score = normal(&mut rng, seg.3[0], seg.3[1])
+        let score = normal(&mut rng, seg.score[0], seg.score[1])
             .clamp(1.0, 99.0)
             .round();
-        let age = normal(&mut rng, seg.4[0], seg.4[1])
+        let age = normal(&mut rng, seg.age[0], seg.age[1])
             .clamp(18.0, 70.0)
             .round();
         let gender = if rng.random::<f64>() < 0.56 {
@@ -97,7 +111,7 @@ pub fn customers(rows: usize, seed: u64) -> Vec<Customer> {
             age: Some(age),
             income: Some(income),
             score,
-            segment: seg.0,
+            segment: seg.name,
         });
     }
     // About 1.5% missing ages and 1% missing incomes, 0.5% missing gender.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use segflow::runner::{self, RunOptions, RunSummary};
-use segflow::{config, generate, stages, Error};
+use segflow::{config, generate, Error};
 
 #[derive(Parser)]
 #[command(
@@ -84,8 +84,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         }
         Command::Validate { pipeline } => {
             let plan = config::load(&pipeline)?;
-            let schema = stages::ingest::schema(&plan.input)?;
-            plan.check_schema(&schema)?;
+            let schema = runner::check(&plan)?;
             println!(
                 "{}: ok (pipeline `{}`, input {} with {} columns)",
                 pipeline.display(),

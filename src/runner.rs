@@ -12,7 +12,7 @@ use crate::artifacts::{sha256_bytes, sha256_file, write_bytes, write_csv, write_
 use crate::cluster::Model;
 use crate::config::Plan;
 use crate::error::{Error, Result};
-use crate::stages::{self, clean, cluster, evaluate, features, ingest, profile, scale, STAGES};
+use crate::stages::{clean, cluster, evaluate, features, ingest, profile, scale, STAGES};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -38,6 +38,8 @@ pub struct StageRecord {
 pub struct Manifest {
     pub segflow_version: String,
     pub pipeline: String,
+    /// `complete`, or `failed in stage …: message`.
+    pub status: String,
     pub config_path: String,
     pub config_sha256: String,
     pub input_path: String,
@@ -97,14 +99,24 @@ impl Progress {
 struct Recorder<'a> {
     dir: &'a Path,
     records: Vec<StageRecord>,
+    /// Side artifacts (audit table, deliverables, model) with their sha256.
+    files: Vec<(String, String)>,
+    warnings: Vec<String>,
     progress: Progress,
     started: Instant,
+    current: &'static str,
 }
 
 impl Recorder<'_> {
-    fn begin(&mut self, stage: &str) {
+    fn begin(&mut self, stage: &'static str) {
         self.progress.stage(stage);
         self.started = Instant::now();
+        self.current = stage;
+    }
+    fn extra(&mut self, file: &str, df: &mut DataFrame) -> Result<()> {
+        let sha = write_parquet(&self.dir.join(file), df)?;
+        self.files.push((file.to_string(), sha));
+        Ok(())
     }
     fn write(&mut self, idx: usize, rows_in: usize, df: &mut DataFrame) -> Result<()> {
         let (stage, file) = STAGES[idx];
@@ -122,21 +134,80 @@ impl Recorder<'_> {
     }
 }
 
-/// Runs the whole pipeline. The input's columns are checked against the plan first.
-pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
-    let schema = ingest::schema(&plan.input)?;
+/// Checks the plan against the input's columns (what `segflow validate` does) and
+/// returns the input's schema.
+pub fn check(plan: &Plan) -> Result<Schema> {
+    let schema = ingest::schema(&plan.input).map_err(|e| match e {
+        Error::Data(msg) => plan.source.error_at(&["input", "path"], msg),
+        other => other,
+    })?;
     plan.check_schema(&schema)?;
+    Ok(schema)
+}
 
+/// Runs the whole pipeline. The input's columns are checked against the plan first.
+///
+/// Each artifact is written as soon as its stage finishes, so a failing stage leaves the
+/// artifacts of the stages before it in place. `manifest.json` is written last, also on
+/// failure, with `status` saying which stage failed and why.
+pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
+    check(plan)?;
     let dir = opts.out_root.join(&plan.name);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let id = ingest::id_column(&plan.input).to_string();
+    remove_stale_temporaries(&dir);
     let mut rec = Recorder {
         dir: &dir,
         records: Vec::new(),
+        files: Vec::new(),
+        warnings: Vec::new(),
         progress: Progress::new(opts.progress),
         started: Instant::now(),
+        current: "",
     };
-    let mut files = Vec::new();
+    let result = run_stages(plan, &mut rec);
+    rec.progress.finish();
+    let status = match &result {
+        Ok(_) => "complete".to_string(),
+        Err(e) => format!("failed in stage {}: {e}", rec.current),
+    };
+    let manifest = Manifest {
+        segflow_version: VERSION.to_string(),
+        pipeline: plan.name.clone(),
+        status,
+        config_path: plan.source.path.display().to_string(),
+        config_sha256: sha256_bytes(plan.source.text.as_bytes()),
+        input_path: plan.input.path.display().to_string(),
+        input_sha256: sha256_file(&plan.input.path)?,
+        seed: plan.seed,
+        stages: rec.records,
+        files: rec.files,
+        chosen_model: result
+            .as_ref()
+            .map(|o| o.chosen.clone())
+            .unwrap_or_default(),
+        warnings: rec.warnings,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    write_bytes(&dir.join("manifest.json"), &json)?;
+    let out = result?;
+    Ok(RunSummary {
+        out_dir: dir,
+        manifest,
+        scores: out.scores,
+        segments: out.segments,
+        dropped_rows: out.dropped_rows,
+    })
+}
+
+struct Outcome {
+    chosen: String,
+    scores: Vec<evaluate::Score>,
+    segments: Vec<profile::Segment>,
+    dropped_rows: usize,
+}
+
+fn run_stages(plan: &Plan, rec: &mut Recorder) -> Result<Outcome> {
+    let id = ingest::id_column(&plan.input).to_string();
 
     rec.begin("ingest");
     let mut raw = ingest::run(&plan.input)?;
@@ -144,9 +215,12 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
 
     rec.begin("clean");
     let mut cleaned = clean::run(&raw, &plan.clean, &id)?;
-    let sha = write_parquet(&dir.join("02_clean_dropped.parquet"), &mut cleaned.dropped)?;
-    files.push(("02_clean_dropped.parquet".to_string(), sha));
+    rec.extra("02_clean_dropped.parquet", &mut cleaned.dropped)?;
     rec.write(1, raw.height(), &mut cleaned.data)?;
+    for c in &cleaned.model.empty_columns {
+        rec.warnings
+            .push(format!("column `{c}` has no values; it was left empty"));
+    }
 
     rec.begin("features");
     let mut feats = features::run(&cleaned.data, &plan.features, &id)?;
@@ -157,8 +231,20 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
     rec.write(3, feats.data.height(), &mut scaled.data)?;
 
     rec.begin("cluster");
+    if let Some(kmax) = plan.cluster.kmeans.as_ref().and_then(|k| k.ks.iter().max()) {
+        if *kmax > scaled.matrix.n {
+            return Err(plan.source.error_at(
+                &["cluster", "kmeans", "k"],
+                format!(
+                    "cluster.kmeans.k goes up to {kmax} but only {} customers are left after cleaning",
+                    scaled.matrix.n
+                ),
+            ));
+        }
+    }
     let ids = feats.data.column(&id)?.clone();
     let mut clusters = cluster::run(&scaled.matrix, &ids, &plan.cluster, plan.seed)?;
+    rec.warnings.extend(clusters.warnings.iter().cloned());
     rec.write(4, scaled.matrix.n, &mut clusters.data)?;
 
     rec.begin("evaluate");
@@ -174,12 +260,9 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         &plan.profile,
         &id,
     )?;
-    rec.write(6, feats.data.height(), &mut prof.data)?;
-    let sha = write_parquet(&dir.join("segments.parquet"), &mut prof.segments)?;
-    files.push(("segments.parquet".to_string(), sha));
-    let sha = write_csv(&dir.join("segments.csv"), &mut prof.segments)?;
-    files.push(("segments.csv".to_string(), sha));
-
+    rec.extra("segments.parquet", &mut prof.segments)?;
+    let sha = write_csv(&rec.dir.join("segments.csv"), &mut prof.segments)?;
+    rec.files.push(("segments.csv".to_string(), sha));
     let model = ModelFile {
         schema_version: 1,
         segflow_version: VERSION,
@@ -195,33 +278,12 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         segments: &prof.summary,
     };
     let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
-    let sha = write_bytes(&dir.join("model.json"), &json)?;
-    files.push(("model.json".to_string(), sha));
-    rec.progress.finish();
+    let sha = write_bytes(&rec.dir.join("model.json"), &json)?;
+    rec.files.push(("model.json".to_string(), sha));
+    rec.write(6, feats.data.height(), &mut prof.data)?;
 
-    let mut warnings = clusters.warnings.clone();
-    for c in &cleaned.model.empty_columns {
-        warnings.push(format!("column `{c}` has no values; it was left empty"));
-    }
-    let manifest = Manifest {
-        segflow_version: VERSION.to_string(),
-        pipeline: plan.name.clone(),
-        config_path: plan.source.path.display().to_string(),
-        config_sha256: sha256_bytes(plan.source.text.as_bytes()),
-        input_path: plan.input.path.display().to_string(),
-        input_sha256: sha256_file(&plan.input.path)?,
-        seed: plan.seed,
-        stages: rec.records,
-        files,
-        chosen_model: chosen.name.clone(),
-        warnings,
-    };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
-    write_bytes(&dir.join("manifest.json"), &json)?;
-    let _ = stages::STAGES;
-    Ok(RunSummary {
-        out_dir: dir,
-        manifest,
+    Ok(Outcome {
+        chosen: chosen.name.clone(),
         scores: eval.scores,
         segments: prof.summary,
         dropped_rows: cleaned.dropped.height(),
@@ -251,4 +313,18 @@ fn core_points(m: &Model, x: &crate::matrix::Matrix) -> Vec<(Vec<f64>, i64)> {
         .iter()
         .map(|&i| (x.row(i).to_vec(), m.labels[i]))
         .collect()
+}
+
+/// Removes temporary files a crashed run left behind (`.segflow-*.tmp`).
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".segflow-") && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }

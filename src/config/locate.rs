@@ -98,7 +98,7 @@ mod tests {
     fn finds_flow_keys_and_falls_back_to_parent() {
         assert_eq!(
             locate(DOC, &["cluster", "dbscan", "min_samples"]),
-            Some((7, 23))
+            Some((7, 22))
         );
         assert_eq!(locate(DOC, &["clean", "impute"]), None);
         assert_eq!(locate(DOC, &["input", "nothere"]), Some((2, 1)));

@@ -50,7 +50,11 @@ pub fn parse(path: &Path, text: String) -> Result<Plan> {
         path: path.to_path_buf(),
         text,
     };
-    if source.text.trim().is_empty() {
+    let has_content = source
+        .text
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if !has_content {
         return Err(Error::Config(format!(
             "{} is empty: a pipeline needs at least `name`, `input` and `cluster`",
             path.display()

@@ -496,23 +496,26 @@ impl Plan {
             None => None,
             Some(db) => {
                 let at = ["cluster", "dbscan", "eps"];
-                let eps =
-                    match &db.eps {
-                        RawEps::Value(v) if v.is_finite() && *v > 0.0 => Eps::Value(*v),
-                        RawEps::Value(v) => return Err(src.error_at(
+                let eps = match &db.eps {
+                    RawEps::Value(v) if v.is_finite() && *v > 0.0 => Eps::Value(*v),
+                    RawEps::Value(v) => {
+                        return Err(src.error_at(
                             &at,
                             format!(
                                 "cluster.dbscan.eps must be a positive number or `auto`, got {v}"
                             ),
-                        )),
-                        RawEps::Word(w) if w.trim().eq_ignore_ascii_case("auto") => Eps::Auto,
-                        RawEps::Word(w) => return Err(src.error_at(
+                        ))
+                    }
+                    RawEps::Word(w) if w.trim().eq_ignore_ascii_case("auto") => Eps::Auto,
+                    RawEps::Word(w) => {
+                        return Err(src.error_at(
                             &at,
                             format!(
                                 "cluster.dbscan.eps must be a positive number or `auto`, got `{w}`"
                             ),
-                        )),
-                    };
+                        ))
+                    }
+                };
                 let min_samples = positive_int(
                     src,
                     &["cluster", "dbscan", "min_samples"],

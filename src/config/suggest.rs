@@ -6,7 +6,7 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(&w, &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score >= 0.7)
+        .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
@@ -20,5 +20,6 @@ mod tests {
         assert_eq!(nearest("fromat", ["path", "format", "id"]), Some("format"));
         assert_eq!(nearest("standrd", ["standard", "minmax"]), Some("standard"));
         assert_eq!(nearest("zzz", ["standard", "minmax"]), None);
+        assert_eq!(nearest("a", ["name", "seed", "input"]), None);
     }
 }

@@ -1,0 +1,217 @@
+//! The real binary on temporary folders: the default pipeline end to end, reproducibility,
+//! and what a failing or killed run leaves behind.
+
+mod common;
+
+use common::{read_parquet, root, Workdir};
+
+const ARTIFACTS: [&str; 13] = [
+    "01_ingest.parquet",
+    "02_clean.parquet",
+    "02_clean_dropped.parquet",
+    "03_features.parquet",
+    "04_scaled.parquet",
+    "05_clusters.parquet",
+    "06_evaluation.parquet",
+    "07_profile.parquet",
+    "segments.parquet",
+    "segments.csv",
+    "model.json",
+    "manifest.json",
+    "01_ingest.parquet",
+];
+
+/// A workdir holding the project's default pipeline and data.
+fn default_project() -> Workdir {
+    let w = Workdir::new();
+    w.copy(&root().join("pipeline.yaml"), "pipeline.yaml");
+    w.copy(
+        &root().join("data/mall_customers.csv"),
+        "data/mall_customers.csv",
+    );
+    w
+}
+
+fn bytes(w: &Workdir, rel: &str) -> Vec<u8> {
+    std::fs::read(w.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn default_pipeline_writes_every_artifact() {
+    let w = default_project();
+    let out = w.ok(&["run", "pipeline.yaml"]);
+    assert!(
+        out.contains("kmeans_k5") && out.contains("<- chosen"),
+        "{out}"
+    );
+    for a in ARTIFACTS {
+        assert!(w.path("outputs/mall").join(a).is_file(), "missing {a}");
+    }
+    // No temporary files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(w.path("outputs/mall"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".segflow-"))
+        .collect();
+    assert!(leftovers.is_empty());
+
+    // The generated data has 200 customers, 2 gross outliers: both in the audit table.
+    let dropped = read_parquet(&w.path("outputs/mall/02_clean_dropped.parquet"));
+    assert_eq!(dropped.height(), 2);
+    let reasons = dropped.column("reason").unwrap().str().unwrap();
+    assert!(
+        reasons.iter().flatten().all(|r| r.starts_with("outlier: ")),
+        "{reasons:?}"
+    );
+    let clean = read_parquet(&w.path("outputs/mall/02_clean.parquet"));
+    assert_eq!(clean.height() + dropped.height(), 200, "no row is lost");
+    assert_eq!(clean.column("Age").unwrap().null_count(), 0, "ages imputed");
+
+    // The deliverable: every kept customer with a segment and its name.
+    let csv = std::fs::read_to_string(w.path("outputs/mall/segments.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("CustomerID,") && header.ends_with(",segment,segment_name"),
+        "{header}"
+    );
+    assert_eq!(csv.lines().count(), 199);
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&bytes(&w, "outputs/mall/manifest.json")).unwrap();
+    assert_eq!(manifest["status"], "complete");
+    assert_eq!(manifest["stages"].as_array().unwrap().len(), 7);
+    assert_eq!(manifest["stages"][1]["rows_out"], 198);
+    assert_eq!(manifest["chosen_model"], "kmeans_k5");
+    let model: serde_json::Value =
+        serde_json::from_slice(&bytes(&w, "outputs/mall/model.json")).unwrap();
+    assert_eq!(
+        model["scaler"]["columns"],
+        serde_json::json!(["income", "score"])
+    );
+    assert_eq!(model["segments"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn same_config_and_input_give_byte_identical_artifacts_on_any_thread_count() {
+    let w = default_project();
+    let mut runs = Vec::new();
+    for threads in ["1", "2", "2"] {
+        let out = w.run_env(
+            &["run", "-q", "pipeline.yaml"],
+            &[
+                ("RAYON_NUM_THREADS", threads),
+                ("POLARS_MAX_THREADS", threads),
+            ],
+        );
+        assert!(out.status.success());
+        let files: Vec<Vec<u8>> = ARTIFACTS[..11]
+            .iter()
+            .map(|a| bytes(&w, &format!("outputs/mall/{a}")))
+            .collect();
+        runs.push(files);
+    }
+    for (i, a) in ARTIFACTS[..11].iter().enumerate() {
+        assert_eq!(
+            runs[0][i], runs[1][i],
+            "{a} differs between 1 and 2 threads"
+        );
+        assert_eq!(runs[1][i], runs[2][i], "{a} differs between two runs");
+    }
+}
+
+#[test]
+fn generator_is_deterministic_and_made_the_shipped_data() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "customers",
+        "--rows",
+        "200",
+        "--seed",
+        "42",
+        "--out",
+        "a.csv",
+    ]);
+    assert_eq!(
+        bytes(&w, "a.csv"),
+        std::fs::read(root().join("data/mall_customers.csv")).unwrap()
+    );
+    w.ok(&[
+        "generate",
+        "customers",
+        "--rows",
+        "200",
+        "--seed",
+        "7",
+        "--out",
+        "b.csv",
+    ]);
+    assert_ne!(bytes(&w, "a.csv"), bytes(&w, "b.csv"));
+}
+
+#[test]
+fn a_failing_stage_keeps_the_earlier_artifacts_and_says_where_it_failed() {
+    let w = default_project();
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+    let before = bytes(&w, "outputs/mall/04_scaled.parquet");
+    let text = std::fs::read_to_string(w.path("pipeline.yaml")).unwrap();
+    w.write(
+        "pipeline.yaml",
+        &text.replace("k: [2, 10]", "k: [200, 205]"),
+    );
+    let err = w.fails(&["run", "-q", "pipeline.yaml"]);
+    assert!(
+        err.contains("pipeline.yaml:27:12: cluster.kmeans.k goes up to 205")
+            && err.contains("only 198 customers are left"),
+        "{err}"
+    );
+    assert_eq!(bytes(&w, "outputs/mall/04_scaled.parquet"), before);
+    read_parquet(&w.path("outputs/mall/05_clusters.parquet"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&bytes(&w, "outputs/mall/manifest.json")).unwrap();
+    assert!(
+        manifest["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed in stage cluster"),
+        "{}",
+        manifest["status"]
+    );
+    assert_eq!(manifest["stages"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_crash_mid_write_never_leaves_a_half_written_artifact_and_a_rerun_recovers() {
+    let reference = default_project();
+    reference.ok(&["run", "-q", "pipeline.yaml"]);
+    let w = default_project();
+    // Abort just before the 4th artifact (03_features) is renamed into place.
+    let out = w.run_env(
+        &["run", "-q", "pipeline.yaml"],
+        &[("SEGFLOW_ABORT_AT", "write:4")],
+    );
+    assert!(!out.status.success());
+    assert!(w.path("outputs/mall/02_clean.parquet").is_file());
+    assert!(
+        !w.path("outputs/mall/03_features.parquet").exists(),
+        "no partial file under the final name"
+    );
+    assert!(!w.path("outputs/mall/manifest.json").exists());
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+    for a in &ARTIFACTS[..11] {
+        assert_eq!(
+            bytes(&w, &format!("outputs/mall/{a}")),
+            bytes(&reference, &format!("outputs/mall/{a}")),
+            "{a}"
+        );
+    }
+    let leftovers = std::fs::read_dir(w.path("outputs/mall"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".segflow-"))
+        .count();
+    assert_eq!(
+        leftovers, 0,
+        "the rerun removes the crashed run's temporary files"
+    );
+}
