@@ -39,6 +39,20 @@ pub fn wcss(x: &Matrix, labels: &[usize], k: usize) -> f64 {
 
 /// Calinski-Harabasz index: between- over within-cluster dispersion, scaled by degrees of
 /// freedom. 1.0 when the within dispersion is zero, as scikit-learn returns. `None` for k < 2.
+///
+/// ```
+/// use segflow::matrix::Matrix;
+/// use segflow::metrics::{calinski_harabasz, silhouette, wcss};
+///
+/// // Two tight pairs far apart on a line.
+/// let x = Matrix::new(4, 1, vec![0.0, 1.0, 10.0, 11.0]);
+/// let labels = [0, 0, 1, 1];
+/// assert_eq!(wcss(&x, &labels, 2), 1.0);
+/// assert_eq!(calinski_harabasz(&x, &labels, 2), Some(200.0));
+/// // Outer points: a = 1, b = 10.5; inner points: a = 1, b = 9.5.
+/// let expected = (9.5 / 10.5 + 8.5 / 9.5) / 2.0;
+/// assert!((silhouette(&x, &labels, 2).unwrap() - expected).abs() < 1e-15);
+/// ```
 pub fn calinski_harabasz(x: &Matrix, labels: &[usize], k: usize) -> Option<f64> {
     if k < 2 || x.n <= k {
         return None;
