@@ -1,7 +1,8 @@
 //! The `segflow` command line: parses arguments, calls the library, prints errors.
 //! Exit codes: 0 ok, 2 bad config or data, 1 internal error.
 
-use std::io::IsTerminal;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,9 +30,18 @@ enum Command {
         /// Folder for run outputs.
         #[arg(long, default_value = "outputs")]
         out_dir: PathBuf,
-        /// No progress display.
+        /// No progress display; print only the output folder.
         #[arg(long, short)]
         quiet: bool,
+        /// Re-run every stage, ignoring the cache.
+        #[arg(long)]
+        force: bool,
+        /// Re-run from this stage on (ingest, clean, features, scale, cluster, evaluate, profile).
+        #[arg(long, value_name = "STAGE")]
+        from: Option<String>,
+        /// Stop after this stage.
+        #[arg(long, value_name = "STAGE")]
+        until: Option<String>,
     },
     /// Check a pipeline file and the input's columns without running anything.
     Validate { pipeline: PathBuf },
@@ -72,11 +82,17 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             pipeline,
             out_dir,
             quiet,
+            force,
+            from,
+            until,
         } => {
             let plan = config::load(&pipeline)?;
             let opts = RunOptions {
                 out_root: out_dir,
                 progress: !quiet && std::io::stderr().is_terminal(),
+                force,
+                from: from.as_deref().map(stage_arg).transpose()?,
+                until: until.as_deref().map(stage_arg).transpose()?,
             };
             let summary = runner::run(&plan, &opts)?;
             print_summary(&summary, quiet);
@@ -107,30 +123,58 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
     }
 }
 
+fn stage_arg(name: &str) -> Result<usize, Error> {
+    runner::stage_index(name).ok_or_else(|| {
+        let names: Vec<&str> = segflow::stages::STAGES.iter().map(|(s, _)| *s).collect();
+        Error::Config(format!(
+            "unknown stage `{name}`: expected one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
 fn print_summary(s: &RunSummary, quiet: bool) {
+    let mut o = String::new();
     for w in &s.manifest.warnings {
         eprintln!("warning: {w}");
     }
     if quiet {
-        println!("{}", s.out_dir.display());
+        let _ = writeln!(o, "{}", s.out_dir.display());
+        emit(&o);
         return;
     }
-    println!("stage      rows in  rows out  seconds  artifact");
+    let _ = writeln!(o, "stage      rows in  rows out  seconds  artifact");
     for r in &s.manifest.stages {
-        println!(
-            "{:<9} {:>8} {:>9} {:>8.3}  {}",
-            r.stage, r.rows_in, r.rows_out, r.seconds, r.artifact
+        let _ = writeln!(
+            o,
+            "{:<9} {:>8} {:>9} {:>8.3}  {}{}",
+            r.stage,
+            r.rows_in,
+            r.rows_out,
+            r.seconds,
+            r.artifact,
+            if r.cached { "  (cached)" } else { "" }
         );
     }
-    println!(
+    if s.manifest.status != "complete" {
+        let _ = writeln!(o, "{}", s.manifest.status);
+        emit(&o);
+        return;
+    }
+    let _ = writeln!(
+        o,
         "dropped rows: {} (02_clean_dropped.parquet)",
         s.dropped_rows
     );
-    println!();
-    println!("model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss");
+    o.push('\n');
+    let _ = writeln!(
+        o,
+        "model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss"
+    );
     let f = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.4}"));
     for sc in &s.scores {
-        println!(
+        let _ = writeln!(
+            o,
             "{:<14} {:>8} {:>6.1}% {:>11} {:>15} {:>18} {:>10.3}{}",
             sc.model,
             sc.clusters,
@@ -142,10 +186,11 @@ fn print_summary(s: &RunSummary, quiet: bool) {
             if sc.chosen { "  <- chosen" } else { "" }
         );
     }
-    println!();
-    println!("segment  size   share  name");
+    o.push('\n');
+    let _ = writeln!(o, "segment  size   share  name");
     for seg in &s.segments {
-        println!(
+        let _ = writeln!(
+            o,
             "{:>7} {:>5} {:>6.1}%  {}",
             seg.id,
             seg.size,
@@ -153,6 +198,12 @@ fn print_summary(s: &RunSummary, quiet: bool) {
             seg.name
         );
     }
-    println!();
-    println!("artifacts: {}", s.out_dir.display());
+    o.push('\n');
+    let _ = writeln!(o, "artifacts: {}", s.out_dir.display());
+    emit(&o);
+}
+
+/// Writes to stdout, ignoring a closed pipe (`segflow run … | head`).
+fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -1,30 +1,50 @@
-//! Runs the stages in order, writes each artifact as soon as its stage finishes, shows
-//! progress, and writes `model.json` and then `manifest.json` last.
+//! Runs the stages in order with a content cache, writes each artifact as soon as its stage
+//! finishes, shows progress, and writes `manifest.json` last.
+//!
+//! Cache: a stage's key is the sha256 of the segflow version, the stage's own config section
+//! and the sha256s of the input file and of every file and fitted state upstream of it. When the key and
+//! the artifacts on disk match what `.state/NN_stage.json` recorded, the stage is skipped
+//! and its outputs are read back from its Parquet files. Because the stages are
+//! deterministic, an upstream stage that re-runs to a byte-identical artifact does not
+//! invalidate the stages after it.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use polars::prelude::*;
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use crate::artifacts::{sha256_bytes, sha256_file, write_bytes, write_csv, write_parquet};
+use crate::artifacts::{sha256_bytes, sha256_file, write_bytes, write_parquet};
 use crate::cluster::Model;
 use crate::config::Plan;
 use crate::error::{Error, Result};
+use crate::matrix::Matrix;
 use crate::stages::{clean, cluster, evaluate, features, ingest, profile, scale, STAGES};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Folder that holds one sub-folder per pipeline name.
     pub out_root: PathBuf,
     /// Show progress spinners (only when stderr is a terminal).
     pub progress: bool,
+    /// Re-run every stage, ignoring the cache.
+    pub force: bool,
+    /// Re-run from this stage (index into `STAGES`) on.
+    pub from: Option<usize>,
+    /// Stop after this stage.
+    pub until: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The index of a stage by name, for `--from` and `--until`.
+pub fn stage_index(name: &str) -> Option<usize> {
+    STAGES.iter().position(|(s, _)| *s == name)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageRecord {
     pub stage: String,
     pub artifact: String,
@@ -32,13 +52,15 @@ pub struct StageRecord {
     pub rows_out: usize,
     pub seconds: f64,
     pub sha256: String,
+    pub cached: bool,
+    pub cache_key: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub segflow_version: String,
     pub pipeline: String,
-    /// `complete`, or `failed in stage …: message`.
+    /// `complete`, `stopped after …` or `failed in stage …: message`.
     pub status: String,
     pub config_path: String,
     pub config_sha256: String,
@@ -46,7 +68,7 @@ pub struct Manifest {
     pub input_sha256: String,
     pub seed: u64,
     pub stages: Vec<StageRecord>,
-    /// Other files of the run with their sha256.
+    /// Every other file of the run with its sha256.
     pub files: Vec<(String, String)>,
     pub chosen_model: String,
     pub warnings: Vec<String>,
@@ -59,6 +81,26 @@ pub struct RunSummary {
     pub scores: Vec<evaluate::Score>,
     pub segments: Vec<profile::Segment>,
     pub dropped_rows: usize,
+}
+
+/// What a stage computed: Parquet frames (the first is its artifact), other files, and the
+/// state later stages need, which is saved so that a cached stage can be restored.
+struct Produced<S> {
+    frames: Vec<(&'static str, DataFrame)>,
+    files: Vec<(&'static str, Vec<u8>)>,
+    rows_in: usize,
+    state: S,
+}
+
+/// `.state/NN_stage.json`: the cache entry of one stage.
+#[derive(Serialize, Deserialize)]
+struct Saved<S> {
+    key: String,
+    /// Every file the stage wrote with its sha256; Parquet frames first, in order.
+    files: Vec<(String, String)>,
+    rows_in: usize,
+    rows_out: usize,
+    state: S,
 }
 
 struct Progress {
@@ -95,42 +137,128 @@ impl Progress {
     }
 }
 
-/// Keeps the per-stage bookkeeping of a run.
-struct Recorder<'a> {
+/// Runs stages through the cache and keeps the bookkeeping of a run.
+struct Runner<'a> {
     dir: &'a Path,
+    opts: &'a RunOptions,
     records: Vec<StageRecord>,
-    /// Side artifacts (audit table, deliverables, model) with their sha256.
     files: Vec<(String, String)>,
     warnings: Vec<String>,
     progress: Progress,
-    started: Instant,
+    /// Hash chain of the input file and every artifact written so far.
+    upstream: String,
     current: &'static str,
 }
 
-impl Recorder<'_> {
-    fn begin(&mut self, stage: &'static str) {
-        self.progress.stage(stage);
-        self.started = Instant::now();
-        self.current = stage;
+impl Runner<'_> {
+    fn state_path(&self, idx: usize) -> PathBuf {
+        let file = STAGES[idx].1.trim_end_matches(".parquet");
+        self.dir.join(".state").join(format!("{file}.json"))
     }
-    fn extra(&mut self, file: &str, df: &mut DataFrame) -> Result<()> {
-        let sha = write_parquet(&self.dir.join(file), df)?;
-        self.files.push((file.to_string(), sha));
-        Ok(())
-    }
-    fn write(&mut self, idx: usize, rows_in: usize, df: &mut DataFrame) -> Result<()> {
-        let (stage, file) = STAGES[idx];
-        let sha = write_parquet(&self.dir.join(file), df)?;
+
+    /// Runs stage `idx` (or restores it from the cache) and returns its frames and state.
+    fn stage<S: Serialize + DeserializeOwned>(
+        &mut self,
+        idx: usize,
+        material: String,
+        compute: impl FnOnce() -> Result<Produced<S>>,
+    ) -> Result<(Vec<DataFrame>, S)> {
+        let (name, artifact) = STAGES[idx];
+        self.current = name;
+        self.progress.stage(name);
+        let started = Instant::now();
+        let key =
+            sha256_bytes(format!("{VERSION}\n{name}\n{material}\n{}", self.upstream).as_bytes());
+        let forced = self.opts.force || self.opts.from.is_some_and(|f| idx >= f);
+        let restored = if forced {
+            None
+        } else {
+            self.restore::<S>(idx, &key)
+        };
+        let (frames, saved, cached) = match restored {
+            Some((frames, saved)) => (frames, saved, true),
+            None => {
+                let out = compute()?;
+                let mut files = Vec::new();
+                let mut frames = Vec::new();
+                for (file, mut df) in out.frames {
+                    let sha = write_parquet(&self.dir.join(file), &mut df)?;
+                    files.push((file.to_string(), sha));
+                    frames.push(df);
+                }
+                for (file, bytes) in &out.files {
+                    let sha = write_bytes(&self.dir.join(file), bytes)?;
+                    files.push((file.to_string(), sha));
+                }
+                let saved = Saved {
+                    key: key.clone(),
+                    files,
+                    rows_in: out.rows_in,
+                    rows_out: frames[0].height(),
+                    state: out.state,
+                };
+                let json =
+                    serde_json::to_vec(&saved).map_err(|e| Error::Internal(e.to_string()))?;
+                let state_path = self.state_path(idx);
+                if let Some(parent) = state_path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                write_bytes(&state_path, &json)?;
+                (frames, saved, false)
+            }
+        };
+        let sha = saved.files[0].1.clone();
+        self.files.extend(saved.files[1..].iter().cloned());
         self.records.push(StageRecord {
-            stage: stage.to_string(),
-            artifact: file.to_string(),
-            rows_in,
-            rows_out: df.height(),
-            seconds: self.started.elapsed().as_secs_f64(),
-            sha256: sha,
+            stage: name.to_string(),
+            artifact: artifact.to_string(),
+            rows_in: saved.rows_in,
+            rows_out: saved.rows_out,
+            seconds: started.elapsed().as_secs_f64(),
+            sha256: sha.clone(),
+            cached,
+            cache_key: key,
         });
+        // Later stages read more than their direct upstream (evaluate reads the scaled
+        // matrix, profile the features and the clean stage's fitted values), so the chain
+        // covers every file and every fitted state so far.
+        let state = serde_json::to_vec(&saved.state).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut link = format!("{}\n{}", self.upstream, sha256_bytes(&state));
+        for (_, file_sha) in &saved.files {
+            link.push('\n');
+            link.push_str(file_sha);
+        }
+        self.upstream = sha256_bytes(link.as_bytes());
         self.progress.done();
-        Ok(())
+        Ok((frames, saved.state))
+    }
+
+    /// The stage's saved outputs, if its key matches and every file is as it was written.
+    fn restore<S: DeserializeOwned>(
+        &self,
+        idx: usize,
+        key: &str,
+    ) -> Option<(Vec<DataFrame>, Saved<S>)> {
+        let bytes = std::fs::read(self.state_path(idx)).ok()?;
+        let saved: Saved<S> = serde_json::from_slice(&bytes).ok()?;
+        if saved.key != key {
+            return None;
+        }
+        for (file, sha) in &saved.files {
+            if sha256_file(&self.dir.join(file)).ok()?.as_str() != sha {
+                return None;
+            }
+        }
+        let mut frames = Vec::new();
+        for (file, _) in saved.files.iter().filter(|(f, _)| f.ends_with(".parquet")) {
+            let f = std::fs::File::open(self.dir.join(file)).ok()?;
+            frames.push(ParquetReader::new(f).finish().ok()?);
+        }
+        Some((frames, saved))
+    }
+
+    fn stop_after(&self, idx: usize) -> bool {
+        self.opts.until.is_some_and(|u| idx >= u)
     }
 }
 
@@ -155,20 +283,28 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
     let dir = opts.out_root.join(&plan.name);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     remove_stale_temporaries(&dir);
-    let mut rec = Recorder {
+    remove_stale_temporaries(&dir.join(".state"));
+    let input_sha256 = sha256_file(&plan.input.path)?;
+    let mut runner = Runner {
         dir: &dir,
+        opts,
         records: Vec::new(),
         files: Vec::new(),
         warnings: Vec::new(),
         progress: Progress::new(opts.progress),
-        started: Instant::now(),
+        upstream: input_sha256.clone(),
         current: "",
     };
-    let result = run_stages(plan, &mut rec);
-    rec.progress.finish();
+    let result = run_stages(plan, &mut runner);
+    runner.progress.finish();
     let status = match &result {
-        Ok(_) => "complete".to_string(),
-        Err(e) => format!("failed in stage {}: {e}", rec.current),
+        Ok(Some(_)) => "complete".to_string(),
+        Ok(None) => format!("stopped after stage {}", runner.current),
+        Err(e) => format!("failed in stage {}: {e}", runner.current),
+    };
+    let chosen_model = match &result {
+        Ok(Some(o)) => o.chosen.clone(),
+        _ => String::new(),
     };
     let manifest = Manifest {
         segflow_version: VERSION.to_string(),
@@ -177,25 +313,22 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         config_path: plan.source.path.display().to_string(),
         config_sha256: sha256_bytes(plan.source.text.as_bytes()),
         input_path: plan.input.path.display().to_string(),
-        input_sha256: sha256_file(&plan.input.path)?,
+        input_sha256,
         seed: plan.seed,
-        stages: rec.records,
-        files: rec.files,
-        chosen_model: result
-            .as_ref()
-            .map(|o| o.chosen.clone())
-            .unwrap_or_default(),
-        warnings: rec.warnings,
+        stages: runner.records,
+        files: runner.files,
+        chosen_model,
+        warnings: runner.warnings,
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
     write_bytes(&dir.join("manifest.json"), &json)?;
     let out = result?;
     Ok(RunSummary {
         out_dir: dir,
+        scores: out.as_ref().map(|o| o.scores.clone()).unwrap_or_default(),
+        segments: out.as_ref().map(|o| o.segments.clone()).unwrap_or_default(),
+        dropped_rows: out.as_ref().map_or(0, |o| o.dropped_rows),
         manifest,
-        scores: out.scores,
-        segments: out.segments,
-        dropped_rows: out.dropped_rows,
     })
 }
 
@@ -206,88 +339,199 @@ struct Outcome {
     dropped_rows: usize,
 }
 
-fn run_stages(plan: &Plan, rec: &mut Recorder) -> Result<Outcome> {
+#[derive(Serialize, Deserialize)]
+struct FeatureState {
+    model_columns: Vec<String>,
+    encodings: Vec<features::Encoding>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClusterState {
+    models: Vec<Model>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EvaluateState {
+    scores: Vec<evaluate::Score>,
+    chosen: usize,
+}
+
+/// Runs the stages; `Ok(None)` when `--until` stopped the run early.
+fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     let id = ingest::id_column(&plan.input).to_string();
+    let input = &plan.input;
 
-    rec.begin("ingest");
-    let mut raw = ingest::run(&plan.input)?;
-    rec.write(0, raw.height(), &mut raw)?;
-
-    rec.begin("clean");
-    let mut cleaned = clean::run(&raw, &plan.clean, &id)?;
-    rec.extra("02_clean_dropped.parquet", &mut cleaned.dropped)?;
-    rec.write(1, raw.height(), &mut cleaned.data)?;
-    for c in &cleaned.model.empty_columns {
-        rec.warnings
-            .push(format!("column `{c}` has no values; it was left empty"));
+    let material = format!("{:?} {:?} {:?}", input.format, input.id, input.rename);
+    let (mut f, ()) = r.stage(0, material, || {
+        let raw = ingest::run(input)?;
+        Ok(Produced {
+            rows_in: raw.height(),
+            frames: vec![(STAGES[0].1, raw)],
+            files: vec![],
+            state: (),
+        })
+    })?;
+    let raw = f.remove(0);
+    if r.stop_after(0) {
+        return Ok(None);
     }
 
-    rec.begin("features");
-    let mut feats = features::run(&cleaned.data, &plan.features, &id)?;
-    rec.write(2, cleaned.data.height(), &mut feats.data)?;
+    let (mut f, clean_model) = r.stage(1, format!("{:?}", plan.clean), || {
+        let out = clean::run(&raw, &plan.clean, &id)?;
+        Ok(Produced {
+            rows_in: raw.height(),
+            frames: vec![
+                (STAGES[1].1, out.data),
+                ("02_clean_dropped.parquet", out.dropped),
+            ],
+            files: vec![],
+            state: out.model,
+        })
+    })?;
+    let (cleaned, dropped) = (f.remove(0), f.remove(0));
+    for c in &clean_model.empty_columns {
+        r.warnings
+            .push(format!("column `{c}` has no values; it was left empty"));
+    }
+    if r.stop_after(1) {
+        return Ok(None);
+    }
 
-    rec.begin("scale");
-    let mut scaled = scale::run(&feats.data, &feats.model_columns, plan.scale, &id)?;
-    rec.write(3, feats.data.height(), &mut scaled.data)?;
+    let (mut f, fs) = r.stage(2, format!("{:?}", plan.features), || {
+        let out = features::run(&cleaned, &plan.features, &id)?;
+        Ok(Produced {
+            rows_in: cleaned.height(),
+            frames: vec![(STAGES[2].1, out.data)],
+            files: vec![],
+            state: FeatureState {
+                model_columns: out.model_columns,
+                encodings: out.encodings,
+            },
+        })
+    })?;
+    let feats = f.remove(0);
+    if r.stop_after(2) {
+        return Ok(None);
+    }
 
-    rec.begin("cluster");
+    let (mut f, scaler) = r.stage(3, format!("{:?}", plan.scale), || {
+        let out = scale::run(&feats, &fs.model_columns, plan.scale, &id)?;
+        Ok(Produced {
+            rows_in: feats.height(),
+            frames: vec![(STAGES[3].1, out.data)],
+            files: vec![],
+            state: out.scaler,
+        })
+    })?;
+    let scaled = f.remove(0);
+    let x = matrix_of(&scaled, &fs.model_columns, &id)?;
+    if r.stop_after(3) {
+        return Ok(None);
+    }
+
     if let Some(kmax) = plan.cluster.kmeans.as_ref().and_then(|k| k.ks.iter().max()) {
-        if *kmax > scaled.matrix.n {
+        if *kmax > x.n {
+            r.current = STAGES[4].0;
             return Err(plan.source.error_at(
                 &["cluster", "kmeans", "k"],
-                format!(
-                    "cluster.kmeans.k goes up to {kmax} but only {} customers are left after cleaning",
-                    scaled.matrix.n
-                ),
+                format!("cluster.kmeans.k goes up to {kmax} but only {} customers are left after cleaning", x.n),
             ));
         }
     }
-    let ids = feats.data.column(&id)?.clone();
-    let mut clusters = cluster::run(&scaled.matrix, &ids, &plan.cluster, plan.seed)?;
-    rec.warnings.extend(clusters.warnings.iter().cloned());
-    rec.write(4, scaled.matrix.n, &mut clusters.data)?;
+    let ids = scaled.column(&id)?.clone();
+    let (mut f, cs) = r.stage(4, format!("{:?} seed {}", plan.cluster, plan.seed), || {
+        let out = cluster::run(&x, &ids, &plan.cluster, plan.seed)?;
+        Ok(Produced {
+            rows_in: x.n,
+            frames: vec![(STAGES[4].1, out.data)],
+            files: vec![],
+            state: ClusterState {
+                models: out.models,
+                warnings: out.warnings,
+            },
+        })
+    })?;
+    let labels_df = f.remove(0);
+    let mut models = cs.models;
+    for m in models.iter_mut() {
+        let col = labels_df.column(&m.name)?.cast(&DataType::Int64)?;
+        m.labels = col
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(crate::cluster::NOISE))
+            .collect();
+    }
+    r.warnings.extend(cs.warnings);
+    if r.stop_after(4) {
+        return Ok(None);
+    }
 
-    rec.begin("evaluate");
-    let mut eval = evaluate::run(&scaled.matrix, &clusters.models, &plan.evaluate, plan.seed)?;
-    rec.write(5, clusters.models.len(), &mut eval.data)?;
+    let (_, es) = r.stage(5, format!("{:?} seed {}", plan.evaluate, plan.seed), || {
+        let out = evaluate::run(&x, &models, &plan.evaluate, plan.seed)?;
+        Ok(Produced {
+            rows_in: models.len(),
+            frames: vec![(STAGES[5].1, out.data)],
+            files: vec![],
+            state: EvaluateState {
+                scores: out.scores,
+                chosen: out.chosen,
+            },
+        })
+    })?;
+    if r.stop_after(5) {
+        return Ok(None);
+    }
 
-    rec.begin("profile");
-    let chosen = &clusters.models[eval.chosen];
-    let mut prof = profile::run(
-        &feats.data,
-        &feats.model_columns,
-        chosen,
-        &plan.profile,
-        &id,
-    )?;
-    rec.extra("segments.parquet", &mut prof.segments)?;
-    let sha = write_csv(&rec.dir.join("segments.csv"), &mut prof.segments)?;
-    rec.files.push(("segments.csv".to_string(), sha));
-    let model = ModelFile {
-        schema_version: 1,
-        segflow_version: VERSION,
-        pipeline: &plan.name,
-        id_column: &id,
-        clean: &cleaned.model,
-        encodings: &feats.encodings,
-        derive: &plan.features.derive,
-        scaler: &scaled.scaler,
-        chosen_model: &chosen.name,
-        models: &clusters.models,
-        core_points: core_points(chosen, &scaled.matrix),
-        segments: &prof.summary,
-    };
-    let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
-    let sha = write_bytes(&rec.dir.join("model.json"), &json)?;
-    rec.files.push(("model.json".to_string(), sha));
-    rec.write(6, feats.data.height(), &mut prof.data)?;
+    let chosen = &models[es.chosen];
+    let (_, segments) = r.stage(6, format!("{:?}", plan.profile), || {
+        let mut out = profile::run(&feats, &fs.model_columns, chosen, &plan.profile, &id)?;
+        let mut csv = Vec::new();
+        CsvWriter::new(&mut csv)
+            .include_header(true)
+            .finish(&mut out.segments)?;
+        let model = ModelFile {
+            schema_version: 1,
+            segflow_version: VERSION,
+            pipeline: &plan.name,
+            id_column: &id,
+            clean: &clean_model,
+            encodings: &fs.encodings,
+            derive: &plan.features.derive,
+            scaler: &scaler,
+            chosen_model: &chosen.name,
+            models: &models,
+            core_points: chosen
+                .core_points
+                .iter()
+                .map(|&i| (x.row(i).to_vec(), chosen.labels[i]))
+                .collect(),
+            segments: &out.summary,
+        };
+        let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(Produced {
+            rows_in: feats.height(),
+            frames: vec![(STAGES[6].1, out.data), ("segments.parquet", out.segments)],
+            files: vec![("segments.csv", csv), ("model.json", json)],
+            state: out.summary,
+        })
+    })?;
 
-    Ok(Outcome {
+    Ok(Some(Outcome {
         chosen: chosen.name.clone(),
-        scores: eval.scores,
-        segments: prof.summary,
-        dropped_rows: cleaned.dropped.height(),
-    })
+        scores: es.scores,
+        segments,
+        dropped_rows: dropped.height(),
+    }))
+}
+
+/// The model matrix from the scaled artifact's columns.
+fn matrix_of(scaled: &DataFrame, columns: &[String], id: &str) -> Result<Matrix> {
+    let cols: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|c| crate::frame::f64_values(scaled, c, id))
+        .collect::<Result<_>>()?;
+    Ok(Matrix::from_columns(&cols))
 }
 
 /// What `model.json` holds: everything needed to score new customers the same way.
@@ -306,13 +550,6 @@ struct ModelFile<'a> {
     /// DBSCAN core points (scaled coordinates and segment) when DBSCAN is chosen.
     core_points: Vec<(Vec<f64>, i64)>,
     segments: &'a [profile::Segment],
-}
-
-fn core_points(m: &Model, x: &crate::matrix::Matrix) -> Vec<(Vec<f64>, i64)> {
-    m.core_points
-        .iter()
-        .map(|&i| (x.row(i).to_vec(), m.labels[i]))
-        .collect()
 }
 
 /// Removes temporary files a crashed run left behind (`.segflow-*.tmp`).

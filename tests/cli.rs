@@ -185,10 +185,11 @@ fn a_crash_mid_write_never_leaves_a_half_written_artifact_and_a_rerun_recovers()
     let reference = default_project();
     reference.ok(&["run", "-q", "pipeline.yaml"]);
     let w = default_project();
-    // Abort just before the 4th artifact (03_features) is renamed into place.
+    // Abort just before the 6th file (03_features.parquet; each stage also writes its cache
+    // entry) is renamed into place.
     let out = w.run_env(
         &["run", "-q", "pipeline.yaml"],
-        &[("SEGFLOW_ABORT_AT", "write:4")],
+        &[("SEGFLOW_ABORT_AT", "write:6")],
     );
     assert!(!out.status.success());
     assert!(w.path("outputs/mall/02_clean.parquet").is_file());

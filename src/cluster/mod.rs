@@ -3,7 +3,7 @@
 pub mod dbscan;
 pub mod kmeans;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::matrix::Matrix;
 use crate::metrics::centroids;
@@ -12,7 +12,7 @@ use crate::metrics::centroids;
 pub const NOISE: i64 = -1;
 
 /// One fitted model: its labels in canonical order and what `assign` needs to reuse it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Model {
     /// Column name in the clusters artifact, e.g. `kmeans_k5` or `dbscan`.
     pub name: String,
@@ -21,6 +21,7 @@ pub struct Model {
     pub k: Option<usize>,
     /// Number of clusters found (without noise).
     pub n_clusters: usize,
+    /// One label per row of the model matrix; kept in the clusters artifact, not in JSON.
     #[serde(skip)]
     pub labels: Vec<i64>,
     /// Cluster means in the scaled space, by label.
@@ -28,8 +29,7 @@ pub struct Model {
     /// DBSCAN's radius (the resolved value when `auto`).
     pub eps: Option<f64>,
     pub min_samples: Option<usize>,
-    /// DBSCAN core points (rows of the model matrix) with their labels.
-    #[serde(skip)]
+    /// DBSCAN core points (rows of the model matrix).
     pub core_points: Vec<usize>,
 }
 

@@ -6,7 +6,7 @@
 //! Dropped rows are never lost: they are returned, as read, with a `reason`.
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{CategoricalImpute, CleanPlan, NumericImpute, OutlierAction, OutlierMethod};
 use crate::data_err;
@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::frame::{f64_opts, is_categorical, is_numeric, mask, str_opts};
 
 /// A value used to fill the gaps of one column.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Fill {
     pub column: String,
     /// The number for numeric columns, the level for categorical ones.
@@ -23,7 +23,7 @@ pub struct Fill {
 }
 
 /// Outlier bounds of one column: values outside `[lower, upper]` are outliers.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Bounds {
     pub column: String,
     pub lower: f64,
@@ -34,7 +34,7 @@ pub struct Bounds {
 }
 
 /// What the clean stage fitted: the values `assign` must reuse on new customers.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CleanModel {
     pub fills: Vec<Fill>,
     pub bounds: Vec<Bounds>,

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::matrix::Matrix;
 use crate::metrics;
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Score {
     pub model: String,
     pub algorithm: String,

@@ -2,7 +2,7 @@
 //! one-hot encodings, and the choice of model columns.
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::FeaturePlan;
 use crate::data_err;
@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::frame::{f64_values, is_numeric, str_opts};
 
 /// The levels of one encoded column and the indicator columns made from them.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Encoding {
     pub column: String,
     /// Every level seen, sorted.

@@ -6,7 +6,7 @@
 //! (its mean in standard deviations of the whole population): "High income · low score".
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cluster::Model;
 use crate::config::ProfilePlan;
@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::frame::{f64_opts, is_numeric};
 
 /// A segment's summary, also written to model.json.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Segment {
     pub id: i64,
     pub name: String,

@@ -5,7 +5,7 @@
 //! A constant column gets scale 1 (as scikit-learn does) instead of dividing by zero.
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::ScaleMethod;
 use crate::error::Result;
@@ -13,7 +13,7 @@ use crate::frame::f64_values;
 use crate::matrix::Matrix;
 
 /// Fitted scaler: `scaled = (x - center) / scale`, per column.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Scaler {
     pub method: String,
     pub columns: Vec<String>,
