@@ -4,13 +4,16 @@
 //! stages in [`stages`] and writes one Parquet artifact per stage.
 
 pub mod artifacts;
+pub mod assign;
 pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod frame;
 pub mod generate;
+pub mod inspect;
 pub mod matrix;
 pub mod metrics;
+pub mod model;
 pub mod runner;
 pub mod stages;
 pub mod testing;

@@ -45,6 +45,31 @@ enum Command {
     },
     /// Check a pipeline file and the input's columns without running anything.
     Validate { pipeline: PathBuf },
+    /// Print a Parquet artifact, or summarise a run folder from its manifest.
+    Inspect {
+        /// A `.parquet` file or a run folder (outputs/<name>).
+        path: PathBuf,
+        /// Rows to show.
+        #[arg(long, default_value_t = 10)]
+        head: usize,
+        /// Show column names and types.
+        #[arg(long)]
+        schema: bool,
+        /// Show count, nulls, mean, std, min, quartiles and max per column.
+        #[arg(long)]
+        describe: bool,
+    },
+    /// Place new customers in the segments of a finished run.
+    Assign {
+        /// The run's model.json.
+        #[arg(long)]
+        model: PathBuf,
+        /// New customers (CSV, TSV or Parquet) with the columns the run's input had.
+        input: PathBuf,
+        /// Where to write id, segment, segment_name, reason (.csv or .parquet).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Generate synthetic data.
     Generate {
         #[command(subcommand)]
@@ -108,6 +133,44 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                 plan.input.path.display(),
                 schema.len()
             );
+            Ok(())
+        }
+        Command::Inspect {
+            path,
+            head,
+            schema,
+            describe,
+        } => {
+            let text = if path.is_dir() {
+                segflow::inspect::run_dir(&path)?
+            } else {
+                segflow::inspect::file(&path, head, schema, describe)?
+            };
+            emit(&text);
+            Ok(())
+        }
+        Command::Assign { model, input, out } => {
+            let m = segflow::model::ModelFile::read(&model)?;
+            let mut scored = segflow::assign::assign(&m, &input)?;
+            let is_parquet = out.extension().is_some_and(|e| e == "parquet");
+            if is_parquet {
+                segflow::artifacts::write_parquet(&out, &mut scored)?;
+            } else {
+                segflow::artifacts::write_csv(&out, &mut scored)?;
+            }
+            let unscored = scored.column("reason")?.len() - scored.column("reason")?.null_count();
+            emit(&format!(
+                "scored {} of {} customers with {} into {}{}\n",
+                scored.height() - unscored,
+                scored.height(),
+                m.chosen_model,
+                out.display(),
+                if unscored > 0 {
+                    format!(" ({unscored} not scored: see the reason column)")
+                } else {
+                    String::new()
+                }
+            ));
             Ok(())
         }
         Command::Generate {

@@ -21,6 +21,7 @@ use crate::cluster::Model;
 use crate::config::Plan;
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
+use crate::model::ModelFile;
 use crate::stages::{clean, cluster, evaluate, features, ingest, profile, scale, STAGES};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -491,22 +492,23 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             .include_header(true)
             .finish(&mut out.segments)?;
         let model = ModelFile {
-            schema_version: 1,
-            segflow_version: VERSION,
-            pipeline: &plan.name,
-            id_column: &id,
-            clean: &clean_model,
-            encodings: &fs.encodings,
-            derive: &plan.features.derive,
-            scaler: &scaler,
-            chosen_model: &chosen.name,
-            models: &models,
+            schema_version: crate::model::SCHEMA_VERSION,
+            segflow_version: VERSION.to_string(),
+            pipeline: plan.name.clone(),
+            id_column: id.clone(),
+            rename: plan.input.rename.clone(),
+            clean: clean_model.clone(),
+            derive: plan.features.derive.clone(),
+            encodings: fs.encodings.clone(),
+            scaler: scaler.clone(),
+            chosen_model: chosen.name.clone(),
+            models: models.clone(),
             core_points: chosen
                 .core_points
                 .iter()
                 .map(|&i| (x.row(i).to_vec(), chosen.labels[i]))
                 .collect(),
-            segments: &out.summary,
+            segments: out.summary.clone(),
         };
         let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
         Ok(Produced {
@@ -532,24 +534,6 @@ fn matrix_of(scaled: &DataFrame, columns: &[String], id: &str) -> Result<Matrix>
         .map(|c| crate::frame::f64_values(scaled, c, id))
         .collect::<Result<_>>()?;
     Ok(Matrix::from_columns(&cols))
-}
-
-/// What `model.json` holds: everything needed to score new customers the same way.
-#[derive(Serialize)]
-struct ModelFile<'a> {
-    schema_version: u32,
-    segflow_version: &'a str,
-    pipeline: &'a str,
-    id_column: &'a str,
-    clean: &'a clean::CleanModel,
-    encodings: &'a [features::Encoding],
-    derive: &'a [(String, String)],
-    scaler: &'a scale::Scaler,
-    chosen_model: &'a str,
-    models: &'a [Model],
-    /// DBSCAN core points (scaled coordinates and segment) when DBSCAN is chosen.
-    core_points: Vec<(Vec<f64>, i64)>,
-    segments: &'a [profile::Segment],
 }
 
 /// Removes temporary files a crashed run left behind (`.segflow-*.tmp`).

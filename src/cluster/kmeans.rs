@@ -9,8 +9,8 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use crate::data_err;
 use crate::error::{Error, Result};
-use crate::matrix::Matrix;
-use crate::metrics::wcss;
+use crate::matrix::{sq_dist, Matrix};
+use crate::metrics::{centroids, wcss};
 
 /// Labels (0..k, possibly fewer clusters if one emptied) and WCSS of the best of `n_init`.
 pub fn fit(
@@ -48,7 +48,7 @@ pub fn fit(
         })
         .map_err(|_| Error::Internal(format!("smartcore K-means panicked (k = {k})")))?
         .map_err(|e| Error::Internal(format!("smartcore K-means (k = {k}): {e}")))?;
-        let labels = compact(labels);
+        let labels = polish(x, compact(labels), max_iter);
         let kk = labels.iter().max().map_or(0, |m| m + 1);
         let w = wcss(x, &labels, kk);
         if best.as_ref().is_none_or(|(_, bw)| w < *bw) {
@@ -56,6 +56,34 @@ pub fn fit(
         }
     }
     best.ok_or_else(|| Error::Internal("n_init is zero".into()))
+}
+
+/// Lloyd steps until every point is nearest to its own cluster's mean. smartcore stops when
+/// the distortion stops falling, which can leave a point nearer another mean; after this,
+/// `assign` (nearest centroid) gives every training customer its own segment back.
+fn polish(x: &Matrix, mut labels: Vec<usize>, max_iter: usize) -> Vec<usize> {
+    for _ in 0..max_iter {
+        let k = labels.iter().max().map_or(0, |m| m + 1);
+        let (_, cents) = centroids(x, &labels, k);
+        let next: Vec<usize> = (0..x.n).map(|i| nearest(&cents, x.row(i))).collect();
+        if next == labels {
+            break;
+        }
+        labels = compact(next);
+    }
+    labels
+}
+
+/// Index of the centroid nearest to `row` (the first one on ties).
+pub fn nearest(centroids: &[Vec<f64>], row: &[f64]) -> usize {
+    let mut best = (f64::INFINITY, 0);
+    for (c, cent) in centroids.iter().enumerate() {
+        let d = sq_dist(row, cent);
+        if d < best.0 {
+            best = (d, c);
+        }
+    }
+    best.1
 }
 
 /// Renumbers labels so that the clusters used are exactly 0..k' (a cluster can empty out).

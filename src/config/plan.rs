@@ -198,6 +198,31 @@ pub struct ProfilePlan {
     pub names: BTreeMap<usize, String>,
 }
 
+/// `csv`, `tsv` or `parquet`, from a file extension (lower case).
+pub fn format_for_extension(ext: &str) -> &'static str {
+    match ext {
+        "parquet" | "pq" => "parquet",
+        "tsv" | "tab" => "tsv",
+        _ => "csv",
+    }
+}
+
+/// The reading format of a file from its extension: Parquet, TSV, or CSV with a sniffed
+/// delimiter.
+pub fn infer_format(path: &std::path::Path) -> Format {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match format_for_extension(&ext) {
+        "parquet" => Format::Parquet,
+        "tsv" => Format::Csv {
+            delimiter: Some(b'\t'),
+        },
+        _ => Format::Csv { delimiter: None },
+    }
+}
+
 fn pick<'a>(src: &Source, path: &[&str], value: &str, allowed: &[&'a str]) -> Result<&'a str> {
     let v = value.trim().to_ascii_lowercase();
     if let Some(a) = allowed.iter().find(|a| **a == v) {
@@ -264,11 +289,7 @@ impl Plan {
             .to_ascii_lowercase();
         let format_word = match &rin.format {
             Some(f) => pick(src, &["input", "format"], f, &["csv", "tsv", "parquet"])?,
-            None => match ext.as_str() {
-                "parquet" | "pq" => "parquet",
-                "tsv" | "tab" => "tsv",
-                _ => "csv",
-            },
+            None => format_for_extension(&ext),
         };
         let delimiter = match &rin.delimiter {
             Some(d) => {

@@ -13,12 +13,14 @@ use crate::data_err;
 use crate::error::Result;
 use crate::frame::{f64_opts, is_categorical, is_numeric, mask, str_opts};
 
-/// A value used to fill the gaps of one column.
+/// The value that fills the gaps of one column. Fitted for every column (like
+/// scikit-learn's SimpleImputer), so `assign` can fill a gap the training data did not have.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Fill {
     pub column: String,
     /// The number for numeric columns, the level for categorical ones.
     pub value: serde_json::Value,
+    /// Cells filled in the training data.
     pub filled: usize,
 }
 
@@ -135,7 +137,7 @@ fn impute(df: &mut DataFrame, plan: &CleanPlan, id: &str, model: &mut CleanModel
         if is_numeric(&dtype) && !matches!(dtype, DataType::Boolean) {
             let values = f64_opts(df, name)?;
             let missing = values.iter().filter(|v| v.is_none()).count();
-            if missing == 0 || plan.numeric == NumericImpute::None {
+            if plan.numeric == NumericImpute::None {
                 continue;
             }
             let ca: Float64Chunked = values.iter().copied().collect();
@@ -149,8 +151,10 @@ fn impute(df: &mut DataFrame, plan: &CleanPlan, id: &str, model: &mut CleanModel
                 model.empty_columns.push(name.clone());
                 continue;
             };
-            let filled: Vec<f64> = values.iter().map(|v| v.unwrap_or(fill)).collect();
-            df.replace(name, Column::new(name.as_str().into(), filled))?;
+            if missing > 0 {
+                let filled: Vec<f64> = values.iter().map(|v| v.unwrap_or(fill)).collect();
+                df.replace(name, Column::new(name.as_str().into(), filled))?;
+            }
             model.fills.push(Fill {
                 column: name.clone(),
                 value: serde_json::json!(fill),
@@ -159,7 +163,7 @@ fn impute(df: &mut DataFrame, plan: &CleanPlan, id: &str, model: &mut CleanModel
         } else if is_categorical(&dtype) {
             let values = str_opts(df, name)?;
             let missing = values.iter().filter(|v| v.is_none()).count();
-            if missing == 0 || plan.categorical == CategoricalImpute::None {
+            if plan.categorical == CategoricalImpute::None {
                 continue;
             }
             let fill = match &plan.categorical {
@@ -171,11 +175,13 @@ fn impute(df: &mut DataFrame, plan: &CleanPlan, id: &str, model: &mut CleanModel
                 model.empty_columns.push(name.clone());
                 continue;
             };
-            let filled: Vec<String> = values
-                .into_iter()
-                .map(|v| v.unwrap_or_else(|| fill.clone()))
-                .collect();
-            df.replace(name, Column::new(name.as_str().into(), filled))?;
+            if missing > 0 {
+                let filled: Vec<String> = values
+                    .into_iter()
+                    .map(|v| v.unwrap_or_else(|| fill.clone()))
+                    .collect();
+                df.replace(name, Column::new(name.as_str().into(), filled))?;
+            }
             model.fills.push(Fill {
                 column: name.clone(),
                 value: serde_json::json!(fill),

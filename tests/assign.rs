@@ -1,0 +1,232 @@
+//! `segflow assign` places customers with the run's fitted cleaning, features and scaling:
+//! the training customers get their own segments back, for K-means and for DBSCAN, and a
+//! customer that cannot be scored gets a reason instead of a crash.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{root, Workdir};
+
+fn project(choose_from: &str) -> Workdir {
+    let w = Workdir::new();
+    let text = std::fs::read_to_string(root().join("pipeline.yaml")).unwrap();
+    w.write(
+        "pipeline.yaml",
+        &text.replace(
+            "choose_from: kmeans",
+            &format!("choose_from: {choose_from}"),
+        ),
+    );
+    w.copy(
+        &root().join("data/mall_customers.csv"),
+        "data/mall_customers.csv",
+    );
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+    w
+}
+
+/// id → (segment, reason) from a CSV with columns id, segment, segment_name, reason.
+fn read_scored(w: &Workdir, rel: &str) -> HashMap<String, (String, String)> {
+    let text = std::fs::read_to_string(w.path(rel)).unwrap();
+    let mut out = HashMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.splitn(4, ',').collect();
+        out.insert(
+            f[0].to_string(),
+            (f[1].to_string(), f[3].trim_matches('"').to_string()),
+        );
+    }
+    out
+}
+
+/// id → segment from the run's segments.csv (segment is the second-to-last column).
+fn trained(w: &Workdir) -> HashMap<String, String> {
+    let text = std::fs::read_to_string(w.path("outputs/mall/segments.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[f.len() - 2].to_string())
+        })
+        .collect()
+}
+
+fn roundtrip(choose_from: &str) {
+    let w = project(choose_from);
+    let out = w.ok(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "data/mall_customers.csv",
+        "--out",
+        "scored.csv",
+    ]);
+    assert!(out.contains("scored 198 of 200 customers"), "{out}");
+    let scored = read_scored(&w, "scored.csv");
+    let trained = trained(&w);
+    assert_eq!(trained.len(), 198);
+    for (id, seg) in &trained {
+        assert_eq!(&scored[id].0, seg, "customer {id}");
+    }
+    // The two customers the run dropped as outliers are not scored, and say why.
+    let unscored: Vec<_> = scored.iter().filter(|(_, (s, _))| s.is_empty()).collect();
+    assert_eq!(unscored.len(), 2);
+    assert!(
+        unscored
+            .iter()
+            .all(|(_, (_, r))| r.starts_with("outlier: ")),
+        "{unscored:?}"
+    );
+}
+
+#[test]
+fn kmeans_training_customers_get_their_segments_back() {
+    roundtrip("kmeans");
+}
+
+#[test]
+fn dbscan_training_customers_get_their_segments_back_noise_included() {
+    roundtrip("dbscan");
+    let w = project("dbscan");
+    w.ok(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "data/mall_customers.csv",
+        "--out",
+        "s.csv",
+    ]);
+    let noise = read_scored(&w, "s.csv")
+        .values()
+        .filter(|(s, _)| s == "-1")
+        .count();
+    assert!(
+        noise > 0,
+        "the DBSCAN run has noise points and they stay noise"
+    );
+}
+
+#[test]
+fn unscorable_customers_get_a_reason_and_the_rest_are_scored() {
+    let w = project("kmeans");
+    w.write(
+        "new.csv",
+        "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)\n\
+         1001,Female,30,90,85\n\
+         1002,Other,30,90,85\n\
+         1003,Male,30,,85\n\
+         1004,Male,30,20,\n\
+         1005,,41,20,15\n\
+         1006,Male,41,20,lots\n",
+    );
+    w.ok(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "new.csv",
+        "--out",
+        "s.csv",
+    ]);
+    let s = read_scored(&w, "s.csv");
+    assert!(!s["1001"].0.is_empty() && s["1001"].1.is_empty());
+    assert_eq!(s["1002"].0, "");
+    assert!(
+        s["1002"]
+            .1
+            .contains("unknown Gender level `Other` (known: Female, Male)"),
+        "{:?}",
+        s["1002"]
+    );
+    // A missing income is imputed with the run's median, as in training.
+    assert!(!s["1003"].0.is_empty(), "{:?}", s["1003"]);
+    // The run saw no missing score but fitted a median for it all the same.
+    assert!(!s["1004"].0.is_empty(), "{:?}", s["1004"]);
+    // Text in a numeric column: that customer is not scored, the others are.
+    assert_eq!(
+        s["1006"],
+        (String::new(), "score is not a number: `lots`".to_string())
+    );
+    // A missing gender is filled with the run's mode.
+    assert!(!s["1005"].0.is_empty(), "{:?}", s["1005"]);
+    // Same customer as 1001 in a Parquet output.
+    w.ok(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "new.csv",
+        "--out",
+        "s.parquet",
+    ]);
+    let df = common::read_parquet(&w.path("s.parquet"));
+    assert_eq!(df.height(), 6);
+}
+
+#[test]
+fn a_missing_column_or_a_bad_model_is_a_clear_error() {
+    let w = project("kmeans");
+    w.write(
+        "new.csv",
+        "CustomerID,Gender,Age,Annual Income (k$)\n1,Male,30,40\n",
+    );
+    let err = w.fails(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "new.csv",
+        "--out",
+        "s.csv",
+    ]);
+    assert!(err.contains("input.rename: column `Spending Score (1-100)` is not in new.csv. The columns are: `CustomerID`, `Gender`, `Age`, `income`"), "{err}");
+    w.write(
+        "new2.csv",
+        "CustomerID,Gender,Annual Income (k$),Spending Score (1-100)\n1,Male,40,50\n",
+    );
+    let err = w.fails(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "new2.csv",
+        "--out",
+        "s.csv",
+    ]);
+    assert!(err.contains("column `Age`, which the model uses, is not in new2.csv (after the run's renames). The columns are: `CustomerID`, `Gender`, `income`, `score`"), "{err}");
+    w.write("bad.json", "{}");
+    let err = w.fails(&["assign", "--model", "bad.json", "new.csv", "--out", "s.csv"]);
+    assert!(
+        err.contains("bad.json is not a segflow model.json"),
+        "{err}"
+    );
+    assert!(!w.path("s.csv").exists());
+}
+
+#[test]
+fn inspect_summarises_a_run_and_flags_modified_artifacts() {
+    let w = project("kmeans");
+    let out = w.ok(&["inspect", "outputs/mall"]);
+    assert!(out.contains("pipeline mall (complete)"), "{out}");
+    assert!(out.contains("cluster        198       198"), "{out}");
+    assert_eq!(out.matches("(ok)").count(), 11, "{out}");
+    std::fs::write(w.path("outputs/mall/segments.csv"), "changed").unwrap();
+    let out = w.ok(&["inspect", "outputs/mall"]);
+    assert!(
+        out.contains("segments.csv") && out.contains("MODIFIED since the run"),
+        "{out}"
+    );
+    let out = w.ok(&[
+        "inspect",
+        "outputs/mall/06_evaluation.parquet",
+        "--schema",
+        "--describe",
+        "--head",
+        "2",
+    ]);
+    assert!(
+        out.contains("06_evaluation.parquet: 10 rows × 11 columns"),
+        "{out}"
+    );
+    assert!(out.contains("  silhouette: f64"), "{out}");
+    assert!(out.contains("shape: (2, 11)"), "{out}");
+    let err = w.fails(&["inspect", "nothing.parquet"]);
+    assert!(err.contains("nothing.parquet"), "{err}");
+}
