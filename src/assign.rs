@@ -24,6 +24,7 @@ use crate::stages::ingest;
 pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
     let plan = InputPlan {
         path: input.to_path_buf(),
+        kind: crate::config::InputKind::Customers,
         format: infer_format(input),
         id: (model.id_column != ingest::ROW_ID).then(|| model.id_column.clone()),
         rename: model.rename.clone(),

@@ -218,6 +218,9 @@ fn print_summary(s: &RunSummary, quiet: bool) {
             r.artifact,
             if r.cached { "  (cached)" } else { "" }
         );
+        if !r.note.is_empty() {
+            let _ = writeln!(o, "{:>11}{}", "", r.note);
+        }
     }
     if s.manifest.status != "complete" {
         let _ = writeln!(o, "{}", s.manifest.status);

@@ -1,7 +1,7 @@
 //! Runs the stages in order with a content cache, writes each artifact as soon as its stage
 //! finishes, shows progress, and writes `manifest.json` last.
 //!
-//! Cache: a stage's key is the sha256 of the segflow version, the stage's own config section
+//! Cache: a stage's key is the sha256 of the segflow version and build, the stage's own config section
 //! and the sha256s of the input file and of every file and fitted state upstream of it. When the key and
 //! the artifacts on disk match what `.state/NN_stage.json` recorded, the stage is skipped
 //! and its outputs are read back from its Parquet files. Because the stages are
@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifacts::{sha256_bytes, sha256_file, write_bytes, write_parquet};
 use crate::cluster::Model;
-use crate::config::Plan;
+use crate::config::{InputKind, Plan};
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
 use crate::model::ModelFile;
-use crate::stages::{clean, cluster, evaluate, features, ingest, profile, scale, STAGES};
+use crate::stages::{clean, cluster, evaluate, features, ingest, profile, rfm, scale, STAGES};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -55,6 +55,8 @@ pub struct StageRecord {
     pub sha256: String,
     pub cached: bool,
     pub cache_key: String,
+    #[serde(default)]
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,6 +92,8 @@ struct Produced<S> {
     frames: Vec<(&'static str, DataFrame)>,
     files: Vec<(&'static str, Vec<u8>)>,
     rows_in: usize,
+    /// A line for the manifest and the summary (e.g. distinct customers, drop reasons).
+    note: String,
     state: S,
 }
 
@@ -101,6 +105,7 @@ struct Saved<S> {
     files: Vec<(String, String)>,
     rows_in: usize,
     rows_out: usize,
+    note: String,
     state: S,
 }
 
@@ -168,8 +173,14 @@ impl Runner<'_> {
         self.current = name;
         self.progress.stage(name);
         let started = Instant::now();
-        let key =
-            sha256_bytes(format!("{VERSION}\n{name}\n{material}\n{}", self.upstream).as_bytes());
+        let key = sha256_bytes(
+            format!(
+                "{VERSION} {}\n{name}\n{material}\n{}",
+                build_id(),
+                self.upstream
+            )
+            .as_bytes(),
+        );
         let forced = self.opts.force || self.opts.from.is_some_and(|f| idx >= f);
         let restored = if forced {
             None
@@ -196,6 +207,7 @@ impl Runner<'_> {
                     files,
                     rows_in: out.rows_in,
                     rows_out: frames[0].height(),
+                    note: out.note,
                     state: out.state,
                 };
                 let json =
@@ -219,6 +231,7 @@ impl Runner<'_> {
             sha256: sha.clone(),
             cached,
             cache_key: key,
+            note: saved.note.clone(),
         });
         // Later stages read more than their direct upstream (evaluate reads the scaled
         // matrix, profile the features and the clean stage's fitted values), so the chain
@@ -363,13 +376,28 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     let id = ingest::id_column(&plan.input).to_string();
     let input = &plan.input;
 
-    let material = format!("{:?} {:?} {:?}", input.format, input.id, input.rename);
+    let tx = match &input.kind {
+        InputKind::Transactions(tx) => Some(tx),
+        InputKind::Customers => None,
+    };
+    let material = format!(
+        "{:?} {:?} {:?} {:?}",
+        input.kind, input.format, input.id, input.rename
+    );
     let (mut f, ()) = r.stage(0, material, || {
         let raw = ingest::run(input)?;
+        let note = match tx {
+            Some(tx) => format!(
+                "{} distinct customers",
+                raw.column(&tx.customer)?.drop_nulls().n_unique()?
+            ),
+            None => String::new(),
+        };
         Ok(Produced {
             rows_in: raw.height(),
             frames: vec![(STAGES[0].1, raw)],
             files: vec![],
+            note,
             state: (),
         })
     })?;
@@ -379,6 +407,26 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     }
 
     let (mut f, clean_model) = r.stage(1, format!("{:?}", plan.clean), || {
+        if let Some(tx) = tx {
+            let out = rfm::clean_lines(&raw, tx, &plan.clean.transactions)?;
+            let note = out
+                .counts
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(why, n)| format!("{n} {why}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Ok(Produced {
+                rows_in: raw.height(),
+                frames: vec![
+                    (STAGES[1].1, out.data),
+                    ("02_clean_dropped.parquet", out.dropped),
+                ],
+                files: vec![],
+                note: format!("dropped: {note}"),
+                state: clean::CleanModel::default(),
+            });
+        }
         let out = clean::run(&raw, &plan.clean, &id)?;
         Ok(Produced {
             rows_in: raw.height(),
@@ -387,6 +435,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
                 ("02_clean_dropped.parquet", out.dropped),
             ],
             files: vec![],
+            note: String::new(),
             state: out.model,
         })
     })?;
@@ -400,11 +449,18 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     }
 
     let (mut f, fs) = r.stage(2, format!("{:?}", plan.features), || {
-        let out = features::run(&cleaned, &plan.features, &id)?;
+        let out = match (tx, &plan.features.rfm) {
+            (Some(tx), Some(rfm_plan)) => {
+                let table = rfm::features(&cleaned, tx, &plan.clean.transactions, rfm_plan)?;
+                features::run(&table, &plan.features, &id)?
+            }
+            _ => features::run(&cleaned, &plan.features, &id)?,
+        };
         Ok(Produced {
             rows_in: cleaned.height(),
             frames: vec![(STAGES[2].1, out.data)],
             files: vec![],
+            note: String::new(),
             state: FeatureState {
                 model_columns: out.model_columns,
                 encodings: out.encodings,
@@ -422,6 +478,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             rows_in: feats.height(),
             frames: vec![(STAGES[3].1, out.data)],
             files: vec![],
+            note: String::new(),
             state: out.scaler,
         })
     })?;
@@ -447,6 +504,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             rows_in: x.n,
             frames: vec![(STAGES[4].1, out.data)],
             files: vec![],
+            note: String::new(),
             state: ClusterState {
                 models: out.models,
                 warnings: out.warnings,
@@ -474,6 +532,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             rows_in: models.len(),
             frames: vec![(STAGES[5].1, out.data)],
             files: vec![],
+            note: String::new(),
             state: EvaluateState {
                 scores: out.scores,
                 chosen: out.chosen,
@@ -511,10 +570,15 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             segments: out.summary.clone(),
         };
         let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut frames = vec![(STAGES[6].1, out.data), ("segments.parquet", out.segments)];
+        if let Some(ct) = out.rfm_crosstab {
+            frames.push(("07_profile_rfm.parquet", ct));
+        }
         Ok(Produced {
             rows_in: feats.height(),
-            frames: vec![(STAGES[6].1, out.data), ("segments.parquet", out.segments)],
+            frames,
             files: vec![("segments.csv", csv), ("model.json", json)],
+            note: String::new(),
             state: out.summary,
         })
     })?;
@@ -534,6 +598,24 @@ fn matrix_of(scaled: &DataFrame, columns: &[String], id: &str) -> Result<Matrix>
         .map(|c| crate::frame::f64_values(scaled, c, id))
         .collect::<Result<_>>()?;
     Ok(Matrix::from_columns(&cols))
+}
+
+/// Identifies the segflow binary (size and modification time of the executable), so that a
+/// rebuilt segflow with the same version number does not reuse results of the old code.
+fn build_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| {
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                format!("{}-{}", m.len(), t.map_or(0, |d| d.as_nanos()))
+            })
+            .unwrap_or_default()
+    })
 }
 
 /// Removes temporary files a crashed run left behind (`.segflow-*.tmp`).

@@ -51,9 +51,56 @@ pub enum Format {
     Parquet,
 }
 
+/// Which input column holds what, for invoice lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxColumns {
+    pub customer: String,
+    pub invoice: String,
+    pub date: String,
+    pub date_format: Option<String>,
+    pub quantity: Option<String>,
+    pub price: Option<String>,
+    pub amount: Option<String>,
+    pub product: Option<String>,
+    pub category: Option<String>,
+    pub country: Option<String>,
+}
+
+impl TxColumns {
+    /// Every mapped input column.
+    pub fn all(&self) -> Vec<&str> {
+        let mut v = vec![
+            self.customer.as_str(),
+            self.invoice.as_str(),
+            self.date.as_str(),
+        ];
+        for c in [
+            &self.quantity,
+            &self.price,
+            &self.amount,
+            &self.product,
+            &self.category,
+            &self.country,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            v.push(c);
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    Customers,
+    Transactions(TxColumns),
+}
+
 #[derive(Debug, Clone)]
 pub struct InputPlan {
     pub path: PathBuf,
+    pub kind: InputKind,
     pub format: Format,
     /// The customer id column (after renames). `None`: rows are numbered from 1 as `row_id`.
     pub id: Option<String>,
@@ -95,11 +142,55 @@ pub struct OutlierPlan {
     pub action: OutlierAction,
 }
 
+/// Rules for invoice lines; each dropped line is kept in the audit table with its reason.
+#[derive(Debug, Clone)]
+pub struct TxCleanPlan {
+    /// Keep cancellations and returns and net them against purchases (else drop them).
+    pub net: bool,
+    pub cancel_prefix: String,
+    pub drop_non_positive_price: bool,
+    pub exclude_products: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CleanPlan {
     pub numeric: NumericImpute,
     pub categorical: CategoricalImpute,
     pub outliers: Option<OutlierPlan>,
+    pub transactions: TxCleanPlan,
+}
+
+/// RFM features from transactions.
+#[derive(Debug, Clone)]
+pub struct RfmPlan {
+    /// Reference date; `None`: the day after the last transaction.
+    pub as_of: Option<chrono::NaiveDate>,
+    pub log1p: Vec<String>,
+    /// R×F cell ("11".."55") → segment name, all 25 cells.
+    pub segments: BTreeMap<String, String>,
+}
+
+/// The default R×F segment table (rows: recency score, columns: frequency score).
+pub fn default_rfm_segments() -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for r in 1..=5 {
+        for f in 1..=5 {
+            let name = match (r, f) {
+                (1..=2, 1..=2) => "hibernating",
+                (1..=2, 3..=4) => "at_risk",
+                (1..=2, 5) => "cant_lose",
+                (3, 1..=2) => "about_to_sleep",
+                (3, 3) => "need_attention",
+                (3..=4, 4..=5) => "loyal",
+                (4, 1) => "promising",
+                (5, 1) => "new_customers",
+                (4..=5, 2..=3) => "potential_loyalist",
+                _ => "champions", // (5, 4..=5)
+            };
+            m.insert(format!("{r}{f}"), name.to_string());
+        }
+    }
+    m
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +202,7 @@ pub struct FeaturePlan {
     /// Model columns as written; a one-hot source column stands for all its indicator columns.
     /// Empty: every numeric column except the id.
     pub use_: Vec<String>,
+    pub rfm: Option<RfmPlan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,8 +411,48 @@ impl Plan {
             .map(|(a, b)| (a.clone(), b.clone()))
             .collect();
         rename.sort();
+        let kind = match pick(
+            src,
+            &["input", "kind"],
+            rin.kind.as_deref().unwrap_or("customers"),
+            &["customers", "transactions"],
+        )? {
+            "customers" => {
+                if rin.columns.is_some() {
+                    return Err(src.error_at(
+                        &["input", "columns"],
+                        "input.columns maps transaction columns: set input.kind: transactions",
+                    ));
+                }
+                InputKind::Customers
+            }
+            _ => {
+                let c = rin.columns.clone().ok_or_else(|| {
+                    src.error_at(&["input", "kind"], "input.kind: transactions needs input.columns (customer, invoice, date, and quantity + price or amount)")
+                })?;
+                if c.amount.is_none() && (c.quantity.is_none() || c.price.is_none()) {
+                    return Err(src.error_at(
+                        &["input", "columns"],
+                        "input.columns needs `amount`, or both `quantity` and `price`",
+                    ));
+                }
+                InputKind::Transactions(TxColumns {
+                    customer: c.customer,
+                    invoice: c.invoice,
+                    date: c.date,
+                    date_format: c.date_format,
+                    quantity: c.quantity,
+                    price: c.price,
+                    amount: c.amount,
+                    product: c.product,
+                    category: c.category,
+                    country: c.country,
+                })
+            }
+        };
         let input = InputPlan {
             path,
+            kind,
             format,
             id: rin.id.clone(),
             rename,
@@ -423,11 +555,33 @@ impl Plan {
                 }
             }
         };
+        let rtx = rclean.transactions.clone().unwrap_or_default();
+        let net = match pick(
+            src,
+            &["clean", "transactions", "cancellations"],
+            rtx.cancellations.as_deref().unwrap_or("drop"),
+            &["drop", "net"],
+        )? {
+            "net" => true,
+            _ => false,
+        };
         let clean = CleanPlan {
             numeric,
             categorical,
             outliers,
+            transactions: TxCleanPlan {
+                net,
+                cancel_prefix: rtx.cancel_prefix.unwrap_or_else(|| "C".into()),
+                drop_non_positive_price: rtx.drop_non_positive_price.unwrap_or(true),
+                exclude_products: rtx.exclude_products,
+            },
         };
+        if rclean.transactions.is_some() && input.kind == InputKind::Customers {
+            return Err(src.error_at(
+                &["clean", "transactions"],
+                "clean.transactions applies to invoice lines: set input.kind: transactions",
+            ));
+        }
 
         // features
         let rf = &raw.features;
@@ -438,11 +592,60 @@ impl Plan {
             }
             derive.push((k.clone(), v.clone()));
         }
+        let rfm = match (&input.kind, &rf.rfm) {
+            (InputKind::Customers, Some(_)) => {
+                return Err(src.error_at(
+                    &["features", "rfm"],
+                    "features.rfm aggregates transactions: set input.kind: transactions",
+                ))
+            }
+            (InputKind::Customers, None) => None,
+            (InputKind::Transactions(_), r) => {
+                let r = r.clone().unwrap_or_default();
+                let as_of = match &r.as_of {
+                    None => None,
+                    Some(s) => Some(
+                        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+                            src.error_at(
+                                &["features", "rfm", "as_of"],
+                                format!(
+                                    "features.rfm.as_of must be a date like 2011-12-10, got `{s}`"
+                                ),
+                            )
+                        })?,
+                    ),
+                };
+                let mut segments = default_rfm_segments();
+                for (cell, name) in r.segments {
+                    if !segments.contains_key(&cell) {
+                        return Err(src.error_at(&["features", "rfm", "segments"], format!("`{cell}` is not an R×F cell: use two digits 1-5, recency then frequency (e.g. \"55\")")));
+                    }
+                    segments.insert(cell, name);
+                }
+                for c in &r.log1p {
+                    if !crate::stages::rfm::NUMERIC_COLUMNS.contains(&c.as_str()) {
+                        return Err(src.error_at(
+                            &["features", "rfm", "log1p"],
+                            format!(
+                                "`{c}` is not an RFM column: expected one of {}",
+                                crate::stages::rfm::NUMERIC_COLUMNS.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                Some(RfmPlan {
+                    as_of,
+                    log1p: r.log1p,
+                    segments,
+                })
+            }
+        };
         let features = FeaturePlan {
             derive,
             one_hot: rf.one_hot.clone(),
             drop_first: rf.drop_first.unwrap_or(true),
             use_: rf.use_.clone(),
+            rfm,
         };
 
         let scale = match raw.scale.as_ref().and_then(|s| s.method.as_deref()) {
@@ -634,31 +837,73 @@ impl Plan {
     /// Checks every column the plan names against the input's columns (after renames), so a
     /// typo fails before any stage runs, with the list of columns that exist.
     pub fn check_schema(&self, schema: &Schema) -> Result<()> {
-        let src = &self.source;
-        let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-        let missing =
-            |col: &str, at: &[&str], role: &str| -> Error {
-                let hint = nearest(col, names.iter().map(|s| s.as_str()))
-                    .map(|n| format!(" Did you mean `{n}`?"))
-                    .unwrap_or_default();
-                src.error_at(
-                    at,
-                    format!(
-                    "{role} column `{col}` is not in {} (after renames).{hint} The columns are: {}",
-                    self.input.path.display(),
-                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                ),
-                )
-            };
+        let table = format!("{} (after renames)", self.input.path.display());
+        if let InputKind::Transactions(tx) = &self.input.kind {
+            for c in tx.all() {
+                if schema.get(c).is_none() {
+                    return Err(self.missing(
+                        schema,
+                        &table,
+                        c,
+                        &["input", "columns"],
+                        "transaction",
+                    ));
+                }
+            }
+            if self.clean.outliers.is_some() {
+                return Err(self.source.error_at(
+                    &["clean", "outliers"],
+                    "clean.outliers works on one row per customer; for transactions use clean.transactions rules and features.rfm.log1p for skewed amounts",
+                ));
+            }
+            // The later stages see the per-customer RFM table, not the input's columns.
+            let rfm = crate::stages::rfm::output_schema(tx, self.features.rfm.as_ref());
+            return self.check_columns(&rfm, "the per-customer RFM table", &tx.customer);
+        }
         if let Some(id) = &self.input.id {
             if schema.get(id).is_none() {
-                return Err(missing(id, &["input", "id"], "the id"));
+                return Err(self.missing(schema, &table, id, &["input", "id"], "the id"));
             }
         }
+        let id = self
+            .input
+            .id
+            .as_deref()
+            .unwrap_or(crate::stages::ingest::ROW_ID);
+        self.check_columns(schema, &table, id)
+    }
+
+    fn missing(&self, schema: &Schema, table: &str, col: &str, at: &[&str], role: &str) -> Error {
+        let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        let hint = nearest(col, names.iter().copied())
+            .map(|n| format!(" Did you mean `{n}`?"))
+            .unwrap_or_default();
+        let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        self.source.error_at(
+            at,
+            format!(
+                "{role} column `{col}` is not in {table}.{hint} The columns are: {}",
+                list.join(", ")
+            ),
+        )
+    }
+
+    /// Outlier, one-hot, derived and model columns against the table the clean and
+    /// features stages will see.
+    fn check_columns(&self, schema: &Schema, table: &str, id: &str) -> Result<()> {
+        let src = &self.source;
         if let Some(o) = &self.clean.outliers {
             for c in &o.columns {
                 match schema.get(c) {
-                    None => return Err(missing(c, &["clean", "outliers", "columns"], "outlier")),
+                    None => {
+                        return Err(self.missing(
+                            schema,
+                            table,
+                            c,
+                            &["clean", "outliers", "columns"],
+                            "outlier",
+                        ))
+                    }
                     Some(dt) if !dt.is_primitive_numeric() => {
                         return Err(src.error_at(
                             &["clean", "outliers", "columns"],
@@ -671,11 +916,11 @@ impl Plan {
         }
         for c in &self.features.one_hot {
             if schema.get(c).is_none() {
-                return Err(missing(c, &["features", "one_hot"], "one-hot"));
+                return Err(self.missing(schema, table, c, &["features", "one_hot"], "one-hot"));
             }
         }
-        // Derived columns may use input columns and earlier derived columns.
-        let mut known: Vec<String> = names.clone();
+        // Derived columns may use the table's columns and earlier derived columns.
+        let mut known: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
         for (name, sql) in &self.features.derive {
             let expr = crate::stages::features::parse_expression(sql).map_err(|e| {
                 src.error_at(
@@ -685,7 +930,9 @@ impl Plan {
             })?;
             for root in expr.meta().root_names() {
                 if !known.iter().any(|k| k == root.as_str()) {
-                    return Err(missing(
+                    return Err(self.missing(
+                        schema,
+                        table,
                         root.as_str(),
                         &["features", "derive", name],
                         &format!("derived feature `{name}` uses a"),
@@ -704,7 +951,7 @@ impl Plan {
                 continue;
             }
             if !known.contains(c) {
-                return Err(missing(c, &["features", "use"], "feature"));
+                return Err(self.missing(schema, table, c, &["features", "use"], "feature"));
             }
             if let Some(dt) = schema.get(c) {
                 if !(dt.is_primitive_numeric() || matches!(dt, DataType::Boolean)) {
@@ -715,13 +962,11 @@ impl Plan {
                 }
             }
         }
-        if let Some(id) = &self.input.id {
-            if self.features.use_.contains(id) {
-                return Err(src.error_at(
-                    &["features", "use"],
-                    format!("the id column `{id}` cannot be a feature"),
-                ));
-            }
+        if self.features.use_.iter().any(|c| c == id) {
+            return Err(src.error_at(
+                &["features", "use"],
+                format!("the id column `{id}` cannot be a feature"),
+            ));
         }
         Ok(())
     }

@@ -41,6 +41,67 @@ pub struct RawInput {
     pub id: Option<String>,
     #[serde(default)]
     pub rename: BTreeMap<String, String>,
+    /// `customers` (one row per customer, the default) or `transactions` (invoice lines).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// For transactions: which input column holds what.
+    #[serde(default)]
+    pub columns: Option<RawTxColumns>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTxColumns {
+    pub customer: String,
+    pub invoice: String,
+    pub date: String,
+    /// strftime format of `date` when it is text and not ISO (`%d/%m/%Y %H:%M`).
+    #[serde(default)]
+    pub date_format: Option<String>,
+    #[serde(default)]
+    pub quantity: Option<String>,
+    #[serde(default)]
+    pub price: Option<String>,
+    /// A line amount column, instead of quantity × price.
+    #[serde(default)]
+    pub amount: Option<String>,
+    #[serde(default)]
+    pub product: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTxClean {
+    /// `drop` (default) or `net` (keep returns, netted against purchases).
+    #[serde(default)]
+    pub cancellations: Option<String>,
+    /// Invoice prefix that marks a cancellation (default `C`).
+    #[serde(default)]
+    pub cancel_prefix: Option<String>,
+    /// Drop lines with a price <= 0 (default true).
+    #[serde(default)]
+    pub drop_non_positive_price: Option<bool>,
+    /// Product codes that are not purchases (postage, fees, manual adjustments).
+    #[serde(default)]
+    pub exclude_products: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRfm {
+    /// Reference date (YYYY-MM-DD); default: the day after the last transaction.
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Columns to add as `log1p_<column>` (for skewed counts and amounts).
+    #[serde(default)]
+    pub log1p: Vec<String>,
+    /// R×F cell (e.g. "55") → segment name, replacing entries of the default table.
+    #[serde(default)]
+    pub segments: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -50,6 +111,9 @@ pub struct RawClean {
     pub impute: Option<RawImpute>,
     #[serde(default)]
     pub outliers: Option<RawOutliers>,
+    /// Cleaning rules for invoice lines (input.kind: transactions).
+    #[serde(default)]
+    pub transactions: Option<RawTxClean>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -92,6 +156,9 @@ pub struct RawFeatures {
     pub drop_first: Option<bool>,
     #[serde(default, rename = "use")]
     pub use_: Vec<String>,
+    /// Recency / frequency / monetary per customer from transactions.
+    #[serde(default)]
+    pub rfm: Option<RawRfm>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

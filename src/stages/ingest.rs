@@ -2,12 +2,12 @@
 //! has a unique, non-missing customer id (an `row_id` numbered from 1 when none is named).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::config::{Format, InputPlan};
+use crate::config::{Format, InputKind, InputPlan};
 use crate::data_err;
 use crate::error::{Error, Result};
 
@@ -29,6 +29,9 @@ pub fn run(input: &InputPlan) -> Result<DataFrame> {
             input.path.display()
         ));
     }
+    if let InputKind::Transactions(tx) = &input.kind {
+        return crate::stages::rfm::type_lines(df, tx);
+    }
     match &input.id {
         Some(id) => check_id(&df, id)?,
         None => {
@@ -41,7 +44,10 @@ pub fn run(input: &InputPlan) -> Result<DataFrame> {
 
 /// The id column's name (configured or made).
 pub fn id_column(input: &InputPlan) -> &str {
-    input.id.as_deref().unwrap_or(ROW_ID)
+    match &input.kind {
+        InputKind::Transactions(tx) => &tx.customer,
+        InputKind::Customers => input.id.as_deref().unwrap_or(ROW_ID),
+    }
 }
 
 fn check_file(path: &Path) -> Result<()> {
@@ -149,13 +155,23 @@ fn check_id(df: &DataFrame, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Picks the delimiter that occurs most often in the header line (`,` `;` tab `|`).
+/// Picks the delimiter that occurs most often in the header line (`,` `;` tab `|`),
+/// looking inside gzip files.
 fn sniff_delimiter(path: &Path) -> Result<u8> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut line = Vec::new();
-    BufReader::new(file)
-        .read_until(b'\n', &mut line)
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut magic = [0u8; 2];
+    let gz = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    file.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(path, e))?;
+    let reader: Box<dyn Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut line = Vec::new();
+    BufReader::new(reader.take(1 << 20))
+        .read_until(b'\n', &mut line)
+        .map_err(|e| data_err!("cannot read {}: {e}", path.display()))?;
     let count = |c: u8| line.iter().filter(|&&b| b == c).count();
     let best = [b',', b';', b'\t', b'|']
         .into_iter()

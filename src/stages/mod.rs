@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod features;
 pub mod ingest;
 pub mod profile;
+pub mod rfm;
 pub mod scale;
 
 /// Stage names and their artifact files, in run order.

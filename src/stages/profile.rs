@@ -25,6 +25,8 @@ pub struct Segment {
 pub struct ProfileOutput {
     /// One row per segment.
     pub data: DataFrame,
+    /// Segment × RFM segment customer counts (transaction pipelines).
+    pub rfm_crosstab: Option<DataFrame>,
     /// Every customer with the features table's columns, `segment` and `segment_name`.
     pub segments: DataFrame,
     pub summary: Vec<Segment>,
@@ -67,6 +69,7 @@ pub fn run(
         })
         .collect();
 
+    let crosstab = rfm_crosstab(features, &model.labels)?;
     let mut summary = Vec::new();
     let mut table: Vec<Column> = Vec::new();
     let mut per_col: Vec<[Vec<Option<f64>>; 3]> = vec![[vec![], vec![], vec![]]; cols.len()];
@@ -96,6 +99,16 @@ pub fn run(
             Some(custom) if s >= 0 => custom.clone(),
             _ if s < 0 => "Noise (no segment)".to_string(),
             _ => auto_name(&zs, plan.top_features),
+        };
+        // Transaction pipelines: say which RFM segment dominates the cluster.
+        let name = match crosstab
+            .as_ref()
+            .and_then(|(_, d)| d.iter().find(|(l, _)| *l == s))
+        {
+            Some((_, rfm)) if !plan.names.contains_key(&(s.max(0) as usize)) => {
+                format!("{name} (mostly {rfm})")
+            }
+            _ => name,
         };
         summary.push(Segment {
             id: s,
@@ -142,6 +155,7 @@ pub fn run(
     ))?;
     Ok(ProfileOutput {
         data,
+        rfm_crosstab: crosstab.map(|(df, _)| df),
         segments,
         summary,
     })
@@ -160,7 +174,7 @@ fn auto_name(zs: &[(f64, &str)], top: usize) -> String {
     picked.sort_unstable();
     let parts: Vec<String> = picked
         .iter()
-        .map(|&i| format!("{} {}", if zs[i].0 > 0.0 { "high" } else { "low" }, zs[i].1))
+        .map(|&i| trait_words(zs[i].1, zs[i].0 > 0.0))
         .collect();
     if parts.is_empty() {
         return "Average".to_string();
@@ -173,6 +187,57 @@ fn auto_name(zs: &[(f64, &str)], top: usize) -> String {
     }
 }
 
+/// "high income", "low monetary"; recency reads as "recent" / "lapsed" (a high recency is
+/// a long time since the last purchase), and log1p_ prefixes are dropped.
+fn trait_words(column: &str, high: bool) -> String {
+    let base = column.strip_prefix("log1p_").unwrap_or(column);
+    match (base, high) {
+        ("recency", true) => "lapsed".to_string(),
+        ("recency", false) => "recent".to_string(),
+        (b, true) => format!("high {b}"),
+        (b, false) => format!("low {b}"),
+    }
+}
+
+/// Segment × RFM segment counts, when the features table has RFM segments.
+fn rfm_crosstab(
+    features: &DataFrame,
+    labels: &[i64],
+) -> Result<Option<(DataFrame, Vec<(i64, String)>)>> {
+    let Ok(col) = features.column("rfm_segment") else {
+        return Ok(None);
+    };
+    let names: Vec<Option<String>> = col
+        .as_materialized_series()
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect();
+    let mut counts: std::collections::BTreeMap<(i64, String), u32> = Default::default();
+    for (l, n) in labels.iter().zip(&names) {
+        *counts
+            .entry((*l, n.clone().unwrap_or_default()))
+            .or_default() += 1;
+    }
+    // The most common RFM segment of each cluster (ties: alphabetical).
+    let mut dominant: std::collections::BTreeMap<i64, (u32, String)> = Default::default();
+    for ((l, n), c) in &counts {
+        let e = dominant.entry(*l).or_insert((0, String::new()));
+        if *c > e.0 {
+            *e = (*c, n.clone());
+        }
+    }
+    let df = df!(
+        "segment" => counts.keys().map(|k| k.0).collect::<Vec<_>>(),
+        "rfm_segment" => counts.keys().map(|k| k.1.clone()).collect::<Vec<_>>(),
+        "customers" => counts.values().copied().collect::<Vec<_>>(),
+    )?;
+    Ok(Some((
+        df,
+        dominant.into_iter().map(|(l, (_, n))| (l, n)).collect(),
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::auto_name;
@@ -183,5 +248,9 @@ mod tests {
         assert_eq!(auto_name(&zs, 2), "High income · low score");
         assert_eq!(auto_name(&zs, 1), "Low score");
         assert_eq!(auto_name(&[(0.2, "income"), (-0.1, "score")], 2), "Average");
+        assert_eq!(
+            auto_name(&[(1.0, "recency"), (-0.8, "log1p_monetary")], 2),
+            "Lapsed · low monetary"
+        );
     }
 }
