@@ -94,7 +94,7 @@ impl TxColumns {
 #[derive(Debug, Clone, PartialEq)]
 pub enum InputKind {
     Customers,
-    Transactions(TxColumns),
+    Transactions(Box<TxColumns>),
 }
 
 #[derive(Debug, Clone)]
@@ -436,7 +436,7 @@ impl Plan {
                         "input.columns needs `amount`, or both `quantity` and `price`",
                     ));
                 }
-                InputKind::Transactions(TxColumns {
+                InputKind::Transactions(Box::new(TxColumns {
                     customer: c.customer,
                     invoice: c.invoice,
                     date: c.date,
@@ -447,7 +447,7 @@ impl Plan {
                     product: c.product,
                     category: c.category,
                     country: c.country,
-                })
+                }))
             }
         };
         let input = InputPlan {
@@ -556,15 +556,12 @@ impl Plan {
             }
         };
         let rtx = rclean.transactions.clone().unwrap_or_default();
-        let net = match pick(
+        let net = pick(
             src,
             &["clean", "transactions", "cancellations"],
             rtx.cancellations.as_deref().unwrap_or("drop"),
             &["drop", "net"],
-        )? {
-            "net" => true,
-            _ => false,
-        };
+        )? == "net";
         let clean = CleanPlan {
             numeric,
             categorical,

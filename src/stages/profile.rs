@@ -199,11 +199,11 @@ fn trait_words(column: &str, high: bool) -> String {
     }
 }
 
+/// A crosstab and, per cluster, its most common RFM segment.
+type Crosstab = (DataFrame, Vec<(i64, String)>);
+
 /// Segment × RFM segment counts, when the features table has RFM segments.
-fn rfm_crosstab(
-    features: &DataFrame,
-    labels: &[i64],
-) -> Result<Option<(DataFrame, Vec<(i64, String)>)>> {
+fn rfm_crosstab(features: &DataFrame, labels: &[i64]) -> Result<Option<Crosstab>> {
     let Ok(col) = features.column("rfm_segment") else {
         return Ok(None);
     };
