@@ -155,3 +155,182 @@ pub fn write_customers(path: &Path, rows: usize, seed: u64) -> Result<usize> {
     write_bytes(path, s.as_bytes())?;
     Ok(rows)
 }
+
+/// Countries of generated customers, with their shares (the UK dominates, as in Online Retail).
+const COUNTRIES: [(&str, f64); 6] = [
+    ("United Kingdom", 0.88),
+    ("Germany", 0.03),
+    ("France", 0.03),
+    ("EIRE", 0.02),
+    ("Spain", 0.02),
+    ("Netherlands", 0.02),
+];
+
+/// Invoices generated per parallel chunk; fixed so the output does not depend on threads.
+const INVOICES_PER_CHUNK: usize = 2_000;
+
+/// Online-Retail-shaped invoice lines: `customers` customers with heavy-tailed (log-normal)
+/// activity, invoices of ~20 lines over two years (2022-2023), ~2% cancellations (invoice
+/// `C…`, negative quantities), ~20% of invoices without a customer id, ~0.5% zero prices and
+/// some postage lines (`POST`). Exactly `rows` lines; deterministic for a seed.
+pub fn transactions(
+    customers: usize,
+    rows: usize,
+    seed: u64,
+) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    use rayon::prelude::*;
+
+    let customers = customers.max(1);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // Cumulative activity weights for sampling customers, and each customer's country.
+    let mut cum = Vec::with_capacity(customers);
+    let mut country = Vec::with_capacity(customers);
+    let mut acc = 0.0;
+    for _ in 0..customers {
+        acc += normal(&mut rng, 0.0, 1.3).exp();
+        cum.push(acc);
+        let u: f64 = rng.random();
+        let mut c = 0.0;
+        let mut pick = 0;
+        for (i, (_, share)) in COUNTRIES.iter().enumerate() {
+            c += share;
+            if u < c {
+                pick = i;
+                break;
+            }
+        }
+        country.push(pick);
+    }
+    let products: Vec<f64> = (0..3000)
+        .map(|_| (normal(&mut rng, 0.7, 0.9).exp() * 100.0).round() / 100.0)
+        .collect();
+    let start_ms: i64 = 1_640_995_200_000; // 2022-01-01 00:00 UTC
+    let span_days = 730;
+    // Invoices have ~20 lines; chunks are generated (in parallel, each from its own seed)
+    // until there are enough lines, then the last ones are cut.
+    let per_round = rows.div_ceil(20 * INVOICES_PER_CHUNK).max(1);
+
+    struct Lines {
+        invoice: Vec<String>,
+        code: Vec<String>,
+        qty: Vec<i64>,
+        date: Vec<i64>,
+        price: Vec<f64>,
+        customer: Vec<Option<i64>>,
+        country: Vec<&'static str>,
+    }
+    let make = |chunk: usize| -> Lines {
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            seed ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(chunk as u64 + 1)),
+        );
+        let mut l = Lines {
+            invoice: vec![],
+            code: vec![],
+            qty: vec![],
+            date: vec![],
+            price: vec![],
+            customer: vec![],
+            country: vec![],
+        };
+        let first = chunk * INVOICES_PER_CHUNK;
+        for inv in first..first + INVOICES_PER_CHUNK {
+            let u: f64 = rng.random::<f64>() * acc;
+            let c = cum.partition_point(|&w| w < u).min(customers - 1);
+            let guest = rng.random::<f64>() < 0.2;
+            let cancel = !guest && rng.random::<f64>() < 0.02;
+            let day = rng.random_range(0..span_days) as i64;
+            let minute = rng.random_range(8 * 60..20 * 60) as i64;
+            let when = start_ms + day * 86_400_000 + minute * 60_000;
+            let n_lines = 1 + (-(rng.random::<f64>().max(1e-12)).ln() * 19.0) as usize;
+            let id = format!("{}{}", if cancel { "C" } else { "" }, 500_000 + inv);
+            for _ in 0..n_lines {
+                let postage = rng.random::<f64>() < 0.01;
+                let p = rng.random_range(0..products.len());
+                let mut q = 1 + (-(rng.random::<f64>().max(1e-12)).ln() * 6.0) as i64;
+                if cancel {
+                    q = -q;
+                }
+                let price = if rng.random::<f64>() < 0.005 {
+                    0.0
+                } else if postage {
+                    18.0
+                } else {
+                    products[p]
+                };
+                l.invoice.push(id.clone());
+                l.code.push(if postage {
+                    "POST".to_string()
+                } else {
+                    format!("P{p:05}")
+                });
+                l.qty.push(q);
+                l.date.push(when);
+                l.price.push(price);
+                l.customer.push((!guest).then_some(10_000 + c as i64));
+                l.country.push(COUNTRIES[country[c]].0);
+            }
+        }
+        l
+    };
+    let mut parts: Vec<Lines> = Vec::new();
+    let mut have = 0;
+    while have < rows {
+        let next = parts.len();
+        let round: Vec<Lines> = (next..next + per_round).into_par_iter().map(make).collect();
+        have += round.iter().map(|l| l.qty.len()).sum::<usize>();
+        parts.extend(round);
+    }
+
+    let mut all = Lines {
+        invoice: vec![],
+        code: vec![],
+        qty: vec![],
+        date: vec![],
+        price: vec![],
+        customer: vec![],
+        country: vec![],
+    };
+    for p in parts {
+        let take = rows.saturating_sub(all.qty.len()).min(p.qty.len());
+        all.invoice.extend(p.invoice.into_iter().take(take));
+        all.code.extend(p.code.into_iter().take(take));
+        all.qty.extend(p.qty.into_iter().take(take));
+        all.date.extend(p.date.into_iter().take(take));
+        all.price.extend(p.price.into_iter().take(take));
+        all.customer.extend(p.customer.into_iter().take(take));
+        all.country.extend(p.country.into_iter().take(take));
+    }
+    let n = all.qty.len();
+    let description: Vec<&str> = all
+        .code
+        .iter()
+        .map(|c| if c == "POST" { "POSTAGE" } else { "PRODUCT" })
+        .collect();
+    let date = Column::new("InvoiceDate".into(), all.date)
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new("InvoiceNo".into(), all.invoice),
+            Column::new("StockCode".into(), all.code),
+            Column::new("Description".into(), description),
+            Column::new("Quantity".into(), all.qty),
+            date,
+            Column::new("UnitPrice".into(), all.price),
+            Column::new("CustomerID".into(), all.customer),
+            Column::new("Country".into(), all.country),
+        ],
+    )?)
+}
+
+/// Writes generated transactions as Parquet (`.parquet`) or CSV, atomically.
+pub fn write_transactions(path: &Path, customers: usize, rows: usize, seed: u64) -> Result<usize> {
+    let mut df = transactions(customers, rows, seed)?;
+    if path.extension().is_some_and(|e| e == "parquet") {
+        crate::artifacts::write_parquet(path, &mut df)?;
+    } else {
+        crate::artifacts::write_csv(path, &mut df)?;
+    }
+    Ok(df.height())
+}

@@ -88,6 +88,17 @@ enum Generate {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Online-Retail-shaped invoice lines (CSV, or Parquet for a .parquet name).
+    Transactions {
+        #[arg(long, default_value_t = 1000)]
+        customers: usize,
+        #[arg(long, default_value_t = 20_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -181,6 +192,29 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             }
             generate::write_customers(&out, rows, seed)?;
             println!("wrote {rows} customers to {}", out.display());
+            Ok(())
+        }
+        Command::Generate {
+            what:
+                Generate::Transactions {
+                    customers,
+                    rows,
+                    seed,
+                    out,
+                },
+        } => {
+            if rows == 0 || customers == 0 {
+                return Err(Error::Config(
+                    "--rows and --customers must be at least 1".into(),
+                ));
+            }
+            let started = std::time::Instant::now();
+            let n = generate::write_transactions(&out, customers, rows, seed)?;
+            println!(
+                "wrote {n} invoice lines of {customers} customers to {} in {:.1} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
     }

@@ -205,3 +205,85 @@ fn online_retail_parquet_and_csv_give_the_published_counts_and_the_same_features
         std::fs::read(w.path("outputs/gz/03_features.parquet")).unwrap()
     );
 }
+
+#[test]
+fn generated_transactions_run_through_the_whole_pipeline() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "300",
+        "--rows",
+        "20000",
+        "--seed",
+        "7",
+        "--out",
+        "tx.csv",
+    ]);
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "300",
+        "--rows",
+        "20000",
+        "--seed",
+        "7",
+        "--out",
+        "tx.parquet",
+    ]);
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "300",
+        "--rows",
+        "20000",
+        "--seed",
+        "7",
+        "--out",
+        "again.csv",
+    ]);
+    assert_eq!(
+        std::fs::read(w.path("tx.csv")).unwrap(),
+        std::fs::read(w.path("again.csv")).unwrap()
+    );
+
+    let lines = read_parquet(&w.path("tx.parquet"));
+    assert_eq!(lines.height(), 20_000);
+    let missing = lines.column("CustomerID").unwrap().null_count() as f64 / 20_000.0;
+    assert!(
+        (0.15..0.25).contains(&missing),
+        "missing customer ids {missing}"
+    );
+    let inv = strs(&lines, "InvoiceNo");
+    let cancelled = inv.iter().filter(|i| i.starts_with('C')).count() as f64 / 20_000.0;
+    assert!(
+        (0.005..0.04).contains(&cancelled),
+        "cancellation lines {cancelled}"
+    );
+    let zero = f64s(&lines, "UnitPrice")
+        .iter()
+        .filter(|p| **p == 0.0)
+        .count();
+    assert!(zero > 0);
+
+    w.write("csv.yaml", &pipeline("tx.csv", "gen_csv", ""));
+    w.write("pq.yaml", &pipeline("tx.parquet", "gen_pq", ""));
+    let out = w.ok(&["run", "csv.yaml"]);
+    assert!(out.contains("<- chosen"), "{out}");
+    w.ok(&["run", "-q", "pq.yaml"]);
+    let a = read_parquet(&w.path("outputs/gen_csv/03_features.parquet"));
+    let b = read_parquet(&w.path("outputs/gen_pq/03_features.parquet"));
+    assert!(a.equals_missing(&b));
+    // Heavy-tailed activity: the top 10% of customers place far more than 10% of orders.
+    let mut freq = f64s(&a, "frequency");
+    freq.sort_by(|x, y| y.total_cmp(x));
+    let top: f64 = freq[..freq.len() / 10].iter().sum();
+    assert!(
+        top / freq.iter().sum::<f64>() > 0.3,
+        "top decile share {}",
+        top / freq.iter().sum::<f64>()
+    );
+}

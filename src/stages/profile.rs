@@ -188,9 +188,12 @@ fn auto_name(zs: &[(f64, &str)], top: usize) -> String {
 }
 
 /// "high income", "low monetary"; recency reads as "recent" / "lapsed" (a high recency is
-/// a long time since the last purchase), and log1p_ prefixes are dropped.
+/// a long time since the last purchase), and log1p_ / log_ prefixes are dropped.
 fn trait_words(column: &str, high: bool) -> String {
-    let base = column.strip_prefix("log1p_").unwrap_or(column);
+    let base = column
+        .strip_prefix("log1p_")
+        .or_else(|| column.strip_prefix("log_"))
+        .unwrap_or(column);
     match (base, high) {
         ("recency", true) => "lapsed".to_string(),
         ("recency", false) => "recent".to_string(),
