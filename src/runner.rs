@@ -279,12 +279,66 @@ impl Runner<'_> {
 /// Checks the plan against the input's columns (what `segflow validate` does) and
 /// returns the input's schema.
 pub fn check(plan: &Plan) -> Result<Schema> {
-    let schema = ingest::schema(&plan.input).map_err(|e| match e {
+    let sample = ingest::sample(&plan.input).map_err(|e| match e {
         Error::Data(msg) => plan.source.error_at(&["input", "path"], msg),
         other => other,
     })?;
+    text_in_numeric_columns(plan, &sample)?;
+    let schema = sample.schema().as_ref().clone();
     plan.check_schema(&schema)?;
     Ok(schema)
+}
+
+/// A column the plan needs as numbers that reads as text: name the first row that is not a
+/// number (or say the column is empty), rather than only its type.
+fn text_in_numeric_columns(plan: &Plan, sample: &DataFrame) -> Result<()> {
+    if plan.input.kind != InputKind::Customers {
+        return Ok(());
+    }
+    let id = ingest::id_column(&plan.input);
+    let mut wanted: Vec<(&str, [&str; 3])> = Vec::new();
+    if let Some(o) = &plan.clean.outliers {
+        wanted.extend(
+            o.columns
+                .iter()
+                .map(|c| (c.as_str(), ["clean", "outliers", "columns"])),
+        );
+    }
+    wanted.extend(
+        plan.features
+            .use_
+            .iter()
+            .map(|c| (c.as_str(), ["features", "use", ""])),
+    );
+    for (c, at) in wanted {
+        let Ok(col) = sample.column(c) else { continue };
+        if !matches!(col.dtype(), DataType::String | DataType::Null) {
+            continue;
+        }
+        let at: Vec<&str> = at.into_iter().filter(|s| !s.is_empty()).collect();
+        let values = crate::frame::str_opts(sample, c)?;
+        let bad = values.iter().enumerate().find_map(|(i, v)| {
+            let v = v.as_deref()?.trim();
+            (!v.is_empty() && v.parse::<f64>().is_err()).then_some((i, v.to_string()))
+        });
+        let msg = match bad {
+            Some((i, v)) => {
+                let who = sample
+                    .column(id)
+                    .ok()
+                    .and_then(|c| c.get(i).ok())
+                    .map(|v| format!(" ({id} {v})"))
+                    .unwrap_or_default();
+                format!("column `{c}` should hold numbers but data row {}{who} has `{v}`", i + 1)
+            }
+            None => format!(
+                "column `{c}` is empty in every one of the first {} rows: there is nothing to cluster on",
+                sample.height()
+            ),
+        };
+        return Err(plan.source.error_at(&at, msg));
+    }
+    Ok(())
 }
 
 /// Runs the whole pipeline. The input's columns are checked against the plan first.
@@ -295,7 +349,12 @@ pub fn check(plan: &Plan) -> Result<Schema> {
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
     check(plan)?;
     let dir = opts.out_root.join(&plan.name);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Error::Data(format!(
+            "cannot create the output folder {}: {e}",
+            dir.display()
+        ))
+    })?;
     remove_stale_temporaries(&dir);
     remove_stale_temporaries(&dir.join(".state"));
     let input_sha256 = sha256_file(&plan.input.path)?;

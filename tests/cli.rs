@@ -216,3 +216,39 @@ fn a_crash_mid_write_never_leaves_a_half_written_artifact_and_a_rerun_recovers()
         "the rerun removes the crashed run's temporary files"
     );
 }
+
+#[test]
+fn a_crash_at_every_write_then_a_rerun_gives_the_uninterrupted_artifacts() {
+    let reference = default_project();
+    reference.ok(&["run", "-q", "pipeline.yaml"]);
+    let w = default_project();
+    let mut n = 1;
+    loop {
+        let n_str = format!("write:{n}");
+        let out = w.run_env(
+            &["run", "-q", "pipeline.yaml", "--force"],
+            &[("SEGFLOW_ABORT_AT", n_str.as_str())],
+        );
+        if out.status.success() {
+            break; // fewer writes than n: the run completed
+        }
+        // Every file under its final name is whole.
+        for a in ARTIFACTS.iter().filter(|a| a.ends_with(".parquet")) {
+            let p = w.path("outputs/mall").join(a);
+            if p.exists() {
+                read_parquet(&p);
+            }
+        }
+        w.ok(&["run", "-q", "pipeline.yaml"]);
+        for a in &ARTIFACTS[..11] {
+            assert_eq!(
+                bytes(&w, &format!("outputs/mall/{a}")),
+                bytes(&reference, &format!("outputs/mall/{a}")),
+                "{a} after a crash at write {n}"
+            );
+        }
+        n += 1;
+        assert!(n < 100);
+    }
+    assert!(n > 15, "crashed at each of the {} writes of a run", n - 1);
+}

@@ -16,8 +16,22 @@ pub const ROW_ID: &str = "row_id";
 
 /// Columns and types of the input after renames, from a sample of its first rows.
 pub fn schema(input: &InputPlan) -> Result<Schema> {
-    let df = read_raw(input, Some(1000))?;
-    Ok(df.schema().as_ref().clone())
+    Ok(sample(input)?.schema().as_ref().clone())
+}
+
+/// Rows read to check the plan against the data before running.
+pub const SAMPLE_ROWS: usize = 1000;
+
+/// The first rows of the input after renames (an error when it has no data rows).
+pub fn sample(input: &InputPlan) -> Result<DataFrame> {
+    let df = read_raw(input, Some(SAMPLE_ROWS))?;
+    if df.height() == 0 {
+        return Err(data_err!(
+            "{} has a header but no data rows",
+            input.path.display()
+        ));
+    }
+    Ok(df)
 }
 
 /// Reads the whole input, applies renames and checks the id column.
@@ -93,8 +107,19 @@ fn read_raw(input: &InputPlan, n_rows: Option<usize>) -> Result<DataFrame> {
                 })?
         }
     };
+    strip_bom(&mut df)?;
     rename(&mut df, input)?;
     Ok(df)
+}
+
+/// A UTF-8 byte-order mark at the start of a CSV ends up in the first column's name.
+fn strip_bom(df: &mut DataFrame) -> Result<()> {
+    let first = df.get_column_names().first().map(|s| s.to_string());
+    if let Some(name) = first.filter(|n| n.starts_with('\u{feff}')) {
+        let clean = name.trim_start_matches('\u{feff}').to_string();
+        df.rename(&name, clean.as_str().into())?;
+    }
+    Ok(())
 }
 
 fn first_line(e: &PolarsError) -> String {

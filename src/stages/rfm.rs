@@ -256,10 +256,10 @@ pub fn features(
         None => aggs.push(lit(f64::NAN).alias("__items")),
     }
     if let Some(c) = &tx.country {
+        // The country of the customer's first purchase (the first line of it on ties).
         aggs.push(
             col(c.as_str())
-                .sort_by([col(MS), col(c.as_str())], SortMultipleOptions::default())
-                .first()
+                .get(col(MS).arg_min(), true)
                 .alias(c.as_str()),
         );
     }

@@ -92,6 +92,14 @@ pub fn run(
         .iter()
         .map(|c| f64_values(features, c, id))
         .collect::<Result<_>>()?;
+    for (c, v) in columns.iter().zip(&values) {
+        // Squared distances of values beyond ~1e150 overflow to infinity.
+        if let Some(x) = v.iter().find(|x| x.abs() > 1e150) {
+            return Err(crate::data_err!(
+                "feature `{c}` has a value too large to cluster on ({x:e}): check its units or drop the row as an outlier"
+            ));
+        }
+    }
     let scaler = Scaler::fit(method, columns, &values);
     let matrix = scaler.transform(&values);
     let mut cols = vec![features.column(id)?.clone()];

@@ -1,0 +1,779 @@
+//! The catalogue of hostile inputs (issue: bad input never crashes and never loses data).
+//! Every case runs the real binary and asserts the exit code and the message; failing cases
+//! must not panic and must leave an earlier run's outputs as they were.
+
+mod common;
+
+use common::Workdir;
+
+/// Twelve customers, two numeric features and a category.
+const DATA: &str = "id,a,b,g\n1,1,10,x\n2,2,11,y\n3,3,12,x\n4,4,13,y\n5,5,14,x\n6,6,15,y\n\
+                    7,50,60,x\n8,51,61,y\n9,52,62,x\n10,53,63,y\n11,54,64,x\n12,55,65,y\n";
+
+const BASE: &str = "name: c
+input: {path: d.csv, id: id}
+clean:
+  impute: {numeric: median, categorical: mode}
+features:
+  one_hot: [g]
+  use: [a, b]
+scale: {method: standard}
+cluster:
+  kmeans: {k: [2, 3], n_init: 2}
+evaluate: {choose_by: silhouette}
+profile: {top_features: 2}
+";
+
+struct Case<'a> {
+    config: String,
+    data: &'a [u8],
+    args: &'a [&'a str],
+    expect: &'a [&'a str],
+}
+
+fn case(config: impl Into<String>, data: &[u8], expect: &[&str]) {
+    run_case(Case {
+        config: config.into(),
+        data,
+        args: &[],
+        expect,
+    });
+}
+
+fn run_case(c: Case) {
+    let w = Workdir::new();
+    std::fs::write(w.path("d.csv"), c.data).unwrap();
+    w.write("p.yaml", &c.config);
+    // An earlier run's output that a failing run must leave alone.
+    let sentinel = w.write("outputs/c/earlier.txt", "earlier run");
+    let mut args = vec!["run", "-q", "p.yaml"];
+    args.extend_from_slice(c.args);
+    let started = std::time::Instant::now();
+    let err = w.fails(&args);
+    assert!(started.elapsed().as_secs() < 60);
+    for e in c.expect {
+        assert!(
+            err.contains(e),
+            "expected {e:?} in:\n{err}\nconfig:\n{}",
+            c.config
+        );
+    }
+    assert_eq!(std::fs::read_to_string(sentinel).unwrap(), "earlier run");
+}
+
+fn with(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "{from}");
+    BASE.replace(from, to)
+}
+
+fn ok(config: &str, data: &[u8]) -> (Workdir, String) {
+    let w = Workdir::new();
+    std::fs::write(w.path("d.csv"), data).unwrap();
+    w.write("p.yaml", config);
+    let out = w.run(&["run", "p.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    (
+        w,
+        format!("{}{stderr}", String::from_utf8_lossy(&out.stdout)),
+    )
+}
+
+// ---- config ----
+
+#[test]
+fn c01_empty_file() {
+    case(
+        "",
+        DATA.as_bytes(),
+        &["p.yaml is empty: a pipeline needs at least `name`, `input` and `cluster`"],
+    );
+}
+#[test]
+fn c02_comments_only() {
+    case("# nothing\n\n", DATA.as_bytes(), &["p.yaml is empty"]);
+}
+#[test]
+fn c03_not_yaml() {
+    case("name: [unclosed\n", DATA.as_bytes(), &["p.yaml:"]);
+}
+#[test]
+fn c04_plain_text() {
+    case(
+        "just words",
+        DATA.as_bytes(),
+        &["p.yaml:1:1:", "expected struct RawConfig"],
+    );
+}
+#[test]
+fn c05_unknown_top_level_key() {
+    case(
+        with("profile:", "profiel:"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:12:1: unknown field `profiel`",
+            "did you mean `profile`?",
+        ],
+    );
+}
+#[test]
+fn c06_unknown_key_input() {
+    case(
+        with("id: id}", "idd: id}"),
+        DATA.as_bytes(),
+        &["p.yaml:2:", "unknown field `idd`", "did you mean `id`?"],
+    );
+}
+#[test]
+fn c07_unknown_key_clean() {
+    case(
+        with("  impute:", "  imputer:"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:4:3: clean: unknown field `imputer`",
+            "did you mean `impute`?",
+        ],
+    );
+}
+#[test]
+fn c08_unknown_key_impute() {
+    case(
+        with("numeric: median", "numerc: median"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:4:",
+            "unknown field `numerc`",
+            "did you mean `numeric`?",
+        ],
+    );
+}
+#[test]
+fn c09_unknown_key_outliers() {
+    case(
+        format!("{BASE}").replace("clean:\n", "clean:\n  outliers: {colums: [a]}\n"),
+        DATA.as_bytes(),
+        &["unknown field `colums`", "did you mean `columns`?"],
+    );
+}
+#[test]
+fn c10_unknown_key_features() {
+    case(
+        with("  one_hot:", "  onehot:"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:6:3: features: unknown field `onehot`",
+            "did you mean `one_hot`?",
+        ],
+    );
+}
+#[test]
+fn c11_unknown_key_scale() {
+    case(
+        with("{method: standard}", "{methd: standard}"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:8:",
+            "unknown field `methd`",
+            "did you mean `method`?",
+        ],
+    );
+}
+#[test]
+fn c12_unknown_key_cluster() {
+    case(
+        with("  kmeans:", "  kmean:"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:10:3: cluster: unknown field `kmean`",
+            "did you mean `kmeans`?",
+        ],
+    );
+}
+#[test]
+fn c13_unknown_key_kmeans() {
+    case(
+        with("n_init: 2", "ninit: 2"),
+        DATA.as_bytes(),
+        &["unknown field `ninit`", "did you mean `n_init`?"],
+    );
+}
+#[test]
+fn c14_unknown_key_dbscan() {
+    case(
+        with(
+            "n_init: 2}",
+            "n_init: 2}\n  dbscan: {eps: 1, min_sample: 3}",
+        ),
+        DATA.as_bytes(),
+        &["unknown field `min_sample`", "did you mean `min_samples`?"],
+    );
+}
+#[test]
+fn c15_unknown_key_evaluate() {
+    case(
+        with("{choose_by: silhouette}", "{chose_by: silhouette}"),
+        DATA.as_bytes(),
+        &["unknown field `chose_by`", "did you mean `choose_by`?"],
+    );
+}
+#[test]
+fn c16_unknown_key_profile() {
+    case(
+        with("{top_features: 2}", "{top_feature: 2}"),
+        DATA.as_bytes(),
+        &[
+            "unknown field `top_feature`",
+            "did you mean `top_features`?",
+        ],
+    );
+}
+#[test]
+fn c17_wrong_type_seed() {
+    case(
+        with("name: c\n", "name: c\nseed: [1]\n"),
+        DATA.as_bytes(),
+        &["p.yaml:2:7: seed: invalid type: sequence, expected u64"],
+    );
+}
+#[test]
+fn c18_wrong_type_use() {
+    case(
+        with("use: [a, b]", "use: a"),
+        DATA.as_bytes(),
+        &["features.use: invalid type: string \"a\", expected a sequence"],
+    );
+}
+#[test]
+fn c19_wrong_type_k() {
+    case(
+        with("k: [2, 3]", "k: two"),
+        DATA.as_bytes(),
+        &["k must be a whole number (k: 5) or a range of two whole numbers (k: [2, 10])"],
+    );
+}
+#[test]
+fn c20_k_range_reversed() {
+    case(
+        with("k: [2, 3]", "k: [3, 2]"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:10:",
+            "cluster.kmeans.k range [3, 2] is reversed: write [2, 3]",
+        ],
+    );
+}
+#[test]
+fn c21_k_range_of_three() {
+    case(
+        with("k: [2, 3]", "k: [2, 3, 4]"),
+        DATA.as_bytes(),
+        &["a range of two numbers (k: [2, 10]), got a list of 3"],
+    );
+}
+#[test]
+fn c22_k_below_two() {
+    case(
+        with("k: [2, 3]", "k: [1, 3]"),
+        DATA.as_bytes(),
+        &["cluster.kmeans.k must be at least 2, got 1"],
+    );
+}
+#[test]
+fn c23_k_above_rows() {
+    case(
+        with("k: [2, 3]", "k: [2, 13]"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:10:",
+            "cluster.kmeans.k goes up to 13 but only 12 customers are left after cleaning",
+        ],
+    );
+}
+#[test]
+fn c24_eps_zero() {
+    case(
+        with("n_init: 2}", "n_init: 2}\n  dbscan: {eps: 0}"),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:11:",
+            "cluster.dbscan.eps must be a positive number or `auto`, got 0",
+        ],
+    );
+}
+#[test]
+fn c25_eps_negative() {
+    case(
+        with("n_init: 2}", "n_init: 2}\n  dbscan: {eps: -2.5}"),
+        DATA.as_bytes(),
+        &["got -2.5"],
+    );
+}
+#[test]
+fn c26_eps_word() {
+    case(
+        with("n_init: 2}", "n_init: 2}\n  dbscan: {eps: big}"),
+        DATA.as_bytes(),
+        &["must be a positive number or `auto`, got `big`"],
+    );
+}
+#[test]
+fn c27_unknown_scaler() {
+    case(with("method: standard", "method: zscore"), DATA.as_bytes(), &["`zscore` is not a valid scale.method: expected one of `standard`, `minmax`, `robust`, `none`"]);
+}
+#[test]
+fn c28_unknown_impute_method() {
+    case(
+        with("numeric: median", "numeric: mode"),
+        DATA.as_bytes(),
+        &["`mode` is not a valid clean.impute.numeric"],
+    );
+}
+#[test]
+fn c29_unknown_outlier_method() {
+    case(BASE.replace("clean:\n", "clean:\n  outliers: {method: isolation_forest, columns: [a]}\n"), DATA.as_bytes(), &["`isolation_forest` is not a valid clean.outliers.method: expected one of `iqr`, `zscore`, `none`"]);
+}
+#[test]
+fn c30_unknown_metric() {
+    case(with("choose_by: silhouette", "choose_by: inertia"), DATA.as_bytes(), &["`inertia` is not a valid evaluate.choose_by: expected one of `silhouette`, `davies_bouldin`, `calinski_harabasz`"]);
+}
+#[test]
+fn c31_choose_from_missing_algorithm() {
+    case(
+        with(
+            "{choose_by: silhouette}",
+            "{choose_by: silhouette, choose_from: dbscan}",
+        ),
+        DATA.as_bytes(),
+        &["evaluate.choose_from names an algorithm that cluster does not configure"],
+    );
+}
+#[test]
+fn c32_duplicate_keys() {
+    case(
+        with("name: c\n", "name: c\nname: d\n"),
+        DATA.as_bytes(),
+        &["p.yaml:1:1: duplicate field `name`"],
+    );
+}
+#[test]
+fn c33_alias_bomb_is_refused_quickly() {
+    let bomb = "features:\n  use: &a [l,l,l,l,l,l,l,l,l]\n  one_hot: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  \
+                drop_first: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n  derive: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n\
+                name: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\ninput: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n\
+                cluster: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nseed: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n";
+    let started = std::time::Instant::now();
+    case(
+        bomb,
+        DATA.as_bytes(),
+        &["p.yaml:", "invalid type: sequence, expected a string"],
+    );
+    assert!(started.elapsed().as_secs() < 10);
+}
+#[test]
+fn c34_very_long_name() {
+    case(
+        with("name: c", &format!("name: {}", "n".repeat(50_000))),
+        DATA.as_bytes(),
+        &["p.yaml:1:1: name `nnnn", "must be 1-100 characters"],
+    );
+}
+#[test]
+fn c35_config_over_one_mib() {
+    case(
+        format!("{BASE}#{}\n", "x".repeat(1 << 20)),
+        DATA.as_bytes(),
+        &["a pipeline file must be under 1 MiB"],
+    );
+}
+#[test]
+fn c36_missing_required_section() {
+    case(
+        "name: c\ninput: {path: d.csv}\n",
+        DATA.as_bytes(),
+        &["missing field `cluster`"],
+    );
+}
+#[test]
+fn c37_cluster_without_algorithm() {
+    case(
+        with("  kmeans: {k: [2, 3], n_init: 2}\n", "  {}\n")
+            .replace("cluster:\n  {}", "cluster: {}"),
+        DATA.as_bytes(),
+        &["cluster needs at least one algorithm: `kmeans` or `dbscan`"],
+    );
+}
+#[test]
+fn c38_constant_impute_without_value() {
+    case(
+        with("numeric: median", "numeric: constant"),
+        DATA.as_bytes(),
+        &["clean.impute.numeric is `constant` but clean.impute.numeric_value is not set"],
+    );
+}
+
+// ---- paths ----
+
+#[test]
+fn p01_missing_input() {
+    case(
+        with("path: d.csv", "path: nowhere.csv"),
+        DATA.as_bytes(),
+        &["p.yaml:2:9: cannot read input nowhere.csv: No such file or directory"],
+    );
+}
+#[test]
+fn p02_input_is_a_directory() {
+    case(
+        with("path: d.csv", "path: outputs"),
+        DATA.as_bytes(),
+        &["input outputs is a directory: input.path must name a file"],
+    );
+}
+#[test]
+fn p03_missing_pipeline_file() {
+    let w = Workdir::new();
+    let err = w.fails(&["run", "nope.yaml"]);
+    assert!(err.contains("cannot read pipeline file nope.yaml"), "{err}");
+}
+#[test]
+fn p04_pipeline_is_a_directory() {
+    let w = Workdir::new();
+    w.write("dir/x", "");
+    let err = w.fails(&["run", "dir"]);
+    assert!(
+        err.contains("dir is a directory, not a pipeline file"),
+        "{err}"
+    );
+}
+#[test]
+fn p05_name_escaping_the_outputs_folder() {
+    case(
+        with("name: c", "name: \"../../etc\""),
+        DATA.as_bytes(),
+        &["name `../../etc` must be 1-100 characters of letters, digits"],
+    );
+}
+#[test]
+fn p06_absolute_name() {
+    case(
+        with("name: c", "name: /tmp/x"),
+        DATA.as_bytes(),
+        &["name `/tmp/x` must be"],
+    );
+}
+#[test]
+fn p07_unwritable_output_folder() {
+    let w = Workdir::new();
+    std::fs::write(w.path("d.csv"), DATA).unwrap();
+    w.write("p.yaml", BASE);
+    w.write("afile", "not a folder");
+    let err = w.fails(&["run", "p.yaml", "--out-dir", "afile"]);
+    assert!(
+        err.contains("cannot create the output folder afile/c"),
+        "{err}"
+    );
+}
+
+// ---- data ----
+
+#[test]
+fn d01_empty_file() {
+    case(BASE, b"", &["input d.csv is empty (0 bytes)"]);
+}
+#[test]
+fn d02_header_only() {
+    case(
+        BASE,
+        b"id,a,b,g\n",
+        &["d.csv has a header but no data rows"],
+    );
+}
+#[test]
+fn d03_one_row() {
+    case(
+        BASE,
+        b"id,a,b,g\n1,2,3,x\n",
+        &["cluster.kmeans.k goes up to 3 but only 1 customers are left after cleaning"],
+    );
+}
+#[test]
+fn d04_missing_id_column() {
+    case(
+        BASE,
+        b"ID,a,b,g\n1,2,3,x\n2,3,4,y\n3,4,5,x\n",
+        &["the id column `id` is not in d.csv (after renames). Did you mean `ID`?"],
+    );
+}
+#[test]
+fn d05_duplicate_ids() {
+    let data = DATA.replace("\n2,2,11,y\n", "\n1,2,11,y\n");
+    case(
+        BASE,
+        data.as_bytes(),
+        &["the id column `id` has 1 duplicated value(s), e.g. 1: ids must be unique"],
+    );
+}
+#[test]
+fn d06_missing_feature_column() {
+    case(
+        with("use: [a, b]", "use: [a, c]"),
+        DATA.as_bytes(),
+        &[
+            "feature column `c` is not in d.csv (after renames).",
+            "The columns are: `id`, `a`, `b`, `g`",
+        ],
+    );
+}
+#[test]
+fn d07_text_in_a_numeric_column() {
+    let data = DATA.replace("\n3,3,12,x\n", "\n3,three,12,x\n");
+    case(
+        BASE,
+        data.as_bytes(),
+        &[
+            "p.yaml:7:",
+            "column `a` should hold numbers but data row 3 (id 3) has `three`",
+        ],
+    );
+}
+#[test]
+fn d08_all_null_column() {
+    let data: String = DATA
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                let f: Vec<&str> = l.split(',').collect();
+                format!("{},,{},{}\n", f[0], f[2], f[3])
+            }
+        })
+        .collect();
+    case(
+        BASE,
+        data.as_bytes(),
+        &["column `a` is empty in every one of the first 12 rows"],
+    );
+}
+#[test]
+fn d09_huge_numbers() {
+    let data = DATA.replace("\n7,50,60,x\n", "\n7,1e300,60,x\n");
+    case(
+        BASE,
+        data.as_bytes(),
+        &["feature `a` has a value too large to cluster on (1e300)"],
+    );
+}
+#[test]
+fn d10_fewer_distinct_points_than_k() {
+    let data = "id,a,b,g\n1,1,1,x\n2,1,1,x\n3,2,2,x\n4,2,2,x\n5,1,1,y\n";
+    case(
+        BASE,
+        data.as_bytes(),
+        &["k = 3 but the data has only 2 distinct point(s): lower cluster.kmeans.k"],
+    );
+}
+#[test]
+fn d11_all_points_identical() {
+    let data = "id,a,b,g\n1,1,1,x\n2,1,1,x\n3,1,1,x\n4,1,1,x\n";
+    case(
+        BASE,
+        data.as_bytes(),
+        &["k = 2 but the data has only 1 distinct point(s)"],
+    );
+}
+#[test]
+fn d12_invalid_utf8() {
+    let mut data = DATA.as_bytes().to_vec();
+    data.extend_from_slice(b"13,3,4,\xff\xfe\n");
+    case(
+        BASE,
+        &data,
+        &["cannot read d.csv as CSV: invalid utf-8 sequence"],
+    );
+}
+#[test]
+fn d13_transaction_dates_in_the_wrong_format() {
+    let config = "name: c\ninput:\n  path: d.csv\n  kind: transactions\n  columns: {customer: c, invoice: i, date: d, date_format: \"%d/%m/%Y\", amount: m}\ncluster: {kmeans: {k: 2}}\nfeatures: {use: [recency, monetary]}\n";
+    case(
+        config,
+        b"c,i,d,m\n1,a,2011-01-32 10:00,5\n2,b,2011-03-04 10:00,6\n",
+        &["cannot read the transaction dates in `d` with format `%d/%m/%Y`"],
+    );
+}
+#[test]
+fn d14_transactions_all_cancellations() {
+    let config = "name: c\ninput:\n  path: d.csv\n  kind: transactions\n  columns: {customer: c, invoice: i, date: d, amount: m}\ncluster: {kmeans: {k: 2}}\nfeatures: {use: [recency, monetary]}\n";
+    case(config, b"c,i,d,m\n1,C1,2011-01-02 10:00:00,5\n2,C2,2011-03-04 10:00:00,6\n", &["no transaction lines are left after cleaning (2 dropped: 2 cancellation (invoice starts with C))"]);
+}
+#[test]
+fn d15_unknown_input_kind() {
+    case(
+        with("id: id}", "id: id, kind: invoices}"),
+        DATA.as_bytes(),
+        &["`invoices` is not a valid input.kind: expected one of `customers`, `transactions`"],
+    );
+}
+#[test]
+fn d16_transactions_without_a_column_map() {
+    case(
+        with("id: id}", "id: id, kind: transactions}"),
+        DATA.as_bytes(),
+        &["input.kind: transactions needs input.columns"],
+    );
+}
+#[test]
+fn d17_transaction_column_missing() {
+    let config = "name: c\ninput:\n  path: d.csv\n  kind: transactions\n  columns: {customer: cust, invoice: i, date: d, amount: m}\ncluster: {kmeans: {k: 2}}\n";
+    case(
+        config,
+        b"c,i,d,m\n1,a,2011-01-02 10:00:00,5\n",
+        &[
+            "transaction column `cust` is not in d.csv (after renames).",
+            "The columns are: `c`, `i`, `d`, `m`",
+        ],
+    );
+}
+
+// ---- expressions ----
+
+#[test]
+fn e01_a_query_is_not_an_expression() {
+    case(
+        with(
+            "  one_hot:",
+            "  derive: {x: \"(SELECT a FROM t)\"}\n  one_hot:",
+        ),
+        DATA.as_bytes(),
+        &["derived feature `x`: `select` is not allowed"],
+    );
+}
+#[test]
+fn e02_file_reads_are_refused() {
+    case(
+        with(
+            "  one_hot:",
+            "  derive: {x: \"read_parquet('/etc/passwd')\"}\n  one_hot:",
+        ),
+        DATA.as_bytes(),
+        &["`read_parquet` is not allowed"],
+    );
+}
+#[test]
+fn e03_unknown_column_in_an_expression() {
+    case(
+        with("  one_hot:", "  derive: {x: \"a / bb\"}\n  one_hot:"),
+        DATA.as_bytes(),
+        &[
+            "derived feature `x` uses a column `bb` is not in d.csv",
+            "Did you mean `b`?",
+        ],
+    );
+}
+#[test]
+fn e04_text_valued_expression() {
+    case(
+        with("  one_hot:", "  derive: {x: \"'word'\"}\n  one_hot:")
+            .replace("use: [a, b]", "use: [a, x]"),
+        DATA.as_bytes(),
+        &["derived feature `x` = \"'word'\" gives str, not a number"],
+    );
+}
+
+// ---- inputs that are unusual but fine ----
+
+#[test]
+fn g01_byte_order_mark() {
+    let mut data = b"\xef\xbb\xbf".to_vec();
+    data.extend_from_slice(DATA.as_bytes());
+    ok(BASE, &data);
+}
+#[test]
+fn g02_crlf_line_endings() {
+    ok(BASE, DATA.replace('\n', "\r\n").as_bytes());
+}
+#[test]
+fn g03_semicolon_delimiter() {
+    ok(BASE, DATA.replace(',', ";").as_bytes());
+}
+#[test]
+fn g04_quoted_newlines() {
+    let data = DATA
+        .replace("\n1,1,10,x\n", "\n1,1,10,\"x\"\n")
+        .replace("id,a,b,g\n", "id,a,b,g,note\n");
+    let data: String = data
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                format!("{l},\"two\nlines\"\n")
+            }
+        })
+        .collect();
+    let (w, _) = ok(BASE, data.as_bytes());
+    let seg = std::fs::read_to_string(w.path("outputs/c/segments.csv")).unwrap();
+    assert!(seg.contains("\"two\nlines\""), "{seg}");
+}
+#[test]
+fn g05_constant_column_does_not_divide_by_zero() {
+    let data = DATA
+        .replace(",10,", ",7,")
+        .replace(",11,", ",7,")
+        .replace(",12,", ",7,")
+        .replace(",13,", ",7,")
+        .replace(",14,", ",7,")
+        .replace(",15,", ",7,")
+        .replace(",60,", ",7,")
+        .replace(",61,", ",7,")
+        .replace(",62,", ",7,")
+        .replace(",63,", ",7,")
+        .replace(",64,", ",7,")
+        .replace(",65,", ",7,");
+    let (w, _) = ok(BASE, data.as_bytes());
+    let scaled = common::read_parquet(&w.path("outputs/c/04_scaled.parquet"));
+    let b = scaled.column("b").unwrap().f64().unwrap();
+    assert!(b.iter().all(|v| v == Some(0.0)));
+}
+#[test]
+fn g06_nan_and_inf_are_imputed() {
+    let data = DATA
+        .replace("\n3,3,12,x\n", "\n3,NaN,12,x\n")
+        .replace("\n4,4,13,y\n", "\n4,inf,13,y\n");
+    let (w, _) = ok(BASE, data.as_bytes());
+    let model = std::fs::read_to_string(w.path("outputs/c/model.json")).unwrap();
+    assert!(model.contains("\"filled\": 2"), "{model}");
+}
+#[test]
+fn g07_negative_ages_are_data_not_errors() {
+    let data = DATA.replace("\n3,3,12,x\n", "\n3,-3,12,x\n");
+    ok(BASE, data.as_bytes());
+}
+#[test]
+fn g08_dbscan_leaving_every_point_noise_warns_and_reports() {
+    let config = with(
+        "  kmeans: {k: [2, 3], n_init: 2}",
+        "  dbscan: {eps: 0.001, min_samples: 3}",
+    );
+    let (w, out) = ok(&config, DATA.as_bytes());
+    assert!(
+        out.contains("warning: dbscan (eps 0.0010, min_samples 3): every point is noise"),
+        "{out}"
+    );
+    let seg = std::fs::read_to_string(w.path("outputs/c/segments.csv")).unwrap();
+    assert_eq!(seg.matches("Noise (no segment)").count(), 12);
+}
+#[test]
+fn g09_identical_points_with_dbscan_make_one_segment() {
+    let config = with(
+        "  kmeans: {k: [2, 3], n_init: 2}",
+        "  dbscan: {eps: 0.5, min_samples: 2}",
+    );
+    let (_, out) = ok(&config, b"id,a,b,g\n1,1,1,x\n2,1,1,x\n3,1,1,y\n");
+    assert!(
+        out.contains("every point is core and in one cluster"),
+        "{out}"
+    );
+}
