@@ -150,7 +150,7 @@ fn c08_unknown_key_impute() {
 #[test]
 fn c09_unknown_key_outliers() {
     case(
-        format!("{BASE}").replace("clean:\n", "clean:\n  outliers: {colums: [a]}\n"),
+        BASE.replace("clean:\n", "clean:\n  outliers: {colums: [a]}\n"),
         DATA.as_bytes(),
         &["unknown field `colums`", "did you mean `columns`?"],
     );
