@@ -93,3 +93,20 @@ fn sampled_silhouette_is_exact_below_the_sample_size_and_seeded_above() {
     assert!((a - exact).abs() < 0.05, "sample {a} vs exact {exact}");
     assert_ne!(a, exact);
 }
+
+#[test]
+fn one_pass_silhouette_for_a_sweep_equals_one_at_a_time() {
+    let (x, labels) = labelled_csv("blobs_1000_5_6.csv");
+    let halves: Vec<usize> = (0..x.n).map(|i| i % 2).collect();
+    let thirds: Vec<usize> = (0..x.n).map(|i| (i * 7) % 3).collect();
+    let many = metrics::silhouette_many(&x, &[(&labels, 6), (&halves, 2), (&thirds, 3)]);
+    assert_eq!(many[0], metrics::silhouette(&x, &labels, 6));
+    assert_eq!(many[1], metrics::silhouette(&x, &halves, 2));
+    assert_eq!(many[2], metrics::silhouette(&x, &thirds, 3));
+    assert_rel(
+        many[0].unwrap(),
+        json("blobs_1000_5_6.json")["silhouette"].as_f64().unwrap(),
+        1e-9,
+        "silhouette",
+    );
+}

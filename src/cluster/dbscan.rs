@@ -21,29 +21,111 @@ pub struct Fit {
     pub is_core: Vec<bool>,
 }
 
-fn neighbours(x: &Matrix, i: usize, eps2: f64) -> Vec<usize> {
-    let xi = x.row(i);
-    (0..x.n)
-        .filter(|&j| sq_dist(xi, x.row(j)) <= eps2)
-        .collect()
+/// Finds the points within eps of a point.
+trait Neighbours: Sync {
+    /// Calls `f` with each neighbour of row `i` (itself included) until `f` returns false.
+    fn each(&self, i: usize, f: &mut dyn FnMut(usize) -> bool);
 }
 
+/// Every pair compared: O(n²), for small or high-dimensional data.
+struct Brute<'a> {
+    x: &'a Matrix,
+    eps2: f64,
+}
+
+impl Neighbours for Brute<'_> {
+    fn each(&self, i: usize, f: &mut dyn FnMut(usize) -> bool) {
+        let xi = self.x.row(i);
+        for j in 0..self.x.n {
+            if sq_dist(xi, self.x.row(j)) <= self.eps2 && !f(j) {
+                return;
+            }
+        }
+    }
+}
+
+/// Points hashed into cells of side eps over the first (up to) four coordinates: a point's
+/// neighbours lie in its own cell or the adjacent ones (3^m cells), never elsewhere.
+struct Grid<'a> {
+    x: &'a Matrix,
+    eps2: f64,
+    m: usize,
+    inv: f64,
+    cells: std::collections::HashMap<Vec<i64>, Vec<usize>>,
+}
+
+impl<'a> Grid<'a> {
+    fn new(x: &'a Matrix, eps: f64) -> Grid<'a> {
+        let m = x.d.min(4);
+        let inv = 1.0 / eps;
+        let mut cells: std::collections::HashMap<Vec<i64>, Vec<usize>> = Default::default();
+        for i in 0..x.n {
+            cells
+                .entry(Self::key(x.row(i), m, inv))
+                .or_default()
+                .push(i);
+        }
+        Grid {
+            x,
+            eps2: eps * eps,
+            m,
+            inv,
+            cells,
+        }
+    }
+
+    fn key(row: &[f64], m: usize, inv: f64) -> Vec<i64> {
+        row[..m].iter().map(|v| (v * inv).floor() as i64).collect()
+    }
+}
+
+impl Neighbours for Grid<'_> {
+    fn each(&self, i: usize, f: &mut dyn FnMut(usize) -> bool) {
+        let xi = self.x.row(i);
+        let base = Self::key(xi, self.m, self.inv);
+        let mut key = base.clone();
+        for offset in 0..3usize.pow(self.m as u32) {
+            let mut o = offset;
+            for (k, b) in key.iter_mut().zip(&base) {
+                *k = b + (o % 3) as i64 - 1;
+                o /= 3;
+            }
+            let Some(members) = self.cells.get(&key) else {
+                continue;
+            };
+            for &j in members {
+                if sq_dist(xi, self.x.row(j)) <= self.eps2 && !f(j) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// DBSCAN with a grid neighbour search (up to 6 dimensions), else brute force.
 pub fn fit(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
-    let eps2 = eps * eps;
+    if x.d <= 6 && x.n > 64 {
+        run(x, min_samples, &Grid::new(x, eps))
+    } else {
+        fit_brute(x, eps, min_samples)
+    }
+}
+
+/// DBSCAN comparing every pair of points (the reference the grid search is tested against).
+pub fn fit_brute(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
+    run(x, min_samples, &Brute { x, eps2: eps * eps })
+}
+
+fn run(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Fit {
     let is_core: Vec<bool> = (0..x.n)
         .into_par_iter()
         .map(|i| {
-            let xi = x.row(i);
             let mut count = 0;
-            for j in 0..x.n {
-                if sq_dist(xi, x.row(j)) <= eps2 {
-                    count += 1;
-                    if count >= min_samples {
-                        return true;
-                    }
-                }
-            }
-            false
+            nb.each(i, &mut |_| {
+                count += 1;
+                count < min_samples
+            });
+            count >= min_samples
         })
         .collect();
     let mut labels = vec![NOISE; x.n];
@@ -59,12 +141,13 @@ pub fn fit(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
             if !is_core[p] {
                 continue;
             }
-            for q in neighbours(x, p, eps2) {
+            nb.each(p, &mut |q| {
                 if labels[q] == NOISE {
                     labels[q] = next;
                     stack.push(q);
                 }
-            }
+                true
+            });
         }
         next += 1;
     }

@@ -12,14 +12,46 @@ use crate::error::{Error, Result};
 use crate::matrix::{sq_dist, Matrix};
 use crate::metrics::{centroids, wcss};
 
-/// Labels (0..k, possibly fewer clusters if one emptied) and WCSS of the best of `n_init`.
-pub fn fit(
+/// Which implementation runs the K-means iterations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// segflow's parallel Lloyd with greedy k-means++ (the default).
+    Lloyd,
+    /// smartcore 0.7's KMeans (single-threaded).
+    Smartcore,
+}
+
+/// Labels (0..k, possibly fewer clusters if one emptied) and WCSS of the best of `n_init`
+/// seeded runs of the chosen engine.
+pub fn fit_with(
+    engine: Engine,
     x: &Matrix,
     k: usize,
     n_init: usize,
     max_iter: usize,
     seed: u64,
 ) -> Result<(Vec<usize>, f64)> {
+    match engine {
+        Engine::Smartcore => fit(x, k, n_init, max_iter, seed),
+        Engine::Lloyd => {
+            check_k(x, k)?;
+            let mut best: Option<(Vec<usize>, f64)> = None;
+            for run in 0..n_init {
+                let (labels, _) =
+                    super::lloyd::fit_once(x, k, max_iter, seed.wrapping_add(run as u64));
+                let labels = polish(x, compact(labels), max_iter);
+                let kk = labels.iter().max().map_or(0, |m| m + 1);
+                let w = wcss(x, &labels, kk);
+                if best.as_ref().is_none_or(|(_, bw)| w < *bw) {
+                    best = Some((labels, w));
+                }
+            }
+            best.ok_or_else(|| Error::Internal("n_init is zero".into()))
+        }
+    }
+}
+
+fn check_k(x: &Matrix, k: usize) -> Result<()> {
     if k > x.n {
         return Err(data_err!(
             "k = {k} is larger than the {} customers left to cluster",
@@ -32,6 +64,18 @@ pub fn fit(
             "k = {k} but the data has only {distinct} distinct point(s): lower cluster.kmeans.k"
         ));
     }
+    Ok(())
+}
+
+/// smartcore's KMeans: labels and WCSS of the best of `n_init` seeded fits.
+pub fn fit(
+    x: &Matrix,
+    k: usize,
+    n_init: usize,
+    max_iter: usize,
+    seed: u64,
+) -> Result<(Vec<usize>, f64)> {
+    check_k(x, k)?;
     let dm = DenseMatrix::new(x.n, x.d, x.data.clone(), false)
         .map_err(|e| Error::Internal(format!("building the smartcore matrix: {e}")))?;
     let mut best: Option<(Vec<usize>, f64)> = None;

@@ -229,6 +229,7 @@ pub struct KMeansPlan {
     pub ks: Vec<usize>,
     pub n_init: usize,
     pub max_iter: usize,
+    pub engine: crate::cluster::kmeans::Engine,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -706,10 +707,20 @@ impl Plan {
                         format!("cluster.kmeans.n_init must be at most 1000, got {n_init}"),
                     ));
                 }
+                let engine = match pick(
+                    src,
+                    &["cluster", "kmeans", "engine"],
+                    km.engine.as_deref().unwrap_or("lloyd"),
+                    &["lloyd", "smartcore"],
+                )? {
+                    "smartcore" => crate::cluster::kmeans::Engine::Smartcore,
+                    _ => crate::cluster::kmeans::Engine::Lloyd,
+                };
                 Some(KMeansPlan {
                     ks,
                     n_init,
                     max_iter,
+                    engine,
                 })
             }
         };

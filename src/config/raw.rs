@@ -193,6 +193,9 @@ pub struct RawKMeans {
     pub n_init: Option<i64>,
     #[serde(default)]
     pub max_iter: Option<i64>,
+    /// `lloyd` (segflow's parallel engine, default) or `smartcore`.
+    #[serde(default)]
+    pub engine: Option<String>,
 }
 
 /// `eps: 0.3`, or `eps: auto` for the knee of the k-distance curve.

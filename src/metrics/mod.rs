@@ -5,7 +5,7 @@
 
 pub mod silhouette;
 
-pub use silhouette::{silhouette, silhouette_sampled, silhouette_samples};
+pub use silhouette::{silhouette, silhouette_many, silhouette_sampled, silhouette_samples};
 
 use crate::matrix::{dist, sq_dist, Matrix};
 

@@ -30,21 +30,7 @@ pub fn silhouette_samples(x: &Matrix, labels: &[usize], k: usize) -> Option<Vec<
             for (j, &l) in labels.iter().enumerate() {
                 sums[l] += dist(xi, x.row(j));
             }
-            let own = labels[i];
-            if sizes[own] <= 1 {
-                return 0.0;
-            }
-            let a = sums[own] / (sizes[own] - 1) as f64;
-            let b = (0..k)
-                .filter(|&c| c != own && sizes[c] > 0)
-                .map(|c| sums[c] / sizes[c] as f64)
-                .fold(f64::INFINITY, f64::min);
-            let m = a.max(b);
-            if m > 0.0 && m.is_finite() {
-                (b - a) / m
-            } else {
-                0.0
-            }
+            point_score(&sums, &sizes, labels[i], k)
         })
         .collect();
     Some(s)
@@ -91,4 +77,63 @@ pub fn sample_indices(n: usize, size: usize, seed: u64) -> Vec<usize> {
     let mut idx = sample(&mut rng, n, size.min(n)).into_vec();
     idx.sort_unstable();
     idx
+}
+
+/// Mean silhouette of several labellings of the same rows in one pass: each distance is
+/// computed once and added to every labelling's per-cluster sums (what a k sweep needs).
+/// `labelings` holds (labels 0..k, k); results are in the same order, `None` where k is
+/// outside 2..=n-1. Equal, bit for bit, to calling [`silhouette`] on each.
+pub fn silhouette_many(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Option<f64>> {
+    let n = x.n;
+    let sizes: Vec<Vec<usize>> = labelings
+        .iter()
+        .map(|(l, k)| {
+            let mut s = vec![0usize; *k];
+            l.iter().for_each(|&c| s[c] += 1);
+            s
+        })
+        .collect();
+    let totals: Vec<Vec<f64>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut sums: Vec<Vec<f64>> = labelings.iter().map(|(_, k)| vec![0.0; *k]).collect();
+            let xi = x.row(i);
+            for j in 0..n {
+                let d = dist(xi, x.row(j));
+                for (m, (l, _)) in labelings.iter().enumerate() {
+                    sums[m][l[j]] += d;
+                }
+            }
+            labelings
+                .iter()
+                .enumerate()
+                .map(|(m, (l, k))| point_score(&sums[m], &sizes[m], l[i], *k))
+                .collect()
+        })
+        .collect();
+    labelings
+        .iter()
+        .enumerate()
+        .map(|(m, (_, k))| {
+            (*k >= 2 && k + 1 <= n).then(|| totals.iter().map(|t| t[m]).sum::<f64>() / n as f64)
+        })
+        .collect()
+}
+
+/// One point's silhouette from its summed distances to each cluster.
+fn point_score(sums: &[f64], sizes: &[usize], own: usize, k: usize) -> f64 {
+    if sizes[own] <= 1 {
+        return 0.0;
+    }
+    let a = sums[own] / (sizes[own] - 1) as f64;
+    let b = (0..k)
+        .filter(|&c| c != own && sizes[c] > 0)
+        .map(|c| sums[c] / sizes[c] as f64)
+        .fold(f64::INFINITY, f64::min);
+    let m = a.max(b);
+    if m > 0.0 && m.is_finite() {
+        (b - a) / m
+    } else {
+        0.0
+    }
 }

@@ -36,7 +36,7 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
             .ks
             .par_iter()
             .map(|&k| {
-                let (labels, _) = kmeans::fit(x, k, km.n_init, km.max_iter, seed)?;
+                let (labels, _) = kmeans::fit_with(km.engine, x, k, km.n_init, km.max_iter, seed)?;
                 let raw: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
                 let (labels, centroids) = canonical_labels(x, &raw);
                 Ok(Model {

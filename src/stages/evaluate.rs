@@ -45,12 +45,33 @@ pub struct EvaluateOutput {
     pub chosen: usize,
 }
 
+/// Labels renumbered 0..k' in order of first appearance, and k'.
+fn dense(labels: impl Iterator<Item = usize>) -> (Vec<usize>, usize) {
+    let mut map = std::collections::HashMap::new();
+    let out: Vec<usize> = labels
+        .map(|l| {
+            let next = map.len();
+            *map.entry(l).or_insert(next)
+        })
+        .collect();
+    (out, map.len())
+}
+
+/// Scores one model, its noise left out, with its own silhouette computation.
 pub fn score(x: &Matrix, m: &Model, plan: &EvaluatePlan, seed: u64) -> Score {
     let keep: Vec<usize> = (0..x.n).filter(|&i| m.labels[i] >= 0).collect();
     let xs = x.select_rows(&keep);
     let labels: Vec<usize> = keep.iter().map(|&i| m.labels[i] as usize).collect();
+    let sil = metrics::silhouette_sampled(&xs, &labels, m.n_clusters, plan.silhouette_sample, seed);
+    score_with(x, m, sil)
+}
+
+/// Scores one model given its silhouette (value, rows used).
+fn score_with(x: &Matrix, m: &Model, sil: Option<(f64, usize)>) -> Score {
+    let keep: Vec<usize> = (0..x.n).filter(|&i| m.labels[i] >= 0).collect();
+    let xs = x.select_rows(&keep);
+    let labels: Vec<usize> = keep.iter().map(|&i| m.labels[i] as usize).collect();
     let k = m.n_clusters;
-    let sil = metrics::silhouette_sampled(&xs, &labels, k, plan.silhouette_sample, seed);
     Score {
         model: m.name.clone(),
         algorithm: m.algorithm.clone(),
@@ -67,7 +88,30 @@ pub fn score(x: &Matrix, m: &Model, plan: &EvaluatePlan, seed: u64) -> Score {
 }
 
 pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Result<EvaluateOutput> {
-    let mut scores: Vec<Score> = models.iter().map(|m| score(x, m, plan, seed)).collect();
+    // Silhouette of every noise-free model in one pass over one (seeded) sample, computing
+    // each distance once for the whole k sweep. Noise models are scored on their own.
+    let shared: Vec<usize> = (0..models.len())
+        .filter(|&i| models[i].labels.iter().all(|&l| l >= 0))
+        .collect();
+    let idx: Vec<usize> = if x.n > plan.silhouette_sample {
+        metrics::silhouette::sample_indices(x.n, plan.silhouette_sample, seed)
+    } else {
+        (0..x.n).collect()
+    };
+    let xs = x.select_rows(&idx);
+    let relabeled: Vec<(Vec<usize>, usize)> = shared
+        .iter()
+        .map(|&m| dense(idx.iter().map(|&i| models[m].labels[i] as usize)))
+        .collect();
+    let views: Vec<(&[usize], usize)> = relabeled.iter().map(|(l, k)| (l.as_slice(), *k)).collect();
+    let sils = metrics::silhouette_many(&xs, &views);
+    let mut scores: Vec<Score> = Vec::with_capacity(models.len());
+    for (i, m) in models.iter().enumerate() {
+        match shared.iter().position(|&s| s == i) {
+            Some(p) => scores.push(score_with(x, m, sils[p].map(|s| (s, idx.len())))),
+            None => scores.push(score(x, m, plan, seed)),
+        }
+    }
     let eligible = |s: &Score| match plan.choose_from {
         ChooseFrom::KMeans => s.algorithm == "kmeans",
         ChooseFrom::Dbscan => s.algorithm == "dbscan",
