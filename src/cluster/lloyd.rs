@@ -16,13 +16,16 @@ use crate::matrix::{sq_dist, Matrix};
 /// Rows per parallel block; fixed so that sums are added in the same order on any machine.
 const BLOCK: usize = 4096;
 
+/// One block's labels, per-cluster coordinate sums and counts, and cost.
+type Block = (Vec<usize>, Vec<f64>, Vec<usize>, f64);
+
 /// Labels (0..k) and WCSS of one seeded run.
 pub fn fit_once(x: &Matrix, k: usize, max_iter: usize, seed: u64) -> (Vec<usize>, f64) {
     let mut centroids = seed_plus_plus(x, k, seed);
     let mut labels = vec![usize::MAX; x.n];
     let mut wcss = f64::INFINITY;
     for _ in 0..max_iter.max(1) {
-        let blocks: Vec<(Vec<usize>, Vec<f64>, Vec<usize>, f64)> = (0..x.n.div_ceil(BLOCK))
+        let blocks: Vec<Block> = (0..x.n.div_ceil(BLOCK))
             .into_par_iter()
             .map(|b| {
                 let rows = b * BLOCK..((b + 1) * BLOCK).min(x.n);

@@ -115,7 +115,7 @@ pub fn silhouette_many(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Optio
         .iter()
         .enumerate()
         .map(|(m, (_, k))| {
-            (*k >= 2 && k + 1 <= n).then(|| totals.iter().map(|t| t[m]).sum::<f64>() / n as f64)
+            (*k >= 2 && *k < n).then(|| totals.iter().map(|t| t[m]).sum::<f64>() / n as f64)
         })
         .collect()
 }
