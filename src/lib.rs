@@ -5,6 +5,7 @@
 
 pub mod artifacts;
 pub mod assign;
+pub mod bench;
 pub mod cluster;
 pub mod config;
 pub mod error;

@@ -70,6 +70,18 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Benchmark the reference pipelines on generated data (use a release build).
+    Bench {
+        /// Folder for the generated data, configs, outputs and results.json.
+        #[arg(long, default_value = "bench")]
+        dir: PathBuf,
+        /// Runs per case (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Only the cases whose name contains this (e.g. customers_100k).
+        #[arg(long, default_value = "")]
+        only: String,
+    },
     /// Generate synthetic data.
     Generate {
         #[command(subcommand)]
@@ -181,6 +193,15 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                 } else {
                     String::new()
                 }
+            ));
+            Ok(())
+        }
+        Command::Bench { dir, runs, only } => {
+            let (table, _) = segflow::bench::run(&dir, runs.max(1), &only)?;
+            emit(&table);
+            emit(&format!(
+                "results: {}\n",
+                dir.join("results.json").display()
             ));
             Ok(())
         }

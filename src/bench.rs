@@ -1,0 +1,232 @@
+//! `segflow bench`: the reference pipelines of the performance issue on generated data,
+//! each run as a separate `segflow run --force` process, reporting per-stage wall time (from
+//! the run's manifest) and the whole process's peak RSS (from `wait4`), median of N runs.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::runner::Manifest;
+
+/// One benchmark case: a data set and a pipeline.
+struct Case {
+    name: &'static str,
+    data: Data,
+    dbscan: &'static str,
+}
+
+enum Data {
+    Customers(usize),
+    Transactions { customers: usize, rows: usize },
+}
+
+const CASES: [Case; 5] = [
+    Case {
+        name: "customers_100k",
+        data: Data::Customers(100_000),
+        dbscan: "{eps: 0.5, min_samples: 5}",
+    },
+    Case {
+        name: "customers_1m",
+        data: Data::Customers(1_000_000),
+        dbscan: "{eps: 0.5, min_samples: 5}",
+    },
+    Case {
+        name: "transactions_1m",
+        data: Data::Transactions {
+            customers: 50_000,
+            rows: 1_000_000,
+        },
+        dbscan: "",
+    },
+    Case {
+        name: "transactions_10m",
+        data: Data::Transactions {
+            customers: 500_000,
+            rows: 10_000_000,
+        },
+        dbscan: "",
+    },
+    Case {
+        name: "transactions_10m_dbscan",
+        data: Data::Transactions {
+            customers: 500_000,
+            rows: 10_000_000,
+        },
+        dbscan: "{eps: auto, min_samples: 5}",
+    },
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub case: String,
+    pub input_rows: usize,
+    pub customers: usize,
+    pub runs: usize,
+    /// Median whole-process wall time.
+    pub seconds: f64,
+    /// Largest peak RSS over the runs, in MiB.
+    pub peak_rss_mib: f64,
+    /// Median seconds per stage.
+    pub stages: Vec<(String, f64)>,
+    pub chosen_model: String,
+}
+
+fn data_file(dir: &Path, data: &Data) -> PathBuf {
+    match data {
+        Data::Customers(n) => dir.join(format!("customers_{n}.csv")),
+        Data::Transactions { customers, rows } => {
+            dir.join(format!("transactions_{customers}_{rows}.parquet"))
+        }
+    }
+}
+
+fn config(case: &Case, path: &Path) -> String {
+    let cluster_db = if case.dbscan.is_empty() {
+        String::new()
+    } else {
+        format!("\n  dbscan: {}", case.dbscan)
+    };
+    let common = format!(
+        "scale: {{method: standard}}\ncluster:\n  kmeans: {{k: [2, 10], n_init: 1, max_iter: 300}}{cluster_db}\n\
+         evaluate: {{choose_by: silhouette, choose_from: kmeans, silhouette_sample: 10000}}\nprofile: {{top_features: 2}}\n"
+    );
+    match case.data {
+        Data::Customers(_) => format!(
+            "name: {}\nseed: 42\ninput:\n  path: {}\n  id: CustomerID\n  rename: {{\"Annual Income (k$)\": income, \"Spending Score (1-100)\": score}}\n\
+             clean:\n  impute: {{numeric: median, categorical: mode}}\n  outliers: {{method: iqr, factor: 1.5, columns: [Age, income, score], action: drop}}\n\
+             features:\n  one_hot: [Gender]\n  drop_first: true\n  use: [Age, income, score, Gender]\n{common}",
+            case.name,
+            path.display()
+        ),
+        Data::Transactions { .. } => format!(
+            "name: {}\nseed: 42\ninput:\n  path: {}\n  kind: transactions\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}\n\
+             clean:\n  transactions: {{cancellations: drop, drop_non_positive_price: false}}\n\
+             features:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary, aov, tenure]\n{common}",
+            case.name,
+            path.display()
+        ),
+    }
+}
+
+/// Runs `exe ARGS`, returning wall seconds and the child's peak RSS in KiB.
+fn timed(exe: &Path, args: &[&str]) -> Result<(f64, u64)> {
+    let started = Instant::now();
+    let child = Command::new(exe)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| Error::io(exe, e))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value, and wait4 only writes into the two
+    // locals; the child is reaped here, so `child` is never waited on again.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let seconds = started.elapsed().as_secs_f64();
+    std::mem::forget(child);
+    if rc < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(Error::Internal(format!(
+            "benchmark run `segflow {}` failed",
+            args.join(" ")
+        )));
+    }
+    Ok((seconds, usage.ru_maxrss as u64))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Generates missing data sets under `dir`, runs the cases whose names contain `filter`,
+/// writes `dir/results.json` and returns a printable table.
+pub fn run(dir: &Path, runs: usize, filter: &str) -> Result<(String, Vec<CaseResult>)> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let exe = std::env::current_exe().map_err(|e| Error::io("segflow", e))?;
+    let mut results = Vec::new();
+    for case in CASES.iter().filter(|c| c.name.contains(filter)) {
+        let path = data_file(dir, &case.data);
+        if !path.exists() {
+            eprintln!("generating {}", path.display());
+            match case.data {
+                Data::Customers(n) => {
+                    crate::generate::write_customers(&path, n, 42)?;
+                }
+                Data::Transactions { customers, rows } => {
+                    crate::generate::write_transactions(&path, customers, rows, 42)?;
+                }
+            }
+        }
+        let cfg = dir.join(format!("{}.yaml", case.name));
+        crate::artifacts::write_bytes(&cfg, config(case, &path).as_bytes())?;
+        let out = dir.join("outputs");
+        let (mut secs, mut rss, mut stage_secs) = (Vec::new(), 0u64, Vec::<Vec<f64>>::new());
+        let mut manifest: Option<Manifest> = None;
+        for r in 0..runs {
+            eprintln!("{} run {}/{runs}", case.name, r + 1);
+            let (s, m) = timed(
+                &exe,
+                &[
+                    "run",
+                    "--force",
+                    "-q",
+                    cfg.to_str().unwrap_or_default(),
+                    "--out-dir",
+                    out.to_str().unwrap_or_default(),
+                ],
+            )?;
+            secs.push(s);
+            rss = rss.max(m);
+            let bytes = std::fs::read(out.join(case.name).join("manifest.json"))
+                .map_err(|e| Error::io(&out, e))?;
+            let mf: Manifest =
+                serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
+            if stage_secs.is_empty() {
+                stage_secs = vec![Vec::new(); mf.stages.len()];
+            }
+            for (i, st) in mf.stages.iter().enumerate() {
+                stage_secs[i].push(st.seconds);
+            }
+            manifest = Some(mf);
+        }
+        let Some(mf) = manifest else { continue };
+        results.push(CaseResult {
+            case: case.name.to_string(),
+            input_rows: mf.stages[0].rows_in,
+            customers: mf.stages[3].rows_out,
+            runs,
+            seconds: median(secs),
+            peak_rss_mib: rss as f64 / 1024.0,
+            stages: mf
+                .stages
+                .iter()
+                .zip(stage_secs)
+                .map(|(s, v)| (s.stage.clone(), median(v)))
+                .collect(),
+            chosen_model: mf.chosen_model.clone(),
+        });
+    }
+    let json = serde_json::to_vec_pretty(&results).map_err(|e| Error::Internal(e.to_string()))?;
+    crate::artifacts::write_bytes(&dir.join("results.json"), &json)?;
+    let mut t = String::new();
+    let _ = writeln!(t, "{:<24} {:>10} {:>9} {:>8} {:>9}  per stage (s): ingest clean features scale cluster evaluate profile", "case", "rows", "customers", "seconds", "peak MiB");
+    for r in &results {
+        let stages: Vec<String> = r.stages.iter().map(|(_, s)| format!("{s:.2}")).collect();
+        let _ = writeln!(
+            t,
+            "{:<24} {:>10} {:>9} {:>8.2} {:>9.0}  {}",
+            r.case,
+            r.input_rows,
+            r.customers,
+            r.seconds,
+            r.peak_rss_mib,
+            stages.join(" ")
+        );
+    }
+    Ok((t, results))
+}
