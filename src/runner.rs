@@ -308,6 +308,7 @@ fn text_in_numeric_columns(plan: &Plan, sample: &DataFrame) -> Result<()> {
         plan.features
             .use_
             .iter()
+            .filter(|c| !plan.features.one_hot.contains(c))
             .map(|c| (c.as_str(), ["features", "use", ""])),
     );
     for (c, at) in wanted {

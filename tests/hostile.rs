@@ -777,3 +777,11 @@ fn g09_identical_points_with_dbscan_make_one_segment() {
         "{out}"
     );
 }
+
+#[test]
+fn g10_a_one_hot_column_in_use_is_text_by_design() {
+    // Regression: the text-in-numeric check must not flag a category listed in one_hot.
+    let (w, _) = ok(&with("use: [a, b]", "use: [a, b, g]"), DATA.as_bytes());
+    let model = std::fs::read_to_string(w.path("outputs/c/model.json")).unwrap();
+    assert!(model.contains("\"g_y\""), "{model}");
+}

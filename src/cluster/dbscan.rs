@@ -102,13 +102,164 @@ impl Neighbours for Grid<'_> {
     }
 }
 
-/// DBSCAN with a grid neighbour search (up to 6 dimensions), else brute force.
+/// DBSCAN: cell-based for up to 4 dimensions, a grid neighbour search for 5-6, else
+/// brute force. All give the same labels (tested against `fit_brute`).
 pub fn fit(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
-    if x.d <= 6 && x.n > 64 {
-        run(x, min_samples, &Grid::new(x, eps))
-    } else {
+    if x.n <= 64 || x.d > 6 {
         fit_brute(x, eps, min_samples)
+    } else if x.d <= 4 {
+        fit_cells(x, eps, min_samples)
+    } else {
+        fit_grid(x, eps, min_samples)
     }
+}
+
+/// DBSCAN with the eps-sided grid neighbour search.
+pub fn fit_grid(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
+    run(x, min_samples, &Grid::new(x, eps))
+}
+
+/// Cell-based exact DBSCAN (the idea of Gunawan's algorithm): cells of side eps/√d, so any
+/// two points of a cell are within eps. A cell with min_samples points is all core without a
+/// distance computed; clusters are unions of core cells with a core pair within eps; a
+/// border point joins, as in scikit-learn, the cluster discovered first (the one whose
+/// smallest core index is lowest) among those with a core point within eps of it.
+pub fn fit_cells(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
+    let d = x.d;
+    let side = eps / (d as f64).sqrt();
+    let eps2 = eps * eps;
+    let reach = (d as f64).sqrt().ceil() as i64;
+    // Cells in order of their first point.
+    let mut index: std::collections::HashMap<Vec<i64>, usize> = Default::default();
+    let mut keys: Vec<Vec<i64>> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut cell_of = vec![0usize; x.n];
+    for i in 0..x.n {
+        let key: Vec<i64> = x.row(i).iter().map(|v| (v / side).floor() as i64).collect();
+        let c = *index.entry(key.clone()).or_insert_with(|| {
+            keys.push(key);
+            members.push(Vec::new());
+            keys.len() - 1
+        });
+        members[c].push(i);
+        cell_of[i] = c;
+    }
+    // Offsets of cells that can hold a point within eps: the gap between the cells is
+    // side · sqrt(Σ max(|Δ| - 1, 0)²), which must not exceed eps.
+    let mut offsets: Vec<Vec<i64>> = vec![vec![]];
+    for _ in 0..d {
+        offsets = offsets
+            .into_iter()
+            .flat_map(|o| (-reach..=reach).map(move |v| [o.clone(), vec![v]].concat()))
+            .collect();
+    }
+    offsets.retain(|o| {
+        let gap: i64 = o.iter().map(|v| (v.abs() - 1).max(0).pow(2)).sum();
+        (gap as f64) * side * side <= eps2
+    });
+    let near: Vec<Vec<usize>> = (0..keys.len())
+        .into_par_iter()
+        .map(|c| {
+            let mut key = keys[c].clone();
+            let mut out = Vec::new();
+            for o in &offsets {
+                for (k, (b, v)) in key.iter_mut().zip(keys[c].iter().zip(o)) {
+                    *k = b + v;
+                }
+                if let Some(&n) = index.get(&key) {
+                    out.push(n);
+                }
+            }
+            out
+        })
+        .collect();
+    let is_core: Vec<bool> = (0..x.n)
+        .into_par_iter()
+        .map(|i| {
+            let c = cell_of[i];
+            if members[c].len() >= min_samples {
+                return true;
+            }
+            let xi = x.row(i);
+            let mut count = 0;
+            for &n in &near[c] {
+                for &j in &members[n] {
+                    if sq_dist(xi, x.row(j)) <= eps2 {
+                        count += 1;
+                        if count >= min_samples {
+                            return true;
+                        }
+                    }
+                }
+            }
+            false
+        })
+        .collect();
+    let core_members: Vec<Vec<usize>> = members
+        .iter()
+        .map(|m| m.iter().copied().filter(|&i| is_core[i]).collect())
+        .collect();
+    // Union-find over cells with core points.
+    let mut parent: Vec<usize> = (0..keys.len()).collect();
+    fn find(p: &mut [usize], mut a: usize) -> usize {
+        while p[a] != a {
+            p[a] = p[p[a]];
+            a = p[a];
+        }
+        a
+    }
+    for c in 0..keys.len() {
+        if core_members[c].is_empty() {
+            continue;
+        }
+        for &n in &near[c] {
+            if n <= c || core_members[n].is_empty() {
+                continue;
+            }
+            let (a, b) = (find(&mut parent, c), find(&mut parent, n));
+            if a == b {
+                continue;
+            }
+            let linked = core_members[c].iter().any(|&p| {
+                core_members[n]
+                    .iter()
+                    .any(|&q| sq_dist(x.row(p), x.row(q)) <= eps2)
+            });
+            if linked {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    // Clusters numbered in order of their smallest core point, as scikit-learn discovers them.
+    let mut rank: std::collections::HashMap<usize, i64> = Default::default();
+    let mut labels = vec![NOISE; x.n];
+    for i in 0..x.n {
+        if is_core[i] {
+            let root = find(&mut parent, cell_of[i]);
+            let next = rank.len() as i64;
+            labels[i] = *rank.entry(root).or_insert(next);
+        }
+    }
+    let border: Vec<(usize, i64)> = (0..x.n)
+        .into_par_iter()
+        .filter(|&i| !is_core[i])
+        .filter_map(|i| {
+            let xi = x.row(i);
+            let mut best = NOISE;
+            for &n in &near[cell_of[i]] {
+                for &j in &core_members[n] {
+                    if sq_dist(xi, x.row(j)) <= eps2 && (best == NOISE || labels[j] < best) {
+                        best = labels[j];
+                    }
+                }
+            }
+            (best != NOISE).then_some((i, best))
+        })
+        .collect();
+    for (i, l) in border {
+        labels[i] = l;
+    }
+    Fit { labels, is_core }
 }
 
 /// DBSCAN comparing every pair of points (the reference the grid search is tested against).
