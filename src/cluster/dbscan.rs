@@ -133,17 +133,18 @@ pub fn fit_cells(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     let mut index: std::collections::HashMap<Vec<i64>, usize> = Default::default();
     let mut keys: Vec<Vec<i64>> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut cell_of = vec![0usize; x.n];
-    for i in 0..x.n {
-        let key: Vec<i64> = x.row(i).iter().map(|v| (v / side).floor() as i64).collect();
-        let c = *index.entry(key.clone()).or_insert_with(|| {
-            keys.push(key);
-            members.push(Vec::new());
-            keys.len() - 1
-        });
-        members[c].push(i);
-        cell_of[i] = c;
-    }
+    let cell_of: Vec<usize> = (0..x.n)
+        .map(|i| {
+            let key: Vec<i64> = x.row(i).iter().map(|v| (v / side).floor() as i64).collect();
+            let c = *index.entry(key.clone()).or_insert_with(|| {
+                keys.push(key);
+                members.push(Vec::new());
+                keys.len() - 1
+            });
+            members[c].push(i);
+            c
+        })
+        .collect();
     // Offsets of cells that can hold a point within eps: the gap between the cells is
     // side · sqrt(Σ max(|Δ| - 1, 0)²), which must not exceed eps.
     let mut offsets: Vec<Vec<i64>> = vec![vec![]];

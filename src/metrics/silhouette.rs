@@ -10,30 +10,64 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::matrix::{dist, Matrix};
+use crate::matrix::Matrix;
 
 /// Silhouette value of every point. A point alone in its cluster scores 0.
 /// Returns `None` unless 2 <= k <= n - 1 (scikit-learn's validity range).
 pub fn silhouette_samples(x: &Matrix, labels: &[usize], k: usize) -> Option<Vec<f64>> {
-    if k < 2 || k + 1 > x.n {
+    if k < 2 || k >= x.n {
         return None;
     }
-    let mut sizes = vec![0usize; k];
-    for &l in labels {
-        sizes[l] += 1;
-    }
-    let s = (0..x.n)
-        .into_par_iter()
-        .map(|i| {
-            let mut sums = vec![0.0; k];
-            let xi = x.row(i);
-            for (j, &l) in labels.iter().enumerate() {
-                sums[l] += dist(xi, x.row(j));
-            }
-            point_score(&sums, &sizes, labels[i], k)
+    Some(
+        point_scores(x, &[(labels, k)])
+            .into_iter()
+            .map(|s| s[0])
+            .collect(),
+    )
+}
+
+/// Every point's silhouette under each labelling. Distances from a point to all others are
+/// computed column by column into one buffer (vectorisable), then added to each labelling's
+/// per-cluster sums in row order, so the result does not depend on the thread count.
+fn point_scores(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Vec<f64>> {
+    let n = x.n;
+    let cols: Vec<Vec<f64>> = (0..x.d).map(|j| x.column(j)).collect();
+    let sizes: Vec<Vec<usize>> = labelings
+        .iter()
+        .map(|(l, k)| {
+            let mut s = vec![0usize; *k];
+            l.iter().for_each(|&c| s[c] += 1);
+            s
         })
         .collect();
-    Some(s)
+    (0..n)
+        .into_par_iter()
+        .map_init(
+            || vec![0.0f64; n],
+            |dist, i| {
+                dist.iter_mut().for_each(|v| *v = 0.0);
+                for col in &cols {
+                    let xi = col[i];
+                    for (d, v) in dist.iter_mut().zip(col) {
+                        let t = xi - v;
+                        *d += t * t;
+                    }
+                }
+                dist.iter_mut().for_each(|v| *v = v.sqrt());
+                labelings
+                    .iter()
+                    .enumerate()
+                    .map(|(m, (l, k))| {
+                        let mut sums = vec![0.0; *k];
+                        for (d, &c) in dist.iter().zip(l.iter()) {
+                            sums[c] += d;
+                        }
+                        point_score(&sums, &sizes[m], l[i], *k)
+                    })
+                    .collect()
+            },
+        )
+        .collect()
 }
 
 /// Mean silhouette over all points.
@@ -85,37 +119,12 @@ pub fn sample_indices(n: usize, size: usize, seed: u64) -> Vec<usize> {
 /// outside 2..=n-1. Equal, bit for bit, to calling [`silhouette`] on each.
 pub fn silhouette_many(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Option<f64>> {
     let n = x.n;
-    let sizes: Vec<Vec<usize>> = labelings
-        .iter()
-        .map(|(l, k)| {
-            let mut s = vec![0usize; *k];
-            l.iter().for_each(|&c| s[c] += 1);
-            s
-        })
-        .collect();
-    let totals: Vec<Vec<f64>> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let mut sums: Vec<Vec<f64>> = labelings.iter().map(|(_, k)| vec![0.0; *k]).collect();
-            let xi = x.row(i);
-            for j in 0..n {
-                let d = dist(xi, x.row(j));
-                for (m, (l, _)) in labelings.iter().enumerate() {
-                    sums[m][l[j]] += d;
-                }
-            }
-            labelings
-                .iter()
-                .enumerate()
-                .map(|(m, (l, k))| point_score(&sums[m], &sizes[m], l[i], *k))
-                .collect()
-        })
-        .collect();
+    let scores = point_scores(x, labelings);
     labelings
         .iter()
         .enumerate()
         .map(|(m, (_, k))| {
-            (*k >= 2 && *k < n).then(|| totals.iter().map(|t| t[m]).sum::<f64>() / n as f64)
+            (*k >= 2 && *k < n).then(|| scores.iter().map(|t| t[m]).sum::<f64>() / n as f64)
         })
         .collect()
 }
