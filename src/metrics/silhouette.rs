@@ -40,6 +40,25 @@ fn point_scores(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Vec<f64>> {
             s
         })
         .collect();
+    // Each labelling's rows grouped by cluster (in row order within a cluster), so a
+    // cluster's distance sum is a gather over one range with independent accumulators.
+    let groups: Vec<(Vec<u32>, Vec<usize>)> = labelings
+        .iter()
+        .zip(&sizes)
+        .map(|((l, _), sz)| {
+            let mut bounds = vec![0usize; sz.len() + 1];
+            for (c, s) in sz.iter().enumerate() {
+                bounds[c + 1] = bounds[c] + s;
+            }
+            let mut next = bounds.clone();
+            let mut order = vec![0u32; n];
+            for (j, &c) in l.iter().enumerate() {
+                order[next[c]] = j as u32;
+                next[c] += 1;
+            }
+            (order, bounds)
+        })
+        .collect();
     (0..n)
         .into_par_iter()
         .map_init(
@@ -58,10 +77,10 @@ fn point_scores(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Vec<f64>> {
                     .iter()
                     .enumerate()
                     .map(|(m, (l, k))| {
-                        let mut sums = vec![0.0; *k];
-                        for (d, &c) in dist.iter().zip(l.iter()) {
-                            sums[c] += d;
-                        }
+                        let (order, bounds) = &groups[m];
+                        let sums: Vec<f64> = (0..*k)
+                            .map(|c| gather_sum(dist, &order[bounds[c]..bounds[c + 1]]))
+                            .collect();
                         point_score(&sums, &sizes[m], l[i], *k)
                     })
                     .collect()
@@ -127,6 +146,26 @@ pub fn silhouette_many(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Optio
             (*k >= 2 && *k < n).then(|| scores.iter().map(|t| t[m]).sum::<f64>() / n as f64)
         })
         .collect()
+}
+
+/// Sum of `values[idx]` over `idx`, with four accumulators (a fixed order, so the same
+/// result on any machine).
+#[inline]
+fn gather_sum(values: &[f64], idx: &[u32]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks = idx.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        acc[0] += values[c[0] as usize];
+        acc[1] += values[c[1] as usize];
+        acc[2] += values[c[2] as usize];
+        acc[3] += values[c[3] as usize];
+    }
+    let mut tail = 0.0;
+    for &j in rest {
+        tail += values[j as usize];
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// One point's silhouette from its summed distances to each cluster.
