@@ -31,19 +31,41 @@ pub fn fit_with(
     max_iter: usize,
     seed: u64,
 ) -> Result<(Vec<usize>, f64)> {
+    fit_full(engine, x, k, n_init, max_iter, seed).map(|(l, w, _)| (l, w))
+}
+
+/// As [`fit_with`], plus the centroids the labels are nearest to (for the lloyd engine,
+/// the final centroids; for smartcore, whose labels are polished to a fixed point, `None`:
+/// the label means are those centroids).
+pub fn fit_full(
+    engine: Engine,
+    x: &Matrix,
+    k: usize,
+    n_init: usize,
+    max_iter: usize,
+    seed: u64,
+) -> Result<(Vec<usize>, f64, Option<Vec<Vec<f64>>>)> {
     match engine {
-        Engine::Smartcore => fit(x, k, n_init, max_iter, seed),
+        Engine::Smartcore => fit(x, k, n_init, max_iter, seed).map(|(l, w)| (l, w, None)),
         Engine::Lloyd => {
             check_k(x, k)?;
-            let mut best: Option<(Vec<usize>, f64)> = None;
+            let mut best: Option<(Vec<usize>, f64, Option<Vec<Vec<f64>>>)> = None;
             for run in 0..n_init {
-                let (labels, _) =
+                let (labels, cents, _) =
                     super::lloyd::fit_once(x, k, max_iter, seed.wrapping_add(run as u64));
-                let labels = polish(x, compact(labels), max_iter);
-                let kk = labels.iter().max().map_or(0, |m| m + 1);
-                let w = wcss(x, &labels, kk);
-                if best.as_ref().is_none_or(|(_, bw)| w < *bw) {
-                    best = Some((labels, w));
+                // Drop centroids that ended up with no points, renumbering the rest.
+                let mut used: Vec<usize> = labels.clone();
+                used.sort_unstable();
+                used.dedup();
+                let mut map = vec![usize::MAX; k];
+                for (new, &old) in used.iter().enumerate() {
+                    map[old] = new;
+                }
+                let labels: Vec<usize> = labels.iter().map(|&l| map[l]).collect();
+                let cents: Vec<Vec<f64>> = used.iter().map(|&c| cents[c].clone()).collect();
+                let w = wcss(x, &labels, used.len());
+                if best.as_ref().is_none_or(|(_, bw, _)| w < *bw) {
+                    best = Some((labels, w, Some(cents)));
                 }
             }
             best.ok_or_else(|| Error::Internal("n_init is zero".into()))

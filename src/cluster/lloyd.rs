@@ -19,52 +19,32 @@ const BLOCK: usize = 4096;
 /// One block's labels, per-cluster coordinate sums and counts, and cost.
 type Block = (Vec<usize>, Vec<f64>, Vec<usize>, f64);
 
-/// Labels (0..k) and WCSS of one seeded run.
-pub fn fit_once(x: &Matrix, k: usize, max_iter: usize, seed: u64) -> (Vec<usize>, f64) {
+/// Labels (0..k), the centroids they were assigned to, and the cost, of one seeded run.
+///
+/// Stops like scikit-learn: when the centroids move less than `1e-4` × the mean variance of
+/// the columns (or labels stop changing), then assigns every point once more to the final
+/// centroids, so the labels are exactly "nearest centroid" for the centroids returned, which
+/// is what `assign` uses for new customers.
+pub fn fit_once(
+    x: &Matrix,
+    k: usize,
+    max_iter: usize,
+    seed: u64,
+) -> (Vec<usize>, Vec<Vec<f64>>, f64) {
+    let tol = 1e-4 * mean_variance(x);
     let mut centroids = seed_plus_plus(x, k, seed);
-    let mut labels = vec![usize::MAX; x.n];
-    let mut wcss = f64::INFINITY;
+    let mut previous: Vec<usize> = Vec::new();
     for _ in 0..max_iter.max(1) {
-        let blocks: Vec<Block> = (0..x.n.div_ceil(BLOCK))
-            .into_par_iter()
-            .map(|b| {
-                let rows = b * BLOCK..((b + 1) * BLOCK).min(x.n);
-                let mut lab = Vec::with_capacity(rows.len());
-                let mut sums = vec![0.0; k * x.d];
-                let mut counts = vec![0usize; k];
-                let mut cost = 0.0;
-                for i in rows {
-                    let (c, d2) = nearest(&centroids, x.row(i));
-                    lab.push(c);
-                    counts[c] += 1;
-                    cost += d2;
-                    for (s, v) in sums[c * x.d..(c + 1) * x.d].iter_mut().zip(x.row(i)) {
-                        *s += v;
-                    }
-                }
-                (lab, sums, counts, cost)
-            })
-            .collect();
-        let mut sums = vec![0.0; k * x.d];
-        let mut counts = vec![0usize; k];
-        let mut new_labels = Vec::with_capacity(x.n);
-        wcss = 0.0;
-        for (lab, s, c, cost) in blocks {
-            new_labels.extend(lab);
-            sums.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
-            counts.iter_mut().zip(&c).for_each(|(a, b)| *a += b);
-            wcss += cost;
-        }
-        let changed = new_labels != labels;
-        labels = new_labels;
-        if !changed {
+        let (labels, sums, counts, _) = estep(x, &centroids, k);
+        if labels == previous {
             break;
         }
+        let mut shift = 0.0;
         for c in 0..k {
-            if counts[c] > 0 {
-                for j in 0..x.d {
-                    centroids[c][j] = sums[c * x.d + j] / counts[c] as f64;
-                }
+            let new: Vec<f64> = if counts[c] > 0 {
+                (0..x.d)
+                    .map(|j| sums[c * x.d + j] / counts[c] as f64)
+                    .collect()
             } else {
                 // An empty cluster restarts at the point farthest from its centroid.
                 let far = (0..x.n)
@@ -74,11 +54,66 @@ pub fn fit_once(x: &Matrix, k: usize, max_iter: usize, seed: u64) -> (Vec<usize>
                         da.total_cmp(&db).then(b.cmp(&a))
                     })
                     .unwrap_or(0);
-                centroids[c] = x.row(far).to_vec();
-            }
+                x.row(far).to_vec()
+            };
+            shift += sq_dist(&new, &centroids[c]);
+            centroids[c] = new;
+        }
+        previous = labels;
+        if shift <= tol {
+            break;
         }
     }
-    (labels, wcss)
+    let (labels, _, _, cost) = estep(x, &centroids, k);
+    (labels, centroids, cost)
+}
+
+fn mean_variance(x: &Matrix) -> f64 {
+    let n = x.n.max(1) as f64;
+    (0..x.d)
+        .map(|j| {
+            let col = x.column(j);
+            let mean = col.iter().sum::<f64>() / n;
+            col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n
+        })
+        .sum::<f64>()
+        / x.d.max(1) as f64
+}
+
+/// Assigns every row to its nearest centroid, in parallel over fixed blocks whose partial
+/// sums are added in block order. Returns labels, per-cluster sums and counts, and cost.
+fn estep(x: &Matrix, centroids: &[Vec<f64>], k: usize) -> (Vec<usize>, Vec<f64>, Vec<usize>, f64) {
+    let blocks: Vec<Block> = (0..x.n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let rows = b * BLOCK..((b + 1) * BLOCK).min(x.n);
+            let mut lab = Vec::with_capacity(rows.len());
+            let mut sums = vec![0.0; k * x.d];
+            let mut counts = vec![0usize; k];
+            let mut cost = 0.0;
+            for i in rows {
+                let (c, d2) = nearest(centroids, x.row(i));
+                lab.push(c);
+                counts[c] += 1;
+                cost += d2;
+                for (s, v) in sums[c * x.d..(c + 1) * x.d].iter_mut().zip(x.row(i)) {
+                    *s += v;
+                }
+            }
+            (lab, sums, counts, cost)
+        })
+        .collect();
+    let mut sums = vec![0.0; k * x.d];
+    let mut counts = vec![0usize; k];
+    let mut labels = Vec::with_capacity(x.n);
+    let mut cost = 0.0;
+    for (lab, s, c, w) in blocks {
+        labels.extend(lab);
+        sums.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
+        counts.iter_mut().zip(&c).for_each(|(a, b)| *a += b);
+        cost += w;
+    }
+    (labels, sums, counts, cost)
 }
 
 /// Nearest centroid and its squared distance (the first one on ties).

@@ -36,9 +36,23 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
             .ks
             .par_iter()
             .map(|&k| {
-                let (labels, _) = kmeans::fit_with(km.engine, x, k, km.n_init, km.max_iter, seed)?;
+                let (labels, _, assigned) =
+                    kmeans::fit_full(km.engine, x, k, km.n_init, km.max_iter, seed)?;
                 let raw: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-                let (labels, centroids) = canonical_labels(x, &raw);
+                let (canon, means) = canonical_labels(x, &raw);
+                // Keep the centroids the labels were assigned to (what `assign` must use),
+                // in canonical order; without them the label means are those centroids.
+                let centroids = match assigned {
+                    Some(cents) => {
+                        let mut ordered = vec![Vec::new(); means.len()];
+                        for (old, new) in raw.iter().zip(&canon) {
+                            ordered[*new as usize] = cents[*old as usize].clone();
+                        }
+                        ordered
+                    }
+                    None => means,
+                };
+                let labels = canon;
                 Ok(Model {
                     name: format!("kmeans_k{k}"),
                     algorithm: "kmeans".into(),
