@@ -34,6 +34,9 @@ pub fn fit_with(
     fit_full(engine, x, k, n_init, max_iter, seed).map(|(l, w, _)| (l, w))
 }
 
+/// Labels, WCSS, and the centroids the labels were assigned to (when not the label means).
+pub type FullFit = (Vec<usize>, f64, Option<Vec<Vec<f64>>>);
+
 /// As [`fit_with`], plus the centroids the labels are nearest to (for the lloyd engine,
 /// the final centroids; for smartcore, whose labels are polished to a fixed point, `None`:
 /// the label means are those centroids).
@@ -44,12 +47,12 @@ pub fn fit_full(
     n_init: usize,
     max_iter: usize,
     seed: u64,
-) -> Result<(Vec<usize>, f64, Option<Vec<Vec<f64>>>)> {
+) -> Result<FullFit> {
     match engine {
         Engine::Smartcore => fit(x, k, n_init, max_iter, seed).map(|(l, w)| (l, w, None)),
         Engine::Lloyd => {
             check_k(x, k)?;
-            let mut best: Option<(Vec<usize>, f64, Option<Vec<Vec<f64>>>)> = None;
+            let mut best: Option<FullFit> = None;
             for run in 0..n_init {
                 let (labels, cents, _) =
                     super::lloyd::fit_once(x, k, max_iter, seed.wrapping_add(run as u64));
