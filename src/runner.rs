@@ -499,7 +499,11 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             state: out.model,
         })
     })?;
-    let (cleaned, dropped) = (f.remove(0), f.remove(0));
+    // Frames are dropped as soon as no later stage needs them: with ten million invoice
+    // lines, holding every stage's copy would multiply the peak memory.
+    drop(raw);
+    let cleaned = f.remove(0);
+    let dropped_rows = f.remove(0).height();
     for c in &clean_model.empty_columns {
         r.warnings
             .push(format!("column `{c}` has no values; it was left empty"));
@@ -528,6 +532,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         })
     })?;
     let feats = f.remove(0);
+    drop(cleaned);
     if r.stop_after(2) {
         return Ok(None);
     }
@@ -647,7 +652,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         chosen: chosen.name.clone(),
         scores: es.scores,
         segments,
-        dropped_rows: dropped.height(),
+        dropped_rows,
     }))
 }
 
