@@ -241,15 +241,10 @@ fn check_columns(model: &ModelFile, df: &DataFrame, input: &Path) -> Result<()> 
     }
     for c in needed {
         if df.column(&c).is_err() && !derived.contains(&c.as_str()) {
-            let names: Vec<String> = df
-                .get_column_names()
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect();
             return Err(data_err!(
                 "column `{c}`, which the model uses, is not in {} (after the run's renames). The columns are: {}",
                 input.display(),
-                names.join(", ")
+                crate::frame::column_list(df)
             ));
         }
     }

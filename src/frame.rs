@@ -66,3 +66,12 @@ pub fn str_opts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
 pub fn mask(values: &[bool]) -> BooleanChunked {
     BooleanChunked::from_slice("mask".into(), values)
 }
+
+/// "`a`, `b`, `c`": the columns of a frame, for messages that list what exists.
+pub fn column_list(df: &DataFrame) -> String {
+    df.get_column_names()
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

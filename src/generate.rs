@@ -211,6 +211,7 @@ pub fn transactions(
     // until there are enough lines, then the last ones are cut.
     let per_round = rows.div_ceil(20 * INVOICES_PER_CHUNK).max(1);
 
+    #[derive(Default)]
     struct Lines {
         invoice: Vec<String>,
         code: Vec<String>,
@@ -224,15 +225,7 @@ pub fn transactions(
         let mut rng = ChaCha8Rng::seed_from_u64(
             seed ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(chunk as u64 + 1)),
         );
-        let mut l = Lines {
-            invoice: vec![],
-            code: vec![],
-            qty: vec![],
-            date: vec![],
-            price: vec![],
-            customer: vec![],
-            country: vec![],
-        };
+        let mut l = Lines::default();
         let first = chunk * INVOICES_PER_CHUNK;
         for inv in first..first + INVOICES_PER_CHUNK {
             let u: f64 = rng.random::<f64>() * acc;
@@ -282,15 +275,7 @@ pub fn transactions(
         parts.extend(round);
     }
 
-    let mut all = Lines {
-        invoice: vec![],
-        code: vec![],
-        qty: vec![],
-        date: vec![],
-        price: vec![],
-        customer: vec![],
-        country: vec![],
-    };
+    let mut all = Lines::default();
     for p in parts {
         let take = rows.saturating_sub(all.qty.len()).min(p.qty.len());
         all.invoice.extend(p.invoice.into_iter().take(take));

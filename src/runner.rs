@@ -268,6 +268,12 @@ impl Runner<'_> {
             let f = std::fs::File::open(self.dir.join(file)).ok()?;
             frames.push(ParquetReader::new(f).finish().ok()?);
         }
+        // An entry that does not hold what this stage writes (the stage artifact first, and
+        // the clean stage's audit table) is not trusted.
+        let needed = if idx == 1 { 2 } else { 1 };
+        if frames.len() < needed || saved.files[0].0 != STAGES[idx].1 {
+            return None;
+        }
         Some((frames, saved))
     }
 
@@ -608,7 +614,9 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         return Ok(None);
     }
 
-    let chosen = &models[es.chosen];
+    let chosen = models.get(es.chosen).ok_or_else(|| {
+        Error::Internal("the evaluation chose a model that does not exist".into())
+    })?;
     let (_, segments) = r.stage(6, format!("{:?}", plan.profile), || {
         let mut out = profile::run(&feats, &fs.model_columns, chosen, &plan.profile, &id)?;
         let mut csv = Vec::new();

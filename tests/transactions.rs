@@ -287,3 +287,30 @@ fn generated_transactions_run_through_the_whole_pipeline() {
         top / freq.iter().sum::<f64>()
     );
 }
+
+#[test]
+fn spend_share_per_category() {
+    let w = Workdir::new();
+    w.copy(&fixture("transactions_hand.csv"), "tx.csv");
+    let config = pipeline("tx.csv", "cat", "")
+        .replace(
+            "country: Country}",
+            "country: Country, category: StockCode}",
+        )
+        .replace(
+            "use: [recency, frequency, log1p_monetary]",
+            "use: [recency, frequency, share_F1]",
+        );
+    w.write("p.yaml", &config);
+    w.ok(&["run", "-q", "p.yaml"]);
+    let f = read_parquet(&w.path("outputs/cat/03_features.parquet"));
+    // Customer 100 spent 10 on A1, 20 on A2 and 10 on A3 (the DOT postage line is excluded).
+    assert_eq!(f64s(&f, "share_A1")[0], 0.25);
+    assert_eq!(f64s(&f, "share_A2")[0], 0.5);
+    assert_eq!(f64s(&f, "share_A3")[0], 0.25);
+    assert_eq!(f64s(&f, "share_F1"), vec![0.0, 0.0, 0.0, 0.0, 1.0]);
+    assert!(
+        f.column("share_POST").is_err(),
+        "excluded products are not categories"
+    );
+}

@@ -958,7 +958,10 @@ impl Plan {
             if is_dummy || self.features.one_hot.contains(c) {
                 continue;
             }
-            if !known.contains(c) {
+            // Category shares (`share_<category>`) depend on the data's categories.
+            let is_share = c.starts_with("share_")
+                && matches!(&self.input.kind, InputKind::Transactions(tx) if tx.category.is_some());
+            if !known.contains(c) && !is_share {
                 return Err(self.missing(schema, table, c, &["features", "use"], "feature"));
             }
             if let Some(dt) = schema.get(c) {

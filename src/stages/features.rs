@@ -142,14 +142,9 @@ fn resolve_use(
                 continue;
             }
             let col = df.column(u).map_err(|_| {
-                let names: Vec<String> = df
-                    .get_column_names()
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect();
                 data_err!(
                     "feature `{u}` does not exist. The columns are: {}",
-                    names.join(", ")
+                    crate::frame::column_list(df)
                 )
             })?;
             if !is_numeric(col.dtype()) {

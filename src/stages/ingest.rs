@@ -130,15 +130,10 @@ fn first_line(e: &PolarsError) -> String {
 fn rename(df: &mut DataFrame, input: &InputPlan) -> Result<()> {
     for (from, to) in &input.rename {
         if df.column(from).is_err() {
-            let names: Vec<String> = df
-                .get_column_names()
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect();
             return Err(data_err!(
                 "input.rename: column `{from}` is not in {}. The columns are: {}",
                 input.path.display(),
-                names.join(", ")
+                crate::frame::column_list(df)
             ));
         }
         if from != to && df.column(to).is_ok() {

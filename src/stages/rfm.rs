@@ -101,10 +101,13 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
         }
         exprs.push(col(c.as_str()).cast(DataType::Float64));
     }
-    for c in [&tx.product, &tx.category, &tx.country]
+    let mut texts: Vec<&String> = [&tx.product, &tx.category, &tx.country]
         .into_iter()
         .flatten()
-    {
+        .collect();
+    texts.sort();
+    texts.dedup(); // one column may serve as both product and category
+    for c in texts {
         exprs.push(col(c.as_str()).cast(DataType::String));
     }
     df.lazy().with_columns(exprs).collect().map_err(|e| {
@@ -264,6 +267,7 @@ pub fn features(
         );
     }
     let agg = lf
+        .clone()
         .group_by([col(tx.customer.as_str())])
         .agg(aggs)
         .sort([tx.customer.as_str()], SortMultipleOptions::default())
@@ -324,6 +328,15 @@ pub fn features(
     cols.push(Column::new("m_score".into(), m_score));
     cols.push(Column::new("rfm_cell".into(), cell));
     cols.push(Column::new("rfm_segment".into(), segment));
+    if let Some(cat) = &tx.category {
+        cols.extend(category_shares(
+            &lf,
+            tx,
+            cat,
+            agg.column(&tx.customer)?,
+            &monetary,
+        )?);
+    }
     for c in &plan.log1p {
         let v = match c.as_str() {
             "recency" => &recency,
@@ -339,6 +352,53 @@ pub fn features(
         cols.push(Column::new(format!("log1p_{c}").into(), logged));
     }
     Ok(DataFrame::new(n, cols)?)
+}
+
+/// Share of each customer's spend per category: `share_<category>` columns, categories
+/// sorted, 0 where the customer bought nothing of it.
+fn category_shares(
+    lf: &LazyFrame,
+    tx: &TxColumns,
+    cat: &str,
+    customers: &Column,
+    monetary: &[f64],
+) -> Result<Vec<Column>> {
+    let by = lf
+        .clone()
+        .group_by([col(tx.customer.as_str()), col(cat)])
+        .agg([col(AMOUNT).sum()])
+        .collect()?;
+    let ids = by.column(&tx.customer)?.cast(&DataType::String)?;
+    let cats = by.column(cat)?.cast(&DataType::String)?;
+    let amounts = by.column(AMOUNT)?.cast(&DataType::Float64)?;
+    let (ids, cats, amounts) = (ids.str()?, cats.str()?, amounts.f64()?);
+    let row_of: std::collections::HashMap<String, usize> = customers
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (v.to_string(), i)))
+        .collect();
+    let mut names: Vec<String> = cats.iter().flatten().map(str::to_string).collect();
+    names.sort();
+    names.dedup();
+    let mut shares = vec![vec![0.0; monetary.len()]; names.len()];
+    for i in 0..by.height() {
+        let (Some(id), Some(c), Some(a)) = (ids.get(i), cats.get(i), amounts.get(i)) else {
+            continue;
+        };
+        let (Some(&row), Ok(k)) = (row_of.get(id), names.binary_search(&c.to_string())) else {
+            continue;
+        };
+        if monetary[row] != 0.0 {
+            shares[k][row] = a / monetary[row];
+        }
+    }
+    Ok(names
+        .iter()
+        .zip(shares)
+        .map(|(n, v)| Column::new(format!("share_{n}").into(), v))
+        .collect())
 }
 
 /// Quintile scores 1-5 by rank: sorted ascending (descending when `reverse`, so that the
