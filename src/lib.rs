@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod matrix;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod runner;
 pub mod stages;
 pub mod testing;

@@ -90,7 +90,7 @@ pub struct RunSummary {
 /// state later stages need, which is saved so that a cached stage can be restored.
 struct Produced<S> {
     frames: Vec<(&'static str, DataFrame)>,
-    files: Vec<(&'static str, Vec<u8>)>,
+    files: Vec<(String, Vec<u8>)>,
     rows_in: usize,
     /// A line for the manifest and the summary (e.g. distinct customers, drop reasons).
     note: String,
@@ -199,7 +199,11 @@ impl Runner<'_> {
                     frames.push(df);
                 }
                 for (file, bytes) in &out.files {
-                    let sha = write_bytes(&self.dir.join(file), bytes)?;
+                    let path = self.dir.join(file);
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                    }
+                    let sha = write_bytes(&path, bytes)?;
                     files.push((file.to_string(), sha));
                 }
                 let saved = Saved {
@@ -468,6 +472,11 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         })
     })?;
     let raw = f.remove(0);
+    let missing: Vec<(String, usize)> = raw
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.null_count()))
+        .collect();
     if r.stop_after(0) {
         return Ok(None);
     }
@@ -509,7 +518,10 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     // lines, holding every stage's copy would multiply the peak memory.
     drop(raw);
     let cleaned = f.remove(0);
-    let dropped_rows = f.remove(0).height();
+    let dropped_frame = f.remove(0);
+    let dropped_rows = dropped_frame.height();
+    let dropped_reasons = reason_counts(&dropped_frame)?;
+    drop(dropped_frame);
     for c in &clean_model.empty_columns {
         r.warnings
             .push(format!("column `{c}` has no values; it was left empty"));
@@ -617,6 +629,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     let chosen = models.get(es.chosen).ok_or_else(|| {
         Error::Internal("the evaluation chose a model that does not exist".into())
     })?;
+    let records_so_far = r.records.clone();
     let (_, segments) = r.stage(6, format!("{:?}", plan.profile), || {
         let mut out = profile::run(&feats, &fs.model_columns, chosen, &plan.profile, &id)?;
         let mut csv = Vec::new();
@@ -650,7 +663,24 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         Ok(Produced {
             rows_in: feats.height(),
             frames,
-            files: vec![("segments.csv", csv), ("model.json", json)],
+            files: {
+                let mut files = vec![
+                    ("segments.csv".to_string(), csv),
+                    ("model.json".to_string(), json),
+                ];
+                files.extend(crate::report::build(&crate::report::ReportInput {
+                    plan,
+                    stages: &records_so_far,
+                    missing: &missing,
+                    dropped: &dropped_reasons,
+                    scores: &es.scores,
+                    chosen,
+                    features: &feats,
+                    model_columns: &fs.model_columns,
+                    segments: &out.summary,
+                })?);
+                files
+            },
             note: String::new(),
             state: out.summary,
         })
@@ -662,6 +692,20 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         segments,
         dropped_rows,
     }))
+}
+
+/// Dropped rows per reason; outlier reasons are counted per column ("outlier: Age").
+fn reason_counts(dropped: &DataFrame) -> Result<Vec<(String, usize)>> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    if let Ok(col) = dropped.column("reason") {
+        for r in col.as_materialized_series().str()?.iter().flatten() {
+            for part in r.split("; ") {
+                let key = part.split('=').next().unwrap_or(part).to_string();
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+    }
+    Ok(counts.into_iter().collect())
 }
 
 /// The model matrix from the scaled artifact's columns.

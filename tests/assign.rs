@@ -206,7 +206,9 @@ fn inspect_summarises_a_run_and_flags_modified_artifacts() {
     let out = w.ok(&["inspect", "outputs/mall"]);
     assert!(out.contains("pipeline mall (complete)"), "{out}");
     assert!(out.contains("cluster        198       198"), "{out}");
-    assert_eq!(out.matches("(ok)").count(), 11, "{out}");
+    // 7 stage artifacts, the audit table, segments.parquet/.csv, model.json, report.html
+    // and 6 charts as SVG and PNG.
+    assert_eq!(out.matches("(ok)").count(), 24, "{out}");
     std::fs::write(w.path("outputs/mall/segments.csv"), "changed").unwrap();
     let out = w.ok(&["inspect", "outputs/mall"]);
     assert!(

@@ -5,7 +5,7 @@ mod common;
 
 use common::{read_parquet, root, Workdir};
 
-const ARTIFACTS: [&str; 13] = [
+const ARTIFACTS: [&str; 14] = [
     "01_ingest.parquet",
     "02_clean.parquet",
     "02_clean_dropped.parquet",
@@ -17,8 +17,9 @@ const ARTIFACTS: [&str; 13] = [
     "segments.parquet",
     "segments.csv",
     "model.json",
+    "report.html",
+    "charts/elbow.png",
     "manifest.json",
-    "01_ingest.parquet",
 ];
 
 /// A workdir holding the project's default pipeline and data.
@@ -82,6 +83,40 @@ fn default_pipeline_writes_every_artifact() {
     assert_eq!(manifest["stages"].as_array().unwrap().len(), 7);
     assert_eq!(manifest["stages"][1]["rows_out"], 198);
     assert_eq!(manifest["chosen_model"], "kmeans_k5");
+    // The report: one self-contained page with inline SVG charts, and every chart as PNG.
+    let report = String::from_utf8(bytes(&w, "outputs/mall/report.html")).unwrap();
+    assert!(report.contains("<h1>Customer segments: mall</h1>"));
+    assert!(
+        report.contains("Segment 1: High income · high score"),
+        "segment cards"
+    );
+    assert!(
+        report.contains("<td>outlier: Age</td>"),
+        "dropped rows by reason"
+    );
+    assert_eq!(report.matches("<svg").count(), 6);
+    assert!(
+        !report.contains("<script") && !report.contains("src=\"http"),
+        "nothing loaded from the network"
+    );
+    for chart in [
+        "elbow",
+        "silhouette",
+        "davies_bouldin",
+        "calinski_harabasz",
+        "segment_sizes",
+        "segments_scatter",
+    ] {
+        assert!(
+            bytes(&w, &format!("outputs/mall/charts/{chart}.png")).starts_with(b"\x89PNG"),
+            "{chart}.png"
+        );
+        assert!(
+            String::from_utf8(bytes(&w, &format!("outputs/mall/charts/{chart}.svg")))
+                .unwrap()
+                .contains("<svg")
+        );
+    }
     let model: serde_json::Value =
         serde_json::from_slice(&bytes(&w, "outputs/mall/model.json")).unwrap();
     assert_eq!(
@@ -104,13 +139,13 @@ fn same_config_and_input_give_byte_identical_artifacts_on_any_thread_count() {
             ],
         );
         assert!(out.status.success());
-        let files: Vec<Vec<u8>> = ARTIFACTS[..11]
+        let files: Vec<Vec<u8>> = ARTIFACTS[..13]
             .iter()
             .map(|a| bytes(&w, &format!("outputs/mall/{a}")))
             .collect();
         runs.push(files);
     }
-    for (i, a) in ARTIFACTS[..11].iter().enumerate() {
+    for (i, a) in ARTIFACTS[..13].iter().enumerate() {
         assert_eq!(
             runs[0][i], runs[1][i],
             "{a} differs between 1 and 2 threads"
@@ -199,7 +234,7 @@ fn a_crash_mid_write_never_leaves_a_half_written_artifact_and_a_rerun_recovers()
     );
     assert!(!w.path("outputs/mall/manifest.json").exists());
     w.ok(&["run", "-q", "pipeline.yaml"]);
-    for a in &ARTIFACTS[..11] {
+    for a in &ARTIFACTS[..13] {
         assert_eq!(
             bytes(&w, &format!("outputs/mall/{a}")),
             bytes(&reference, &format!("outputs/mall/{a}")),
@@ -240,7 +275,7 @@ fn a_crash_at_every_write_then_a_rerun_gives_the_uninterrupted_artifacts() {
             }
         }
         w.ok(&["run", "-q", "pipeline.yaml"]);
-        for a in &ARTIFACTS[..11] {
+        for a in &ARTIFACTS[..13] {
             assert_eq!(
                 bytes(&w, &format!("outputs/mall/{a}")),
                 bytes(&reference, &format!("outputs/mall/{a}")),
