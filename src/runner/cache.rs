@@ -1,0 +1,214 @@
+//! The stage cache and the bookkeeping of one run: each stage either restores its outputs
+//! from `.state/NN_stage.json` and its Parquet files (when its key and every file's sha256
+//! match) or computes them and writes them atomically.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polars::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::progress::Progress;
+use super::{RunOptions, StageRecord, VERSION};
+use crate::artifacts::{sha256_bytes, sha256_file, write_bytes, write_parquet};
+use crate::error::{Error, Result};
+use crate::stages::STAGES;
+
+/// What a stage computed: Parquet frames (the first is its artifact), other files, and the
+/// state later stages need, which is saved so that a cached stage can be restored.
+pub(super) struct Produced<S> {
+    pub(super) frames: Vec<(&'static str, DataFrame)>,
+    pub(super) files: Vec<(String, Vec<u8>)>,
+    pub(super) rows_in: usize,
+    /// A line for the manifest and the summary (e.g. distinct customers, drop reasons).
+    pub(super) note: String,
+    pub(super) state: S,
+}
+
+/// `.state/NN_stage.json`: the cache entry of one stage.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Saved<S> {
+    pub(super) key: String,
+    /// Every file the stage wrote with its sha256; Parquet frames first, in order.
+    pub(super) files: Vec<(String, String)>,
+    pub(super) rows_in: usize,
+    pub(super) rows_out: usize,
+    pub(super) note: String,
+    pub(super) state: S,
+}
+
+/// Runs stages through the cache and keeps the bookkeeping of a run.
+pub(super) struct Runner<'a> {
+    pub(super) dir: &'a Path,
+    pub(super) opts: &'a RunOptions,
+    pub(super) records: Vec<StageRecord>,
+    pub(super) files: Vec<(String, String)>,
+    pub(super) warnings: Vec<String>,
+    pub(super) progress: Progress,
+    /// Hash chain of the input file and every artifact written so far.
+    pub(super) upstream: String,
+    pub(super) current: &'static str,
+}
+
+impl Runner<'_> {
+    pub(super) fn state_path(&self, idx: usize) -> PathBuf {
+        let file = STAGES[idx].1.trim_end_matches(".parquet");
+        self.dir.join(".state").join(format!("{file}.json"))
+    }
+
+    /// Runs stage `idx` (or restores it from the cache) and returns its frames and state.
+    pub(super) fn stage<S: Serialize + DeserializeOwned>(
+        &mut self,
+        idx: usize,
+        material: String,
+        compute: impl FnOnce() -> Result<Produced<S>>,
+    ) -> Result<(Vec<DataFrame>, S)> {
+        let (name, artifact) = STAGES[idx];
+        self.current = name;
+        self.progress.stage(name);
+        let started = Instant::now();
+        let key = sha256_bytes(
+            format!(
+                "{VERSION} {}\n{name}\n{material}\n{}",
+                build_id(),
+                self.upstream
+            )
+            .as_bytes(),
+        );
+        let forced = self.opts.force || self.opts.from.is_some_and(|f| idx >= f);
+        let restored = if forced {
+            None
+        } else {
+            self.restore::<S>(idx, &key)
+        };
+        let (frames, saved, cached) = match restored {
+            Some((frames, saved)) => (frames, saved, true),
+            None => {
+                let out = compute()?;
+                let mut files = Vec::new();
+                let mut frames = Vec::new();
+                for (file, mut df) in out.frames {
+                    let sha = write_parquet(&self.dir.join(file), &mut df)?;
+                    files.push((file.to_string(), sha));
+                    frames.push(df);
+                }
+                for (file, bytes) in &out.files {
+                    let path = self.dir.join(file);
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                    }
+                    let sha = write_bytes(&path, bytes)?;
+                    files.push((file.to_string(), sha));
+                }
+                let saved = Saved {
+                    key: key.clone(),
+                    files,
+                    rows_in: out.rows_in,
+                    rows_out: frames[0].height(),
+                    note: out.note,
+                    state: out.state,
+                };
+                let json =
+                    serde_json::to_vec(&saved).map_err(|e| Error::Internal(e.to_string()))?;
+                let state_path = self.state_path(idx);
+                if let Some(parent) = state_path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                write_bytes(&state_path, &json)?;
+                (frames, saved, false)
+            }
+        };
+        let sha = saved.files[0].1.clone();
+        self.files.extend(saved.files[1..].iter().cloned());
+        self.records.push(StageRecord {
+            stage: name.to_string(),
+            artifact: artifact.to_string(),
+            rows_in: saved.rows_in,
+            rows_out: saved.rows_out,
+            seconds: started.elapsed().as_secs_f64(),
+            sha256: sha.clone(),
+            cached,
+            cache_key: key,
+            note: saved.note.clone(),
+        });
+        // Later stages read more than their direct upstream (evaluate reads the scaled
+        // matrix, profile the features and the clean stage's fitted values), so the chain
+        // covers every file and every fitted state so far.
+        let state = serde_json::to_vec(&saved.state).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut link = format!("{}\n{}", self.upstream, sha256_bytes(&state));
+        for (_, file_sha) in &saved.files {
+            link.push('\n');
+            link.push_str(file_sha);
+        }
+        self.upstream = sha256_bytes(link.as_bytes());
+        self.progress.done();
+        Ok((frames, saved.state))
+    }
+
+    /// The stage's saved outputs, if its key matches and every file is as it was written.
+    pub(super) fn restore<S: DeserializeOwned>(
+        &self,
+        idx: usize,
+        key: &str,
+    ) -> Option<(Vec<DataFrame>, Saved<S>)> {
+        let bytes = std::fs::read(self.state_path(idx)).ok()?;
+        let saved: Saved<S> = serde_json::from_slice(&bytes).ok()?;
+        if saved.key != key {
+            return None;
+        }
+        for (file, sha) in &saved.files {
+            if sha256_file(&self.dir.join(file)).ok()?.as_str() != sha {
+                return None;
+            }
+        }
+        let mut frames = Vec::new();
+        for (file, _) in saved.files.iter().filter(|(f, _)| f.ends_with(".parquet")) {
+            let f = std::fs::File::open(self.dir.join(file)).ok()?;
+            frames.push(ParquetReader::new(f).finish().ok()?);
+        }
+        // An entry that does not hold what this stage writes (the stage artifact first, and
+        // the clean stage's audit table) is not trusted.
+        let needed = if idx == 1 { 2 } else { 1 };
+        if frames.len() < needed || saved.files[0].0 != STAGES[idx].1 {
+            return None;
+        }
+        Some((frames, saved))
+    }
+
+    pub(super) fn stop_after(&self, idx: usize) -> bool {
+        self.opts.until.is_some_and(|u| idx >= u)
+    }
+}
+
+/// Identifies the segflow binary (size and modification time of the executable), so that a
+/// rebuilt segflow with the same version number does not reuse results of the old code.
+pub(super) fn build_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| {
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                format!("{}-{}", m.len(), t.map_or(0, |d| d.as_nanos()))
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// Removes temporary files a crashed run left behind (`.segflow-*.tmp`).
+pub(super) fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".segflow-") && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
