@@ -10,7 +10,7 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use crate::data_err;
 use crate::error::{Error, Result};
 use crate::matrix::{sq_dist, Matrix};
-use crate::metrics::{centroids, wcss};
+use crate::metrics::{centroids, dense_labels, wcss};
 
 /// Which implementation runs the K-means iterations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,14 +157,5 @@ pub fn nearest(centroids: &[Vec<f64>], row: &[f64]) -> usize {
 
 /// Renumbers labels so that the clusters used are exactly 0..k' (a cluster can empty out).
 fn compact(labels: Vec<usize>) -> Vec<usize> {
-    let max = labels.iter().copied().max().unwrap_or(0);
-    let mut map = vec![usize::MAX; max + 1];
-    let mut next = 0;
-    for &l in &labels {
-        if map[l] == usize::MAX {
-            map[l] = next;
-            next += 1;
-        }
-    }
-    labels.into_iter().map(|l| map[l]).collect()
+    dense_labels(labels).0
 }

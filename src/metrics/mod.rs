@@ -9,6 +9,20 @@ pub use silhouette::{silhouette, silhouette_many, silhouette_sampled, silhouette
 
 use crate::matrix::{dist, sq_dist, Matrix};
 
+/// Labels renumbered 0..k' in order of first appearance, and k'.
+pub fn dense_labels(labels: impl IntoIterator<Item = usize>) -> (Vec<usize>, usize) {
+    let mut map = std::collections::HashMap::new();
+    let out: Vec<usize> = labels
+        .into_iter()
+        .map(|l| {
+            let next = map.len();
+            *map.entry(l).or_insert(next)
+        })
+        .collect();
+    let k = map.len();
+    (out, k)
+}
+
 /// Per-cluster sizes and centroids (means).
 pub fn centroids(x: &Matrix, labels: &[usize], k: usize) -> (Vec<usize>, Vec<Vec<f64>>) {
     let mut sizes = vec![0usize; k];

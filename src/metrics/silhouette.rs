@@ -110,18 +110,8 @@ pub fn silhouette_sampled(
     let idx = sample_indices(x.n, size, seed);
     let xs = x.select_rows(&idx);
     // Relabel the clusters present in the sample to 0..k'.
-    let mut map = vec![usize::MAX; k];
-    let mut ls = Vec::with_capacity(idx.len());
-    let mut next = 0;
-    for &i in &idx {
-        let l = labels[i];
-        if map[l] == usize::MAX {
-            map[l] = next;
-            next += 1;
-        }
-        ls.push(map[l]);
-    }
-    silhouette(&xs, &ls, next).map(|s| (s, idx.len()))
+    let (ls, present) = super::dense_labels(idx.iter().map(|&i| labels[i]));
+    silhouette(&xs, &ls, present).map(|s| (s, idx.len()))
 }
 
 /// `size` distinct indices of `0..n`, sorted, from a seeded generator.

@@ -227,14 +227,15 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     {
         h.push_str(&c.svg);
     }
-    let overall: Vec<Option<f64>> = input
+    // Each model column read once, for all the segment cards.
+    let values: Vec<Vec<Option<f64>>> = input
         .model_columns
         .iter()
-        .map(|c| {
-            f64_opts(input.features, c)
-                .ok()
-                .and_then(|v| v.into_iter().collect::<Float64Chunked>().mean())
-        })
+        .map(|c| f64_opts(input.features, c))
+        .collect::<Result<_>>()?;
+    let overall: Vec<Option<f64>> = values
+        .iter()
+        .map(|v| v.iter().copied().collect::<Float64Chunked>().mean())
         .collect();
     for s in input.segments {
         let _ = write!(
@@ -249,10 +250,9 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             .filter(|&i| input.chosen.labels[i] == s.id)
             .collect();
         for (j, c) in input.model_columns.iter().enumerate() {
-            let v = f64_opts(input.features, c)?;
             let mean = members
                 .iter()
-                .map(|&i| v[i])
+                .map(|&i| values[j][i])
                 .collect::<Float64Chunked>()
                 .mean();
             let _ = write!(

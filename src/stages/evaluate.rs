@@ -45,44 +45,36 @@ pub struct EvaluateOutput {
     pub chosen: usize,
 }
 
-/// Labels renumbered 0..k' in order of first appearance, and k'.
-fn dense(labels: impl Iterator<Item = usize>) -> (Vec<usize>, usize) {
-    let mut map = std::collections::HashMap::new();
-    let out: Vec<usize> = labels
-        .map(|l| {
-            let next = map.len();
-            *map.entry(l).or_insert(next)
-        })
-        .collect();
-    (out, map.len())
-}
-
 /// Scores one model, its noise left out, with its own silhouette computation.
 pub fn score(x: &Matrix, m: &Model, plan: &EvaluatePlan, seed: u64) -> Score {
     let keep: Vec<usize> = (0..x.n).filter(|&i| m.labels[i] >= 0).collect();
     let xs = x.select_rows(&keep);
     let labels: Vec<usize> = keep.iter().map(|&i| m.labels[i] as usize).collect();
     let sil = metrics::silhouette_sampled(&xs, &labels, m.n_clusters, plan.silhouette_sample, seed);
-    score_with(x, m, sil)
+    score_with(m, &xs, &labels, x.n, sil)
 }
 
-/// Scores one model given its silhouette (value, rows used).
-fn score_with(x: &Matrix, m: &Model, sil: Option<(f64, usize)>) -> Score {
-    let keep: Vec<usize> = (0..x.n).filter(|&i| m.labels[i] >= 0).collect();
-    let xs = x.select_rows(&keep);
-    let labels: Vec<usize> = keep.iter().map(|&i| m.labels[i] as usize).collect();
+/// Scores one model on its non-noise rows `xs` (with `labels`) out of `n` rows, given its
+/// silhouette (value, rows used).
+fn score_with(
+    m: &Model,
+    xs: &Matrix,
+    labels: &[usize],
+    n: usize,
+    sil: Option<(f64, usize)>,
+) -> Score {
     let k = m.n_clusters;
     Score {
         model: m.name.clone(),
         algorithm: m.algorithm.clone(),
         k: m.k,
         clusters: k,
-        noise_share: (x.n - keep.len()) as f64 / x.n as f64,
-        wcss: metrics::wcss(&xs, &labels, k),
+        noise_share: (n - xs.n) as f64 / n as f64,
+        wcss: metrics::wcss(xs, labels, k),
         silhouette: sil.map(|s| s.0),
         silhouette_rows: sil.map_or(0, |s| s.1),
-        davies_bouldin: metrics::davies_bouldin(&xs, &labels, k),
-        calinski_harabasz: metrics::calinski_harabasz(&xs, &labels, k),
+        davies_bouldin: metrics::davies_bouldin(xs, labels, k),
+        calinski_harabasz: metrics::calinski_harabasz(xs, labels, k),
         chosen: false,
     }
 }
@@ -101,14 +93,24 @@ pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Resu
     let xs = x.select_rows(&idx);
     let relabeled: Vec<(Vec<usize>, usize)> = shared
         .iter()
-        .map(|&m| dense(idx.iter().map(|&i| models[m].labels[i] as usize)))
+        .map(|&m| metrics::dense_labels(idx.iter().map(|&i| models[m].labels[i] as usize)))
         .collect();
     let views: Vec<(&[usize], usize)> = relabeled.iter().map(|(l, k)| (l.as_slice(), *k)).collect();
     let sils = metrics::silhouette_many(&xs, &views);
     let mut scores: Vec<Score> = Vec::with_capacity(models.len());
     for (i, m) in models.iter().enumerate() {
         match shared.iter().position(|&s| s == i) {
-            Some(p) => scores.push(score_with(x, m, sils[p].map(|s| (s, idx.len())))),
+            Some(p) => {
+                // No noise: score on the model matrix itself, without a copy.
+                let labels: Vec<usize> = m.labels.iter().map(|&l| l as usize).collect();
+                scores.push(score_with(
+                    m,
+                    x,
+                    &labels,
+                    x.n,
+                    sils[p].map(|s| (s, idx.len())),
+                ))
+            }
             None => scores.push(score(x, m, plan, seed)),
         }
     }
