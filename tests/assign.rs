@@ -140,12 +140,15 @@ fn unscorable_customers_get_a_reason_and_the_rest_are_scored() {
     );
     // A missing income is imputed with the run's median, as in training.
     assert!(!s["1003"].0.is_empty(), "{:?}", s["1003"]);
-    // The run saw no missing score but fitted a median for it all the same.
+    // The run saw no missing spending but fitted a median for it all the same.
     assert!(!s["1004"].0.is_empty(), "{:?}", s["1004"]);
     // Text in a numeric column: that customer is not scored, the others are.
     assert_eq!(
         s["1006"],
-        (String::new(), "score is not a number: `lots`".to_string())
+        (
+            String::new(),
+            "spending is not a number: `lots`".to_string()
+        )
     );
     // A missing gender is filled with the run's mode.
     assert!(!s["1005"].0.is_empty(), "{:?}", s["1005"]);
@@ -190,7 +193,7 @@ fn a_missing_column_or_a_bad_model_is_a_clear_error() {
         "--out",
         "s.csv",
     ]);
-    assert!(err.contains("column `Age`, which the model uses, is not in new2.csv (after the run's renames). The columns are: `CustomerID`, `Gender`, `income`, `score`"), "{err}");
+    assert!(err.contains("column `Age`, which the model uses, is not in new2.csv (after the run's renames). The columns are: `CustomerID`, `Gender`, `income`, `spending`"), "{err}");
     w.write("bad.json", "{}");
     let err = w.fails(&["assign", "--model", "bad.json", "new.csv", "--out", "s.csv"]);
     assert!(
@@ -207,8 +210,10 @@ fn inspect_summarises_a_run_and_flags_modified_artifacts() {
     assert!(out.contains("pipeline mall (complete)"), "{out}");
     assert!(out.contains("cluster        198       198"), "{out}");
     // 7 stage artifacts, the audit table, segments.parquet/.csv, model.json, report.html
-    // and 6 charts as SVG and PNG.
-    assert_eq!(out.matches("(ok)").count(), 24, "{out}");
+    // and 15 charts as SVG and PNG: histograms of income, spending and Age, Gender's bars,
+    // correlation, one pair plot, elbow, silhouette, Davies-Bouldin, Calinski-Harabasz,
+    // per-cluster silhouette, k-distance, sizes, PCA, z-scores.
+    assert_eq!(out.matches("(ok)").count(), 12 + 2 * 15, "{out}");
     std::fs::write(w.path("outputs/mall/segments.csv"), "changed").unwrap();
     let out = w.ok(&["inspect", "outputs/mall"]);
     assert!(

@@ -93,7 +93,7 @@ fn the_input_is_judged_by_content_not_by_timestamp() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(w.path("data/mall_customers.csv"), &bytes).unwrap();
     assert_eq!(cached(&w, &[]), ALL);
-    // Change one customer's score: everything re-runs.
+    // Change one customer's spending score: everything re-runs.
     let text = String::from_utf8(bytes).unwrap();
     let changed = text.replacen("\n1,Male,33,84,15\n", "\n1,Male,33,84,16\n", 1);
     assert_ne!(changed, text);

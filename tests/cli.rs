@@ -87,26 +87,40 @@ fn default_pipeline_writes_every_artifact() {
     let report = String::from_utf8(bytes(&w, "outputs/mall/report.html")).unwrap();
     assert!(report.contains("<h1>Customer segments: mall</h1>"));
     assert!(
-        report.contains("Segment 1: High income · high score"),
+        report.contains("Segment 1: High income · high spending"),
         "segment cards"
     );
     assert!(
         report.contains("<td>outlier: Age</td>"),
         "dropped rows by reason"
     );
-    assert_eq!(report.matches("<svg").count(), 6);
-    assert!(
-        !report.contains("<script") && !report.contains("src=\"http"),
-        "nothing loaded from the network"
-    );
-    for chart in [
+    let charts = [
+        "hist_income",
+        "hist_spending",
+        "hist_age",
+        "bars_gender",
+        "correlation",
+        "pair_income__spending",
         "elbow",
         "silhouette",
         "davies_bouldin",
         "calinski_harabasz",
+        "silhouette_clusters",
+        "k_distance",
         "segment_sizes",
-        "segments_scatter",
-    ] {
+        "segments_pca",
+        "segment_zscores",
+    ];
+    assert_eq!(report.matches("<svg").count(), charts.len());
+    assert!(
+        !report.contains("<script") && !report.contains("src=\"http"),
+        "nothing loaded from the network"
+    );
+    for chart in charts {
+        assert!(
+            report.contains(&format!("<figure id=\"chart-{chart}\"><svg")),
+            "{chart} inline"
+        );
         assert!(
             bytes(&w, &format!("outputs/mall/charts/{chart}.png")).starts_with(b"\x89PNG"),
             "{chart}.png"
@@ -117,11 +131,22 @@ fn default_pipeline_writes_every_artifact() {
                 .contains("<svg")
         );
     }
+    let mut on_disk: Vec<String> = std::fs::read_dir(w.path("outputs/mall/charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    on_disk.sort();
+    let mut expected: Vec<String> = charts
+        .iter()
+        .flat_map(|c| [format!("{c}.png"), format!("{c}.svg")])
+        .collect();
+    expected.sort();
+    assert_eq!(on_disk, expected);
     let model: serde_json::Value =
         serde_json::from_slice(&bytes(&w, "outputs/mall/model.json")).unwrap();
     assert_eq!(
         model["scaler"]["columns"],
-        serde_json::json!(["income", "score"])
+        serde_json::json!(["income", "spending"])
     );
     assert_eq!(model["segments"].as_array().unwrap().len(), 5);
 }

@@ -233,4 +233,32 @@ pub struct RawProfile {
     /// Segment id → name, replacing the automatic names.
     #[serde(default)]
     pub names: BTreeMap<i64, String>,
+    /// Depth of the explanation tree (default: the shallowest of 2-5 with 90% fidelity).
+    #[serde(default)]
+    pub explain_depth: Option<i64>,
+    /// Replaces the shipped recommendation rule table.
+    #[serde(default)]
+    pub recommendations: Option<Vec<RawRule>>,
+}
+
+/// `{when: [high income, low spending], action: "Premium offers"}`; `when` may be one trait.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    #[serde(deserialize_with = "one_or_many")]
+    pub when: Vec<String>,
+    pub action: String,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
 }

@@ -4,11 +4,13 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
 
-const W: u32 = 720;
-const H: u32 = 400;
+/// Full-width charts; `SMALL` for the grids of histograms and bars.
+pub const WIDE: (u32, u32) = (720, 400);
+pub const SMALL: (u32, u32) = (420, 280);
 
 /// Registers the embedded font once per process.
 fn fonts() {
@@ -38,12 +40,13 @@ pub trait Draw {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-/// Draws `d` as SVG and as PNG.
-pub fn render<D: Draw>(name: &str, d: &D) -> Result<Chart> {
+/// Draws `d` as SVG and as PNG, `size` pixels.
+pub fn render<D: Draw>(name: &str, size: (u32, u32), d: &D) -> Result<Chart> {
     fonts();
+    let (w, h) = size;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         d.draw(&root)?;
         root.present().map_err(err)?;
     }
@@ -52,7 +55,7 @@ pub fn render<D: Draw>(name: &str, d: &D) -> Result<Chart> {
         .tempfile()
         .map_err(|e| Error::io("chart", e))?;
     {
-        let root = BitMapBackend::new(tmp.path(), (W, H)).into_drawing_area();
+        let root = BitMapBackend::new(tmp.path(), (w, h)).into_drawing_area();
         d.draw(&root)?;
         root.present().map_err(err)?;
     }
@@ -75,41 +78,84 @@ fn bounds(v: &[f64], pad: f64) -> (f64, f64) {
     (lo - p, hi + p)
 }
 
-/// A metric against k, with the chosen k circled in red.
+/// A curve: a metric against k (chosen k circled in red, the knee as a green square), or
+/// the DBSCAN k-distance curve (a horizontal line at the eps used).
 pub struct Line {
     pub title: String,
+    pub x_label: String,
     pub y_label: String,
     pub points: Vec<(f64, f64)>,
     pub chosen: Option<f64>,
+    pub knee: Option<f64>,
+    pub hline: Option<(f64, String)>,
+    /// Draw a marker at every point (off for long curves).
+    pub markers: bool,
+}
+
+impl Line {
+    pub fn metric(
+        title: &str,
+        y_label: &str,
+        points: Vec<(f64, f64)>,
+        chosen: Option<f64>,
+    ) -> Line {
+        Line {
+            title: title.to_string(),
+            x_label: "k".into(),
+            y_label: y_label.to_string(),
+            points,
+            chosen,
+            knee: None,
+            hline: None,
+            markers: true,
+        }
+    }
 }
 
 impl Draw for Line {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(err)?;
         let xs: Vec<f64> = self.points.iter().map(|p| p.0).collect();
-        let ys: Vec<f64> = self.points.iter().map(|p| p.1).collect();
+        let mut ys: Vec<f64> = self.points.iter().map(|p| p.1).collect();
+        if let Some((y, _)) = &self.hline {
+            ys.push(*y);
+        }
         let (x0, x1) = bounds(&xs, 0.05);
         let (y0, y1) = bounds(&ys, 0.08);
+        let pad = if self.markers { 0.3 } else { 0.0 };
         let mut c = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(80)
-            .build_cartesian_2d(x0 - 0.3..x1 + 0.3, y0..y1)
+            .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)
             .map_err(err)?;
         c.configure_mesh()
-            .x_desc("k")
+            .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
             .draw()
             .map_err(err)?;
         c.draw_series(LineSeries::new(self.points.clone(), &BLUE))
             .map_err(err)?;
-        c.draw_series(
-            self.points
-                .iter()
-                .map(|&p| Circle::new(p, 4, BLUE.filled())),
-        )
-        .map_err(err)?;
+        if self.markers {
+            c.draw_series(
+                self.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 4, BLUE.filled())),
+            )
+            .map_err(err)?;
+        }
+        if let Some(k) = self.knee {
+            c.draw_series(
+                self.points
+                    .iter()
+                    .filter(|p| p.0 == k)
+                    .map(|&p| Rectangle::new([p, p], GREEN.stroke_width(12))),
+            )
+            .map_err(err)?
+            .label(format!("knee (k = {k})"))
+            .legend(|(x, y)| Rectangle::new([(x - 5, y - 5), (x + 5, y + 5)], GREEN.filled()));
+        }
         if let Some(k) = self.chosen {
             c.draw_series(
                 self.points
@@ -117,16 +163,37 @@ impl Draw for Line {
                     .filter(|p| p.0 == k)
                     .map(|&p| Circle::new(p, 9, RED.stroke_width(3))),
             )
-            .map_err(err)?;
+            .map_err(err)?
+            .label(format!("chosen (k = {k})"))
+            .legend(|(x, y)| Circle::new((x, y), 5, RED.stroke_width(2)));
+        }
+        if let Some((y, label)) = &self.hline {
+            c.draw_series(LineSeries::new(
+                vec![(x0 - pad, *y), (x1 + pad, *y)],
+                RED.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(label.as_str())
+            .legend(|(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], RED.stroke_width(2)));
+        }
+        if self.knee.is_some() || self.chosen.is_some() || self.hline.is_some() {
+            c.configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .map_err(err)?;
         }
         Ok(())
     }
 }
 
-/// Segment sizes as bars, coloured like the scatter plot.
+/// Bars: segment sizes (coloured like the scatter plots) or a categorical's counts.
 pub struct Bars {
     pub title: String,
     pub bars: Vec<(String, f64)>,
+    /// Colour each bar as its segment; otherwise all in one colour.
+    pub by_segment: bool,
 }
 
 impl Draw for Bars {
@@ -155,34 +222,59 @@ impl Draw for Bars {
             .draw()
             .map_err(err)?;
         c.draw_series(self.bars.iter().enumerate().map(|(i, b)| {
-            Rectangle::new(
-                [(i as f64 + 0.15, 0.0), (i as f64 + 0.85, b.1)],
-                Palette99::pick(i).filled(),
-            )
+            let style = if self.by_segment {
+                segment_colour(i as i64).filled()
+            } else {
+                RGBColor(70, 110, 170).filled()
+            };
+            Rectangle::new([(i as f64 + 0.15, 0.0), (i as f64 + 0.85, b.1)], style)
         }))
         .map_err(err)?;
         Ok(())
     }
 }
 
-/// Two features of the customers, coloured by segment (noise in grey).
+/// The colour of a segment in every chart (noise in grey).
+pub fn segment_colour(s: i64) -> RGBColor {
+    if s < 0 {
+        RGBColor(170, 170, 170)
+    } else {
+        let c = Palette99::pick(s as usize).to_rgba();
+        RGBColor(c.0, c.1, c.2)
+    }
+}
+
+/// Customers on two axes, coloured by segment (noise in grey), with a legend and,
+/// optionally, the segment centres as large crosses.
 pub struct Scatter {
     pub title: String,
     pub x_label: String,
     pub y_label: String,
     /// (x, y, segment)
     pub points: Vec<(f64, f64, i64)>,
+    /// (x, y, segment)
+    pub centres: Vec<(f64, f64, i64)>,
 }
 
 impl Draw for Scatter {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(err)?;
-        let xs: Vec<f64> = self.points.iter().map(|p| p.0).collect();
-        let ys: Vec<f64> = self.points.iter().map(|p| p.1).collect();
+        let xs: Vec<f64> = self
+            .points
+            .iter()
+            .chain(&self.centres)
+            .map(|p| p.0)
+            .collect();
+        let ys: Vec<f64> = self
+            .points
+            .iter()
+            .chain(&self.centres)
+            .map(|p| p.1)
+            .collect();
         let (x0, x1) = bounds(&xs, 0.05);
         let (y0, y1) = bounds(&ys, 0.05);
         let mut c = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 20))
+            .caption(&self.title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -193,15 +285,323 @@ impl Draw for Scatter {
             .y_desc(self.y_label.as_str())
             .draw()
             .map_err(err)?;
-        c.draw_series(self.points.iter().map(|&(x, y, s)| {
-            let color = if s < 0 {
-                RGBColor(170, 170, 170).filled()
+        let mut segments: Vec<i64> = self.points.iter().map(|p| p.2).collect();
+        segments.sort_unstable();
+        segments.dedup();
+        for s in segments {
+            let colour = segment_colour(s);
+            c.draw_series(
+                self.points
+                    .iter()
+                    .filter(|p| p.2 == s)
+                    .map(|&(x, y, _)| Circle::new((x, y), 3, colour.mix(0.75).filled())),
+            )
+            .map_err(err)?
+            .label(if s < 0 {
+                "noise".to_string()
             } else {
-                Palette99::pick(s as usize).filled()
-            };
-            Circle::new((x, y), 3, color)
+                format!("segment {s}")
+            })
+            .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
+        }
+        c.draw_series(self.centres.iter().flat_map(|&(x, y, s)| {
+            [
+                Cross::new((x, y), 9, BLACK.stroke_width(5)),
+                Cross::new((x, y), 8, segment_colour(s).stroke_width(3)),
+            ]
         }))
         .map_err(err)?;
+        c.configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+/// A feature's distribution before and after cleaning, on shared bins.
+pub struct Histogram {
+    pub title: String,
+    pub x_label: String,
+    pub before: Option<Vec<f64>>,
+    pub after: Vec<f64>,
+    pub bins: usize,
+}
+
+/// Counts of `v` in `bins` equal bins over [lo, hi] (the top edge included in the last).
+pub fn bin_counts(v: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<usize> {
+    let mut counts = vec![0usize; bins];
+    let width = (hi - lo) / bins as f64;
+    for &x in v.iter().filter(|x| x.is_finite()) {
+        let b = if width > 0.0 {
+            (((x - lo) / width).floor().max(0.0) as usize).min(bins - 1)
+        } else {
+            0
+        };
+        counts[b] += 1;
+    }
+    counts
+}
+
+impl Draw for Histogram {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let all: Vec<f64> = self
+            .after
+            .iter()
+            .chain(self.before.iter().flatten())
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let hi = if hi > lo { hi } else { lo + 1.0 };
+        let bins = self.bins.max(1);
+        let width = (hi - lo) / bins as f64;
+        let after = bin_counts(&self.after, lo, hi, bins);
+        let before = self.before.as_ref().map(|b| bin_counts(b, lo, hi, bins));
+        let top = after
+            .iter()
+            .chain(before.iter().flatten())
+            .copied()
+            .max()
+            .unwrap_or(0) as f64
+            * 1.1
+            + 1.0;
+        let mut c = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 16))
+            .margin(8)
+            .x_label_area_size(34)
+            .y_label_area_size(56)
+            .build_cartesian_2d(lo..hi, 0f64..top)
+            .map_err(err)?;
+        c.configure_mesh()
+            .disable_x_mesh()
+            .x_desc(self.x_label.as_str())
+            .y_desc("customers")
+            .x_labels(5)
+            .y_labels(5)
+            .draw()
+            .map_err(err)?;
+        let rect = |counts: &Vec<usize>, style: ShapeStyle| {
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| {
+                    let x = lo + i as f64 * width;
+                    Rectangle::new([(x, 0.0), (x + width, n as f64)], style)
+                })
+                .collect::<Vec<_>>()
+        };
+        let grey = RGBColor(150, 150, 150);
+        let blue = RGBColor(50, 100, 200);
+        if let Some(b) = &before {
+            c.draw_series(rect(b, grey.mix(0.5).filled()))
+                .map_err(err)?
+                .label("before cleaning")
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x - 5, y - 5), (x + 5, y + 5)], grey.filled())
+                });
+        }
+        c.draw_series(rect(&after, blue.mix(0.55).filled()))
+            .map_err(err)?
+            .label(if before.is_some() {
+                "after cleaning"
+            } else {
+                "customers"
+            })
+            .legend(move |(x, y)| Rectangle::new([(x - 5, y - 5), (x + 5, y + 5)], blue.filled()));
+        c.configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 12))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+/// A matrix of values on a diverging scale (blue negative, red positive, white 0), each
+/// cell labelled with its value: correlations, or segment means as z-scores.
+pub struct Heatmap {
+    pub title: String,
+    pub rows: Vec<String>,
+    pub cols: Vec<String>,
+    pub values: Vec<Vec<f64>>,
+    /// |value| that gets the full colour.
+    pub range: f64,
+}
+
+fn diverging(v: f64, range: f64) -> RGBColor {
+    let t = if range > 0.0 {
+        (v / range).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    let mix = |a: u8, b: u8, t: f64| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
+    if t >= 0.0 {
+        RGBColor(mix(255, 200, t), mix(255, 40, t), mix(255, 40, t))
+    } else {
+        RGBColor(mix(255, 40, -t), mix(255, 90, -t), mix(255, 200, -t))
+    }
+}
+
+impl Draw for Heatmap {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let (nr, nc) = (self.rows.len().max(1), self.cols.len().max(1));
+        let longest = self
+            .rows
+            .iter()
+            .map(|r| r.chars().count())
+            .max()
+            .unwrap_or(4);
+        let mut c = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(70)
+            .y_label_area_size((longest as u32 * 8 + 16).min(220))
+            .build_cartesian_2d(0f64..nc as f64, 0f64..nr as f64)
+            .map_err(err)?;
+        let cols = self.cols.clone();
+        let rows = self.rows.clone();
+        c.configure_mesh()
+            .disable_mesh()
+            .x_labels(nc * 2 + 1)
+            .y_labels(nr * 2 + 1)
+            .x_label_formatter(&|x| {
+                let f = x - x.floor();
+                if (f - 0.5).abs() < 1e-6 {
+                    cols.get(x.floor() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| {
+                let f = y - y.floor();
+                if (f - 0.5).abs() < 1e-6 {
+                    // Row 0 at the top.
+                    rows.get(nr - 1 - y.floor() as usize)
+                        .cloned()
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_style(("sans-serif", 12))
+            .y_label_style(("sans-serif", 12))
+            .draw()
+            .map_err(err)?;
+        for (r, row) in self.values.iter().enumerate() {
+            let y = (nr - 1 - r) as f64;
+            for (j, &v) in row.iter().enumerate() {
+                let x = j as f64;
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1.0, y + 1.0)],
+                    diverging(v, self.range).filled(),
+                )))
+                .map_err(err)?;
+                let text = if v.is_finite() {
+                    format!("{v:.2}")
+                } else {
+                    "–".into()
+                };
+                c.draw_series(std::iter::once(Text::new(
+                    text,
+                    (x + 0.5, y + 0.5),
+                    ("sans-serif", 12)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )))
+                .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The per-cluster silhouette plot: each cluster's silhouette values sorted, as a band of
+/// horizontal bars, with the average as a dashed vertical line.
+pub struct SilhouettePlot {
+    pub title: String,
+    /// (segment, values sorted descending)
+    pub clusters: Vec<(i64, Vec<f64>)>,
+    pub average: f64,
+}
+
+impl Draw for SilhouettePlot {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let gap = 10.0;
+        let total: f64 = self
+            .clusters
+            .iter()
+            .map(|c| c.1.len() as f64 + gap)
+            .sum::<f64>()
+            + gap;
+        let lo = self
+            .clusters
+            .iter()
+            .flat_map(|c| c.1.iter().copied())
+            .fold(0.0, f64::min)
+            .max(-1.0);
+        let mut c = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo - 0.05..1f64, 0f64..total)
+            .map_err(err)?;
+        c.configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_desc("silhouette")
+            .y_desc("customers, by segment")
+            .draw()
+            .map_err(err)?;
+        let mut y = gap;
+        for (s, values) in &self.clusters {
+            let colour = segment_colour(*s);
+            // The band's outline: (value, position) down the sorted values, back along 0.
+            let mut outline: Vec<(f64, f64)> = vec![(0.0, y)];
+            outline.extend(values.iter().enumerate().map(|(i, &v)| (v, y + i as f64)));
+            outline.push((0.0, y + values.len() as f64));
+            c.draw_series(std::iter::once(Polygon::new(
+                outline,
+                colour.mix(0.8).filled(),
+            )))
+            .map_err(err)?;
+            c.draw_series(std::iter::once(Text::new(
+                format!("{s}"),
+                (lo - 0.04, y + values.len() as f64 / 2.0),
+                ("sans-serif", 13)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            )))
+            .map_err(err)?;
+            y += values.len() as f64 + gap;
+        }
+        c.draw_series(DashedLineSeries::new(
+            vec![(self.average, 0.0), (self.average, total)],
+            6,
+            4,
+            RED.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label(format!("average {:.3}", self.average))
+        .legend(|(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], RED.stroke_width(2)));
+        c.configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(err)?;
         Ok(())
     }
 }

@@ -1,23 +1,38 @@
-//! `report.html` and `charts/`: one self-contained page (inline SVG, no network) with the data
-//! summary, model selection, segment cards and the config, plus every chart as SVG and PNG.
+//! `report.html` and `charts/`: one self-contained page (inline SVG, no scripts, no network)
+//! with the data summary, exploration, model selection, the segments with their actions and
+//! rules, and the config; every chart is also written as SVG and PNG.
+//!
+//! The page is as reproducible as the artifacts: no timings, no dates, seeded samples.
 
 pub mod charts;
+pub mod eda;
 
 use std::fmt::Write as _;
 
 use polars::prelude::*;
 
-use crate::cluster::Model;
+use crate::cluster::{dbscan, Model};
 use crate::config::Plan;
 use crate::error::Result;
-use crate::frame::f64_opts;
-use crate::metrics::silhouette::sample_indices;
+use crate::frame::{f64_opts, is_categorical, is_numeric, str_opts};
+use crate::matrix::Matrix;
+use crate::metrics::silhouette::{sample_indices, silhouette_samples};
+use crate::metrics::{centroids, dense_labels};
 use crate::runner::StageRecord;
-use crate::stages::{evaluate::Score, profile::Segment};
-use charts::{render, Bars, Chart, Line, Scatter};
+use crate::stages::evaluate::Score;
+use crate::stages::profile::explain::Explanation;
+use crate::stages::profile::Segment;
+use charts::{render, Bars, Chart, Heatmap, Histogram, Line, Scatter, SilhouettePlot};
+use charts::{SMALL, WIDE};
 
-/// Points drawn in a scatter plot at most; the caption says when it is a sample.
+/// Points drawn in a scatter plot at most; the title says when it is a sample.
 pub const SCATTER_SAMPLE: usize = 5_000;
+/// Numeric columns given a histogram (model columns first).
+const MAX_HISTOGRAMS: usize = 12;
+/// Model columns whose pairs get a scatter plot (4 columns: 6 plots).
+const MAX_PAIR_COLUMNS: usize = 4;
+/// Rows the PCA is fitted on at most (seeded sample).
+const PCA_SAMPLE: usize = 20_000;
 
 pub struct ReportInput<'a> {
     pub plan: &'a Plan,
@@ -27,10 +42,21 @@ pub struct ReportInput<'a> {
     /// Dropped rows per reason.
     pub dropped: &'a [(String, usize)],
     pub scores: &'a [Score],
+    pub models: &'a [Model],
     pub chosen: &'a Model,
+    /// The scaled model matrix the models were fitted on.
+    pub x: &'a Matrix,
+    /// The features table (unscaled), one row per customer, in `x`'s order.
     pub features: &'a DataFrame,
+    pub id: &'a str,
     pub model_columns: &'a [String],
     pub segments: &'a [Segment],
+    /// The input before cleaning (customer tables).
+    pub before: Option<&'a eda::Before>,
+    pub explanation: Option<&'a Explanation>,
+    /// (columns, z per segment in `segments` order)
+    pub zscores: &'a (Vec<String>, Vec<Vec<f64>>),
+    pub rfm_crosstab: Option<&'a DataFrame>,
 }
 
 fn esc(s: &str) -> String {
@@ -44,114 +70,502 @@ fn num(v: Option<f64>) -> String {
     v.map_or("–".to_string(), |x| format!("{x:.4}"))
 }
 
-/// The report page and its chart files, as (relative path, bytes).
+/// A file-name-safe version of a column name.
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The knee of a decreasing WCSS curve: the k farthest below the chord joining the first
+/// and last points, on axes scaled to [0, 1] (the "kneedle" idea).
+pub fn elbow_knee(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 3 {
+        return None;
+    }
+    let (x0, y0) = points[0];
+    let (x1, y1) = points[points.len() - 1];
+    if x1 <= x0 || y0 <= y1 {
+        return None;
+    }
+    points
+        .iter()
+        .map(|&(x, y)| {
+            let t = (x - x0) / (x1 - x0);
+            let chord = 1.0 - t; // the chord on the scaled axes, from (0, 1) to (1, 0)
+            let scaled = (y - y1) / (y0 - y1);
+            (x, chord - scaled)
+        })
+        .filter(|(_, gap)| *gap > 1e-12)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.total_cmp(&a.0)))
+        .map(|(x, _)| x)
+}
+
+/// Collects charts in page order and says where each goes.
+struct Figures {
+    charts: Vec<(Chart, String)>,
+    names: std::collections::BTreeSet<String>,
+}
+
+impl Figures {
+    fn add(&mut self, chart: Chart, caption: String) {
+        self.names.insert(chart.name.clone());
+        self.charts.push((chart, caption));
+    }
+
+    /// A chart name not taken yet.
+    fn unique(&self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut i = 2;
+        while self.names.contains(&name) {
+            name = format!("{base}_{i}");
+            i += 1;
+        }
+        name
+    }
+
+    fn html(&self, names: &[String], grid: bool) -> String {
+        let mut h = String::new();
+        if grid {
+            h.push_str("<div class=\"grid\">");
+        }
+        for (c, caption) in &self.charts {
+            if names.contains(&c.name) {
+                let _ = write!(
+                    h,
+                    "<figure id=\"chart-{}\">{}<figcaption>{}</figcaption></figure>",
+                    c.name,
+                    c.svg,
+                    esc(caption)
+                );
+            }
+        }
+        if grid {
+            h.push_str("</div>");
+        }
+        h
+    }
+}
+
+/// Numeric columns of the features table worth a histogram: model columns first, then the
+/// others that take more than two values (indicator columns are shown as categoricals).
+fn histogram_columns(input: &ReportInput) -> Result<Vec<(String, Vec<Option<f64>>)>> {
+    let mut out = Vec::new();
+    for c in input.model_columns {
+        out.push((c.clone(), f64_opts(input.features, c)?));
+    }
+    for c in input.features.columns() {
+        let name = c.name().to_string();
+        if out.len() >= MAX_HISTOGRAMS {
+            break;
+        }
+        if name == input.id || !is_numeric(c.dtype()) || input.model_columns.contains(&name) {
+            continue;
+        }
+        if c.as_materialized_series().n_unique()? <= 2 {
+            continue;
+        }
+        out.push((name.clone(), f64_opts(input.features, &name)?));
+    }
+    Ok(out)
+}
+
+/// Pearson correlation of two columns over the rows where both have a value.
+fn correlation(a: &[Option<f64>], b: &[Option<f64>]) -> f64 {
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+        .collect();
+    let n = pairs.len() as f64;
+    if n < 2.0 {
+        return f64::NAN;
+    }
+    let (ma, mb) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in &pairs {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    if saa <= 0.0 || sbb <= 0.0 {
+        return f64::NAN;
+    }
+    sab / (saa.sqrt() * sbb.sqrt())
+}
+
+/// The page and its chart files, as (relative path, bytes).
 pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut charts: Vec<Chart> = Vec::new();
+    let p = input.plan;
+    let n = input.chosen.labels.len();
+    let mut figs = Figures {
+        charts: Vec::new(),
+        names: Default::default(),
+    };
+    let sample = sample_indices(n, SCATTER_SAMPLE, p.seed);
+    let sample_note = if sample.len() < n {
+        format!(" (seeded sample of {} of {n})", sample.len())
+    } else {
+        String::new()
+    };
+
+    // ---- Exploration
+    let hist_cols = histogram_columns(input)?;
+    let mut eda_hist = Vec::new();
+    for (c, values) in &hist_cols {
+        let before = input
+            .before
+            .and_then(|b| b.numeric.iter().find(|(name, _)| name == c))
+            .map(|(_, v)| v.clone());
+        let name = figs.unique(&format!("hist_{}", slug(c)));
+        let chart = render(
+            &name,
+            SMALL,
+            &Histogram {
+                title: c.clone(),
+                x_label: c.clone(),
+                after: values.iter().flatten().copied().collect(),
+                before,
+                bins: 30,
+            },
+        )?;
+        figs.add(
+            chart,
+            if input.before.is_some() {
+                format!("{c}: before cleaning (grey) and after (blue)")
+            } else {
+                format!("{c}: distribution over customers")
+            },
+        );
+        eda_hist.push(name);
+    }
+    let mut eda_bars = Vec::new();
+    let categoricals: Vec<(String, Vec<(String, usize)>)> = match input.before {
+        Some(b) => b.categorical.clone(),
+        None => input
+            .features
+            .columns()
+            .iter()
+            .filter(|c| c.name().as_str() != input.id && is_categorical(c.dtype()))
+            .map(|c| {
+                let name = c.name().to_string();
+                Ok((
+                    name.clone(),
+                    eda::level_counts(&str_opts(input.features, &name)?),
+                ))
+            })
+            .collect::<Result<_>>()?,
+    };
+    for (c, levels) in &categoricals {
+        let name = figs.unique(&format!("bars_{}", slug(c)));
+        let chart = render(
+            &name,
+            SMALL,
+            &Bars {
+                title: c.clone(),
+                bars: levels.iter().map(|(l, k)| (l.clone(), *k as f64)).collect(),
+                by_segment: false,
+            },
+        )?;
+        figs.add(chart, format!("{c}: customers per level"));
+        eda_bars.push(name);
+    }
+    let mut eda_wide = Vec::new();
+    if hist_cols.len() >= 2 {
+        let names: Vec<String> = hist_cols.iter().map(|c| c.0.clone()).collect();
+        let values: Vec<Vec<f64>> = hist_cols
+            .iter()
+            .map(|a| hist_cols.iter().map(|b| correlation(&a.1, &b.1)).collect())
+            .collect();
+        let chart = render(
+            "correlation",
+            (WIDE.0, WIDE.1.max(90 + 34 * names.len() as u32)),
+            &Heatmap {
+                title: "Correlation between numeric features (Pearson)".into(),
+                rows: names.clone(),
+                cols: names,
+                values,
+                range: 1.0,
+            },
+        )?;
+        figs.add(
+            chart,
+            "Correlation matrix of the features after cleaning".into(),
+        );
+        eda_wide.push("correlation".to_string());
+    }
+    let pair_cols: Vec<&String> = input.model_columns.iter().take(MAX_PAIR_COLUMNS).collect();
+    let pair_values: Vec<Vec<Option<f64>>> = pair_cols
+        .iter()
+        .map(|c| f64_opts(input.features, c))
+        .collect::<Result<_>>()?;
+    let mut pairs = Vec::new();
+    for a in 0..pair_cols.len() {
+        for b in a + 1..pair_cols.len() {
+            let points = sample
+                .iter()
+                .filter_map(|&i| {
+                    Some((
+                        pair_values[a][i]?,
+                        pair_values[b][i]?,
+                        input.chosen.labels[i],
+                    ))
+                })
+                .collect();
+            let name = figs.unique(&format!(
+                "pair_{}__{}",
+                slug(pair_cols[a]),
+                slug(pair_cols[b])
+            ));
+            let chart = render(
+                &name,
+                WIDE,
+                &Scatter {
+                    title: format!(
+                        "{} × {} by segment{sample_note}",
+                        pair_cols[a], pair_cols[b]
+                    ),
+                    x_label: pair_cols[a].clone(),
+                    y_label: pair_cols[b].clone(),
+                    points,
+                    centres: vec![],
+                },
+            )?;
+            figs.add(
+                chart,
+                format!(
+                    "Customers on {} and {}, coloured by segment",
+                    pair_cols[a], pair_cols[b]
+                ),
+            );
+            pairs.push(name);
+        }
+    }
+
+    // ---- Model selection
     let km: Vec<&Score> = input.scores.iter().filter(|s| s.k.is_some()).collect();
     let chosen_k = input.chosen.k.map(|k| k as f64);
+    let mut selection = Vec::new();
+    let mut knee = None;
     if km.len() > 1 {
         let pts = |f: &dyn Fn(&Score) -> Option<f64>| -> Vec<(f64, f64)> {
             km.iter()
                 .filter_map(|s| Some((s.k? as f64, f(s)?)))
                 .collect()
         };
-        charts.push(render(
-            "elbow",
-            &Line {
-                title: "Elbow: within-cluster sum of squares".into(),
-                y_label: "WCSS".into(),
-                points: pts(&|s| Some(s.wcss)),
-                chosen: chosen_k,
-            },
-        )?);
-        charts.push(render(
-            "silhouette",
-            &Line {
-                title: "Silhouette (higher is better)".into(),
-                y_label: "silhouette".into(),
-                points: pts(&|s| s.silhouette),
-                chosen: chosen_k,
-            },
-        )?);
-        charts.push(render(
-            "davies_bouldin",
-            &Line {
-                title: "Davies-Bouldin (lower is better)".into(),
-                y_label: "Davies-Bouldin".into(),
-                points: pts(&|s| s.davies_bouldin),
-                chosen: chosen_k,
-            },
-        )?);
-        charts.push(render(
-            "calinski_harabasz",
-            &Line {
-                title: "Calinski-Harabasz (higher is better)".into(),
-                y_label: "Calinski-Harabasz".into(),
-                points: pts(&|s| s.calinski_harabasz),
-                chosen: chosen_k,
-            },
-        )?);
-    }
-    charts.push(render(
-        "segment_sizes",
-        &Bars {
-            title: "Customers per segment".into(),
-            bars: input
-                .segments
-                .iter()
-                .map(|s| (format!("{}", s.id), s.size as f64))
-                .collect(),
-        },
-    )?);
-    let mut scatter_note = String::new();
-    if input.model_columns.len() >= 2 {
-        let (a, b) = (&input.model_columns[0], &input.model_columns[1]);
-        let xa = f64_opts(input.features, a)?;
-        let xb = f64_opts(input.features, b)?;
-        let n = xa.len();
-        let idx = sample_indices(n, SCATTER_SAMPLE, input.plan.seed);
-        if idx.len() < n {
-            scatter_note = format!(" (a seeded sample of {} of {n} customers)", idx.len());
+        let wcss = pts(&|s| Some(s.wcss));
+        knee = elbow_knee(&wcss);
+        let mut elbow = Line::metric(
+            "Elbow: within-cluster sum of squares",
+            "WCSS",
+            wcss,
+            chosen_k,
+        );
+        elbow.knee = knee;
+        for (name, chart, caption) in [
+            (
+                "elbow",
+                elbow,
+                "WCSS against k; the knee (green) and the chosen k (red)",
+            ),
+            (
+                "silhouette",
+                Line::metric(
+                    "Silhouette (higher is better)",
+                    "silhouette",
+                    pts(&|s| s.silhouette),
+                    chosen_k,
+                ),
+                "Mean silhouette against k",
+            ),
+            (
+                "davies_bouldin",
+                Line::metric(
+                    "Davies-Bouldin (lower is better)",
+                    "Davies-Bouldin",
+                    pts(&|s| s.davies_bouldin),
+                    chosen_k,
+                ),
+                "Davies-Bouldin index against k",
+            ),
+            (
+                "calinski_harabasz",
+                Line::metric(
+                    "Calinski-Harabasz (higher is better)",
+                    "Calinski-Harabasz",
+                    pts(&|s| s.calinski_harabasz),
+                    chosen_k,
+                ),
+                "Calinski-Harabasz index against k",
+            ),
+        ] {
+            figs.add(render(name, WIDE, &chart)?, caption.to_string());
+            selection.push(name.to_string());
         }
-        let points = idx
-            .iter()
-            .filter_map(|&i| Some((xa[i]?, xb[i]?, input.chosen.labels[i])))
+    }
+    // Per-cluster silhouette of the chosen model (noise left out), on the scatter sample.
+    let kept: Vec<usize> = sample
+        .iter()
+        .copied()
+        .filter(|&i| input.chosen.labels[i] >= 0)
+        .collect();
+    let (dense, k) = dense_labels(kept.iter().map(|&i| input.chosen.labels[i] as usize));
+    if let Some(values) = silhouette_samples(&input.x.select_rows(&kept), &dense, k) {
+        let mut clusters: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
+        for (j, &i) in kept.iter().enumerate() {
+            clusters
+                .entry(input.chosen.labels[i])
+                .or_default()
+                .push(values[j]);
+        }
+        let average = values.iter().sum::<f64>() / values.len() as f64;
+        let clusters = clusters
+            .into_iter()
+            .map(|(s, mut v)| {
+                v.sort_by(|a, b| b.total_cmp(a));
+                (s, v)
+            })
             .collect();
-        charts.push(render(
-            "segments_scatter",
-            &Scatter {
-                title: format!("Segments on {a} × {b}{scatter_note}"),
-                x_label: a.clone(),
-                y_label: b.clone(),
+        figs.add(
+            render(
+                "silhouette_clusters",
+                WIDE,
+                &SilhouettePlot {
+                    title: format!("Silhouette per segment, {}{sample_note}", input.chosen.name),
+                    clusters,
+                    average,
+                },
+            )?,
+            "Each customer's silhouette, sorted within its segment; the dashed line is the average"
+                .into(),
+        );
+        selection.push("silhouette_clusters".into());
+    }
+    if let Some(db) = input.models.iter().find(|m| m.eps.is_some()) {
+        if let (Some(eps), Some(ms)) = (db.eps, db.min_samples) {
+            let curve = dbscan::k_distances(input.x, ms, SCATTER_SAMPLE, p.seed);
+            let points: Vec<(f64, f64)> = curve
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| (i as f64, d))
+                .collect();
+            let mut line = Line::metric(
+                &format!("DBSCAN: distance to the {ms}-th nearest neighbour{sample_note}"),
+                "distance (scaled units)",
                 points,
-            },
-        )?);
+                None,
+            );
+            line.x_label = "customers, sorted".into();
+            line.markers = false;
+            line.hline = Some((eps, format!("eps used = {eps:.4}")));
+            figs.add(
+                render("k_distance", WIDE, &line)?,
+                "The k-distance curve: eps should sit near its knee".into(),
+            );
+            selection.push("k_distance".into());
+        }
     }
 
+    // ---- Segments
+    let mut seg_charts = Vec::new();
+    figs.add(
+        render(
+            "segment_sizes",
+            WIDE,
+            &Bars {
+                title: "Customers per segment".into(),
+                bars: input
+                    .segments
+                    .iter()
+                    .map(|s| {
+                        (
+                            if s.id < 0 {
+                                "noise".into()
+                            } else {
+                                format!("{}", s.id)
+                            },
+                            s.size as f64,
+                        )
+                    })
+                    .collect(),
+                by_segment: true,
+            },
+        )?,
+        "Segment sizes".into(),
+    );
+    seg_charts.push("segment_sizes".to_string());
+    if let Some((chart, caption)) = pca_chart(input, &sample, &sample_note)? {
+        figs.add(chart, caption);
+        seg_charts.push("segments_pca".into());
+    }
+    let (zcols, zrows) = input.zscores;
+    if !zcols.is_empty() && !zrows.is_empty() {
+        let shown = zcols.len().min(MAX_HISTOGRAMS);
+        let rows: Vec<String> = input
+            .segments
+            .iter()
+            .map(|s| {
+                if s.id < 0 {
+                    "noise".into()
+                } else {
+                    format!("{}: {}", s.id, s.name)
+                }
+            })
+            .collect();
+        figs.add(
+            render(
+                "segment_zscores",
+                (
+                    WIDE.0.max(160 + 70 * shown as u32),
+                    WIDE.1.max(120 + 40 * rows.len() as u32),
+                ),
+                &Heatmap {
+                    title: "Segment means as z-scores (sd from all customers)".into(),
+                    rows,
+                    cols: zcols[..shown].to_vec(),
+                    values: zrows.iter().map(|r| r[..shown].to_vec()).collect(),
+                    range: 1.5,
+                },
+            )?,
+            "Each segment's mean per feature, in standard deviations from all customers".into(),
+        );
+        seg_charts.push("segment_zscores".into());
+    }
+
+    // ---- The page
     let mut h = String::new();
-    let p = input.plan;
+    let n_segments = input.segments.iter().filter(|s| s.id >= 0).count();
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>segflow report: {name}</title>\
-         <style>body{{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}}\
+         <style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em}}\
          table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}\
          th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
          .card{{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}}\
-         .chosen{{background:#fff4d6}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>\
+         .chosen{{background:#fff4d6}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}\
+         figure{{margin:0.5em 0}}figcaption{{font-size:0.85em;color:#555}}svg{{max-width:100%;height:auto}}\
+         .grid{{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}}.why{{color:#555;font-size:0.9em}}</style></head><body>\
          <h1>Customer segments: {name}</h1>\
-         <p>segflow {ver}, input <code>{input}</code>, seed {seed}. Chosen model: <b>{chosen}</b> \
-         ({n} segments, by {metric}).</p>",
+         <p>segflow {ver}, input <code>{input}</code>, seed {seed}. {customers} customers in {n_segments} segments; \
+         chosen model: <b>{chosen}</b> (by {metric}).</p>",
         name = esc(&p.name),
         ver = crate::runner::VERSION,
         input = esc(&p.input.path.display().to_string()),
         seed = p.seed,
+        customers = n,
         chosen = esc(&input.chosen.name),
-        n = input.segments.iter().filter(|s| s.id >= 0).count(),
         metric = p.evaluate.choose_by.as_str(),
     );
 
-    // No timings here: the report is as reproducible as the artifacts (times are in the
-    // manifest).
     h.push_str("<h2>Data</h2><table><tr><th>stage</th><th>rows in</th><th>rows out</th></tr>");
     for s in input.stages {
         let _ = write!(
@@ -183,6 +597,12 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         h.push_str("</table>");
     }
 
+    h.push_str("<h2>Exploration</h2>");
+    h.push_str(&figs.html(&eda_hist, true));
+    h.push_str(&figs.html(&eda_bars, true));
+    h.push_str(&figs.html(&eda_wide, false));
+    h.push_str(&figs.html(&pairs, false));
+
     h.push_str("<h2>Model selection</h2><table><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th></tr>");
     for s in input.scores {
         let _ = write!(
@@ -200,7 +620,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     }
     let _ = write!(
         h,
-        "</table><p>Why this model: it has the best {} among the {} models{}.</p>",
+        "</table><p>Why this model: it has the best {} among the {} models{}.{}</p>",
         p.evaluate.choose_by.as_str(),
         match p.evaluate.choose_from {
             crate::config::ChooseFrom::KMeans => "K-means",
@@ -211,21 +631,30 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             " (higher is better)"
         } else {
             " (lower is better)"
+        },
+        match (knee, chosen_k) {
+            (Some(kn), Some(c)) if kn == c =>
+                format!(" The elbow of the WCSS curve is at the same k = {kn}."),
+            (Some(kn), _) => format!(" The elbow of the WCSS curve is at k = {kn}."),
+            _ => String::new(),
         }
     );
-    for c in charts
-        .iter()
-        .filter(|c| c.name != "segment_sizes" && c.name != "segments_scatter")
-    {
-        h.push_str(&c.svg);
-    }
+    h.push_str(&figs.html(&selection, false));
 
     h.push_str("<h2>Segments</h2>");
-    for c in charts
-        .iter()
-        .filter(|c| c.name == "segment_sizes" || c.name == "segments_scatter")
-    {
-        h.push_str(&c.svg);
+    h.push_str(&figs.html(&seg_charts, false));
+    if let Some(ct) = input.rfm_crosstab {
+        h.push_str(&crosstab_html(ct)?);
+    }
+    if let Some(e) = input.explanation {
+        let _ = write!(
+            h,
+            "<p>Rules below come from a decision tree of depth {} trained to predict the segment from the \
+             unscaled features {}; it puts <b>{:.1}%</b> of customers in their own segment (its fidelity).</p>",
+            e.depth,
+            input.model_columns.iter().map(|c| format!("<code>{}</code>", esc(c))).collect::<Vec<_>>().join(", "),
+            e.fidelity * 100.0
+        );
     }
     // Each model column read once, for all the segment cards.
     let values: Vec<Vec<Option<f64>>> = input
@@ -237,18 +666,58 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         .iter()
         .map(|v| v.iter().copied().collect::<Float64Chunked>().mean())
         .collect();
+    let mut members_of: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+    for (i, &l) in input.chosen.labels.iter().enumerate() {
+        members_of.entry(l).or_default().push(i);
+    }
     for s in input.segments {
         let _ = write!(
             h,
-            "<div class=\"card\"><h3>Segment {}: {}</h3><p>{} customers ({:.1}%)</p><table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>",
+            "<div class=\"card\" id=\"segment-{}\"><h3>Segment {}: {}</h3><p>{} customers ({:.1}%). Traits: {}.</p>",
+            s.id,
             s.id,
             esc(&s.name),
             s.size,
-            s.share * 100.0
+            s.share * 100.0,
+            if s.traits.is_empty() { "none".to_string() } else { esc(&s.traits.join(", ")) }
         );
-        let members: Vec<usize> = (0..input.chosen.labels.len())
-            .filter(|&i| input.chosen.labels[i] == s.id)
-            .collect();
+        if !s.actions.is_empty() {
+            h.push_str("<p><b>Recommended actions</b></p><ul>");
+            for a in &s.actions {
+                let _ = write!(
+                    h,
+                    "<li>{} <span class=\"why\">(because: {})</span></li>",
+                    esc(&a.action),
+                    esc(&a.because)
+                );
+            }
+            h.push_str("</ul>");
+        }
+        if let Some(e) = input.explanation {
+            let mut leaves: Vec<_> = e
+                .leaves
+                .iter()
+                .filter(|l| l.segment == s.id && l.correct > 0)
+                .collect();
+            leaves.sort_by_key(|l| std::cmp::Reverse(l.correct));
+            if !leaves.is_empty() {
+                h.push_str("<p><b>Rules</b></p><ul>");
+                for l in leaves {
+                    let _ = write!(
+                        h,
+                        "<li><code>{}</code> <span class=\"why\">({} of this segment's {} customers; {:.0}% of the {} customers it matches are in this segment)</span></li>",
+                        esc(&l.conditions),
+                        l.correct,
+                        s.size,
+                        100.0 * l.correct as f64 / l.customers.max(1) as f64,
+                        l.customers
+                    );
+                }
+                h.push_str("</ul>");
+            }
+        }
+        h.push_str("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
+        let members = members_of.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
         for (j, c) in input.model_columns.iter().enumerate() {
             let mean = members
                 .iter()
@@ -266,17 +735,207 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         h.push_str("</table></div>");
     }
 
+    h.push_str("<h2>Appendix</h2><h3>Recommendation rules</h3><table><tr><th>when</th><th>action</th></tr>");
+    for r in &p.profile.rules {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+            esc(&r
+                .when
+                .iter()
+                .map(|t| t.label())
+                .collect::<Vec<_>>()
+                .join(" and ")),
+            esc(&r.action)
+        );
+    }
+    h.push_str(
+        "</table><p class=\"why\">A rule fires when all its traits hold. <code>high X</code> / <code>low X</code>: the segment's \
+         mean of a feature whose name contains X is at least 0.5 sd above / below all customers'. \
+         Replace the table with <code>profile.recommendations</code> in the pipeline file.</p>",
+    );
+    h.push_str("<h3>Artifacts</h3><table><tr><th>stage</th><th>artifact</th><th>sha256</th></tr>");
+    for s in input.stages {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(&s.stage),
+            esc(&s.artifact),
+            esc(&s.sha256)
+        );
+    }
     let _ = write!(
         h,
-        "<h2>Appendix: pipeline</h2><pre>{}</pre><p>Charts are also in <code>charts/</code> as SVG and PNG. \
-         Every stage's data is in the Parquet artifacts beside this file; <code>manifest.json</code> has their hashes.</p></body></html>",
+        "</table><p>The profile stage's files, this report included, are listed with their hashes in \
+         <code>manifest.json</code>.</p><h3>Pipeline</h3><pre>{}</pre><p>Charts are also in <code>charts/</code> as SVG and PNG.</p></body></html>",
         esc(&p.source.text)
     );
 
     let mut files = vec![("report.html".to_string(), h.into_bytes())];
-    for c in charts {
+    for (c, _) in figs.charts {
         files.push((format!("charts/{}.svg", c.name), c.svg.into_bytes()));
         files.push((format!("charts/{}.png", c.name), c.png));
     }
     Ok(files)
+}
+
+/// The segment × RFM segment crosstab as a table (rows: segments, columns: RFM segments).
+fn crosstab_html(ct: &DataFrame) -> Result<String> {
+    let segs: Vec<i64> = ct.column("segment")?.i64()?.iter().flatten().collect();
+    let rfm = str_opts(ct, "rfm_segment")?;
+    let counts: Vec<u32> = ct
+        .column("customers")?
+        .u32()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let mut rows: Vec<i64> = segs.clone();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut cols: Vec<String> = rfm.iter().map(|r| r.clone().unwrap_or_default()).collect();
+    cols.sort();
+    cols.dedup();
+    let mut h =
+        String::from("<p>Customers per segment and RFM segment:</p><table><tr><th>segment</th>");
+    for c in &cols {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr>");
+    for r in &rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td>",
+            if *r < 0 {
+                "noise".into()
+            } else {
+                r.to_string()
+            }
+        );
+        for c in &cols {
+            let v: u32 = (0..segs.len())
+                .filter(|&i| segs[i] == *r && rfm[i].as_deref().unwrap_or("") == c)
+                .map(|i| counts[i])
+                .sum();
+            let _ = write!(h, "<td>{v}</td>");
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
+    Ok(h)
+}
+
+/// The customers projected on the first two principal components (smartcore's PCA, fitted
+/// on the scaled model matrix), coloured by segment, with the segment centres.
+fn pca_chart(input: &ReportInput, sample: &[usize], note: &str) -> Result<Option<(Chart, String)>> {
+    use smartcore::decomposition::pca::{PCAParameters, PCA};
+    use smartcore::linalg::basic::arrays::Array;
+    use smartcore::linalg::basic::matrix::DenseMatrix;
+    let x = input.x;
+    if x.d < 2 || x.n < 3 {
+        return Ok(None);
+    }
+    let fail = |e: &dyn std::fmt::Display| crate::error::Error::Internal(format!("PCA: {e}"));
+    let to_dense = |m: &Matrix| {
+        let rows: Vec<Vec<f64>> = (0..m.n).map(|i| m.row(i).to_vec()).collect();
+        DenseMatrix::from_2d_vec(&rows).map_err(|e| fail(&e))
+    };
+    let fit_rows = sample_indices(x.n, PCA_SAMPLE, input.plan.seed);
+    let pca = PCA::fit(
+        &to_dense(&x.select_rows(&fit_rows))?,
+        PCAParameters::default().with_n_components(2),
+    )
+    .map_err(|e| fail(&e))?;
+    let shown = x.select_rows(sample);
+    let proj = pca.transform(&to_dense(&shown)?).map_err(|e| fail(&e))?;
+    let points: Vec<(f64, f64, i64)> = (0..shown.n)
+        .map(|j| {
+            (
+                *proj.get((j, 0)),
+                *proj.get((j, 1)),
+                input.chosen.labels[sample[j]],
+            )
+        })
+        .collect();
+    // Centres: of the clusters (noise excluded), from all customers.
+    let kept: Vec<usize> = (0..x.n).filter(|&i| input.chosen.labels[i] >= 0).collect();
+    let (dense, k) = dense_labels(kept.iter().map(|&i| input.chosen.labels[i] as usize));
+    let mut ids = vec![0i64; k];
+    for (j, &i) in kept.iter().enumerate() {
+        ids[dense[j]] = input.chosen.labels[i];
+    }
+    let (_, cs) = centroids(&x.select_rows(&kept), &dense, k);
+    let centres = if cs.is_empty() {
+        vec![]
+    } else {
+        let c = Matrix::new(cs.len(), x.d, cs.concat());
+        let cp = pca.transform(&to_dense(&c)?).map_err(|e| fail(&e))?;
+        (0..c.n)
+            .map(|j| (*cp.get((j, 0)), *cp.get((j, 1)), ids[j]))
+            .collect()
+    };
+    // Share of the (scaled) variance each component carries, from the projected sample.
+    let var = |v: &mut dyn Iterator<Item = f64>| {
+        let v: Vec<f64> = v.collect();
+        let m = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        v.iter().map(|a| (a - m) * (a - m)).sum::<f64>()
+    };
+    let total: f64 = (0..x.d)
+        .map(|j| var(&mut (0..shown.n).map(|i| shown.row(i)[j])))
+        .sum();
+    let share = |c: usize| {
+        if total > 0.0 {
+            100.0 * var(&mut points.iter().map(|p| if c == 0 { p.0 } else { p.1 })) / total
+        } else {
+            0.0
+        }
+    };
+    let chart = render(
+        "segments_pca",
+        WIDE,
+        &Scatter {
+            title: format!("Segments on the first two principal components{note}"),
+            x_label: format!("PC1 ({:.0}% of variance)", share(0)),
+            y_label: format!("PC2 ({:.0}% of variance)", share(1)),
+            points,
+            centres,
+        },
+    )?;
+    Ok(Some((
+        chart,
+        "PCA of the scaled model features; crosses mark the segment centres".into(),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_knee_of_an_elbow() {
+        let pts: Vec<(f64, f64)> = [
+            (2.0, 100.0),
+            (3.0, 60.0),
+            (4.0, 30.0),
+            (5.0, 25.0),
+            (6.0, 22.0),
+            (7.0, 20.0),
+        ]
+        .to_vec();
+        assert_eq!(elbow_knee(&pts), Some(4.0));
+        assert_eq!(elbow_knee(&pts[..2]), None);
+        // A straight line has no knee.
+        assert_eq!(elbow_knee(&[(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn pearson_correlation() {
+        let a: Vec<Option<f64>> = [1.0, 2.0, 3.0, 4.0].iter().map(|v| Some(*v)).collect();
+        let b: Vec<Option<f64>> = [2.0, 4.0, 6.0, 8.0].iter().map(|v| Some(*v)).collect();
+        let c: Vec<Option<f64>> = [4.0, 3.0, 2.0, 1.0].iter().map(|v| Some(*v)).collect();
+        assert!((correlation(&a, &b) - 1.0).abs() < 1e-12);
+        assert!((correlation(&a, &c) + 1.0).abs() < 1e-12);
+        // Missing values are skipped pairwise.
+        let d = vec![Some(1.0), None, Some(3.0), Some(4.0)];
+        assert!((correlation(&a, &d) - 1.0).abs() < 1e-12);
+    }
 }

@@ -274,6 +274,12 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         })
     })?;
     let raw = f.remove(0);
+    // The report's "before cleaning" view (customer tables; invoice lines are summarised
+    // per customer by the features stage instead).
+    let before = match tx {
+        None => Some(crate::report::eda::Before::of(&raw, &id)?),
+        Some(_) => None,
+    };
     let missing: Vec<(String, usize)> = raw
         .columns()
         .iter()
@@ -433,7 +439,14 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     })?;
     let records_so_far = r.records.clone();
     let (_, segments) = r.stage(6, format!("{:?}", plan.profile), || {
-        let mut out = profile::run(&feats, &fs.model_columns, chosen, &plan.profile, &id)?;
+        let mut out = profile::run(
+            &feats,
+            &fs.model_columns,
+            chosen,
+            &plan.profile,
+            &id,
+            plan.seed,
+        )?;
         let mut csv = Vec::new();
         CsvWriter::new(&mut csv)
             .include_header(true)
@@ -458,31 +471,37 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             segments: out.summary.clone(),
         };
         let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
+        let report = crate::report::build(&crate::report::ReportInput {
+            plan,
+            stages: &records_so_far,
+            missing: &missing,
+            dropped: &dropped_reasons,
+            scores: &es.scores,
+            models: &models,
+            chosen,
+            x: &x,
+            features: &feats,
+            id: &id,
+            model_columns: &fs.model_columns,
+            segments: &out.summary,
+            before: before.as_ref(),
+            explanation: out.explanation.as_ref(),
+            zscores: &out.zscores,
+            rfm_crosstab: out.rfm_crosstab.as_ref(),
+        })?;
         let mut frames = vec![(STAGES[6].1, out.data), ("segments.parquet", out.segments)];
         if let Some(ct) = out.rfm_crosstab {
             frames.push(("07_profile_rfm.parquet", ct));
         }
+        let mut files = vec![
+            ("segments.csv".to_string(), csv),
+            ("model.json".to_string(), json),
+        ];
+        files.extend(report);
         Ok(Produced {
             rows_in: feats.height(),
             frames,
-            files: {
-                let mut files = vec![
-                    ("segments.csv".to_string(), csv),
-                    ("model.json".to_string(), json),
-                ];
-                files.extend(crate::report::build(&crate::report::ReportInput {
-                    plan,
-                    stages: &records_so_far,
-                    missing: &missing,
-                    dropped: &dropped_reasons,
-                    scores: &es.scores,
-                    chosen,
-                    features: &feats,
-                    model_columns: &fs.model_columns,
-                    segments: &out.summary,
-                })?);
-                files
-            },
+            files,
             note: String::new(),
             state: out.summary,
         })

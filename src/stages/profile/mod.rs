@@ -4,6 +4,11 @@
 //!
 //! Names come from the model features that set a segment furthest apart from all customers
 //! (its mean in standard deviations of the whole population): "High income · low score".
+//! Each segment also gets its traits, the marketing actions of the rule table that fire on
+//! them (`recommend`), and readable rules from a shallow decision tree (`explain`).
+
+pub mod explain;
+pub mod recommend;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,6 +25,12 @@ pub struct Segment {
     pub name: String,
     pub size: usize,
     pub share: f64,
+    /// What sets the segment apart ("high income", "lapsed", "rfm champions").
+    #[serde(default)]
+    pub traits: Vec<String>,
+    /// Recommended actions with the traits that triggered them.
+    #[serde(default)]
+    pub actions: Vec<recommend::Action>,
 }
 
 pub struct ProfileOutput {
@@ -30,6 +41,10 @@ pub struct ProfileOutput {
     /// Every customer with the features table's columns, `segment` and `segment_name`.
     pub segments: DataFrame,
     pub summary: Vec<Segment>,
+    /// The decision tree's rules (None with a single segment).
+    pub explanation: Option<explain::Explanation>,
+    /// Mean z-score of every segment (rows, in `summary` order) on every profiled column.
+    pub zscores: (Vec<String>, Vec<Vec<f64>>),
 }
 
 /// |z| below this counts as "average" when naming.
@@ -41,6 +56,7 @@ pub fn run(
     model: &Model,
     plan: &ProfilePlan,
     id: &str,
+    seed: u64,
 ) -> Result<ProfileOutput> {
     let n = features.height();
     let mut seg_ids: Vec<i64> = model.labels.clone();
@@ -70,12 +86,16 @@ pub fn run(
         .collect();
 
     let crosstab = rfm_crosstab(features, &model.labels)?;
-    let mut summary = Vec::new();
-    let mut table: Vec<Column> = Vec::new();
+    let mut members_of: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+    for (i, &l) in model.labels.iter().enumerate() {
+        members_of.entry(l).or_default().push(i);
+    }
     let mut per_col: Vec<[Vec<Option<f64>>; 3]> = vec![[vec![], vec![], vec![]]; cols.len()];
+    // z of every segment on every column (0 where undefined), in seg_ids order.
+    let mut zrows: Vec<Vec<f64>> = Vec::new();
     for &s in &seg_ids {
-        let members: Vec<usize> = (0..n).filter(|&i| model.labels[i] == s).collect();
-        let mut zs: Vec<(f64, &str)> = Vec::new(); // model columns only, in order
+        let members = &members_of[&s];
+        let mut zrow = Vec::with_capacity(cols.len());
         for (j, v) in values.iter().enumerate() {
             let ca: Float64Chunked = members.iter().map(|&i| v[i]).collect();
             let (mean, median) = (ca.mean(), ca.median());
@@ -87,52 +107,166 @@ pub fn run(
             per_col[j][0].push(mean);
             per_col[j][1].push(median);
             per_col[j][2].push(lift);
-            if j < model_columns.len() {
-                if let (Some(m), Some(o), Some(sd)) = (mean, omean, ostd) {
-                    if sd > 0.0 {
-                        zs.push(((m - o) / sd, cols[j].as_str()));
-                    }
-                }
-            }
+            zrow.push(match (mean, omean, ostd) {
+                (Some(m), Some(o), Some(sd)) if sd > 0.0 => (m - o) / sd,
+                _ => 0.0,
+            });
         }
-        let name = match plan.names.get(&(s.max(0) as usize)) {
-            Some(custom) if s >= 0 => custom.clone(),
-            _ if s < 0 => "Noise (no segment)".to_string(),
-            _ => auto_name(&zs, plan.top_features),
+        zrows.push(zrow);
+    }
+
+    // The segment whose customers are worth most on average (mean of the value column:
+    // monetary, else a column named like "spend"), if the table has one.
+    let value_col = ["monetary", "spend"]
+        .iter()
+        .find_map(|w| cols.iter().position(|c| c.to_lowercase() == *w))
+        .or_else(|| {
+            ["monetary", "spend"]
+                .iter()
+                .find_map(|w| cols.iter().position(|c| c.to_lowercase().contains(w)))
+        });
+    let most_valuable = value_col.and_then(|j| {
+        seg_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, &s)| s >= 0)
+            .map(|(r, _)| (r, per_col[j][0][r].unwrap_or(f64::NEG_INFINITY)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(r, _)| seg_ids[r])
+    });
+
+    let mut summary = Vec::new();
+    for (r, &s) in seg_ids.iter().enumerate() {
+        let size = members_of[&s].len();
+        let zs: Vec<(f64, &str)> = (0..model_columns.len())
+            .filter(|&j| overall[j].1.is_some_and(|sd| sd > 0.0))
+            .map(|j| (zrows[r][j], cols[j].as_str()))
+            .collect();
+        let custom = plan.names.get(&(s.max(0) as usize)).filter(|_| s >= 0);
+        let name = match custom {
+            Some(custom) => custom.clone(),
+            None if s < 0 => "Noise (no segment)".to_string(),
+            None => auto_name(&zs, plan.top_features),
         };
-        // Transaction pipelines: say which RFM segment dominates the cluster.
-        let name = match crosstab
+        let dominant_rfm = crosstab
             .as_ref()
             .and_then(|(_, d)| d.iter().find(|(l, _)| *l == s))
-        {
-            Some((_, rfm)) if !plan.names.contains_key(&(s.max(0) as usize)) => {
-                format!("{name} (mostly {rfm})")
-            }
+            .map(|(_, rfm)| rfm.clone());
+        // Transaction pipelines: say which RFM segment dominates the cluster.
+        let name = match &dominant_rfm {
+            Some(rfm) if custom.is_none() && s >= 0 => format!("{name} (mostly {rfm})"),
             _ => name,
+        };
+        let (traits, actions) = if s < 0 {
+            (
+                vec!["noise".to_string()],
+                vec![recommend::Action {
+                    action: "Review individually: these customers fit no segment".to_string(),
+                    because: "DBSCAN noise".to_string(),
+                }],
+            )
+        } else {
+            let t = recommend::Traits {
+                z: cols
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| overall[*j].1.is_some_and(|sd| sd > 0.0))
+                    .map(|(j, c)| (c.clone(), zrows[r][j]))
+                    .collect(),
+                rfm: dominant_rfm,
+                most_valuable: most_valuable == Some(s),
+                average: zs.iter().all(|(z, _)| z.abs() < DISTINCT_Z),
+            };
+            let mut traits: Vec<String> = zs
+                .iter()
+                .filter(|(z, _)| z.abs() >= DISTINCT_Z)
+                .map(|(z, c)| trait_words(c, *z > 0.0))
+                .collect();
+            if t.average {
+                traits.push("average".into());
+            }
+            if let Some(r) = &t.rfm {
+                traits.push(format!("rfm {r}"));
+            }
+            if t.most_valuable {
+                traits.push("most valuable".into());
+            }
+            (traits, recommend::recommend(&plan.rules, &t, DISTINCT_Z))
         };
         summary.push(Segment {
             id: s,
             name,
-            size: members.len(),
-            share: members.len() as f64 / n as f64,
+            size,
+            share: size as f64 / n as f64,
+            traits,
+            actions,
         });
     }
-    table.push(Column::new(
-        "segment".into(),
-        summary.iter().map(|s| s.id).collect::<Vec<_>>(),
-    ));
-    table.push(Column::new(
-        "name".into(),
-        summary.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-    ));
-    table.push(Column::new(
-        "size".into(),
-        summary.iter().map(|s| s.size as u32).collect::<Vec<_>>(),
-    ));
-    table.push(Column::new(
-        "share".into(),
-        summary.iter().map(|s| s.share).collect::<Vec<_>>(),
-    ));
+
+    let mut table: Vec<Column> = vec![
+        Column::new("segment".into(), seg_ids.clone()),
+        Column::new(
+            "name".into(),
+            summary.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "size".into(),
+            summary.iter().map(|s| s.size as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "share".into(),
+            summary.iter().map(|s| s.share).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "traits".into(),
+            summary
+                .iter()
+                .map(|s| s.traits.join("; "))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "actions".into(),
+            summary
+                .iter()
+                .map(|s| {
+                    s.actions
+                        .iter()
+                        .map(|a| format!("{} [{}]", a.action, a.because))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ];
+
+    // Explanation rules on the unscaled model features.
+    let tree_cols: Vec<Vec<f64>> = values[..model_columns.len()]
+        .iter()
+        .map(|v| v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+        .collect();
+    let explanation = explain::explain_auto(
+        &tree_cols,
+        model_columns,
+        &model.labels,
+        plan.explain_depth,
+        seed,
+    )?;
+    if let Some(e) = &explanation {
+        table.push(Column::new(
+            "rules".into(),
+            seg_ids
+                .iter()
+                .map(|&s| {
+                    e.leaves
+                        .iter()
+                        .filter(|l| l.segment == s)
+                        .map(|l| l.conditions.clone())
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                })
+                .collect::<Vec<_>>(),
+        ));
+    }
     for (j, c) in cols.iter().enumerate() {
         for (k, suffix) in ["mean", "median", "lift"].iter().enumerate() {
             let name = format!("{c}_{suffix}");
@@ -158,6 +292,8 @@ pub fn run(
         rfm_crosstab: crosstab.map(|(df, _)| df),
         segments,
         summary,
+        explanation,
+        zscores: (cols, zrows),
     })
 }
 
@@ -193,8 +329,9 @@ fn trait_words(column: &str, high: bool) -> String {
     let base = column
         .strip_prefix("log1p_")
         .or_else(|| column.strip_prefix("log_"))
-        .unwrap_or(column);
-    match (base, high) {
+        .unwrap_or(column)
+        .replace('_', " ");
+    match (base.as_str(), high) {
         ("recency", true) => "lapsed".to_string(),
         ("recency", false) => "recent".to_string(),
         (b, true) => format!("high {b}"),

@@ -1,0 +1,278 @@
+//! The report: the classic Mall segments with names, actions and explanation rules; RFM
+//! names and the crosstab for transactions; the rule table overridden from YAML; and the
+//! page's text skeleton against a snapshot (`SEGFLOW_UPDATE_SNAPSHOTS=1` rewrites it).
+
+mod common;
+
+use common::{read_parquet, root, shared_data, Workdir};
+use polars::prelude::*;
+
+fn strs(df: &DataFrame, c: &str) -> Vec<String> {
+    df.column(c)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The fidelity the page states, in percent.
+fn fidelity(report: &str) -> f64 {
+    let at = report.find("its fidelity").expect("a fidelity sentence");
+    let before = &report[..at];
+    let start = before.rfind("<b>").unwrap() + 3;
+    let end = before.rfind("%</b>").unwrap();
+    before[start..end].parse().unwrap()
+}
+
+#[test]
+fn mall_kaggle_report_names_the_five_classic_segments_with_actions_and_rules() {
+    let Some(_) = shared_data("Mall_Customers.csv") else {
+        return;
+    };
+    let w = Workdir::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segflow"))
+        .args(["run", "-q", "examples/mall_kaggle.yaml", "--out-dir"])
+        .arg(w.path("out"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let profile = read_parquet(&w.path("out/mall_kaggle/07_profile.parquet"));
+    let names = strs(&profile, "name");
+    let actions = strs(&profile, "actions");
+    let rules = strs(&profile, "rules");
+    let expected = [
+        ("Average", "Nurture"),
+        ("High income · high spending", "VIP programme"),
+        ("High income · low spending", "Premium offers"),
+        ("Low income · low spending", "Low-cost incentives"),
+        ("Low income · high spending", "Loyalty points"),
+    ];
+    assert_eq!(
+        names,
+        expected.iter().map(|e| e.0.to_string()).collect::<Vec<_>>()
+    );
+    for (i, (name, action)) in expected.iter().enumerate() {
+        assert!(actions[i].starts_with(action), "{name}: {}", actions[i]);
+        assert!(!rules[i].is_empty(), "{name} has explanation rules");
+    }
+    // Budget focus goes to the segment with the highest spending per customer.
+    assert!(actions[1].contains("Budget focus"), "{}", actions[1]);
+    assert!(
+        rules[1].contains("income > 54 and spending > 62"),
+        "{}",
+        rules[1]
+    );
+    let report = std::fs::read_to_string(w.path("out/mall_kaggle/report.html")).unwrap();
+    let f = fidelity(&report);
+    assert!(f >= 90.0, "fidelity {f}%");
+    assert!(
+        report.contains("decision tree of depth 4"),
+        "the shallowest tree with 90%"
+    );
+    assert!(report.contains("The elbow of the WCSS curve is at the same k = 5."));
+}
+
+#[test]
+fn transactions_report_uses_rfm_names_and_the_crosstab() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "400",
+        "--rows",
+        "6000",
+        "--seed",
+        "3",
+        "--out",
+        "tx.csv",
+    ]);
+    w.write(
+        "p.yaml",
+        "name: tx
+input:
+  path: tx.csv
+  kind: transactions
+  columns: {customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}
+features:
+  rfm: {log1p: [frequency, monetary]}
+  use: [recency, log1p_frequency, log1p_monetary]
+cluster:
+  kmeans: {k: [2, 4]}
+",
+    );
+    w.ok(&["run", "-q", "p.yaml"]);
+    let profile = read_parquet(&w.path("outputs/tx/07_profile.parquet"));
+    let crosstab = read_parquet(&w.path("outputs/tx/07_profile_rfm.parquet"));
+    let report = std::fs::read_to_string(w.path("outputs/tx/report.html")).unwrap();
+    assert!(report.contains("Customers per segment and RFM segment:"));
+    for (name, traits) in strs(&profile, "name").iter().zip(strs(&profile, "traits")) {
+        // Each cluster is named after its dominant RFM segment, which is also a trait.
+        let rfm = name
+            .split("(mostly ")
+            .nth(1)
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(traits.contains(&format!("rfm {rfm}")), "{name}: {traits}");
+        assert!(report.contains(&format!("<th>{rfm}</th>")), "{rfm} column");
+    }
+    // The page's crosstab adds up to the customers.
+    let total: u32 = crosstab
+        .column("customers")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .sum();
+    let sizes: u32 = profile
+        .column("size")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .sum();
+    assert_eq!(total, sizes);
+    // Histograms of the customer-level features (no "before" for invoice lines).
+    assert!(report.contains("id=\"chart-hist_recency\""));
+    assert!(report.contains("recency: distribution over customers"));
+    assert!(report.contains("id=\"chart-bars_rfm_segment\""));
+}
+
+fn default_project() -> Workdir {
+    let w = Workdir::new();
+    w.copy(&root().join("pipeline.yaml"), "pipeline.yaml");
+    w.copy(
+        &root().join("data/mall_customers.csv"),
+        "data/mall_customers.csv",
+    );
+    w
+}
+
+#[test]
+fn the_rule_table_is_replaced_from_yaml_and_checked() {
+    let w = default_project();
+    let text = std::fs::read_to_string(w.path("pipeline.yaml")).unwrap();
+    w.write(
+        "pipeline.yaml",
+        &format!(
+            "{text}  recommendations:\n    - {{when: [high income, low spending], action: Call them}}\n    - {{when: lapsed, action: Never fires here}}\n"
+        ),
+    );
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+    let profile = read_parquet(&w.path("outputs/mall/07_profile.parquet"));
+    let names = strs(&profile, "name");
+    let actions = strs(&profile, "actions");
+    for (n, a) in names.iter().zip(&actions) {
+        if n == "High income · low spending" {
+            assert!(a.starts_with("Call them [income +"), "{a}");
+        } else {
+            assert_eq!(a, "", "{n}");
+        }
+    }
+    w.write(
+        "pipeline.yaml",
+        &format!("{text}  recommendations:\n    - {{when: [wealthy], action: x}}\n"),
+    );
+    let err = w.fails(&["run", "-q", "pipeline.yaml"]);
+    assert!(
+        err.contains("pipeline.yaml:37:3: profile.recommendations rule 1: `wealthy` is not a trait; use `high <feature>`"),
+        "{err}"
+    );
+}
+
+/// The page's text: headings, paragraphs, list items and table rows one per line, charts
+/// as `[chart name]`, the config and hashes left out (they are checked elsewhere).
+fn skeleton(html: &str) -> String {
+    let mut s = html.to_string();
+    for (open, close) in [
+        ("<style", "</style>"),
+        ("<svg", "</svg>"),
+        ("<pre", "</pre>"),
+    ] {
+        while let Some(a) = s.find(open) {
+            let b = s[a..].find(close).unwrap() + a + close.len();
+            s.replace_range(a..b, "");
+        }
+    }
+    let mut out = String::new();
+    let mut rest = s.as_str();
+    while let Some(a) = rest.find('<') {
+        out.push_str(&rest[..a]);
+        let b = rest[a..].find('>').unwrap() + a;
+        let tag = &rest[a + 1..b];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if let Some(id) = tag.strip_prefix("figure id=\"chart-") {
+            out.push_str(&format!("\n[chart {}]", id.trim_end_matches('"')));
+        } else if matches!(
+            name.as_str(),
+            "h1" | "h2" | "h3" | "p" | "li" | "tr" | "div" | "figcaption"
+        ) {
+            out.push('\n');
+        } else if matches!(name.as_str(), "td" | "th") && !tag.starts_with('/') {
+            out.push_str(" | ");
+        }
+        rest = &rest[b + 1..];
+    }
+    out.push_str(rest);
+    out.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            // Hashes differ with every byte of an artifact; their presence is enough here.
+            l.split(' ')
+                .map(|w| {
+                    if w.len() == 64 && w.chars().all(|c| c.is_ascii_hexdigit()) {
+                        "<sha256>"
+                    } else {
+                        w
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        + "\n"
+}
+
+#[test]
+fn report_text_skeleton_matches_the_snapshot() {
+    let w = default_project();
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+    let html = std::fs::read_to_string(w.path("outputs/mall/report.html")).unwrap();
+    let got = skeleton(&html);
+    let path = root().join("tests/snapshots/report_mall.txt");
+    if std::env::var_os("SEGFLOW_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path)
+        .expect("snapshot missing: run with SEGFLOW_UPDATE_SNAPSHOTS=1 to create it");
+    if got != want {
+        let first = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.lines().count().min(want.lines().count()));
+        panic!(
+            "report skeleton differs from tests/snapshots/report_mall.txt at line {}:\n got: {:?}\nwant: {:?}\n(SEGFLOW_UPDATE_SNAPSHOTS=1 rewrites the snapshot after a deliberate change)",
+            first + 1,
+            got.lines().nth(first),
+            want.lines().nth(first)
+        );
+    }
+}
