@@ -130,9 +130,25 @@ impl Draw for Line {
             .y_label_area_size(80)
             .build_cartesian_2d(x0 - pad..x1 + pad, y0..y1)
             .map_err(err)?;
+        // Against k: a label at every integer and nowhere else.
+        let integer_x = self.markers;
         c.configure_mesh()
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
+            .x_labels(if integer_x {
+                4 * self.points.len() + 1
+            } else {
+                10
+            })
+            .x_label_formatter(&|x| {
+                if !integer_x {
+                    format!("{x}")
+                } else if (x - x.round()).abs() < 1e-9 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .draw()
             .map_err(err)?;
         c.draw_series(LineSeries::new(self.points.clone(), &BLUE))
@@ -209,14 +225,16 @@ impl Draw for Bars {
             .build_cartesian_2d(0f64..n as f64, 0f64..top)
             .map_err(err)?;
         let labels: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
+        // A label at the middle of each bar (x = i + 0.5), none at the edges.
         c.configure_mesh()
             .disable_x_mesh()
-            .x_labels(n)
+            .x_labels(2 * n + 1)
             .x_label_formatter(&|x| {
-                labels
-                    .get(x.floor().max(0.0) as usize)
-                    .cloned()
-                    .unwrap_or_default()
+                if ((x - x.floor()) - 0.5).abs() < 1e-6 {
+                    labels.get(x.floor() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .y_desc("customers")
             .draw()

@@ -548,7 +548,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>segflow report: {name}</title>\
          <style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em}}\
-         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}\
+         table{{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}\
          th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
          .card{{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}}\
          .chosen{{background:#fff4d6}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}\
