@@ -339,13 +339,44 @@ impl Draw for Scatter {
     }
 }
 
-/// A feature's distribution before and after cleaning, on shared bins.
+/// A feature's distribution before and after cleaning, on shared bins (counted once, by
+/// [`Histogram::new`], not per backend).
 pub struct Histogram {
     pub title: String,
     pub x_label: String,
-    pub before: Option<Vec<f64>>,
-    pub after: Vec<f64>,
-    pub bins: usize,
+    lo: f64,
+    hi: f64,
+    before: Option<Vec<usize>>,
+    after: Vec<usize>,
+}
+
+impl Histogram {
+    pub fn new(title: &str, before: Option<&[f64]>, after: &[f64], bins: usize) -> Histogram {
+        let range = |v: &[f64]| {
+            v.iter()
+                .filter(|x| x.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                })
+        };
+        let (mut lo, mut hi) = range(after);
+        if let Some(b) = before {
+            let (l, h) = range(b);
+            lo = lo.min(l);
+            hi = hi.max(h);
+        }
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let hi = if hi > lo { hi } else { lo + 1.0 };
+        let bins = bins.max(1);
+        Histogram {
+            title: title.to_string(),
+            x_label: title.to_string(),
+            lo,
+            hi,
+            before: before.map(|b| bin_counts(b, lo, hi, bins)),
+            after: bin_counts(after, lo, hi, bins),
+        }
+    }
 }
 
 /// Counts of `v` in `bins` equal bins over [lo, hi] (the top edge included in the last).
@@ -366,21 +397,10 @@ pub fn bin_counts(v: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<usize> {
 impl Draw for Histogram {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(err)?;
-        let all: Vec<f64> = self
-            .after
-            .iter()
-            .chain(self.before.iter().flatten())
-            .copied()
-            .filter(|x| x.is_finite())
-            .collect();
-        let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
-        let hi = if hi > lo { hi } else { lo + 1.0 };
-        let bins = self.bins.max(1);
-        let width = (hi - lo) / bins as f64;
-        let after = bin_counts(&self.after, lo, hi, bins);
-        let before = self.before.as_ref().map(|b| bin_counts(b, lo, hi, bins));
+        let (lo, hi) = (self.lo, self.hi);
+        let width = (hi - lo) / self.after.len().max(1) as f64;
+        let after = &self.after;
+        let before = &self.before;
         let top = after
             .iter()
             .chain(before.iter().flatten())
@@ -424,7 +444,7 @@ impl Draw for Histogram {
                     Rectangle::new([(x - 5, y - 5), (x + 5, y + 5)], grey.filled())
                 });
         }
-        c.draw_series(rect(&after, blue.mix(0.55).filled()))
+        c.draw_series(rect(after, blue.mix(0.55).filled()))
             .map_err(err)?
             .label(if before.is_some() {
                 "after cleaning"

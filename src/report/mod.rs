@@ -10,6 +10,7 @@ pub mod eda;
 use std::fmt::Write as _;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::cluster::{dbscan, Model};
 use crate::config::Plan;
@@ -176,23 +177,22 @@ fn histogram_columns(input: &ReportInput) -> Result<Vec<(String, Vec<Option<f64>
     Ok(out)
 }
 
-/// Pearson correlation of two columns over the rows where both have a value.
+/// Pearson correlation of two columns over the rows where both have a value (two passes,
+/// no copy).
 fn correlation(a: &[Option<f64>], b: &[Option<f64>]) -> f64 {
-    let pairs: Vec<(f64, f64)> = a
-        .iter()
-        .zip(b)
-        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
-        .collect();
-    let n = pairs.len() as f64;
-    if n < 2.0 {
+    let pairs = || a.iter().zip(b).filter_map(|(x, y)| Some(((*x)?, (*y)?)));
+    let (mut n, mut sa, mut sb) = (0usize, 0.0, 0.0);
+    for (x, y) in pairs() {
+        n += 1;
+        sa += x;
+        sb += y;
+    }
+    if n < 2 {
         return f64::NAN;
     }
-    let (ma, mb) = (
-        pairs.iter().map(|p| p.0).sum::<f64>() / n,
-        pairs.iter().map(|p| p.1).sum::<f64>() / n,
-    );
+    let (ma, mb) = (sa / n as f64, sb / n as f64);
     let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in &pairs {
+    for (x, y) in pairs() {
         sab += (x - ma) * (y - mb);
         saa += (x - ma) * (x - ma);
         sbb += (y - mb) * (y - mb);
@@ -225,19 +225,10 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         let before = input
             .before
             .and_then(|b| b.numeric.iter().find(|(name, _)| name == c))
-            .map(|(_, v)| v.clone());
+            .map(|(_, v)| v.as_slice());
         let name = figs.unique(&format!("hist_{}", slug(c)));
-        let chart = render(
-            &name,
-            SMALL,
-            &Histogram {
-                title: c.clone(),
-                x_label: c.clone(),
-                after: values.iter().flatten().copied().collect(),
-                before,
-                bins: 30,
-            },
-        )?;
+        let after: Vec<f64> = values.iter().flatten().copied().collect();
+        let chart = render(&name, SMALL, &Histogram::new(c, before, &after, 30))?;
         figs.add(
             chart,
             if input.before.is_some() {
@@ -282,10 +273,24 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     let mut eda_wide = Vec::new();
     if hist_cols.len() >= 2 {
         let names: Vec<String> = hist_cols.iter().map(|c| c.0.clone()).collect();
-        let values: Vec<Vec<f64>> = hist_cols
-            .iter()
-            .map(|a| hist_cols.iter().map(|b| correlation(&a.1, &b.1)).collect())
+        // Symmetric: each pair once, in parallel.
+        let m = hist_cols.len();
+        let pairs: Vec<(usize, usize)> = (0..m).flat_map(|a| (a..m).map(move |b| (a, b))).collect();
+        let r: Vec<f64> = pairs
+            .par_iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    1.0
+                } else {
+                    correlation(&hist_cols[a].1, &hist_cols[b].1)
+                }
+            })
             .collect();
+        let mut values = vec![vec![f64::NAN; m]; m];
+        for (&(a, b), v) in pairs.iter().zip(r) {
+            values[a][b] = v;
+            values[b][a] = v;
+        }
         let chart = render(
             "correlation",
             (WIDE.0, WIDE.1.max(90 + 34 * names.len() as u32)),
