@@ -33,6 +33,15 @@ pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<String> {
     })
 }
 
+/// Copies the file `from` to `path`, atomically. Returns the sha256 of the copy.
+pub fn copy_file(from: &Path, path: &Path) -> Result<String> {
+    write_atomic(path, |file| {
+        let mut src = File::open(from).map_err(|e| Error::io(from, e))?;
+        std::io::copy(&mut src, file).map_err(|e| Error::io(path, e))?;
+        Ok(())
+    })
+}
+
 /// Writes bytes to `path`, atomically. Returns their sha256.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<String> {
     write_atomic(path, |file| {

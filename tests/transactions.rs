@@ -277,6 +277,14 @@ fn generated_transactions_run_through_the_whole_pipeline() {
     let a = read_parquet(&w.path("outputs/gen_csv/03_features.parquet"));
     let b = read_parquet(&w.path("outputs/gen_pq/03_features.parquet"));
     assert!(a.equals_missing(&b));
+    // A Parquet input that ingest leaves as it is becomes the ingest artifact by copy; the
+    // CSV input, typed by ingest, gives the same lines.
+    assert_eq!(
+        std::fs::read(w.path("outputs/gen_pq/01_ingest.parquet")).unwrap(),
+        std::fs::read(w.path("tx.parquet")).unwrap()
+    );
+    let from_csv = read_parquet(&w.path("outputs/gen_csv/01_ingest.parquet"));
+    assert!(from_csv.equals_missing(&lines), "{from_csv:?}\n{lines:?}");
     // Heavy-tailed activity: the top 10% of customers place far more than 10% of orders.
     let mut freq = f64s(&a, "frequency");
     freq.sort_by(|x, y| y.total_cmp(x));

@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::progress::Progress;
 use super::{RunOptions, StageRecord, VERSION};
-use crate::artifacts::{sha256_bytes, sha256_file, write_bytes, write_parquet};
+use crate::artifacts::{copy_file, sha256_bytes, sha256_file, write_bytes, write_parquet};
 use crate::error::{Error, Result};
 use crate::stages::STAGES;
+use rayon::prelude::*;
 
 /// What a stage computed: Parquet frames (the first is its artifact), other files, and the
 /// state later stages need, which is saved so that a cached stage can be restored.
@@ -24,6 +25,9 @@ pub(super) struct Produced<S> {
     /// A line for the manifest and the summary (e.g. distinct customers, drop reasons).
     pub(super) note: String,
     pub(super) state: S,
+    /// A Parquet file whose data the first frame is, unchanged (the input, for an ingest
+    /// that had nothing to rename or retype): copied instead of encoded again.
+    pub(super) copy_of: Option<std::path::PathBuf>,
 }
 
 /// `.state/NN_stage.json`: the cache entry of one stage.
@@ -86,11 +90,28 @@ impl Runner<'_> {
             Some((frames, saved)) => (frames, saved, true),
             None => {
                 let out = compute()?;
+                // A stage's frames are written in parallel (the audit table beside the
+                // cleaned lines, say); each one atomically.
+                let copy_of = out.copy_of.as_deref();
+                let dir = &self.dir;
+                let written: Vec<Result<(String, String, DataFrame)>> = out
+                    .frames
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, (file, mut df))| {
+                        let path = dir.join(file);
+                        let sha = match copy_of.filter(|_| i == 0) {
+                            Some(src) => copy_file(src, &path)?,
+                            None => write_parquet(&path, &mut df)?,
+                        };
+                        Ok((file.to_string(), sha, df))
+                    })
+                    .collect();
                 let mut files = Vec::new();
                 let mut frames = Vec::new();
-                for (file, mut df) in out.frames {
-                    let sha = write_parquet(&self.dir.join(file), &mut df)?;
-                    files.push((file.to_string(), sha));
+                for w in written {
+                    let (file, sha, df) = w?;
+                    files.push((file, sha));
                     frames.push(df);
                 }
                 for (file, bytes) in &out.files {

@@ -265,7 +265,9 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             ),
             None => String::new(),
         };
+        let copy_of = ingest::is_input_unchanged(input, &raw)?.then(|| input.path.clone());
         Ok(Produced {
+            copy_of,
             rows_in: raw.height(),
             frames: vec![(STAGES[0].1, raw)],
             files: vec![],
@@ -300,6 +302,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
                 .collect::<Vec<_>>()
                 .join(", ");
             return Ok(Produced {
+                copy_of: None,
                 rows_in: raw.height(),
                 frames: vec![
                     (STAGES[1].1, out.data),
@@ -312,6 +315,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         }
         let out = clean::run(&raw, &plan.clean, &id)?;
         Ok(Produced {
+            copy_of: None,
             rows_in: raw.height(),
             frames: vec![
                 (STAGES[1].1, out.data),
@@ -347,6 +351,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             _ => features::run(&cleaned, &plan.features, &id)?,
         };
         Ok(Produced {
+            copy_of: None,
             rows_in: cleaned.height(),
             frames: vec![(STAGES[2].1, out.data)],
             files: vec![],
@@ -366,6 +371,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     let (mut f, scaler) = r.stage(3, format!("{:?}", plan.scale), || {
         let out = scale::run(&feats, &fs.model_columns, plan.scale, &id)?;
         Ok(Produced {
+            copy_of: None,
             rows_in: feats.height(),
             frames: vec![(STAGES[3].1, out.data)],
             files: vec![],
@@ -392,6 +398,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     let (mut f, cs) = r.stage(4, format!("{:?} seed {}", plan.cluster, plan.seed), || {
         let out = cluster::run(&x, &ids, &plan.cluster, plan.seed)?;
         Ok(Produced {
+            copy_of: None,
             rows_in: x.n,
             frames: vec![(STAGES[4].1, out.data)],
             files: vec![],
@@ -420,6 +427,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     let (_, es) = r.stage(5, format!("{:?} seed {}", plan.evaluate, plan.seed), || {
         let out = evaluate::run(&x, &models, &plan.evaluate, plan.seed)?;
         Ok(Produced {
+            copy_of: None,
             rows_in: models.len(),
             frames: vec![(STAGES[5].1, out.data)],
             files: vec![],
@@ -499,6 +507,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         ];
         files.extend(report);
         Ok(Produced {
+            copy_of: None,
             rows_in: feats.height(),
             frames,
             files,

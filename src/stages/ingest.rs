@@ -56,6 +56,22 @@ pub fn run(input: &InputPlan) -> Result<DataFrame> {
     Ok(df)
 }
 
+/// Whether `df`, what [`run`] made of the input, is the input file's data unchanged: a
+/// Parquet file with nothing renamed, added or retyped. The ingest artifact is then a copy of
+/// the file (same data, no second encoding).
+pub fn is_input_unchanged(input: &InputPlan, df: &DataFrame) -> Result<bool> {
+    if input.format != Format::Parquet || !input.rename.is_empty() {
+        return Ok(false);
+    }
+    let path = &input.path;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let head = ParquetReader::new(file)
+        .with_slice(Some((0, 0)))
+        .finish()
+        .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?;
+    Ok(head.schema() == df.schema())
+}
+
 /// The id column's name (configured or made).
 pub fn id_column(input: &InputPlan) -> &str {
     match &input.kind {

@@ -48,7 +48,7 @@ pub fn output_schema(tx: &TxColumns, plan: Option<&RfmPlan>) -> Schema {
 }
 
 /// Types the mapped columns of invoice lines: customer ids as integers where they are
-/// numbers (17850.0 → 17850), dates as datetimes, quantities and prices as floats.
+/// numbers (17850.0 → 17850), dates as datetimes; quantities and prices must be numbers.
 pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
     let mut exprs = Vec::new();
     let cust = df.column(&tx.customer)?.dtype().clone();
@@ -99,7 +99,8 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
                 "transaction column `{c}` is {dt}: expected numbers"
             ));
         }
-        exprs.push(col(c.as_str()).cast(DataType::Float64));
+        // Kept as read: the arithmetic casts to f64 where it uses them, and an
+        // unchanged schema lets ingest copy a Parquet input instead of re-encoding it.
     }
     let mut texts: Vec<&String> = [&tx.product, &tx.category, &tx.country]
         .into_iter()
@@ -161,18 +162,38 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
             "excluded product code".into(),
         ));
     }
+    // One pass for the mask; the reasons are computed on the dropped lines only.
+    let any = rules
+        .iter()
+        .map(|(cond, _)| cond.clone().fill_null(lit(false)))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let is_dropped = df
+        .clone()
+        .lazy()
+        .select([any.alias("dropped")])
+        .collect()?
+        .column("dropped")?
+        .bool()?
+        .clone();
     let mut reason = lit(NULL).cast(DataType::String);
     for (cond, why) in rules.iter().rev() {
         reason = when(cond.clone()).then(lit(why.clone())).otherwise(reason);
     }
-    let tagged = df
-        .clone()
+    let dropped = df
+        .filter(&is_dropped)?
         .lazy()
         .with_column(reason.alias("reason"))
         .collect()?;
-    let is_dropped = tagged.column("reason")?.is_not_null();
-    let dropped = tagged.filter(&is_dropped)?;
-    let data = tagged.filter(&!&is_dropped)?.drop("reason")?;
+    // The cleaned lines keep the mapped columns (the ones the features use); every column of
+    // a dropped line stays in the audit table and in the ingest artifact.
+    let used: Vec<&str> = df
+        .get_column_names()
+        .into_iter()
+        .map(|c| c.as_str())
+        .filter(|c| tx.all().contains(c))
+        .collect();
+    let data = df.select(used)?.filter(&!&is_dropped)?;
     let mut counts = Vec::new();
     let reasons = dropped.column("reason")?.str()?.clone();
     for (_, why) in &rules {
@@ -206,8 +227,10 @@ pub fn features(
     plan: &RfmPlan,
 ) -> Result<DataFrame> {
     let amount = match (&tx.amount, &tx.quantity, &tx.price) {
-        (Some(a), _, _) => col(a.as_str()),
-        (None, Some(q), Some(p)) => col(q.as_str()) * col(p.as_str()),
+        (Some(a), _, _) => col(a.as_str()).cast(DataType::Float64),
+        (None, Some(q), Some(p)) => {
+            col(q.as_str()).cast(DataType::Float64) * col(p.as_str()).cast(DataType::Float64)
+        }
         _ => {
             return Err(data_err!(
                 "transactions need an amount, or a quantity and a price"
@@ -255,7 +278,12 @@ pub fn features(
         col(AMOUNT).sum().alias("monetary"),
     ];
     match &tx.quantity {
-        Some(q) => aggs.push(col(q.as_str()).sum().alias("__items")),
+        Some(q) => aggs.push(
+            col(q.as_str())
+                .cast(DataType::Float64)
+                .sum()
+                .alias("__items"),
+        ),
         None => aggs.push(lit(f64::NAN).alias("__items")),
     }
     if let Some(c) = &tx.country {
