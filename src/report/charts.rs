@@ -40,6 +40,27 @@ pub trait Draw {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
+/// A chart to draw later (charts are independent, so the report draws them in parallel).
+pub struct Pending {
+    pub name: String,
+    job: Box<dyn FnOnce() -> Result<Chart> + Send>,
+}
+
+impl Pending {
+    pub fn draw(self) -> Result<Chart> {
+        (self.job)()
+    }
+}
+
+/// `d`, to be drawn as SVG and PNG by [`Pending::draw`].
+pub fn later<D: Draw + Send + 'static>(name: &str, size: (u32, u32), d: D) -> Pending {
+    let owned = name.to_string();
+    Pending {
+        name: name.to_string(),
+        job: Box::new(move || render(&owned, size, &d)),
+    }
+}
+
 /// Draws `d` as SVG and as PNG, `size` pixels.
 pub fn render<D: Draw>(name: &str, size: (u32, u32), d: &D) -> Result<Chart> {
     fonts();

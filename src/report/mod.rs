@@ -23,7 +23,7 @@ use crate::runner::StageRecord;
 use crate::stages::evaluate::Score;
 use crate::stages::profile::explain::Explanation;
 use crate::stages::profile::Segment;
-use charts::{render, Bars, Chart, Heatmap, Histogram, Line, Scatter, SilhouettePlot};
+use charts::{later, Bars, Chart, Heatmap, Histogram, Line, Pending, Scatter, SilhouettePlot};
 use charts::{SMALL, WIDE};
 
 /// Points drawn in a scatter plot at most; the title says when it is a sample.
@@ -108,16 +108,16 @@ pub fn elbow_knee(points: &[(f64, f64)]) -> Option<f64> {
         .map(|(x, _)| x)
 }
 
-/// Collects charts in page order and says where each goes.
+/// Collects charts in page order (drawn later, in parallel) and says where each goes.
 struct Figures {
-    charts: Vec<(Chart, String)>,
+    pending: Vec<(Pending, String)>,
     names: std::collections::BTreeSet<String>,
 }
 
 impl Figures {
-    fn add(&mut self, chart: Chart, caption: String) {
+    fn add(&mut self, chart: Pending, caption: String) {
         self.names.insert(chart.name.clone());
-        self.charts.push((chart, caption));
+        self.pending.push((chart, caption));
     }
 
     /// A chart name not taken yet.
@@ -131,6 +131,22 @@ impl Figures {
         name
     }
 
+    /// Draws every chart, in parallel, keeping the page order.
+    fn draw(self) -> Result<Drawn> {
+        let charts = self
+            .pending
+            .into_par_iter()
+            .map(|(p, caption)| Ok((p.draw()?, caption)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Drawn { charts })
+    }
+}
+
+struct Drawn {
+    charts: Vec<(Chart, String)>,
+}
+
+impl Drawn {
     fn html(&self, names: &[String], grid: bool) -> String {
         let mut h = String::new();
         if grid {
@@ -208,7 +224,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     let p = input.plan;
     let n = input.chosen.labels.len();
     let mut figs = Figures {
-        charts: Vec::new(),
+        pending: Vec::new(),
         names: Default::default(),
     };
     let sample = sample_indices(n, SCATTER_SAMPLE, p.seed);
@@ -228,7 +244,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             .map(|(_, v)| v.as_slice());
         let name = figs.unique(&format!("hist_{}", slug(c)));
         let after: Vec<f64> = values.iter().flatten().copied().collect();
-        let chart = render(&name, SMALL, &Histogram::new(c, before, &after, 30))?;
+        let chart = later(&name, SMALL, Histogram::new(c, before, &after, 30));
         figs.add(
             chart,
             if input.before.is_some() {
@@ -258,15 +274,15 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     };
     for (c, levels) in &categoricals {
         let name = figs.unique(&format!("bars_{}", slug(c)));
-        let chart = render(
+        let chart = later(
             &name,
             SMALL,
-            &Bars {
+            Bars {
                 title: c.clone(),
                 bars: levels.iter().map(|(l, k)| (l.clone(), *k as f64)).collect(),
                 by_segment: false,
             },
-        )?;
+        );
         figs.add(chart, format!("{c}: customers per level"));
         eda_bars.push(name);
     }
@@ -291,17 +307,17 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             values[a][b] = v;
             values[b][a] = v;
         }
-        let chart = render(
+        let chart = later(
             "correlation",
             (WIDE.0, WIDE.1.max(90 + 34 * names.len() as u32)),
-            &Heatmap {
+            Heatmap {
                 title: "Correlation between numeric features (Pearson)".into(),
                 rows: names.clone(),
                 cols: names,
                 values,
                 range: 1.0,
             },
-        )?;
+        );
         figs.add(
             chart,
             "Correlation matrix of the features after cleaning".into(),
@@ -331,10 +347,10 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
                 slug(pair_cols[a]),
                 slug(pair_cols[b])
             ));
-            let chart = render(
+            let chart = later(
                 &name,
                 WIDE,
-                &Scatter {
+                Scatter {
                     title: format!(
                         "{} × {} by segment{sample_note}",
                         pair_cols[a], pair_cols[b]
@@ -344,7 +360,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
                     points,
                     centres: vec![],
                 },
-            )?;
+            );
             figs.add(
                 chart,
                 format!(
@@ -413,7 +429,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
                 "Calinski-Harabasz index against k",
             ),
         ] {
-            figs.add(render(name, WIDE, &chart)?, caption.to_string());
+            figs.add(later(name, WIDE, chart), caption.to_string());
             selection.push(name.to_string());
         }
     }
@@ -441,15 +457,15 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             })
             .collect();
         figs.add(
-            render(
+            later(
                 "silhouette_clusters",
                 WIDE,
-                &SilhouettePlot {
+                SilhouettePlot {
                     title: format!("Silhouette per segment, {}{sample_note}", input.chosen.name),
                     clusters,
                     average,
                 },
-            )?,
+            ),
             "Each customer's silhouette, sorted within its segment; the dashed line is the average"
                 .into(),
         );
@@ -473,7 +489,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             line.markers = false;
             line.hline = Some((eps, format!("eps used = {eps:.4}")));
             figs.add(
-                render("k_distance", WIDE, &line)?,
+                later("k_distance", WIDE, line),
                 "The k-distance curve: eps should sit near its knee".into(),
             );
             selection.push("k_distance".into());
@@ -483,10 +499,10 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     // ---- Segments
     let mut seg_charts = Vec::new();
     figs.add(
-        render(
+        later(
             "segment_sizes",
             WIDE,
-            &Bars {
+            Bars {
                 title: "Customers per segment".into(),
                 bars: input
                     .segments
@@ -504,7 +520,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
                     .collect(),
                 by_segment: true,
             },
-        )?,
+        ),
         "Segment sizes".into(),
     );
     seg_charts.push("segment_sizes".to_string());
@@ -527,26 +543,27 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             })
             .collect();
         figs.add(
-            render(
+            later(
                 "segment_zscores",
                 (
                     WIDE.0.max(160 + 70 * shown as u32),
                     WIDE.1.max(120 + 40 * rows.len() as u32),
                 ),
-                &Heatmap {
+                Heatmap {
                     title: "Segment means as z-scores (sd from all customers)".into(),
                     rows,
                     cols: zcols[..shown].to_vec(),
                     values: zrows.iter().map(|r| r[..shown].to_vec()).collect(),
                     range: 1.5,
                 },
-            )?,
+            ),
             "Each segment's mean per feature, in standard deviations from all customers".into(),
         );
         seg_charts.push("segment_zscores".into());
     }
 
     // ---- The page
+    let figs = figs.draw()?;
     let mut h = String::new();
     let n_segments = input.segments.iter().filter(|s| s.id >= 0).count();
     let _ = write!(
@@ -831,7 +848,11 @@ fn crosstab_html(ct: &DataFrame) -> Result<String> {
 
 /// The customers projected on the first two principal components (smartcore's PCA, fitted
 /// on the scaled model matrix), coloured by segment, with the segment centres.
-fn pca_chart(input: &ReportInput, sample: &[usize], note: &str) -> Result<Option<(Chart, String)>> {
+fn pca_chart(
+    input: &ReportInput,
+    sample: &[usize],
+    note: &str,
+) -> Result<Option<(Pending, String)>> {
     use smartcore::decomposition::pca::{PCAParameters, PCA};
     use smartcore::linalg::basic::arrays::Array;
     use smartcore::linalg::basic::matrix::DenseMatrix;
@@ -894,17 +915,17 @@ fn pca_chart(input: &ReportInput, sample: &[usize], note: &str) -> Result<Option
             0.0
         }
     };
-    let chart = render(
+    let chart = later(
         "segments_pca",
         WIDE,
-        &Scatter {
+        Scatter {
             title: format!("Segments on the first two principal components{note}"),
             x_label: format!("PC1 ({:.0}% of variance)", share(0)),
             y_label: format!("PC2 ({:.0}% of variance)", share(1)),
             points,
             centres,
         },
-    )?;
+    );
     Ok(Some((
         chart,
         "PCA of the scaled model features; crosses mark the segment centres".into(),

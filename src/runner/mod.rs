@@ -455,10 +455,6 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             &id,
             plan.seed,
         )?;
-        let mut csv = Vec::new();
-        CsvWriter::new(&mut csv)
-            .include_header(true)
-            .finish(&mut out.segments)?;
         let model = ModelFile {
             schema_version: crate::model::SCHEMA_VERSION,
             segflow_version: VERSION.to_string(),
@@ -479,24 +475,38 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             segments: out.summary.clone(),
         };
         let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
-        let report = crate::report::build(&crate::report::ReportInput {
-            plan,
-            stages: &records_so_far,
-            missing: &missing,
-            dropped: &dropped_reasons,
-            scores: &es.scores,
-            models: &models,
-            chosen,
-            x: &x,
-            features: &feats,
-            id: &id,
-            model_columns: &fs.model_columns,
-            segments: &out.summary,
-            before: before.as_ref(),
-            explanation: out.explanation.as_ref(),
-            zscores: &out.zscores,
-            rfm_crosstab: out.rfm_crosstab.as_ref(),
-        })?;
+        // The CRM table and the report are independent: made side by side.
+        let segments_table = &mut out.segments;
+        let (csv, report) = rayon::join(
+            || -> Result<Vec<u8>> {
+                let mut csv = Vec::new();
+                CsvWriter::new(&mut csv)
+                    .include_header(true)
+                    .finish(segments_table)?;
+                Ok(csv)
+            },
+            || {
+                crate::report::build(&crate::report::ReportInput {
+                    plan,
+                    stages: &records_so_far,
+                    missing: &missing,
+                    dropped: &dropped_reasons,
+                    scores: &es.scores,
+                    models: &models,
+                    chosen,
+                    x: &x,
+                    features: &feats,
+                    id: &id,
+                    model_columns: &fs.model_columns,
+                    segments: &out.summary,
+                    before: before.as_ref(),
+                    explanation: out.explanation.as_ref(),
+                    zscores: &out.zscores,
+                    rfm_crosstab: out.rfm_crosstab.as_ref(),
+                })
+            },
+        );
+        let (csv, report) = (csv?, report?);
         let mut frames = vec![(STAGES[6].1, out.data), ("segments.parquet", out.segments)];
         if let Some(ct) = out.rfm_crosstab {
             frames.push(("07_profile_rfm.parquet", ct));
