@@ -321,6 +321,14 @@ fn print_summary(s: &RunSummary, quiet: bool) {
     }
     o.push('\n');
     let _ = writeln!(o, "artifacts: {}", s.out_dir.display());
+    let report = s.out_dir.join("report.html");
+    if report.exists() {
+        let _ = writeln!(
+            o,
+            "report:    {} (segment cards with actions and rules)",
+            report.display()
+        );
+    }
     emit(&o);
 }
 
