@@ -410,6 +410,55 @@ fn c38_constant_impute_without_value() {
         &["clean.impute.numeric is `constant` but clean.impute.numeric_value is not set"],
     );
 }
+#[test]
+fn c39_recommendations_not_a_list() {
+    case(
+        with(
+            "profile: {top_features: 2}",
+            "profile: {recommendations: 5}",
+        ),
+        DATA.as_bytes(),
+        &[
+            "p.yaml:12:",
+            "profile.recommendations: invalid type: integer `5`, expected a sequence",
+        ],
+    );
+}
+#[test]
+fn c40_recommendation_with_a_typo_and_an_unknown_trait() {
+    case(
+        with(
+            "profile: {top_features: 2}",
+            "profile:\n  recommendations:\n    - {when: [high a], actoin: x}",
+        ),
+        DATA.as_bytes(),
+        &[
+            "profile.recommendations[0]: unknown field `actoin`",
+            "did you mean `action`?",
+        ],
+    );
+    case(
+        with(
+            "profile: {top_features: 2}",
+            "profile:\n  recommendations:\n    - {when: [high a, rich], action: x}",
+        ),
+        DATA.as_bytes(),
+        &["p.yaml:13:3: profile.recommendations rule 1: `rich` is not a trait; use `high <feature>`"],
+    );
+}
+#[test]
+fn c41_explain_depth_out_of_range() {
+    case(
+        with("profile: {top_features: 2}", "profile: {explain_depth: 0}"),
+        DATA.as_bytes(),
+        &["profile.explain_depth must be at least 1, got 0"],
+    );
+    case(
+        with("profile: {top_features: 2}", "profile: {explain_depth: 30}"),
+        DATA.as_bytes(),
+        &["profile.explain_depth must be at most 8"],
+    );
+}
 
 // ---- paths ----
 

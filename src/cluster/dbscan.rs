@@ -114,9 +114,9 @@ pub fn fit(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     }
 }
 
-/// DBSCAN with the eps-sided grid neighbour search.
+/// DBSCAN with the eps-sided grid neighbour search, clusters joined in parallel.
 pub fn fit_grid(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
-    run(x, min_samples, &Grid::new(x, eps))
+    run_parallel(x, min_samples, &Grid::new(x, eps))
 }
 
 /// Cell-based exact DBSCAN (the idea of Gunawan's algorithm): cells of side eps/√d, so any
@@ -306,6 +306,105 @@ fn run(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Fit {
     Fit { labels, is_core }
 }
 
+/// A union-find over the points that several threads may join at once (path halving,
+/// the larger root linked under the smaller): which points end up together does not
+/// depend on the order of the unions, only the shape of the trees does.
+struct Components(Vec<std::sync::atomic::AtomicUsize>);
+
+impl Components {
+    fn new(n: usize) -> Components {
+        Components((0..n).map(std::sync::atomic::AtomicUsize::new).collect())
+    }
+
+    fn find(&self, mut i: usize) -> usize {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire};
+        loop {
+            let p = self.0[i].load(Acquire);
+            if p == i {
+                return i;
+            }
+            let gp = self.0[p].load(Acquire);
+            if gp != p {
+                let _ = self.0[i].compare_exchange(p, gp, AcqRel, Acquire);
+            }
+            i = p;
+        }
+    }
+
+    fn union(&self, a: usize, b: usize) {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire};
+        loop {
+            let (ra, rb) = (self.find(a), self.find(b));
+            if ra == rb {
+                return;
+            }
+            let (hi, lo) = if ra > rb { (ra, rb) } else { (rb, ra) };
+            if self.0[hi].compare_exchange(hi, lo, AcqRel, Acquire).is_ok() {
+                return;
+            }
+        }
+    }
+}
+
+/// The same labels as [`run`], computed in parallel: core points within eps are joined in
+/// a concurrent union-find; clusters are numbered in the order of their smallest core
+/// index (the order `run` discovers them in); a border point takes the smallest cluster
+/// number among its core neighbours (the first cluster that would reach it).
+fn run_parallel(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Fit {
+    let is_core: Vec<bool> = (0..x.n)
+        .into_par_iter()
+        .map(|i| {
+            let mut count = 0;
+            nb.each(i, &mut |_| {
+                count += 1;
+                count < min_samples
+            });
+            count >= min_samples
+        })
+        .collect();
+    let comps = Components::new(x.n);
+    (0..x.n)
+        .into_par_iter()
+        .filter(|&p| is_core[p])
+        .for_each(|p| {
+            nb.each(p, &mut |q| {
+                if q > p && is_core[q] {
+                    comps.union(p, q);
+                }
+                true
+            })
+        });
+    let mut labels = vec![NOISE; x.n];
+    let mut number = vec![NOISE; x.n];
+    let mut next = 0i64;
+    for p in (0..x.n).filter(|&p| is_core[p]) {
+        let root = comps.find(p);
+        if number[root] == NOISE {
+            number[root] = next;
+            next += 1;
+        }
+        labels[p] = number[root];
+    }
+    let border: Vec<(usize, i64)> = (0..x.n)
+        .into_par_iter()
+        .filter(|&i| !is_core[i])
+        .filter_map(|i| {
+            let mut best = NOISE;
+            nb.each(i, &mut |q| {
+                if is_core[q] && (best == NOISE || labels[q] < best) {
+                    best = labels[q];
+                }
+                true
+            });
+            (best != NOISE).then_some((i, best))
+        })
+        .collect();
+    for (i, l) in border {
+        labels[i] = l;
+    }
+    Fit { labels, is_core }
+}
+
 /// Sorted distances of each point (of a seeded sample of at most `sample` points) to its
 /// `k`-th nearest neighbour, the point itself counted as the first (scikit-learn's
 /// convention for min_samples).
@@ -364,6 +463,30 @@ mod tests {
         assert_eq!(f.labels, vec![0, 0, 0, -1]);
         let f = fit(&x, 0.4, 2);
         assert_eq!(f.labels, vec![-1, -1, -1, -1]);
+    }
+
+    #[test]
+    fn parallel_grid_equals_the_sequential_reference() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        // Five blobs in 5 dimensions on a coarse grid (ties and shared borders), plus noise.
+        let n = 3000;
+        let mut v = Vec::with_capacity(n * 5);
+        for i in 0..n {
+            let c = (i % 6) as f64 * 1.2;
+            for _ in 0..5 {
+                let spread = if i % 6 == 5 { 8.0 } else { 1.0 };
+                v.push(((c + rng.random::<f64>() * spread) * 8.0).round() / 8.0);
+            }
+        }
+        let x = Matrix::new(n, 5, v);
+        for (eps, min) in [(0.4, 4), (0.6, 10), (0.9, 25), (0.25, 2)] {
+            let reference = fit_brute(&x, eps, min);
+            let fast = fit_grid(&x, eps, min);
+            assert!(reference.labels.iter().any(|&l| l >= 0), "eps {eps}");
+            assert_eq!(fast.is_core, reference.is_core, "eps {eps}");
+            assert_eq!(fast.labels, reference.labels, "eps {eps}");
+        }
     }
 
     #[test]

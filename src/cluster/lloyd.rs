@@ -46,26 +46,9 @@ pub fn fit_once_plain(
         if labels == previous {
             break;
         }
-        let mut shift = 0.0;
-        for c in 0..k {
-            let new: Vec<f64> = if counts[c] > 0 {
-                (0..x.d)
-                    .map(|j| sums[c * x.d + j] / counts[c] as f64)
-                    .collect()
-            } else {
-                // An empty cluster restarts at the point farthest from its centroid.
-                let far = (0..x.n)
-                    .max_by(|&a, &b| {
-                        let da = sq_dist(x.row(a), &centroids[labels[a]]);
-                        let db = sq_dist(x.row(b), &centroids[labels[b]]);
-                        da.total_cmp(&db).then(b.cmp(&a))
-                    })
-                    .unwrap_or(0);
-                x.row(far).to_vec()
-            };
-            shift += sq_dist(&new, &centroids[c]);
-            centroids[c] = new;
-        }
+        let shift: f64 = update(x, &sums, &counts, &labels, &mut centroids)
+            .iter()
+            .sum();
         previous = labels;
         if shift <= tol {
             break;
@@ -183,26 +166,10 @@ pub fn fit_once_hamerly(
         if !changed {
             break;
         }
-        let mut shift = 0.0;
-        for c in 0..k {
-            let new: Vec<f64> = if counts[c] > 0 {
-                (0..x.d)
-                    .map(|j| sums[c * x.d + j] / counts[c] as f64)
-                    .collect()
-            } else {
-                let far = (0..x.n)
-                    .max_by(|&a, &b| {
-                        let da = sq_dist(x.row(a), &centroids[labels[a]]);
-                        let db = sq_dist(x.row(b), &centroids[labels[b]]);
-                        da.total_cmp(&db).then(b.cmp(&a))
-                    })
-                    .unwrap_or(0);
-                x.row(far).to_vec()
-            };
-            let d2 = sq_dist(&new, &centroids[c]);
-            shift += d2;
-            moved[c] = d2.sqrt();
-            centroids[c] = new;
+        let moves = update(x, &sums, &counts, &labels, &mut centroids);
+        let shift: f64 = moves.iter().sum();
+        for (m, d2) in moved.iter_mut().zip(&moves) {
+            *m = d2.sqrt();
         }
         (big, big_at, second) = (0.0, usize::MAX, 0.0);
         for (c, &m) in moved.iter().enumerate() {
@@ -238,6 +205,37 @@ fn nearest_two(centroids: &[Vec<f64>], row: &[f64]) -> (usize, f64, f64) {
         }
     }
     (best, d1, d2)
+}
+
+/// The M-step: each centroid becomes the mean of its points (an empty cluster restarts at
+/// the point farthest from its centroid). Returns how far each centroid moved, squared.
+fn update(
+    x: &Matrix,
+    sums: &[f64],
+    counts: &[usize],
+    labels: &[usize],
+    centroids: &mut [Vec<f64>],
+) -> Vec<f64> {
+    let mut moves = Vec::with_capacity(centroids.len());
+    for c in 0..centroids.len() {
+        let new: Vec<f64> = if counts[c] > 0 {
+            (0..x.d)
+                .map(|j| sums[c * x.d + j] / counts[c] as f64)
+                .collect()
+        } else {
+            let far = (0..x.n)
+                .max_by(|&a, &b| {
+                    let da = sq_dist(x.row(a), &centroids[labels[a]]);
+                    let db = sq_dist(x.row(b), &centroids[labels[b]]);
+                    da.total_cmp(&db).then(b.cmp(&a))
+                })
+                .unwrap_or(0);
+            x.row(far).to_vec()
+        };
+        moves.push(sq_dist(&new, &centroids[c]));
+        centroids[c] = new;
+    }
+    moves
 }
 
 fn mean_variance(x: &Matrix) -> f64 {

@@ -40,6 +40,20 @@ pub trait Draw {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
+/// The legend box every chart uses, at `pos`.
+fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    c: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    pos: SeriesLabelPosition,
+) -> Result<()> {
+    c.configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .position(pos)
+        .draw()
+        .map_err(err)
+}
+
 /// A chart to draw later (charts are independent, so the report draws them in parallel).
 pub struct Pending {
     pub name: String,
@@ -214,12 +228,7 @@ impl Draw for Line {
             .legend(|(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], RED.stroke_width(2)));
         }
         if self.knee.is_some() || self.chosen.is_some() || self.hline.is_some() {
-            c.configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(err)?;
+            legend(&mut c, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())
     }
@@ -350,12 +359,7 @@ impl Draw for Scatter {
             ]
         }))
         .map_err(err)?;
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
 }
@@ -473,13 +477,7 @@ impl Draw for Histogram {
                 "customers"
             })
             .legend(move |(x, y)| Rectangle::new([(x - 5, y - 5), (x + 5, y + 5)], blue.filled()));
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
 }
@@ -655,12 +653,7 @@ impl Draw for SilhouettePlot {
         .map_err(err)?
         .label(format!("average {:.3}", self.average))
         .legend(|(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], RED.stroke_width(2)));
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, SeriesLabelPosition::LowerRight)?;
         Ok(())
     }
 }

@@ -71,6 +71,15 @@ fn num(v: Option<f64>) -> String {
     v.map_or("–".to_string(), |x| format!("{x:.4}"))
 }
 
+/// A segment on a chart axis: its id (and name), or "noise".
+fn segment_label(s: &Segment, with_name: bool) -> String {
+    match (s.id < 0, with_name) {
+        (true, _) => "noise".into(),
+        (false, true) => format!("{}: {}", s.id, s.name),
+        (false, false) => s.id.to_string(),
+    }
+}
+
 /// A file-name-safe version of a column name.
 fn slug(s: &str) -> String {
     s.chars()
@@ -507,16 +516,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
                 bars: input
                     .segments
                     .iter()
-                    .map(|s| {
-                        (
-                            if s.id < 0 {
-                                "noise".into()
-                            } else {
-                                format!("{}", s.id)
-                            },
-                            s.size as f64,
-                        )
-                    })
+                    .map(|s| (segment_label(s, false), s.size as f64))
                     .collect(),
                 by_segment: true,
             },
@@ -534,13 +534,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         let rows: Vec<String> = input
             .segments
             .iter()
-            .map(|s| {
-                if s.id < 0 {
-                    "noise".into()
-                } else {
-                    format!("{}: {}", s.id, s.name)
-                }
-            })
+            .map(|s| segment_label(s, true))
             .collect();
         figs.add(
             later(
