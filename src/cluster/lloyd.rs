@@ -264,7 +264,7 @@ fn estep(x: &Matrix, centroids: &[Vec<f64>], k: usize) -> (Vec<usize>, Vec<f64>,
             let mut counts = vec![0usize; k];
             let mut cost = 0.0;
             for i in rows {
-                let (c, d2) = nearest_flat(&flat, x.d, x.row(i));
+                let (c, d2) = nearest_any(&flat, x.d, x.row(i));
                 lab.push(c);
                 counts[c] += 1;
                 cost += d2;
@@ -286,6 +286,38 @@ fn estep(x: &Matrix, centroids: &[Vec<f64>], k: usize) -> (Vec<usize>, Vec<f64>,
         cost += w;
     }
     (labels, sums, counts, cost)
+}
+
+/// [`nearest_flat`] with the dimension fixed once per row for the common small ones (the
+/// same additions in the same order as `sq_dist`, so the same bits).
+#[inline]
+fn nearest_any(flat: &[f64], d: usize, row: &[f64]) -> (usize, f64) {
+    match d {
+        2 => nearest_fixed::<2>(flat, row),
+        3 => nearest_fixed::<3>(flat, row),
+        4 => nearest_fixed::<4>(flat, row),
+        5 => nearest_fixed::<5>(flat, row),
+        6 => nearest_fixed::<6>(flat, row),
+        _ => nearest_flat(flat, d, row),
+    }
+}
+
+#[inline]
+fn nearest_fixed<const D: usize>(flat: &[f64], row: &[f64]) -> (usize, f64) {
+    let Ok(r) = <&[f64; D]>::try_from(&row[..D]) else {
+        return nearest_flat(flat, D, row);
+    };
+    let mut best = (0, f64::INFINITY);
+    for (c, cent) in flat.chunks_exact(D).enumerate() {
+        let mut dist = -0.0;
+        for j in 0..D {
+            dist += (r[j] - cent[j]) * (r[j] - cent[j]);
+        }
+        if dist < best.1 {
+            best = (c, dist);
+        }
+    }
+    best
 }
 
 /// Nearest centroid (of `flat`, `d` values each) and its squared distance (the first one
@@ -384,6 +416,19 @@ mod tests {
             }
         }
         Matrix::new(n, d, v)
+    }
+
+    #[test]
+    fn the_unrolled_nearest_centroid_is_bit_for_bit_the_generic_one() {
+        for d in 1..=7 {
+            let x = data(400, d, d as u64);
+            let flat: Vec<f64> = (0..9).flat_map(|i| x.row(i * 37).to_vec()).collect();
+            for i in 0..x.n {
+                let a = nearest_any(&flat, d, x.row(i));
+                let b = nearest_flat(&flat, d, x.row(i));
+                assert_eq!((a.0, a.1.to_bits()), (b.0, b.1.to_bits()), "d={d} row {i}");
+            }
+        }
     }
 
     #[test]
