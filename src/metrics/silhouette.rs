@@ -40,30 +40,33 @@ fn point_scores(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Vec<f64>> {
             s
         })
         .collect();
-    // Each labelling's rows grouped by cluster (in row order within a cluster), so a
-    // cluster's distance sum is a gather over one range with independent accumulators.
-    let groups: Vec<(Vec<u32>, Vec<usize>)> = labelings
+    // Rows with the same cluster in every labelling form a group. A point's distances are
+    // summed once per group (a gather over the group's rows, in row order, with independent
+    // accumulators), and each labelling's cluster sums are sums of group sums. A k sweep has
+    // far fewer groups than rows, so this replaces one pass over the distances per labelling
+    // by one pass in all. (With one labelling the groups are its clusters, and the sums are
+    // exactly those of a per-cluster gather.)
+    let mut keys: std::collections::HashMap<Vec<usize>, u32> = Default::default();
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    for j in 0..n {
+        let key: Vec<usize> = labelings.iter().map(|(l, _)| l[j]).collect();
+        let next = members.len() as u32;
+        let id = *keys.entry(key).or_insert(next);
+        if id == next {
+            members.push(Vec::new());
+        }
+        members[id as usize].push(j as u32);
+    }
+    // Each group's cluster under each labelling.
+    let cluster_of: Vec<Vec<usize>> = labelings
         .iter()
-        .zip(&sizes)
-        .map(|((l, _), sz)| {
-            let mut bounds = vec![0usize; sz.len() + 1];
-            for (c, s) in sz.iter().enumerate() {
-                bounds[c + 1] = bounds[c] + s;
-            }
-            let mut next = bounds.clone();
-            let mut order = vec![0u32; n];
-            for (j, &c) in l.iter().enumerate() {
-                order[next[c]] = j as u32;
-                next[c] += 1;
-            }
-            (order, bounds)
-        })
+        .map(|(l, _)| members.iter().map(|m| l[m[0] as usize]).collect())
         .collect();
     (0..n)
         .into_par_iter()
         .map_init(
-            || vec![0.0f64; n],
-            |dist, i| {
+            || (vec![0.0f64; n], vec![0.0f64; members.len()]),
+            |(dist, group_sums), i| {
                 dist.iter_mut().for_each(|v| *v = 0.0);
                 for col in &cols {
                     let xi = col[i];
@@ -73,14 +76,17 @@ fn point_scores(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Vec<f64>> {
                     }
                 }
                 dist.iter_mut().for_each(|v| *v = v.sqrt());
+                for (gs, m) in group_sums.iter_mut().zip(&members) {
+                    *gs = gather_sum(dist, m);
+                }
                 labelings
                     .iter()
                     .enumerate()
                     .map(|(m, (l, k))| {
-                        let (order, bounds) = &groups[m];
-                        let sums: Vec<f64> = (0..*k)
-                            .map(|c| gather_sum(dist, &order[bounds[c]..bounds[c + 1]]))
-                            .collect();
+                        let mut sums = vec![0.0f64; *k];
+                        for (g, gs) in group_sums.iter().enumerate() {
+                            sums[cluster_of[m][g]] += gs;
+                        }
                         point_score(&sums, &sizes[m], l[i], *k)
                     })
                     .collect()
@@ -125,7 +131,8 @@ pub fn sample_indices(n: usize, size: usize, seed: u64) -> Vec<usize> {
 /// Mean silhouette of several labellings of the same rows in one pass: each distance is
 /// computed once and added to every labelling's per-cluster sums (what a k sweep needs).
 /// `labelings` holds (labels 0..k, k); results are in the same order, `None` where k is
-/// outside 2..=n-1. Equal, bit for bit, to calling [`silhouette`] on each.
+/// outside 2..=n-1. Equal to calling [`silhouette`] on each up to rounding (a cluster's
+/// distance sum is added up group by group).
 pub fn silhouette_many(x: &Matrix, labelings: &[(&[usize], usize)]) -> Vec<Option<f64>> {
     let n = x.n;
     let scores = point_scores(x, labelings);
