@@ -268,8 +268,10 @@ pub fn fit_brute(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     run(x, min_samples, &Brute { x, eps2: eps * eps })
 }
 
-fn run(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Fit {
-    let is_core: Vec<bool> = (0..x.n)
+/// Which points have at least `min_samples` points (themselves included) within eps; the
+/// count stops as soon as it gets there.
+fn core_points(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Vec<bool> {
+    (0..x.n)
         .into_par_iter()
         .map(|i| {
             let mut count = 0;
@@ -279,7 +281,11 @@ fn run(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Fit {
             });
             count >= min_samples
         })
-        .collect();
+        .collect()
+}
+
+fn run(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Fit {
+    let is_core = core_points(x, min_samples, nb);
     let mut labels = vec![NOISE; x.n];
     let mut next = 0i64;
     let mut stack = Vec::new();
@@ -351,17 +357,7 @@ impl Components {
 /// index (the order `run` discovers them in); a border point takes the smallest cluster
 /// number among its core neighbours (the first cluster that would reach it).
 fn run_parallel(x: &Matrix, min_samples: usize, nb: &dyn Neighbours) -> Fit {
-    let is_core: Vec<bool> = (0..x.n)
-        .into_par_iter()
-        .map(|i| {
-            let mut count = 0;
-            nb.each(i, &mut |_| {
-                count += 1;
-                count < min_samples
-            });
-            count >= min_samples
-        })
-        .collect();
+    let is_core = core_points(x, min_samples, nb);
     let comps = Components::new(x.n);
     (0..x.n)
         .into_par_iter()
