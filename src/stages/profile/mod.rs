@@ -11,6 +11,7 @@ pub mod explain;
 pub mod recommend;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::Model;
@@ -93,12 +94,24 @@ pub fn run(
     let mut per_col: Vec<[Vec<Option<f64>>; 3]> = vec![[vec![], vec![], vec![]]; cols.len()];
     // z of every segment on every column (0 where undefined), in seg_ids order.
     let mut zrows: Vec<Vec<f64>> = Vec::new();
-    for &s in &seg_ids {
-        let members = &members_of[&s];
+    // (mean, median) of every segment (in seg_ids order) on every column, the columns in
+    // parallel (medians sort each segment's values).
+    let stats: Vec<Vec<(Option<f64>, Option<f64>)>> = values
+        .par_iter()
+        .map(|v| {
+            seg_ids
+                .iter()
+                .map(|s| {
+                    let ca: Float64Chunked = members_of[s].iter().map(|&i| v[i]).collect();
+                    (ca.mean(), ca.median())
+                })
+                .collect()
+        })
+        .collect();
+    for (r, _) in seg_ids.iter().enumerate() {
         let mut zrow = Vec::with_capacity(cols.len());
-        for (j, v) in values.iter().enumerate() {
-            let ca: Float64Chunked = members.iter().map(|&i| v[i]).collect();
-            let (mean, median) = (ca.mean(), ca.median());
+        for (j, col_stats) in stats.iter().enumerate() {
+            let (mean, median) = col_stats[r];
             let (omean, ostd) = overall[j];
             let lift = match (mean, omean) {
                 (Some(m), Some(o)) if o != 0.0 => Some(m / o),
