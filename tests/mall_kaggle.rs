@@ -3,18 +3,11 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{adjusted_rand, json, read_parquet, root, shared_data};
+use common::{adjusted_rand, json, read_parquet, run_in_root, shared_data};
 use polars::prelude::*;
 
 fn run_example(out: &std::path::Path) {
-    let status = Command::new(env!("CARGO_BIN_EXE_segflow"))
-        .args(["run", "-q", "examples/mall_kaggle.yaml", "--out-dir"])
-        .arg(out)
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let status = run_in_root(&["run", "-q", "examples/mall_kaggle.yaml"], out);
     assert!(
         status.status.success(),
         "{}",

@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{read_parquet, root, shared_data};
+use common::{read_parquet, run_in_root, shared_data};
 use polars::prelude::*;
 
 #[test]
@@ -14,18 +12,15 @@ fn marketing_campaign_is_ingested_imputed_and_its_outliers_audited() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_segflow"))
-        .args([
+    let out = run_in_root(
+        &[
             "run",
             "examples/marketing_campaign.yaml",
             "--until",
             "features",
-            "--out-dir",
-        ])
-        .arg(tmp.path())
-        .current_dir(root())
-        .output()
-        .unwrap();
+        ],
+        tmp.path(),
+    );
     assert!(
         out.status.success(),
         "{}",

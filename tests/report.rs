@@ -4,18 +4,7 @@
 
 mod common;
 
-use common::{read_parquet, root, shared_data, Workdir};
-use polars::prelude::*;
-
-fn strs(df: &DataFrame, c: &str) -> Vec<String> {
-    df.column(c)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or_default().to_string())
-        .collect()
-}
+use common::{read_parquet, root, run_in_root, shared_data, strs, Workdir};
 
 /// The fidelity the page states, in percent.
 fn fidelity(report: &str) -> f64 {
@@ -32,12 +21,7 @@ fn mall_kaggle_report_names_the_five_classic_segments_with_actions_and_rules() {
         return;
     };
     let w = Workdir::new();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segflow"))
-        .args(["run", "-q", "examples/mall_kaggle.yaml", "--out-dir"])
-        .arg(w.path("out"))
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = run_in_root(&["run", "-q", "examples/mall_kaggle.yaml"], &w.path("out"));
     assert!(
         out.status.success(),
         "{}",

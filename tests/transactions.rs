@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
-use common::{fixture, read_parquet, shared_data, Workdir};
+use common::{fixture, read_parquet, shared_data, strs, Workdir};
 use polars::prelude::*;
 
 fn pipeline(path: &str, name: &str, extra_clean: &str) -> String {
@@ -35,18 +35,6 @@ fn f64s(df: &DataFrame, c: &str) -> Vec<f64> {
         .unwrap()
         .iter()
         .map(|v| v.unwrap())
-        .collect()
-}
-
-fn strs(df: &DataFrame, c: &str) -> Vec<String> {
-    df.column(c)
-        .unwrap()
-        .cast(&DataType::String)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or_default().to_string())
         .collect()
 }
 

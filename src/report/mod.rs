@@ -179,7 +179,8 @@ impl Drawn {
     }
 }
 
-/// Numeric columns of the features table worth a histogram: model columns first, then the
+/// Numeric columns of the features table worth a histogram: every model column first (the
+/// rest of the page relies on that), then the
 /// others that take more than two values (indicator columns are shown as categoricals).
 fn histogram_columns(input: &ReportInput) -> Result<Vec<(String, Vec<Option<f64>>)>> {
     let mut out = Vec::new();
@@ -333,11 +334,13 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         );
         eda_wide.push("correlation".to_string());
     }
-    let pair_cols: Vec<&String> = input.model_columns.iter().take(MAX_PAIR_COLUMNS).collect();
-    let pair_values: Vec<Vec<Option<f64>>> = pair_cols
+    // `hist_cols` starts with the model columns, in order: read once for the whole page.
+    let model_values: Vec<&Vec<Option<f64>>> = hist_cols[..input.model_columns.len()]
         .iter()
-        .map(|c| f64_opts(input.features, c))
-        .collect::<Result<_>>()?;
+        .map(|(_, v)| v)
+        .collect();
+    let pair_cols: Vec<&String> = input.model_columns.iter().take(MAX_PAIR_COLUMNS).collect();
+    let pair_values = &model_values[..pair_cols.len()];
     let mut pairs = Vec::new();
     for a in 0..pair_cols.len() {
         for b in a + 1..pair_cols.len() {
@@ -672,12 +675,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
             e.fidelity * 100.0
         );
     }
-    // Each model column read once, for all the segment cards.
-    let values: Vec<Vec<Option<f64>>> = input
-        .model_columns
-        .iter()
-        .map(|c| f64_opts(input.features, c))
-        .collect::<Result<_>>()?;
+    let values = &model_values;
     let overall: Vec<Option<f64>> = values
         .iter()
         .map(|v| v.iter().copied().collect::<Float64Chunked>().mean())

@@ -29,6 +29,31 @@ pub fn shared_data(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// Runs the binary from the project root (for the examples, whose paths are relative to it).
+pub fn run_in_root(args: &[&str], out_dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_segflow"))
+        .args(args)
+        .arg("--out-dir")
+        .arg(out_dir)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+/// A column as text (nulls as empty strings).
+pub fn strs(df: &polars::prelude::DataFrame, c: &str) -> Vec<String> {
+    use polars::prelude::DataType;
+    df.column(c)
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect()
+}
+
 pub fn json(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(fixture(name)).unwrap();
     serde_json::from_str(&text).unwrap()
