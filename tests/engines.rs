@@ -70,7 +70,7 @@ fn dbscan_grid_and_brute_force_agree() {
         let brute = dbscan::fit_brute(&x, eps, min);
         assert!(brute.labels.iter().any(|&l| l >= 0));
         for (how, fit) in [
-            ("grid", dbscan::fit_grid(&x, eps, min)),
+            ("boxes", dbscan::fit_boxes(&x, eps, min)),
             ("cells", dbscan::fit_cells(&x, eps, min)),
         ] {
             assert_eq!(fit.labels, brute.labels, "{how}: {name} eps {eps}");

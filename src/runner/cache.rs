@@ -86,10 +86,12 @@ impl Runner<'_> {
         } else {
             self.restore::<S>(idx, &key)
         };
+        let mut write_seconds = 0.0;
         let (frames, saved, cached) = match restored {
             Some((frames, saved)) => (frames, saved, true),
             None => {
                 let out = compute()?;
+                let writing = Instant::now();
                 // A stage's frames are written in parallel (the audit table beside the
                 // cleaned lines, say); each one atomically.
                 let copy_of = out.copy_of.as_deref();
@@ -137,6 +139,7 @@ impl Runner<'_> {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
                 }
                 write_bytes(&state_path, &json)?;
+                write_seconds = writing.elapsed().as_secs_f64();
                 (frames, saved, false)
             }
         };
@@ -148,6 +151,7 @@ impl Runner<'_> {
             rows_in: saved.rows_in,
             rows_out: saved.rows_out,
             seconds: started.elapsed().as_secs_f64(),
+            write_seconds,
             sha256: sha.clone(),
             cached,
             cache_key: key,

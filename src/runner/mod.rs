@@ -54,6 +54,9 @@ pub struct StageRecord {
     pub rows_in: usize,
     pub rows_out: usize,
     pub seconds: f64,
+    /// Of `seconds`, the time spent writing the stage's files (encoding included).
+    #[serde(default)]
+    pub write_seconds: f64,
     pub sha256: String,
     pub cached: bool,
     pub cache_key: String,
