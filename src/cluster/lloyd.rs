@@ -18,13 +18,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use super::lanes::{self, Centres};
 use crate::matrix::{sq_dist, Matrix};
 
 /// Rows per parallel block; fixed so that sums are added in the same order on any machine.
 const BLOCK: usize = 4096;
-
-/// One block's labels, per-cluster coordinate sums and counts, and cost.
-type Block = (Vec<usize>, Vec<f64>, Vec<usize>, f64);
 
 /// Labels (0..k), the centroids they were assigned to, and the cost, of one seeded run.
 ///
@@ -40,21 +38,21 @@ pub fn fit_once_plain(
 ) -> (Vec<usize>, Vec<Vec<f64>>, f64) {
     let tol = 1e-4 * mean_variance(x);
     let mut centroids = seed_plus_plus(x, k, seed);
-    let mut previous: Vec<usize> = Vec::new();
+    // Labels are overwritten in place; an iteration that changes none stops the loop.
+    let mut labels = vec![usize::MAX; x.n];
     for _ in 0..max_iter.max(1) {
-        let (labels, sums, counts, _) = estep(x, &centroids, k);
-        if labels == previous {
+        let (sums, counts, _, changed) = estep(x, &centroids, k, &mut labels);
+        if !changed {
             break;
         }
         let shift: f64 = update(x, &sums, &counts, &labels, &mut centroids)
             .iter()
             .sum();
-        previous = labels;
         if shift <= tol {
             break;
         }
     }
-    let (labels, _, _, cost) = estep(x, &centroids, k);
+    let (_, _, cost, _) = estep(x, &centroids, k, &mut labels);
     (labels, centroids, cost)
 }
 
@@ -185,7 +183,7 @@ pub fn fit_once_hamerly(
             break;
         }
     }
-    let (labels, _, _, cost) = estep(x, &centroids, k);
+    let (_, _, cost, _) = estep(x, &centroids, k, &mut labels);
     (labels, centroids, cost)
 }
 
@@ -250,88 +248,32 @@ fn mean_variance(x: &Matrix) -> f64 {
         / x.d.max(1) as f64
 }
 
-/// Assigns every row to its nearest centroid, in parallel over fixed blocks whose partial
-/// sums are added in block order. Returns labels, per-cluster sums and counts, and cost.
-fn estep(x: &Matrix, centroids: &[Vec<f64>], k: usize) -> (Vec<usize>, Vec<f64>, Vec<usize>, f64) {
-    // The centroids side by side in one buffer: the inner loop walks it linearly.
-    let flat: Vec<f64> = centroids.concat();
-    let blocks: Vec<Block> = (0..x.n.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|b| {
-            let rows = b * BLOCK..((b + 1) * BLOCK).min(x.n);
-            let mut lab = Vec::with_capacity(rows.len());
-            let mut sums = vec![0.0; k * x.d];
-            let mut counts = vec![0usize; k];
-            let mut cost = 0.0;
-            for i in rows {
-                let (c, d2) = nearest_any(&flat, x.d, x.row(i));
-                lab.push(c);
-                counts[c] += 1;
-                cost += d2;
-                for (s, v) in sums[c * x.d..(c + 1) * x.d].iter_mut().zip(x.row(i)) {
-                    *s += v;
-                }
-            }
-            (lab, sums, counts, cost)
-        })
+/// Assigns every row to its nearest centroid (labels overwritten in place), in parallel over
+/// fixed blocks whose partial sums are added in block order. Returns per-cluster sums and
+/// counts, the cost, and whether any label changed.
+fn estep(
+    x: &Matrix,
+    centroids: &[Vec<f64>],
+    k: usize,
+    labels: &mut [usize],
+) -> (Vec<f64>, Vec<usize>, f64, bool) {
+    let lanes = Centres::from_vecs(centroids, x.d);
+    let blocks: Vec<lanes::Assigned> = labels
+        .par_chunks_mut(BLOCK)
+        .enumerate()
+        .map(|(b, lab)| lanes::assign(x, &lanes, b * BLOCK, lab))
         .collect();
     let mut sums = vec![0.0; k * x.d];
     let mut counts = vec![0usize; k];
-    let mut labels = Vec::with_capacity(x.n);
     let mut cost = 0.0;
-    for (lab, s, c, w) in blocks {
-        labels.extend(lab);
+    let mut changed = false;
+    for (s, c, w, ch) in blocks {
         sums.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
         counts.iter_mut().zip(&c).for_each(|(a, b)| *a += b);
         cost += w;
+        changed |= ch;
     }
-    (labels, sums, counts, cost)
-}
-
-/// [`nearest_flat`] with the dimension fixed once per row for the common small ones (the
-/// same additions in the same order as `sq_dist`, so the same bits).
-#[inline]
-fn nearest_any(flat: &[f64], d: usize, row: &[f64]) -> (usize, f64) {
-    match d {
-        2 => nearest_fixed::<2>(flat, row),
-        3 => nearest_fixed::<3>(flat, row),
-        4 => nearest_fixed::<4>(flat, row),
-        5 => nearest_fixed::<5>(flat, row),
-        6 => nearest_fixed::<6>(flat, row),
-        _ => nearest_flat(flat, d, row),
-    }
-}
-
-#[inline]
-fn nearest_fixed<const D: usize>(flat: &[f64], row: &[f64]) -> (usize, f64) {
-    let Ok(r) = <&[f64; D]>::try_from(&row[..D]) else {
-        return nearest_flat(flat, D, row);
-    };
-    let mut best = (0, f64::INFINITY);
-    for (c, cent) in flat.chunks_exact(D).enumerate() {
-        let mut dist = -0.0;
-        for j in 0..D {
-            dist += (r[j] - cent[j]) * (r[j] - cent[j]);
-        }
-        if dist < best.1 {
-            best = (c, dist);
-        }
-    }
-    best
-}
-
-/// Nearest centroid (of `flat`, `d` values each) and its squared distance (the first one
-/// on ties).
-#[inline]
-fn nearest_flat(flat: &[f64], d: usize, row: &[f64]) -> (usize, f64) {
-    let mut best = (0, f64::INFINITY);
-    for (c, cent) in flat.chunks_exact(d.max(1)).enumerate() {
-        let dist = sq_dist(row, cent);
-        if dist < best.1 {
-            best = (c, dist);
-        }
-    }
-    best
+    (sums, counts, cost, changed)
 }
 
 /// Greedy k-means++: each new centre is the best of `2 + ln k` candidates drawn with
@@ -345,38 +287,33 @@ pub fn seed_plus_plus(x: &Matrix, k: usize, seed: u64) -> Vec<Vec<f64>> {
         .map(|i| sq_dist(x.row(i), &centres[0]))
         .collect();
     let mut potential: f64 = closest.iter().sum();
+    let mut cumulative = vec![0.0; x.n];
     while centres.len() < k {
+        // Running sums of the distances, added in row order: a candidate is the first row
+        // where the running sum reaches a uniform draw in [0, potential).
+        let mut acc = 0.0;
+        for (c, d) in cumulative.iter_mut().zip(&closest) {
+            acc += d;
+            *c = acc;
+        }
         let candidates: Vec<usize> = (0..trials)
             .map(|_| {
                 if potential <= 0.0 {
                     return rng.random_range(0..x.n);
                 }
                 let target = rng.random::<f64>() * potential;
-                let mut acc = 0.0;
-                for (i, d) in closest.iter().enumerate() {
-                    acc += d;
-                    if acc >= target {
-                        return i;
-                    }
-                }
-                x.n - 1
+                cumulative.partition_point(|&c| c < target).min(x.n - 1)
             })
             .collect();
         // Every candidate's potential in one pass over the rows (per block in row order,
         // blocks added in order), then the winner's distances in a second pass.
-        let t = candidates.len();
+        let rows: Vec<&[f64]> = candidates.iter().map(|&c| x.row(c)).collect();
+        let lanes = Centres::new(&rows, x.d);
         let block_pots: Vec<Vec<f64>> = closest
             .par_chunks(BLOCK)
             .enumerate()
             .map(|(b, block)| {
-                let mut pots = vec![0.0; t];
-                for (j, &cl) in block.iter().enumerate() {
-                    let row = x.row(b * BLOCK + j);
-                    for (p, &c) in pots.iter_mut().zip(&candidates) {
-                        *p += cl.min(sq_dist(row, x.row(c)));
-                    }
-                }
-                pots
+                lanes::potentials(x, &lanes, b * BLOCK..b * BLOCK + block.len(), block)
             })
             .collect();
         let mut best: Option<(f64, usize)> = None;
@@ -416,19 +353,6 @@ mod tests {
             }
         }
         Matrix::new(n, d, v)
-    }
-
-    #[test]
-    fn the_unrolled_nearest_centroid_is_bit_for_bit_the_generic_one() {
-        for d in 1..=7 {
-            let x = data(400, d, d as u64);
-            let flat: Vec<f64> = (0..9).flat_map(|i| x.row(i * 37).to_vec()).collect();
-            for i in 0..x.n {
-                let a = nearest_any(&flat, d, x.row(i));
-                let b = nearest_flat(&flat, d, x.row(i));
-                assert_eq!((a.0, a.1.to_bits()), (b.0, b.1.to_bits()), "d={d} row {i}");
-            }
-        }
     }
 
     #[test]

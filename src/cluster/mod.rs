@@ -2,12 +2,12 @@
 
 pub mod dbscan;
 pub mod kmeans;
+mod lanes;
 pub mod lloyd;
 
 use serde::{Deserialize, Serialize};
 
 use crate::matrix::Matrix;
-use crate::metrics::centroids;
 
 /// Label given to DBSCAN noise points.
 pub const NOISE: i64 = -1;
@@ -43,14 +43,24 @@ pub fn canonical_labels(x: &Matrix, labels: &[i64]) -> (Vec<i64>, Vec<Vec<f64>>)
         .copied()
         .max()
         .map_or(0, |m| (m + 1).max(0) as usize);
-    let (idx, dense): (Vec<usize>, Vec<usize>) = labels
-        .iter()
-        .enumerate()
-        .filter(|(_, &l)| l >= 0)
-        .map(|(i, &l)| (i, l as usize))
-        .unzip();
-    let sub = x.select_rows(&idx);
-    let (sizes, cents) = centroids(&sub, &dense, k);
+    // The means of the clustered rows (noise left out), added in row order as
+    // `metrics::centroids` adds them, without copying the rows.
+    let mut sizes = vec![0usize; k];
+    let mut cents = vec![vec![0.0; x.d]; k];
+    for (i, &l) in labels.iter().enumerate() {
+        let Ok(l) = usize::try_from(l) else {
+            continue;
+        };
+        sizes[l] += 1;
+        for (s, v) in cents[l].iter_mut().zip(x.row(i)) {
+            *s += v;
+        }
+    }
+    for (s, &n) in cents.iter_mut().zip(&sizes) {
+        if n > 0 {
+            s.iter_mut().for_each(|v| *v /= n as f64);
+        }
+    }
     let mut order: Vec<usize> = (0..k).filter(|&c| sizes[c] > 0).collect();
     order.sort_by(|&a, &b| {
         sizes[b].cmp(&sizes[a]).then_with(|| {
