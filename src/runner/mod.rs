@@ -469,7 +469,23 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
             encodings: fs.encodings.clone(),
             scaler: scaler.clone(),
             chosen_model: chosen.name.clone(),
-            models: models.clone(),
+            // A DBSCAN model's core points are row numbers of this run's matrix: `assign`
+            // needs the chosen model's as coordinates (below), not the numbers (a million
+            // of them took 15 MB of model.json).
+            models: models
+                .iter()
+                .map(|m| Model {
+                    name: m.name.clone(),
+                    algorithm: m.algorithm.clone(),
+                    k: m.k,
+                    n_clusters: m.n_clusters,
+                    labels: Vec::new(), // not serialised
+                    centroids: m.centroids.clone(),
+                    eps: m.eps,
+                    min_samples: m.min_samples,
+                    core_points: Vec::new(),
+                })
+                .collect(),
             core_points: chosen
                 .core_points
                 .iter()

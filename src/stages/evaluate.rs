@@ -6,6 +6,7 @@
 //! computed on a seeded sample above that.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::cluster::Model;
 use crate::config::{ChooseFrom, EvaluatePlan, Metric};
@@ -97,23 +98,20 @@ pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Resu
         .collect();
     let views: Vec<(&[usize], usize)> = relabeled.iter().map(|(l, k)| (l.as_slice(), *k)).collect();
     let sils = metrics::silhouette_many(&xs, &views);
-    let mut scores: Vec<Score> = Vec::with_capacity(models.len());
-    for (i, m) in models.iter().enumerate() {
-        match shared.iter().position(|&s| s == i) {
+    // Each model's WCSS, Davies-Bouldin and Calinski-Harabasz are passes over all rows:
+    // the models are scored side by side.
+    let mut scores: Vec<Score> = models
+        .par_iter()
+        .enumerate()
+        .map(|(i, m)| match shared.iter().position(|&s| s == i) {
             Some(p) => {
                 // No noise: score on the model matrix itself, without a copy.
                 let labels: Vec<usize> = m.labels.iter().map(|&l| l as usize).collect();
-                scores.push(score_with(
-                    m,
-                    x,
-                    &labels,
-                    x.n,
-                    sils[p].map(|s| (s, idx.len())),
-                ))
+                score_with(m, x, &labels, x.n, sils[p].map(|s| (s, idx.len())))
             }
-            None => scores.push(score(x, m, plan, seed)),
-        }
-    }
+            None => score(x, m, plan, seed),
+        })
+        .collect();
     let eligible = |s: &Score| match plan.choose_from {
         ChooseFrom::KMeans => s.algorithm == "kmeans",
         ChooseFrom::Dbscan => s.algorithm == "dbscan",
