@@ -258,23 +258,21 @@ pub fn features(
             .map_or(0, |t| t.and_utc().timestamp_millis()),
         None => (last_ms.div_euclid(DAY_MS) + 1) * DAY_MS,
     };
-    // Under `net`, cancellations count towards the amounts but not as orders.
-    let is_order = if clean.net {
-        col(tx.invoice.as_str())
+    // Under `net`, cancellations count towards the amounts but not as orders (without
+    // `net` they were dropped by the clean stage: every invoice is an order, no filter).
+    let invoices = col(tx.invoice.as_str());
+    let orders = if clean.net {
+        let cancelled = col(tx.invoice.as_str())
             .str()
-            .starts_with(lit(clean.cancel_prefix.as_str()))
-            .not()
+            .starts_with(lit(clean.cancel_prefix.as_str()));
+        invoices.filter(cancelled.not())
     } else {
-        lit(true)
+        invoices
     };
     let mut aggs = vec![
         col(MS).max().alias("__last"),
         col(MS).min().alias("__first"),
-        col(tx.invoice.as_str())
-            .filter(is_order)
-            .n_unique()
-            .cast(DataType::Float64)
-            .alias("frequency"),
+        orders.n_unique().cast(DataType::Float64).alias("frequency"),
         col(AMOUNT).sum().alias("monetary"),
     ];
     match &tx.quantity {
