@@ -61,13 +61,14 @@ pub fn fit(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
 const BOX_DIMS: usize = 6;
 type BoxKey = [i64; BOX_DIMS];
 
-/// Exact DBSCAN for 5-6 dimensions, in parallel. Points fall in boxes of side eps/√d, so any
+/// Exact DBSCAN for up to 6 dimensions (used for 5-6), in parallel. Points fall in boxes of side eps/√d, so any
 /// two points of a box are within eps: a box of min_samples points is all core without a
 /// distance computed, and the core points of a box are always in one cluster. Clusters are
 /// joined box to box in a concurrent union-find, a distance computed only while two boxes
 /// are not yet joined. Boxes that can hold points within eps of each other are found
-/// through a coarse grid of 3^d-box blocks (the whole-box offsets, 6,095 in 5 dimensions,
-/// would mostly land on empty boxes). Labels as scikit-learn's: clusters numbered in the
+/// through a coarse grid of blocks of 3^d boxes in 5-6 dimensions (the neighbour
+/// blocks, 3^d of them, are looked up instead of the 6,095 box offsets a box has in 5
+/// dimensions, which would mostly land on empty boxes). Labels as scikit-learn's: clusters numbered in the
 /// order of their smallest core index, a border point in the smallest-numbered cluster
 /// with a core point within eps of it.
 pub fn fit_boxes(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
@@ -78,8 +79,9 @@ pub fn fit_boxes(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     );
     let side = eps / (d as f64).sqrt();
     let eps2 = eps * eps;
-    // Boxes per block side: a block is at least eps wide, so neighbours are in adjacent blocks.
-    let per_block = (d as f64).sqrt().ceil() as i64;
+    // Boxes within eps of each other are at most 1 + √d boxes apart in any coordinate (see
+    // `near`); blocks that many boxes wide put them in the same or adjacent blocks.
+    let per_block = (1.0 + (d as f64).sqrt()).floor() as i64;
     let mut index: PlHashMap<BoxKey, u32> = PlHashMap::default();
     let mut keys: Vec<BoxKey> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
@@ -535,7 +537,7 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         // Five blobs in 5 and 6 dimensions on a coarse grid (ties and shared borders, points
         // on box edges), plus noise; eps from sparse to one cluster.
-        for d in [5, 6] {
+        for d in [2, 4, 5, 6] {
             let n = 3000;
             let mut v = Vec::with_capacity(n * d);
             for i in 0..n {
