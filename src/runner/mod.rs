@@ -264,7 +264,7 @@ fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
         let note = match tx {
             Some(tx) => format!(
                 "{} distinct customers",
-                raw.column(&tx.customer)?.drop_nulls().n_unique()?
+                crate::frame::distinct_ids(raw.column(&tx.customer)?)?
             ),
             None => String::new(),
         };
