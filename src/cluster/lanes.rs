@@ -24,7 +24,6 @@ pub const LANES: usize = 4;
 /// Centres in groups of [`LANES`], coordinate-major within a group (`[coordinate][lane]`).
 /// Lanes past the last centre hold infinity: their distance is infinite, never nearest.
 pub struct Centres {
-    d: usize,
     k: usize,
     groups: Vec<[f64; LANES]>,
     /// The centres one after the other (`[centre][coordinate]`).
@@ -44,7 +43,7 @@ impl Centres {
             .iter()
             .flat_map(|c| c[..d].iter().copied())
             .collect();
-        Centres { d, k, groups, flat }
+        Centres { k, groups, flat }
     }
 
     pub fn from_vecs(centres: &[Vec<f64>], d: usize) -> Centres {
@@ -119,16 +118,9 @@ fn assign_any(x: &Matrix, c: &Centres, start: usize, labels: &mut [usize]) -> As
         8 => assign_with(x, c, start, labels, nearest_one::<8>),
         d => {
             // Any number of columns: one centre at a time (`sq_dist` itself).
-            let centres: Vec<Vec<f64>> = (0..c.k)
-                .map(|k| {
-                    (0..d)
-                        .map(|j| c.groups[(k / LANES) * d + j][k % LANES])
-                        .collect()
-                })
-                .collect();
             assign_with(x, c, start, labels, |_, row| {
                 let mut best = (0, f64::INFINITY);
-                for (k, centre) in centres.iter().enumerate() {
+                for (k, centre) in c.flat.chunks_exact(d).enumerate() {
                     let v = sq_dist(row, centre);
                     if v < best.1 {
                         best = (k, v);
@@ -201,15 +193,11 @@ fn potentials_any(x: &Matrix, c: &Centres, rows: Range<usize>, closest: &[f64]) 
         6 => potentials_fixed::<6>(x, c, rows, closest),
         7 => potentials_fixed::<7>(x, c, rows, closest),
         8 => potentials_fixed::<8>(x, c, rows, closest),
-        _ => {
-            let d = c.d;
+        d => {
             let mut pots = vec![0.0; c.k];
             for (i, &cl) in rows.zip(closest) {
-                for (k, p) in pots.iter_mut().enumerate() {
-                    let centre: Vec<f64> = (0..d)
-                        .map(|j| c.groups[(k / LANES) * d + j][k % LANES])
-                        .collect();
-                    *p += cl.min(sq_dist(x.row(i), &centre));
+                for (p, centre) in pots.iter_mut().zip(c.flat.chunks_exact(d)) {
+                    *p += cl.min(sq_dist(x.row(i), centre));
                 }
             }
             pots
