@@ -61,16 +61,15 @@ pub fn fit(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
 const BOX_DIMS: usize = 6;
 type BoxKey = [i64; BOX_DIMS];
 
-/// Exact DBSCAN for up to 6 dimensions (used for 5-6), in parallel. Points fall in boxes of side eps/√d, so any
-/// two points of a box are within eps: a box of min_samples points is all core without a
-/// distance computed, and the core points of a box are always in one cluster. Clusters are
-/// joined box to box in a concurrent union-find, a distance computed only while two boxes
-/// are not yet joined. Boxes that can hold points within eps of each other are found
-/// through a coarse grid of blocks of 3^d boxes in 5-6 dimensions (the neighbour
-/// blocks, 3^d of them, are looked up instead of the 6,095 box offsets a box has in 5
-/// dimensions, which would mostly land on empty boxes). Labels as scikit-learn's: clusters numbered in the
-/// order of their smallest core index, a border point in the smallest-numbered cluster
-/// with a core point within eps of it.
+/// Exact DBSCAN for up to 6 dimensions (used for 5-6), in parallel. Points fall in boxes of
+/// side eps/√d, so any two points of a box are within eps: a box of min_samples points is
+/// all core without a distance computed, and the core points of a box are always in one
+/// cluster. Clusters are joined box to box in a concurrent union-find, a distance computed
+/// only while two boxes are not yet joined. The boxes that can hold points within eps of
+/// each other are found through a coarse grid of blocks of boxes: 3^d neighbour blocks are
+/// looked up instead of every box offset (6,095 in 5 dimensions, most of them empty).
+/// Labels as scikit-learn's: clusters numbered in the order of their smallest core index, a
+/// border point in the smallest-numbered cluster with a core point within eps of it.
 pub fn fit_boxes(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     let d = x.d;
     assert!(
@@ -535,8 +534,8 @@ mod tests {
     fn boxes_equal_the_sequential_reference() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-        // Five blobs in 5 and 6 dimensions on a coarse grid (ties and shared borders, points
-        // on box edges), plus noise; eps from sparse to one cluster.
+        // Five blobs in 2, 4, 5 and 6 dimensions on a coarse grid (ties and shared borders,
+        // points on box edges), plus noise; eps from sparse to one cluster.
         for d in [2, 4, 5, 6] {
             let n = 3000;
             let mut v = Vec::with_capacity(n * d);

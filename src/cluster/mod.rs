@@ -8,6 +8,7 @@ pub mod lloyd;
 use serde::{Deserialize, Serialize};
 
 use crate::matrix::Matrix;
+use crate::metrics::centroids_without_noise;
 
 /// Label given to DBSCAN noise points.
 pub const NOISE: i64 = -1;
@@ -43,24 +44,7 @@ pub fn canonical_labels(x: &Matrix, labels: &[i64]) -> (Vec<i64>, Vec<Vec<f64>>)
         .copied()
         .max()
         .map_or(0, |m| (m + 1).max(0) as usize);
-    // The means of the clustered rows (noise left out), added in row order as
-    // `metrics::centroids` adds them, without copying the rows.
-    let mut sizes = vec![0usize; k];
-    let mut cents = vec![vec![0.0; x.d]; k];
-    for (i, &l) in labels.iter().enumerate() {
-        let Ok(l) = usize::try_from(l) else {
-            continue;
-        };
-        sizes[l] += 1;
-        for (s, v) in cents[l].iter_mut().zip(x.row(i)) {
-            *s += v;
-        }
-    }
-    for (s, &n) in cents.iter_mut().zip(&sizes) {
-        if n > 0 {
-            s.iter_mut().for_each(|v| *v /= n as f64);
-        }
-    }
+    let (sizes, cents) = centroids_without_noise(x, labels, k);
     let mut order: Vec<usize> = (0..k).filter(|&c| sizes[c] > 0).collect();
     order.sort_by(|&a, &b| {
         sizes[b].cmp(&sizes[a]).then_with(|| {

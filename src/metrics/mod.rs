@@ -25,9 +25,33 @@ pub fn dense_labels(labels: impl IntoIterator<Item = usize>) -> (Vec<usize>, usi
 
 /// Per-cluster sizes and centroids (means).
 pub fn centroids(x: &Matrix, labels: &[usize], k: usize) -> (Vec<usize>, Vec<Vec<f64>>) {
+    centroids_by(x, labels.len(), k, |i| Some(labels[i]))
+}
+
+/// [`centroids`] of the rows with a label of 0 or more: DBSCAN noise (-1) is left out, and
+/// the rows are read in place (no copy of the clustered rows).
+pub fn centroids_without_noise(
+    x: &Matrix,
+    labels: &[i64],
+    k: usize,
+) -> (Vec<usize>, Vec<Vec<f64>>) {
+    centroids_by(x, labels.len(), k, |i| usize::try_from(labels[i]).ok())
+}
+
+/// Sizes and means of rows `0..n` by `label_of(row)` (rows without one are skipped), the
+/// coordinates added in row order.
+fn centroids_by(
+    x: &Matrix,
+    n: usize,
+    k: usize,
+    label_of: impl Fn(usize) -> Option<usize>,
+) -> (Vec<usize>, Vec<Vec<f64>>) {
     let mut sizes = vec![0usize; k];
     let mut sums = vec![vec![0.0; x.d]; k];
-    for (i, &l) in labels.iter().enumerate() {
+    for i in 0..n {
+        let Some(l) = label_of(i) else {
+            continue;
+        };
         sizes[l] += 1;
         for (s, v) in sums[l].iter_mut().zip(x.row(i)) {
             *s += v;

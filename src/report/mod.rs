@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::frame::{f64_opts, is_categorical, is_numeric, str_opts};
 use crate::matrix::Matrix;
 use crate::metrics::silhouette::{sample_indices, silhouette_samples};
-use crate::metrics::{centroids, dense_labels};
+use crate::metrics::{centroids_without_noise, dense_labels};
 use crate::runner::StageRecord;
 use crate::stages::evaluate::Score;
 use crate::stages::profile::explain::Explanation;
@@ -881,7 +881,9 @@ fn pca_chart(
     for (j, &i) in kept.iter().enumerate() {
         ids[dense[j]] = input.chosen.labels[i];
     }
-    let (_, cs) = centroids(&x.select_rows(&kept), &dense, k);
+    let kmax = ids.iter().max().map_or(0, |&m| m as usize + 1);
+    let (_, by_label) = centroids_without_noise(x, &input.chosen.labels, kmax);
+    let cs: Vec<Vec<f64>> = ids.iter().map(|&l| by_label[l as usize].clone()).collect();
     let centres = if cs.is_empty() {
         vec![]
     } else {
