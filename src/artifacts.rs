@@ -33,6 +33,13 @@ pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<String> {
     })
 }
 
+/// A table as CSV with a header, in memory.
+pub fn csv_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
+    let mut csv = Vec::new();
+    CsvWriter::new(&mut csv).include_header(true).finish(df)?;
+    Ok(csv)
+}
+
 /// Copies the file `from` to `path`, atomically. Returns the sha256 of the copy.
 pub fn copy_file(from: &Path, path: &Path) -> Result<String> {
     write_atomic(path, |file| {
@@ -65,7 +72,7 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> 
     tmp.as_file_mut()
         .sync_all()
         .map_err(|e| Error::io(path, e))?;
-    crate::testing::maybe_abort("write");
+    crate::crash::maybe_abort("write");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     sha256_file(path)
 }

@@ -11,149 +11,39 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::cluster::kmeans::nearest;
-use crate::config::{infer_format, InputPlan};
+use crate::cluster::{Algorithm, Model, NOISE};
+use crate::config::{infer_format, parse_expression, InputKind, InputPlan, OutlierAction, ROW_ID};
 use crate::data_err;
 use crate::error::Result;
 use crate::frame::{f64_opts, str_opts};
 use crate::matrix::sq_dist;
 use crate::model::ModelFile;
-use crate::stages::features::parse_expression;
 use crate::stages::ingest;
+use crate::transform::derive;
 
 /// Scores the customers in `input`; returns id, `segment`, `segment_name` and `reason`.
 pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
     let plan = InputPlan {
         path: input.to_path_buf(),
-        kind: crate::config::InputKind::Customers,
+        kind: InputKind::Customers,
         format: infer_format(input),
-        id: (model.id_column != ingest::ROW_ID).then(|| model.id_column.clone()),
+        id: (model.id_column != ROW_ID).then(|| model.id_column.clone()),
         rename: model.rename.clone(),
     };
-    let mut df = ingest::run(&plan)?;
+    let df = ingest::run(&plan)?;
     check_columns(model, &df, input)?;
     let n = df.height();
-    let mut reasons: Vec<Vec<String>> = vec![Vec::new(); n];
-    numbers_from_text(model, &mut df, &mut reasons)?;
-
-    // Cleaning with the run's fitted values.
-    for fill in &model.clean.fills {
-        let Ok(col) = df.column(&fill.column) else {
-            continue;
-        };
-        if let Some(v) = fill.value.as_f64() {
-            if col.dtype().is_primitive_numeric() {
-                let filled: Vec<f64> = f64_opts(&df, &fill.column)?
-                    .into_iter()
-                    .map(|x| x.unwrap_or(v))
-                    .collect();
-                df.replace(
-                    &fill.column,
-                    Column::new(fill.column.as_str().into(), filled),
-                )?;
-            }
-        } else if let Some(v) = fill.value.as_str() {
-            let filled: Vec<String> = str_opts(&df, &fill.column)?
-                .into_iter()
-                .map(|x| x.unwrap_or_else(|| v.to_string()))
-                .collect();
-            df.replace(
-                &fill.column,
-                Column::new(fill.column.as_str().into(), filled),
-            )?;
-        }
-    }
-    let clip = model.clean.outlier_action.as_deref() == Some("clip");
-    for b in &model.clean.bounds {
-        let values = f64_opts(&df, &b.column)?;
-        if clip {
-            let clipped: Vec<Option<f64>> = values
-                .iter()
-                .map(|v| v.map(|x| x.clamp(b.lower, b.upper)))
-                .collect();
-            df.replace(&b.column, Column::new(b.column.as_str().into(), clipped))?;
-        } else {
-            for (i, v) in values.iter().enumerate() {
-                if let Some(x) = v.filter(|x| *x < b.lower || *x > b.upper) {
-                    reasons[i].push(format!(
-                        "outlier: {}={x} outside [{}, {}]",
-                        b.column, b.lower, b.upper
-                    ));
-                }
-            }
-        }
-    }
-
-    // Features.
-    for (name, sql) in &model.derive {
-        df = df
-            .lazy()
-            .with_column(parse_expression(sql)?.alias(name.as_str()))
-            .collect()
-            .map_err(|e| data_err!("derived feature `{name}` = \"{sql}\" failed: {e}"))?;
-    }
-    for enc in &model.encodings {
-        let values = str_opts(&df, &enc.column)?;
-        for (i, v) in values.iter().enumerate() {
-            match v {
-                None => reasons[i].push(format!("missing {}", enc.column)),
-                Some(v) if !enc.levels.contains(v) => reasons[i].push(format!(
-                    "unknown {} level `{v}` (known: {})",
-                    enc.column,
-                    enc.levels.join(", ")
-                )),
-                _ => {}
-            }
-        }
-        for ind in &enc.indicators {
-            let level = &ind[enc.column.len() + 1..];
-            let col: Vec<f64> = values
-                .iter()
-                .map(|v| f64::from(u8::from(v.as_deref() == Some(level))))
-                .collect();
-            df.with_column(Column::new(ind.as_str().into(), col))?;
-        }
-    }
-
-    // Scaling and assignment.
-    let sc = &model.scaler;
-    let cols: Vec<Vec<Option<f64>>> = sc
-        .columns
-        .iter()
-        .map(|c| f64_opts(&df, c))
-        .collect::<Result<_>>()?;
+    let Prepared { df, rows, reasons } = prepare(model, df)?;
     let chosen = model.chosen()?;
+    let segment: Vec<Option<i64>> = rows
+        .iter()
+        .map(|row| row.as_deref().map(|row| place(model, chosen, row)))
+        .collect();
     let names: std::collections::HashMap<i64, &str> = model
         .segments
         .iter()
         .map(|s| (s.id, s.name.as_str()))
         .collect();
-    let mut segment: Vec<Option<i64>> = Vec::with_capacity(n);
-    let mut row = vec![0.0; sc.columns.len()];
-    for i in 0..n {
-        for (j, c) in cols.iter().enumerate() {
-            match c[i] {
-                Some(v) => row[j] = (v - sc.center[j]) / sc.scale[j],
-                None => reasons[i].push(format!("missing {}", sc.columns[j])),
-            }
-        }
-        if !reasons[i].is_empty() {
-            segment.push(None);
-            continue;
-        }
-        let label = if chosen.algorithm == "dbscan" {
-            let eps2 = chosen.eps.unwrap_or(0.0).powi(2);
-            model
-                .core_points
-                .iter()
-                .map(|(p, l)| (sq_dist(&row, p), *l))
-                .filter(|(d, _)| *d <= eps2)
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .map_or(crate::cluster::NOISE, |(_, l)| l)
-        } else {
-            nearest(&chosen.centroids, &row) as i64
-        };
-        segment.push(Some(label));
-    }
     let segment_name: Vec<Option<&str>> = segment
         .iter()
         .map(|s| {
@@ -175,6 +65,112 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
             Column::new("reason".into(), reason),
         ],
     )?)
+}
+
+/// Customers in the run's model space: the table after the run's transforms, each row's
+/// scaled values (`None` when it cannot be scored) and the reasons why not.
+pub struct Prepared {
+    pub df: DataFrame,
+    pub rows: Vec<Option<Vec<f64>>>,
+    pub reasons: Vec<Vec<String>>,
+}
+
+/// Applies the run's fitted transforms, in the stages' order (clean, derive, one-hot,
+/// scale), with the code the stages use.
+pub fn prepare(model: &ModelFile, mut df: DataFrame) -> Result<Prepared> {
+    let mut reasons: Vec<Vec<String>> = vec![Vec::new(); df.height()];
+    numbers_from_text(model, &mut df, &mut reasons)?;
+    clean(model, &mut df, &mut reasons)?;
+    for (name, sql) in &model.derive {
+        df = derive::apply(df, name, sql)?;
+    }
+    encode(model, &mut df, &mut reasons)?;
+    let rows = scaled_rows(model, &df, &mut reasons)?;
+    Ok(Prepared { df, rows, reasons })
+}
+
+/// The run's fills, then its outlier bounds: clipped as the run clipped, or a reason for a
+/// row the run would have dropped.
+fn clean(model: &ModelFile, df: &mut DataFrame, reasons: &mut [Vec<String>]) -> Result<()> {
+    for fill in &model.clean.fills {
+        fill.apply(df)?;
+    }
+    let clip = model.clean.outlier_action == Some(OutlierAction::Clip);
+    for b in &model.clean.bounds {
+        let values = f64_opts(df, &b.column)?;
+        if clip {
+            df.replace(
+                &b.column,
+                Column::new(b.column.as_str().into(), b.clip(&values)),
+            )?;
+            continue;
+        }
+        for (i, v) in values.iter().enumerate() {
+            if let Some(x) = v.filter(|x| b.outside(*x)) {
+                reasons[i].push(format!(
+                    "outlier: {}={x} outside [{}, {}]",
+                    b.column, b.lower, b.upper
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The run's one-hot encodings; a missing or unknown level is a reason.
+fn encode(model: &ModelFile, df: &mut DataFrame, reasons: &mut [Vec<String>]) -> Result<()> {
+    for enc in &model.encodings {
+        let values = str_opts(df, &enc.column)?;
+        for (i, v) in values.iter().enumerate() {
+            reasons[i].extend(enc.problem(v.as_deref()));
+        }
+        for (name, ind) in enc.indicator_columns(&values) {
+            df.with_column(Column::new(name.into(), ind))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each row in the run's model space, or `None` (with a reason) when it cannot be scored.
+fn scaled_rows(
+    model: &ModelFile,
+    df: &DataFrame,
+    reasons: &mut [Vec<String>],
+) -> Result<Vec<Option<Vec<f64>>>> {
+    let sc = &model.scaler;
+    let cols: Vec<Vec<Option<f64>>> = sc
+        .columns
+        .iter()
+        .map(|c| f64_opts(df, c))
+        .collect::<Result<_>>()?;
+    let mut rows = Vec::with_capacity(df.height());
+    for (i, why) in reasons.iter_mut().enumerate() {
+        let mut row = vec![0.0; sc.columns.len()];
+        for (j, c) in cols.iter().enumerate() {
+            match c[i] {
+                Some(v) => row[j] = sc.value(j, v),
+                None => why.push(format!("missing {}", sc.columns[j])),
+            }
+        }
+        rows.push(why.is_empty().then_some(row));
+    }
+    Ok(rows)
+}
+
+/// K-means: the nearest centroid. DBSCAN: the segment of the nearest core point within
+/// eps, else noise.
+fn place(model: &ModelFile, chosen: &Model, row: &[f64]) -> i64 {
+    if chosen.algorithm != Algorithm::Dbscan {
+        return nearest(&chosen.centroids, row) as i64;
+    }
+    let eps2 = chosen.eps.unwrap_or(0.0).powi(2);
+    model
+        .core_points
+        .iter()
+        .map(|(p, l)| (sq_dist(row, p), *l))
+        .filter(|(d, _)| *d <= eps2)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or(NOISE, |(_, l)| l)
 }
 
 /// A numeric column of the run that reads as text here (a stray word in one row) is parsed

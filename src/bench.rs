@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::runner::Manifest;
+use crate::manifest::Manifest;
 
 /// One benchmark case: a data set and a pipeline.
 struct Case {

@@ -10,7 +10,7 @@ use crate::artifacts::sha256_file;
 use crate::data_err;
 use crate::error::{Error, Result};
 use crate::frame::{f64_opts, is_numeric};
-use crate::runner::Manifest;
+use crate::manifest::Manifest;
 
 pub fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;

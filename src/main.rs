@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use segflow::runner::{self, RunOptions, RunSummary};
+use segflow::stages::Stage;
 use segflow::{config, generate, Error};
 
 #[derive(Parser)]
@@ -37,11 +38,11 @@ enum Command {
         #[arg(long)]
         force: bool,
         /// Re-run from this stage on (ingest, clean, features, scale, cluster, evaluate, profile).
-        #[arg(long, value_name = "STAGE")]
-        from: Option<String>,
+        #[arg(long, value_name = "STAGE", value_parser = Stage::parse)]
+        from: Option<Stage>,
         /// Stop after this stage.
-        #[arg(long, value_name = "STAGE")]
-        until: Option<String>,
+        #[arg(long, value_name = "STAGE", value_parser = Stage::parse)]
+        until: Option<Stage>,
     },
     /// Check a pipeline file and the input's columns without running anything.
     Validate { pipeline: PathBuf },
@@ -139,8 +140,8 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                 out_root: out_dir,
                 progress: !quiet && std::io::stderr().is_terminal(),
                 force,
-                from: from.as_deref().map(stage_arg).transpose()?,
-                until: until.as_deref().map(stage_arg).transpose()?,
+                from,
+                until,
             };
             let summary = runner::run(&plan, &opts)?;
             print_summary(&summary, quiet);
@@ -241,16 +242,6 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
     }
 }
 
-fn stage_arg(name: &str) -> Result<usize, Error> {
-    runner::stage_index(name).ok_or_else(|| {
-        let names: Vec<&str> = segflow::stages::STAGES.iter().map(|(s, _)| *s).collect();
-        Error::Config(format!(
-            "unknown stage `{name}`: expected one of {}",
-            names.join(", ")
-        ))
-    })
-}
-
 fn print_summary(s: &RunSummary, quiet: bool) {
     let mut o = String::new();
     for w in &s.manifest.warnings {
@@ -277,7 +268,7 @@ fn print_summary(s: &RunSummary, quiet: bool) {
             let _ = writeln!(o, "{:>11}{}", "", r.note);
         }
     }
-    if s.manifest.status != "complete" {
+    if !s.manifest.status.is_complete() {
         let _ = writeln!(o, "{}", s.manifest.status);
         emit(&o);
         return;

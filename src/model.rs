@@ -4,8 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::Model;
+use crate::config::Plan;
 use crate::error::{Error, Result};
-use crate::stages::{clean::CleanModel, features::Encoding, profile::Segment, scale::Scaler};
+use crate::manifest::VERSION;
+use crate::matrix::Matrix;
+use crate::stages::profile::Segment;
+use crate::transform::{CleanModel, Encoding, Scaler};
 
 /// Bumped whenever a field changes meaning; `assign` refuses other versions.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -32,7 +36,61 @@ pub struct ModelFile {
     pub segments: Vec<Segment>,
 }
 
+/// The transforms a run fitted, in the order they apply.
+pub struct Fitted<'a> {
+    pub clean: &'a CleanModel,
+    pub encodings: &'a [Encoding],
+    pub scaler: &'a Scaler,
+}
+
 impl ModelFile {
+    /// The model file of a finished run: its transforms, every model's parameters, the
+    /// chosen model (`x` is the run's model matrix) and its segments.
+    pub fn of_run(
+        plan: &Plan,
+        fitted: Fitted,
+        models: &[Model],
+        chosen: &Model,
+        x: &Matrix,
+        segments: &[Segment],
+    ) -> ModelFile {
+        ModelFile {
+            schema_version: SCHEMA_VERSION,
+            segflow_version: VERSION.to_string(),
+            pipeline: plan.name.clone(),
+            id_column: plan.input.id_column().to_string(),
+            rename: plan.input.rename.clone(),
+            clean: fitted.clean.clone(),
+            derive: plan.features.derive.clone(),
+            encodings: fitted.encodings.to_vec(),
+            scaler: fitted.scaler.clone(),
+            chosen_model: chosen.name.clone(),
+            // A DBSCAN model's core points are row numbers of this run's matrix: `assign`
+            // needs the chosen model's as coordinates (below), not the numbers (a million
+            // of them took 15 MB of model.json).
+            models: models
+                .iter()
+                .map(|m| Model {
+                    name: m.name.clone(),
+                    algorithm: m.algorithm,
+                    k: m.k,
+                    n_clusters: m.n_clusters,
+                    labels: Vec::new(), // not serialised
+                    centroids: m.centroids.clone(),
+                    eps: m.eps,
+                    min_samples: m.min_samples,
+                    core_points: Vec::new(),
+                })
+                .collect(),
+            core_points: chosen
+                .core_points
+                .iter()
+                .map(|&i| (x.row(i).to_vec(), chosen.labels[i]))
+                .collect(),
+            segments: segments.to_vec(),
+        }
+    }
+
     pub fn read(path: &std::path::Path) -> Result<ModelFile> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::Data(format!("cannot read model {}: {e}", path.display())))?;

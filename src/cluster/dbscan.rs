@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::NOISE;
 use crate::matrix::{sq_dist, Matrix};
+use crate::metrics::knee;
 use crate::metrics::silhouette::sample_indices;
 
 /// Result of a DBSCAN fit: labels (0.., or -1 for noise) and which points are core.
@@ -489,27 +490,17 @@ pub fn k_distances(x: &Matrix, k: usize, sample: usize, seed: u64) -> Vec<f64> {
     out
 }
 
-/// The knee of a sorted k-distance curve: the point farthest from the chord joining its
-/// ends (the "kneedle" idea). Returns `None` for a flat or too-short curve.
+/// The knee of a sorted k-distance curve (see [`crate::metrics::knee`]): the distance there.
+/// `None` for a flat or too-short curve.
 pub fn knee(curve: &[f64]) -> Option<f64> {
-    let n = curve.len();
-    if n < 3 {
-        return None;
-    }
-    let (y0, y1) = (curve[0], curve[n - 1]);
-    if y1 <= y0 {
-        return None;
-    }
-    let mut best = (0.0, None);
-    for (i, &y) in curve.iter().enumerate() {
-        let t = i as f64 / (n - 1) as f64;
-        let chord = y0 + t * (y1 - y0);
-        let gap = chord - y;
-        if gap > best.0 {
-            best = (gap, Some(y));
-        }
-    }
-    best.1.filter(|v| *v > 0.0)
+    let points: Vec<(f64, f64)> = curve
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| (i as f64, d))
+        .collect();
+    knee::knee(&points, knee::Slope::Rising)
+        .map(|i| curve[i])
+        .filter(|v| *v > 0.0)
 }
 
 #[cfg(test)]

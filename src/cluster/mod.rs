@@ -2,13 +2,28 @@
 
 pub mod dbscan;
 pub mod kmeans;
-mod lanes;
-pub mod lloyd;
 
 use serde::{Deserialize, Serialize};
 
 use crate::matrix::Matrix;
 use crate::metrics::centroids_without_noise;
+
+/// Which algorithm fitted a model (`kmeans` or `dbscan` in the artifacts and model.json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    Kmeans,
+    Dbscan,
+}
+
+impl Algorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Kmeans => "kmeans",
+            Algorithm::Dbscan => "dbscan",
+        }
+    }
+}
 
 /// Label given to DBSCAN noise points.
 pub const NOISE: i64 = -1;
@@ -18,7 +33,7 @@ pub const NOISE: i64 = -1;
 pub struct Model {
     /// Column name in the clusters artifact, e.g. `kmeans_k5` or `dbscan`.
     pub name: String,
-    pub algorithm: String,
+    pub algorithm: Algorithm,
     /// The k asked for (K-means only).
     pub k: Option<usize>,
     /// Number of clusters found (without noise).

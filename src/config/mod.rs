@@ -1,15 +1,41 @@
-//! The pipeline file: parsed raw (`raw`), then validated into a `Plan` (`plan`).
+//! The pipeline file: parsed raw (`raw`), then validated into a `Plan` (`plan`), one module
+//! per section (`input`, `clean`, `features`, `scale`, `cluster`, `evaluate`, `profile`).
 //! Errors name the file, line and column, and suggest the nearest valid key.
 
+mod clean;
+mod cluster;
+mod evaluate;
+mod expr;
+mod features;
+mod input;
 pub mod locate;
-pub mod plan;
+mod plan;
+mod profile;
 pub mod raw;
+mod rules;
+mod scale;
+mod source;
 pub mod suggest;
 
 use std::path::Path;
 
-pub use plan::*;
+pub use clean::{
+    CategoricalImpute, CleanPlan, NumericImpute, OutlierAction, OutlierMethod, OutlierPlan,
+    TxCleanPlan,
+};
+pub use cluster::{ClusterPlan, DbscanPlan, Eps, KMeansPlan};
+pub use evaluate::{ChooseFrom, EvaluatePlan, Metric};
+pub use expr::parse_expression;
+pub use features::{default_rfm_segments, rfm_schema, FeaturePlan, RfmPlan, RFM_COLUMNS};
+pub use input::{
+    format_for_extension, infer_format, Format, InputKind, InputPlan, TxColumns, ROW_ID,
+};
+pub use plan::Plan;
+pub use profile::ProfilePlan;
 pub use raw::RawConfig;
+pub use rules::{default_rules, Rule, Trait, TRAIT_FORMS};
+pub use scale::ScaleMethod;
+pub use source::Source;
 
 use crate::error::{Error, Result};
 

@@ -3,6 +3,7 @@
 //!
 //! Labels are `0..k` with every cluster non-empty; DBSCAN noise is removed by the caller.
 
+pub mod knee;
 pub mod silhouette;
 
 pub use silhouette::{silhouette, silhouette_many, silhouette_sampled, silhouette_samples};

@@ -10,10 +10,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::progress::Progress;
-use super::{RunOptions, StageRecord, VERSION};
+use super::RunOptions;
 use crate::artifacts::{copy_file, sha256_bytes, sha256_file, write_bytes, write_parquet};
 use crate::error::{Error, Result};
-use crate::stages::STAGES;
+use crate::manifest::{StageRecord, VERSION};
+use crate::stages::files::DROPPED;
+use crate::stages::Stage;
 use rayon::prelude::*;
 
 /// What a stage computed: Parquet frames (the first is its artifact), other files, and the
@@ -28,6 +30,20 @@ pub(super) struct Produced<S> {
     /// A Parquet file whose data the first frame is, unchanged (the input, for an ingest
     /// that had nothing to rename or retype): copied instead of encoded again.
     pub(super) copy_of: Option<std::path::PathBuf>,
+}
+
+impl<S> Produced<S> {
+    /// Frames and state, with no other files, no note and nothing copied.
+    pub(super) fn frames(frames: Vec<(&'static str, DataFrame)>, state: S) -> Produced<S> {
+        Produced {
+            frames,
+            files: Vec::new(),
+            rows_in: 0,
+            note: String::new(),
+            state,
+            copy_of: None,
+        }
+    }
 }
 
 /// `.state/NN_stage.json`: the cache entry of one stage.
@@ -56,19 +72,19 @@ pub(super) struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    pub(super) fn state_path(&self, idx: usize) -> PathBuf {
-        let file = STAGES[idx].1.trim_end_matches(".parquet");
+    pub(super) fn state_path(&self, stage: Stage) -> PathBuf {
+        let file = stage.artifact().trim_end_matches(".parquet");
         self.dir.join(".state").join(format!("{file}.json"))
     }
 
-    /// Runs stage `idx` (or restores it from the cache) and returns its frames and state.
+    /// Runs `stage` (or restores it from the cache) and returns its frames and state.
     pub(super) fn stage<S: Serialize + DeserializeOwned>(
         &mut self,
-        idx: usize,
+        stage: Stage,
         material: String,
         compute: impl FnOnce() -> Result<Produced<S>>,
     ) -> Result<(Vec<DataFrame>, S)> {
-        let (name, artifact) = STAGES[idx];
+        let (name, artifact) = (stage.name(), stage.artifact());
         self.current = name;
         self.progress.stage(name);
         let started = Instant::now();
@@ -80,11 +96,11 @@ impl Runner<'_> {
             )
             .as_bytes(),
         );
-        let forced = self.opts.force || self.opts.from.is_some_and(|f| idx >= f);
+        let forced = self.opts.force || self.opts.from.is_some_and(|f| stage >= f);
         let restored = if forced {
             None
         } else {
-            self.restore::<S>(idx, &key)
+            self.restore::<S>(stage, &key)
         };
         let mut write_seconds = 0.0;
         let (frames, saved, cached) = match restored {
@@ -134,7 +150,7 @@ impl Runner<'_> {
                 };
                 let json =
                     serde_json::to_vec(&saved).map_err(|e| Error::Internal(e.to_string()))?;
-                let state_path = self.state_path(idx);
+                let state_path = self.state_path(stage);
                 if let Some(parent) = state_path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
                 }
@@ -174,10 +190,10 @@ impl Runner<'_> {
     /// The stage's saved outputs, if its key matches and every file is as it was written.
     pub(super) fn restore<S: DeserializeOwned>(
         &self,
-        idx: usize,
+        stage: Stage,
         key: &str,
     ) -> Option<(Vec<DataFrame>, Saved<S>)> {
-        let bytes = std::fs::read(self.state_path(idx)).ok()?;
+        let bytes = std::fs::read(self.state_path(stage)).ok()?;
         let saved: Saved<S> = serde_json::from_slice(&bytes).ok()?;
         if saved.key != key {
             return None;
@@ -194,15 +210,17 @@ impl Runner<'_> {
         }
         // An entry that does not hold what this stage writes (the stage artifact first, and
         // the clean stage's audit table) is not trusted.
-        let needed = if idx == 1 { 2 } else { 1 };
-        if frames.len() < needed || saved.files[0].0 != STAGES[idx].1 {
+        let needed = if stage == Stage::Clean { 2 } else { 1 };
+        let audit_kept =
+            stage != Stage::Clean || saved.files.get(1).is_some_and(|f| f.0 == DROPPED);
+        if frames.len() < needed || saved.files[0].0 != stage.artifact() || !audit_kept {
             return None;
         }
         Some((frames, saved))
     }
 
-    pub(super) fn stop_after(&self, idx: usize) -> bool {
-        self.opts.until.is_some_and(|u| idx >= u)
+    pub(super) fn stop_after(&self, stage: Stage) -> bool {
+        self.opts.until.is_some_and(|u| stage >= u)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::stages::STAGES;
+use crate::stages::Stage;
 
 pub(super) struct Progress {
     pub(super) bar: Option<ProgressBar>,
@@ -11,7 +11,7 @@ pub(super) struct Progress {
 impl Progress {
     pub(super) fn new(enabled: bool) -> Progress {
         let bar = enabled.then(|| {
-            let b = ProgressBar::new(STAGES.len() as u64);
+            let b = ProgressBar::new(Stage::ALL.len() as u64);
             b.set_style(
                 ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} {elapsed}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::cluster::{canonical_labels, dbscan, kmeans, Model};
+use crate::cluster::{canonical_labels, dbscan, kmeans, Algorithm, Model};
 use crate::config::{ClusterPlan, Eps};
 use crate::data_err;
 use crate::error::Result;
@@ -55,7 +55,7 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
                 let labels = canon;
                 Ok(Model {
                     name: format!("kmeans_k{k}"),
-                    algorithm: "kmeans".into(),
+                    algorithm: Algorithm::Kmeans,
                     k: Some(k),
                     n_clusters: centroids.len(),
                     labels,
@@ -105,7 +105,7 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
         }
         models.push(Model {
             name: "dbscan".into(),
-            algorithm: "dbscan".into(),
+            algorithm: Algorithm::Dbscan,
             k: None,
             n_clusters: centroids.len(),
             labels,

@@ -8,7 +8,7 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::cluster::Model;
+use crate::cluster::{Algorithm, Model};
 use crate::config::{ChooseFrom, EvaluatePlan, Metric};
 use crate::error::Result;
 use crate::matrix::Matrix;
@@ -17,7 +17,7 @@ use crate::metrics;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Score {
     pub model: String,
-    pub algorithm: String,
+    pub algorithm: Algorithm,
     pub k: Option<usize>,
     pub clusters: usize,
     pub noise_share: f64,
@@ -67,7 +67,7 @@ fn score_with(
     let k = m.n_clusters;
     Score {
         model: m.name.clone(),
-        algorithm: m.algorithm.clone(),
+        algorithm: m.algorithm,
         k: m.k,
         clusters: k,
         noise_share: (n - xs.n) as f64 / n as f64,
@@ -113,8 +113,8 @@ pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Resu
         })
         .collect();
     let eligible = |s: &Score| match plan.choose_from {
-        ChooseFrom::KMeans => s.algorithm == "kmeans",
-        ChooseFrom::Dbscan => s.algorithm == "dbscan",
+        ChooseFrom::KMeans => s.algorithm == Algorithm::Kmeans,
+        ChooseFrom::Dbscan => s.algorithm == Algorithm::Dbscan,
         ChooseFrom::Any => true,
     };
     let mut chosen: Option<usize> = None;
@@ -138,7 +138,7 @@ pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Resu
     scores[chosen].chosen = true;
     let data = df!(
         "model" => scores.iter().map(|s| s.model.clone()).collect::<Vec<_>>(),
-        "algorithm" => scores.iter().map(|s| s.algorithm.clone()).collect::<Vec<_>>(),
+        "algorithm" => scores.iter().map(|s| s.algorithm.as_str()).collect::<Vec<_>>(),
         "k" => scores.iter().map(|s| s.k.map(|k| k as u32)).collect::<Vec<_>>(),
         "clusters" => scores.iter().map(|s| s.clusters as u32).collect::<Vec<_>>(),
         "noise_share" => scores.iter().map(|s| s.noise_share).collect::<Vec<_>>(),

@@ -2,22 +2,12 @@
 //! one-hot encodings, and the choice of model columns.
 
 use polars::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::config::FeaturePlan;
 use crate::data_err;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frame::{f64_values, is_numeric, str_opts};
-
-/// The levels of one encoded column and the indicator columns made from them.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Encoding {
-    pub column: String,
-    /// Every level seen, sorted.
-    pub levels: Vec<String>,
-    /// The indicator columns, `<column>_<level>` (without the first level when drop_first).
-    pub indicators: Vec<String>,
-}
+use crate::transform::{derive, Encoding};
 
 pub struct FeatureOutput {
     /// Id, every input column, derived columns and indicators.
@@ -27,88 +17,15 @@ pub struct FeatureOutput {
     pub encodings: Vec<Encoding>,
 }
 
-/// Words that would turn an expression into a query or a file read. Derived features are
-/// row-wise expressions over the table's own columns, nothing else.
-const FORBIDDEN: &[&str] = &[
-    "select", "from", "join", "union", "with", "into", "copy", "create", "drop", "insert",
-    "delete", "update", "attach", "pragma", "install", "load",
-];
-
-/// Parses one derived-feature expression, refusing queries and table functions.
-pub fn parse_expression(sql: &str) -> Result<Expr> {
-    if sql.trim().is_empty() {
-        return Err(Error::Config("the expression is empty".into()));
-    }
-    let lower = sql.to_ascii_lowercase();
-    let words = lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
-    for w in words {
-        if FORBIDDEN.contains(&w) || w.starts_with("read_") || w.starts_with("scan_") {
-            return Err(Error::Config(format!(
-                "`{w}` is not allowed: a derived feature is an expression over the table's columns (e.g. \"income / age\"), not a query or a file read"
-            )));
-        }
-    }
-    polars::sql::sql_expr(sql).map_err(|e| {
-        Error::Config(format!(
-            "cannot parse expression \"{sql}\": {}",
-            e.to_string().lines().next().unwrap_or_default()
-        ))
-    })
-}
-
 pub fn run(input: &DataFrame, plan: &FeaturePlan, id: &str) -> Result<FeatureOutput> {
     let mut df = input.clone();
     for (name, sql) in &plan.derive {
-        let expr = parse_expression(sql)?.alias(name.as_str());
-        df = df.lazy().with_column(expr).collect().map_err(|e| {
-            data_err!(
-                "derived feature `{name}` = \"{sql}\" failed: {}",
-                e.to_string().lines().next().unwrap_or_default()
-            )
-        })?;
-        let dt = df.column(name)?.dtype().clone();
-        if !is_numeric(&dt) {
-            return Err(data_err!(
-                "derived feature `{name}` = \"{sql}\" gives {dt}, not a number"
-            ));
-        }
+        df = derive::apply(df, name, sql)?;
     }
-
     let mut encodings = Vec::new();
     for col in &plan.one_hot {
-        let values = str_opts(&df, col)?;
-        if let Some(row) = values.iter().position(Option::is_none) {
-            return Err(data_err!(
-                "one-hot column `{col}` is missing in row {} after cleaning: impute it (clean.impute.categorical)",
-                row + 1
-            ));
-        }
-        let mut levels: Vec<String> = values.iter().flatten().cloned().collect();
-        levels.sort();
-        levels.dedup();
-        let skip = usize::from(plan.drop_first && levels.len() > 1);
-        let mut indicators = Vec::new();
-        for level in &levels[skip..] {
-            let name = format!("{col}_{level}");
-            if df.column(&name).is_ok() {
-                return Err(data_err!(
-                    "one-hot column `{name}` would replace an existing column of that name"
-                ));
-            }
-            let ind: Vec<f64> = values
-                .iter()
-                .map(|v| f64::from(u8::from(v.as_deref() == Some(level.as_str()))))
-                .collect();
-            df.with_column(Column::new(name.as_str().into(), ind))?;
-            indicators.push(name);
-        }
-        encodings.push(Encoding {
-            column: col.clone(),
-            levels,
-            indicators,
-        });
+        encodings.push(one_hot(&mut df, col, plan.drop_first)?);
     }
-
     let model_columns = resolve_use(&df, plan, &encodings, id)?;
     // Every model column must be complete: fail here with the customer named.
     for c in &model_columns {
@@ -119,6 +36,27 @@ pub fn run(input: &DataFrame, plan: &FeaturePlan, id: &str) -> Result<FeatureOut
         model_columns,
         encodings,
     })
+}
+
+/// Fits the encoding of `col` and adds its indicator columns to `df`.
+fn one_hot(df: &mut DataFrame, col: &str, drop_first: bool) -> Result<Encoding> {
+    let values = str_opts(df, col)?;
+    if let Some(row) = values.iter().position(Option::is_none) {
+        return Err(data_err!(
+            "one-hot column `{col}` is missing in row {} after cleaning: impute it (clean.impute.categorical)",
+            row + 1
+        ));
+    }
+    let enc = Encoding::fit(col, &values, drop_first);
+    if let Some(name) = enc.indicators.iter().find(|n| df.column(n).is_ok()) {
+        return Err(data_err!(
+            "one-hot column `{name}` would replace an existing column of that name"
+        ));
+    }
+    for (name, ind) in enc.indicator_columns(&values) {
+        df.with_column(Column::new(name.into(), ind))?;
+    }
+    Ok(enc)
 }
 
 fn resolve_use(

@@ -7,12 +7,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::config::{Format, InputKind, InputPlan};
+use crate::config::{Format, InputKind, InputPlan, ROW_ID};
 use crate::data_err;
 use crate::error::{Error, Result};
-
-/// Name of the id column made when the input has none.
-pub const ROW_ID: &str = "row_id";
 
 /// Columns and types of the input after renames, from a sample of its first rows.
 pub fn schema(input: &InputPlan) -> Result<Schema> {
@@ -44,7 +41,7 @@ pub fn run(input: &InputPlan) -> Result<DataFrame> {
         ));
     }
     if let InputKind::Transactions(tx) = &input.kind {
-        return crate::stages::rfm::type_lines(df, tx);
+        return crate::transactions::lines::type_lines(df, tx);
     }
     match &input.id {
         Some(id) => check_id(&df, id)?,
@@ -70,14 +67,6 @@ pub fn is_input_unchanged(input: &InputPlan, df: &DataFrame) -> Result<bool> {
         .finish()
         .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?;
     Ok(head.schema() == df.schema())
-}
-
-/// The id column's name (configured or made).
-pub fn id_column(input: &InputPlan) -> &str {
-    match &input.kind {
-        InputKind::Transactions(tx) => &tx.customer,
-        InputKind::Customers => input.id.as_deref().unwrap_or(ROW_ID),
-    }
 }
 
 fn check_file(path: &Path) -> Result<()> {

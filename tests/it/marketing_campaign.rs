@@ -1,9 +1,7 @@
 //! examples/marketing_campaign.yaml on the real Customer Personality table (read in place):
 //! tab-separated despite its name, 24 missing incomes, data-entry outliers.
 
-mod common;
-
-use common::{read_parquet, run_in_root, shared_data};
+use crate::common::{read_parquet, run_in_root, shared_data};
 use polars::prelude::*;
 
 #[test]

@@ -2,11 +2,9 @@
 //! the training customers get their own segments back, for K-means and for DBSCAN, and a
 //! customer that cannot be scored gets a reason instead of a crash.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::{root, Workdir};
+use crate::common::{root, Workdir};
 
 fn project(choose_from: &str) -> Workdir {
     let w = Workdir::new();
@@ -161,7 +159,7 @@ fn unscorable_customers_get_a_reason_and_the_rest_are_scored() {
         "--out",
         "s.parquet",
     ]);
-    let df = common::read_parquet(&w.path("s.parquet"));
+    let df = crate::common::read_parquet(&w.path("s.parquet"));
     assert_eq!(df.height(), 6);
 }
 
@@ -236,4 +234,97 @@ fn inspect_summarises_a_run_and_flags_modified_artifacts() {
     assert!(out.contains("shape: (2, 11)"), "{out}");
     let err = w.fails(&["inspect", "nothing.parquet"]);
     assert!(err.contains("nothing.parquet"), "{err}");
+}
+
+/// The stages (fit and apply) and `assign` (apply the fitted values) go through the same
+/// transforms: on the training rows — gaps filled, outliers clipped, a derived column, a
+/// one-hot column — assign's model-space rows are the scaled matrix bit for bit; new
+/// customers with gaps, outliers and an unseen level are filled, clipped and refused as
+/// the run would.
+#[test]
+fn assign_applies_the_stages_transforms_bit_for_bit() {
+    use polars::prelude::*;
+    use segflow::model::{Fitted, ModelFile};
+    use segflow::stages::{clean, features, scale};
+
+    let yaml = "name: t\ninput: {path: x.csv, id: id}\n\
+        clean:\n  impute: {numeric: median, categorical: mode}\n  outliers: {method: iqr, factor: 1.5, columns: [income], action: clip}\n\
+        features:\n  derive: {ratio: \"spend / income\"}\n  one_hot: [sex]\n  use: [age, income, spend, ratio, sex]\n\
+        scale: {method: robust}\ncluster: {kmeans: {k: 2}}\n";
+    let plan = segflow::config::parse(std::path::Path::new("t.yaml"), yaml.into()).unwrap();
+    let train = df!(
+        "id" => ["a", "b", "c", "d", "e", "f", "g"],
+        "age" => [Some(30i64), None, Some(45), Some(23), Some(51), Some(38), Some(29)],
+        "income" => [Some(40.0), Some(52.0), None, Some(61.0), Some(900.0), Some(47.0), Some(55.0)],
+        "spend" => [Some(3.0), Some(5.5), Some(2.0), None, Some(7.0), Some(4.0), Some(6.0)],
+        "sex" => [Some("F"), None, Some("M"), Some("F"), Some("M"), Some("M"), Some("F")],
+    )
+    .unwrap();
+
+    // The stage path.
+    let cleaned = clean::run(&train, &plan.clean, "id").unwrap();
+    assert_eq!(cleaned.data.height(), 7, "clipping keeps every row");
+    let feats = features::run(&cleaned.data, &plan.features, "id").unwrap();
+    let scaled = scale::run(&feats.data, &feats.model_columns, plan.scale, "id").unwrap();
+    let fitted = Fitted {
+        clean: &cleaned.model,
+        encodings: &feats.encodings,
+        scaler: &scaled.scaler,
+    };
+    let x = &scaled.matrix;
+    let model = ModelFile::of_run(&plan, fitted, &[], &dummy_model(), x, &[]);
+
+    // The assign path on the same rows.
+    let prepared = segflow::assign::prepare(&model, train.clone()).unwrap();
+    for i in 0..x.n {
+        let row = prepared.rows[i]
+            .as_ref()
+            .expect("every training row is scored");
+        let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(row), bits(x.row(i)), "row {i}");
+    }
+
+    // New customers: a gap (filled with the run's median), an outlier (clipped to the run's
+    // bound) and an unseen level (refused with its reason).
+    let new = df!(
+        "id" => ["n1", "n2", "n3"],
+        "age" => [None, Some(40i64), Some(40)],
+        "income" => [Some(50.0), Some(1.0e6), Some(50.0)],
+        "spend" => [Some(4.0), Some(4.0), Some(4.0)],
+        "sex" => [Some("F"), Some("M"), Some("X")],
+    )
+    .unwrap();
+    let p = segflow::assign::prepare(&model, new).unwrap();
+    let age =
+        p.df.column("age")
+            .unwrap()
+            .cast(&DataType::Float64)
+            .unwrap();
+    let median_age = cleaned
+        .model
+        .fills
+        .iter()
+        .find(|f| f.column == "age")
+        .unwrap();
+    assert_eq!(age.f64().unwrap().get(0), median_age.value.as_f64());
+    let upper = cleaned.model.bounds[0].upper;
+    let income = p.df.column("income").unwrap().f64().unwrap().get(1);
+    assert_eq!(income, Some(upper));
+    assert!(p.rows[0].is_some() && p.rows[1].is_some());
+    assert_eq!(p.rows[2], None);
+    assert_eq!(p.reasons[2], ["unknown sex level `X` (known: F, M)"]);
+}
+
+fn dummy_model() -> segflow::cluster::Model {
+    segflow::cluster::Model {
+        name: "kmeans_k2".into(),
+        algorithm: segflow::cluster::Algorithm::Kmeans,
+        k: Some(2),
+        n_clusters: 2,
+        labels: Vec::new(),
+        centroids: Vec::new(),
+        eps: None,
+        min_samples: None,
+        core_points: Vec::new(),
+    }
 }

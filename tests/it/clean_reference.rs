@@ -1,9 +1,7 @@
 //! The clean → features → scale path on the raw generated table, against the reference
 //! pipeline (pandas + scikit-learn) recorded in tests/fixtures/customers_200.json.
 
-mod common;
-
-use common::{assert_rel, fixture, json, labelled_csv};
+use crate::common::{assert_rel, fixture, json, labelled_csv};
 use segflow::config;
 use segflow::stages::{clean, features, ingest, scale};
 

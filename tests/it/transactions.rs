@@ -1,11 +1,9 @@
 //! Transactions in, RFM features out: a hand-made fixture with every value worked out by
 //! hand, and the real Online Retail data (read in place) against an independent computation.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 
-use common::{fixture, read_parquet, shared_data, strs, Workdir};
+use crate::common::{fixture, read_parquet, shared_data, strs, Workdir};
 use polars::prelude::*;
 
 fn pipeline(path: &str, name: &str, extra_clean: &str) -> String {

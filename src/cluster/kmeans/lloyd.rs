@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::lanes::{self, Centres};
+use super::kernels::{self, Centres};
 use crate::matrix::{sq_dist, Matrix};
 
 /// Rows per parallel block; fixed so that sums are added in the same order on any machine.
@@ -258,10 +258,10 @@ fn estep(
     labels: &mut [usize],
 ) -> (Vec<f64>, Vec<usize>, f64, bool) {
     let lanes = Centres::from_vecs(centroids, x.d);
-    let blocks: Vec<lanes::Assigned> = labels
+    let blocks: Vec<kernels::Assigned> = labels
         .par_chunks_mut(BLOCK)
         .enumerate()
-        .map(|(b, lab)| lanes::assign(x, &lanes, b * BLOCK, lab))
+        .map(|(b, lab)| kernels::assign(x, &lanes, b * BLOCK, lab))
         .collect();
     let mut sums = vec![0.0; k * x.d];
     let mut counts = vec![0usize; k];
@@ -313,7 +313,7 @@ pub fn seed_plus_plus(x: &Matrix, k: usize, seed: u64) -> Vec<Vec<f64>> {
             .par_chunks(BLOCK)
             .enumerate()
             .map(|(b, block)| {
-                lanes::potentials(x, &lanes, b * BLOCK..b * BLOCK + block.len(), block)
+                kernels::potentials(x, &lanes, b * BLOCK..b * BLOCK + block.len(), block)
             })
             .collect();
         let mut best: Option<(f64, usize)> = None;

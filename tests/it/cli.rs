@@ -1,9 +1,7 @@
 //! The real binary on temporary folders: the default pipeline end to end, reproducibility,
 //! and what a failing or killed run leaves behind.
 
-mod common;
-
-use common::{read_parquet, root, Workdir};
+use crate::common::{read_parquet, root, Workdir};
 
 const ARTIFACTS: [&str; 14] = [
     "01_ingest.parquet",

@@ -2,9 +2,7 @@
 //! and WCSS as scikit-learn on the well-separated fixtures, and DBSCAN's neighbour search
 //! (grid or brute force) gives the same labels.
 
-mod common;
-
-use common::{adjusted_rand, assert_rel, json, labelled_csv};
+use crate::common::{adjusted_rand, assert_rel, json, labelled_csv};
 use segflow::cluster::dbscan;
 use segflow::cluster::kmeans::{fit_with, Engine};
 

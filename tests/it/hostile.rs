@@ -2,9 +2,7 @@
 //! Every case runs the real binary and asserts the exit code and the message; failing cases
 //! must not panic and must leave an earlier run's outputs as they were.
 
-mod common;
-
-use common::Workdir;
+use crate::common::Workdir;
 
 /// Twelve customers, two numeric features and a category.
 const DATA: &str = "id,a,b,g\n1,1,10,x\n2,2,11,y\n3,3,12,x\n4,4,13,y\n5,5,14,x\n6,6,15,y\n\
@@ -782,7 +780,7 @@ fn g05_constant_column_does_not_divide_by_zero() {
         .replace(",64,", ",7,")
         .replace(",65,", ",7,");
     let (w, _) = ok(BASE, data.as_bytes());
-    let scaled = common::read_parquet(&w.path("outputs/c/04_scaled.parquet"));
+    let scaled = crate::common::read_parquet(&w.path("outputs/c/04_scaled.parquet"));
     let b = scaled.column("b").unwrap().f64().unwrap();
     assert!(b.iter().all(|v| v == Some(0.0)));
 }

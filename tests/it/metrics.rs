@@ -1,9 +1,7 @@
 //! Metrics against scikit-learn 1.9.1's values on the fixtures (tests/fixtures/README.md):
 //! silhouette, Davies-Bouldin and Calinski-Harabasz to 1e-9 relative, WCSS to 1e-12.
 
-mod common;
-
-use common::{assert_rel, json, labelled_csv};
+use crate::common::{assert_rel, json, labelled_csv};
 use segflow::metrics;
 
 fn check(name: &str) {

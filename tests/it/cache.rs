@@ -1,9 +1,7 @@
 //! The stage cache: unchanged stages are skipped, a changed config section re-runs from
 //! that stage, and `--force`, `--from` and `--until` do what they say.
 
-mod common;
-
-use common::{root, Workdir};
+use crate::common::{root, Workdir};
 
 fn project() -> Workdir {
     let w = Workdir::new();

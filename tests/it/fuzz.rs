@@ -12,8 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use segflow::config;
 use segflow::stages::ingest;
 
-const PIPELINE: &str = include_str!("../pipeline.yaml");
-const DATA: &str = include_str!("../data/mall_customers.csv");
+const PIPELINE: &str = include_str!("../../pipeline.yaml");
+const DATA: &str = include_str!("../../data/mall_customers.csv");
 
 fn iterations() -> usize {
     std::env::var("SEGFLOW_FUZZ_ITERS")

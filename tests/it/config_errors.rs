@@ -1,9 +1,7 @@
 //! Every kind of config mistake gets exit code 2 and a message that says where (file, line,
 //! column) and what to do (nearest valid key or value, the columns that exist).
 
-mod common;
-
-use common::{root, Workdir};
+use crate::common::{root, Workdir};
 
 const GOOD: &str = "name: t
 input:

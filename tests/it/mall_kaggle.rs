@@ -1,9 +1,7 @@
 //! The real Kaggle Mall Customers table (read in place from ../shared/data) through
 //! examples/mall_kaggle.yaml: the classic five segments, and DBSCAN as scikit-learn's.
 
-mod common;
-
-use common::{adjusted_rand, json, read_parquet, run_in_root, shared_data};
+use crate::common::{adjusted_rand, json, read_parquet, run_in_root, shared_data};
 use polars::prelude::*;
 
 fn run_example(out: &std::path::Path) {
@@ -114,7 +112,7 @@ fn mall_kaggle_finds_the_classic_five_segments_and_sklearn_dbscan() {
             s["k"]
         );
     }
-    common::assert_rel(
+    crate::common::assert_rel(
         wcss[3],
         sk5["inertia"].as_f64().unwrap(),
         1e-9,

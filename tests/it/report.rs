@@ -2,9 +2,7 @@
 //! names and the crosstab for transactions; the rule table overridden from YAML; and the
 //! page's text skeleton against a snapshot (`SEGFLOW_UPDATE_SNAPSHOTS=1` rewrites it).
 
-mod common;
-
-use common::{read_parquet, root, run_in_root, shared_data, strs, Workdir};
+use crate::common::{read_parquet, root, run_in_root, shared_data, strs, Workdir};
 
 /// The fidelity the page states, in percent.
 fn fidelity(report: &str) -> f64 {

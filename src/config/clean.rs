@@ -1,0 +1,189 @@
+//! `clean`: imputation, outliers, and the rules for invoice lines.
+
+use super::input::InputKind;
+use super::raw::RawClean;
+use super::source::{pick, Source};
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumericImpute {
+    None,
+    Median,
+    Mean,
+    Constant(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CategoricalImpute {
+    None,
+    Mode,
+    Constant(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OutlierMethod {
+    Iqr { factor: f64 },
+    ZScore { threshold: f64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutlierAction {
+    Drop,
+    Clip,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutlierPlan {
+    pub method: OutlierMethod,
+    pub columns: Vec<String>,
+    pub action: OutlierAction,
+}
+
+/// Rules for invoice lines; each dropped line is kept in the audit table with its reason.
+#[derive(Debug, Clone)]
+pub struct TxCleanPlan {
+    /// Keep cancellations and returns and net them against purchases (else drop them).
+    pub net: bool,
+    pub cancel_prefix: String,
+    pub drop_non_positive_price: bool,
+    pub exclude_products: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CleanPlan {
+    pub numeric: NumericImpute,
+    pub categorical: CategoricalImpute,
+    pub outliers: Option<OutlierPlan>,
+    pub transactions: TxCleanPlan,
+}
+
+pub(super) fn from_raw(
+    raw: Option<&RawClean>,
+    kind: &InputKind,
+    src: &Source,
+) -> Result<CleanPlan> {
+    let rclean = raw.cloned().unwrap_or_default();
+    let rimp = rclean.impute.clone().unwrap_or_default();
+    let numeric = match rimp.numeric.as_deref() {
+        None => NumericImpute::Median,
+        Some(m) => match pick(
+            src,
+            &["clean", "impute", "numeric"],
+            m,
+            &["median", "mean", "constant", "none"],
+        )? {
+            "median" => NumericImpute::Median,
+            "mean" => NumericImpute::Mean,
+            "none" => NumericImpute::None,
+            _ => NumericImpute::Constant(rimp.numeric_value.ok_or_else(|| {
+                src.error_at(
+                    &["clean", "impute", "numeric"],
+                    "clean.impute.numeric is `constant` but clean.impute.numeric_value is not set",
+                )
+            })?),
+        },
+    };
+    let categorical = match rimp.categorical.as_deref() {
+        None => CategoricalImpute::Mode,
+        Some(m) => match pick(
+            src,
+            &["clean", "impute", "categorical"],
+            m,
+            &["mode", "constant", "none"],
+        )? {
+            "mode" => CategoricalImpute::Mode,
+            "none" => CategoricalImpute::None,
+            _ => CategoricalImpute::Constant(rimp.categorical_value.clone().ok_or_else(|| {
+                src.error_at(
+                    &["clean", "impute", "categorical"],
+                    "clean.impute.categorical is `constant` but clean.impute.categorical_value is not set",
+                )
+            })?),
+        },
+    };
+    let outliers = match &rclean.outliers {
+        None => None,
+        Some(o) => {
+            let method = pick(
+                src,
+                &["clean", "outliers", "method"],
+                o.method.as_deref().unwrap_or("iqr"),
+                &["iqr", "zscore", "none"],
+            )?;
+            let action = match pick(
+                src,
+                &["clean", "outliers", "action"],
+                o.action.as_deref().unwrap_or("drop"),
+                &["drop", "clip"],
+            )? {
+                "drop" => OutlierAction::Drop,
+                _ => OutlierAction::Clip,
+            };
+            let method = match method {
+                "none" => None,
+                "iqr" => {
+                    let factor = o.factor.unwrap_or(1.5);
+                    if !(factor.is_finite() && factor > 0.0) {
+                        return Err(src.error_at(
+                            &["clean", "outliers", "factor"],
+                            format!(
+                                "clean.outliers.factor must be a positive number, got {factor}"
+                            ),
+                        ));
+                    }
+                    Some(OutlierMethod::Iqr { factor })
+                }
+                _ => {
+                    let threshold = o.threshold.unwrap_or(3.0);
+                    if !(threshold.is_finite() && threshold > 0.0) {
+                        return Err(src.error_at(
+                            &["clean", "outliers", "threshold"],
+                            format!("clean.outliers.threshold must be a positive number, got {threshold}"),
+                        ));
+                    }
+                    Some(OutlierMethod::ZScore { threshold })
+                }
+            };
+            match method {
+                Some(method) if !o.columns.is_empty() => Some(OutlierPlan {
+                    method,
+                    columns: o.columns.clone(),
+                    action,
+                }),
+                Some(_) => {
+                    return Err(src.error_at(
+                        &["clean", "outliers"],
+                        "clean.outliers needs `columns`: the numeric columns to check for outliers",
+                    ))
+                }
+                None => None,
+            }
+        }
+    };
+    let rtx = rclean.transactions.clone().unwrap_or_default();
+    let net = pick(
+        src,
+        &["clean", "transactions", "cancellations"],
+        rtx.cancellations.as_deref().unwrap_or("drop"),
+        &["drop", "net"],
+    )? == "net";
+    let clean = CleanPlan {
+        numeric,
+        categorical,
+        outliers,
+        transactions: TxCleanPlan {
+            net,
+            cancel_prefix: rtx.cancel_prefix.unwrap_or_else(|| "C".into()),
+            drop_non_positive_price: rtx.drop_non_positive_price.unwrap_or(true),
+            exclude_products: rtx.exclude_products,
+        },
+    };
+    if rclean.transactions.is_some() && *kind == InputKind::Customers {
+        return Err(src.error_at(
+            &["clean", "transactions"],
+            "clean.transactions applies to invoice lines: set input.kind: transactions",
+        ));
+    }
+    Ok(clean)
+}

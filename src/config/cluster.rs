@@ -1,0 +1,134 @@
+//! `cluster`: the K-means k range and engine, DBSCAN's eps and min_samples.
+
+use super::raw::{RawCluster, RawEps, RawK};
+use super::source::{pick, positive_int, Source};
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub struct KMeansPlan {
+    pub ks: Vec<usize>,
+    pub n_init: usize,
+    pub max_iter: usize,
+    pub engine: crate::cluster::kmeans::Engine,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Eps {
+    Value(f64),
+    Auto,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbscanPlan {
+    pub eps: Eps,
+    pub min_samples: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClusterPlan {
+    pub kmeans: Option<KMeansPlan>,
+    pub dbscan: Option<DbscanPlan>,
+}
+
+pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
+    let kmeans = match &raw.kmeans {
+        None => None,
+        Some(km) => {
+            let at = ["cluster", "kmeans", "k"];
+            let ks: Vec<usize> = match &km.k {
+                RawK::One(k) => vec![positive_int(src, &at, *k, 2)?],
+                RawK::Range(r) if r.len() == 2 => {
+                    let lo = positive_int(src, &at, r[0], 2)?;
+                    let hi = positive_int(src, &at, r[1], 2)?;
+                    if lo > hi {
+                        return Err(src.error_at(
+                            &at,
+                            format!("cluster.kmeans.k range [{lo}, {hi}] is reversed: write [{hi}, {lo}]"),
+                        ));
+                    }
+                    if hi - lo > 200 {
+                        return Err(src.error_at(&at, format!("cluster.kmeans.k range [{lo}, {hi}] sweeps more than 200 values")));
+                    }
+                    (lo..=hi).collect()
+                }
+                RawK::Range(r) => {
+                    return Err(src.error_at(
+                        &at,
+                        format!("cluster.kmeans.k must be a number (k: 5) or a range of two numbers (k: [2, 10]), got a list of {}", r.len()),
+                    ))
+                }
+            };
+            let n_init = positive_int(
+                src,
+                &["cluster", "kmeans", "n_init"],
+                km.n_init.unwrap_or(10),
+                1,
+            )?;
+            let max_iter = positive_int(
+                src,
+                &["cluster", "kmeans", "max_iter"],
+                km.max_iter.unwrap_or(300),
+                1,
+            )?;
+            if n_init > 1000 {
+                return Err(src.error_at(
+                    &["cluster", "kmeans", "n_init"],
+                    format!("cluster.kmeans.n_init must be at most 1000, got {n_init}"),
+                ));
+            }
+            let engine = match pick(
+                src,
+                &["cluster", "kmeans", "engine"],
+                km.engine.as_deref().unwrap_or("lloyd"),
+                &["lloyd", "smartcore"],
+            )? {
+                "smartcore" => crate::cluster::kmeans::Engine::Smartcore,
+                _ => crate::cluster::kmeans::Engine::Lloyd,
+            };
+            Some(KMeansPlan {
+                ks,
+                n_init,
+                max_iter,
+                engine,
+            })
+        }
+    };
+    let dbscan = match &raw.dbscan {
+        None => None,
+        Some(db) => {
+            let at = ["cluster", "dbscan", "eps"];
+            let eps = match &db.eps {
+                RawEps::Value(v) if v.is_finite() && *v > 0.0 => Eps::Value(*v),
+                RawEps::Value(v) => {
+                    return Err(src.error_at(
+                        &at,
+                        format!("cluster.dbscan.eps must be a positive number or `auto`, got {v}"),
+                    ))
+                }
+                RawEps::Word(w) if w.trim().eq_ignore_ascii_case("auto") => Eps::Auto,
+                RawEps::Word(w) => {
+                    return Err(src.error_at(
+                        &at,
+                        format!(
+                            "cluster.dbscan.eps must be a positive number or `auto`, got `{w}`"
+                        ),
+                    ))
+                }
+            };
+            let min_samples = positive_int(
+                src,
+                &["cluster", "dbscan", "min_samples"],
+                db.min_samples.unwrap_or(5),
+                1,
+            )?;
+            Some(DbscanPlan { eps, min_samples })
+        }
+    };
+    if kmeans.is_none() && dbscan.is_none() {
+        return Err(src.error_at(
+            &["cluster"],
+            "cluster needs at least one algorithm: `kmeans` or `dbscan`",
+        ));
+    }
+    Ok(ClusterPlan { kmeans, dbscan })
+}

@@ -1,0 +1,83 @@
+//! `profile`: segment names, the explanation tree's depth and the recommendation rules.
+
+use std::collections::BTreeMap;
+
+use super::raw::RawProfile;
+use super::rules::{default_rules, Rule, Trait, TRAIT_FORMS};
+use super::source::{positive_int, Source};
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub struct ProfilePlan {
+    pub top_features: usize,
+    pub names: BTreeMap<usize, String>,
+    /// Depth of the explanation tree; `None`: the shallowest of 2..=5 reaching 90% fidelity.
+    pub explain_depth: Option<usize>,
+    /// The recommendation rule table (the shipped one unless the YAML gives one).
+    pub rules: Vec<Rule>,
+}
+
+pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<ProfilePlan> {
+    let rp = raw.cloned().unwrap_or_default();
+    let top_features = positive_int(
+        src,
+        &["profile", "top_features"],
+        rp.top_features.unwrap_or(2),
+        1,
+    )?;
+    let mut names = BTreeMap::new();
+    for (k, v) in rp.names {
+        names.insert(positive_int(src, &["profile", "names"], k, 0)?, v);
+    }
+    let explain_depth = rp
+        .explain_depth
+        .map(|d| positive_int(src, &["profile", "explain_depth"], d, 1))
+        .transpose()?;
+    if let Some(explain_depth) = explain_depth.filter(|d| *d > 8) {
+        return Err(src.error_at(
+            &["profile", "explain_depth"],
+            format!("profile.explain_depth must be at most 8 (rules of a deeper tree are not readable), got {explain_depth}"),
+        ));
+    }
+    let rules = match rp.recommendations {
+        None => default_rules(),
+        Some(raw_rules) => {
+            let at = &["profile", "recommendations"];
+            let mut rules = Vec::new();
+            for (i, r) in raw_rules.into_iter().enumerate() {
+                if r.when.is_empty() || r.action.trim().is_empty() {
+                    return Err(src.error_at(
+                        at,
+                        format!(
+                            "profile.recommendations rule {} needs a non-empty `when` and `action`",
+                            i + 1
+                        ),
+                    ));
+                }
+                let when = r
+                    .when
+                    .iter()
+                    .map(|w| {
+                        Trait::parse(w).ok_or_else(|| {
+                            src.error_at(
+                                at,
+                                format!("profile.recommendations rule {}: `{w}` is not a trait; use {TRAIT_FORMS}", i + 1),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                rules.push(Rule {
+                    when,
+                    action: r.action.trim().to_string(),
+                });
+            }
+            rules
+        }
+    };
+    Ok(ProfilePlan {
+        top_features,
+        names,
+        explain_depth,
+        rules,
+    })
+}

@@ -1,0 +1,72 @@
+//! The page's charts: collected in page order, drawn in parallel, then placed by name.
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+
+use super::charts::{Chart, Pending};
+use super::html::esc;
+use crate::error::Result;
+
+/// Collects charts in page order (drawn later, in parallel) and says where each goes.
+#[derive(Default)]
+pub(super) struct Figures {
+    pending: Vec<(Pending, String)>,
+    names: std::collections::BTreeSet<String>,
+}
+
+impl Figures {
+    pub(super) fn add(&mut self, chart: Pending, caption: String) {
+        self.names.insert(chart.name.clone());
+        self.pending.push((chart, caption));
+    }
+
+    /// A chart name not taken yet.
+    pub(super) fn unique(&self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut i = 2;
+        while self.names.contains(&name) {
+            name = format!("{base}_{i}");
+            i += 1;
+        }
+        name
+    }
+
+    /// Draws every chart, in parallel, keeping the page order.
+    pub(super) fn draw(self) -> Result<Drawn> {
+        let charts = self
+            .pending
+            .into_par_iter()
+            .map(|(p, caption)| Ok((p.draw()?, caption)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Drawn { charts })
+    }
+}
+
+pub(super) struct Drawn {
+    pub(super) charts: Vec<(Chart, String)>,
+}
+
+impl Drawn {
+    pub(super) fn html(&self, names: &[String], grid: bool) -> String {
+        let mut h = String::new();
+        if grid {
+            h.push_str("<div class=\"grid\">");
+        }
+        for (c, caption) in &self.charts {
+            if names.contains(&c.name) {
+                let _ = write!(
+                    h,
+                    "<figure id=\"chart-{}\">{}<figcaption>{}</figcaption></figure>",
+                    c.name,
+                    c.svg,
+                    esc(caption)
+                );
+            }
+        }
+        if grid {
+            h.push_str("</div>");
+        }
+        h
+    }
+}

@@ -1,0 +1,251 @@
+//! Exploration: a histogram per numeric feature (before and after cleaning), bars per
+//! categorical column, the correlation heatmap, and scatter plots of the model features.
+
+use rayon::prelude::*;
+
+use super::super::charts::{later, Bars, Heatmap, Histogram, Scatter, SMALL, WIDE};
+use super::super::figures::{Drawn, Figures};
+use super::super::html::slug;
+use super::super::{eda, ReportInput, Sample, MAX_HISTOGRAMS, MAX_PAIR_COLUMNS};
+use crate::error::Result;
+use crate::frame::{f64_opts, is_categorical, is_numeric, str_opts};
+
+/// The section's charts, and the numeric columns it read (model columns first).
+pub struct Exploration {
+    pub hist_cols: Vec<(String, Vec<Option<f64>>)>,
+    hist: Vec<String>,
+    bars: Vec<String>,
+    wide: Vec<String>,
+    pairs: Vec<String>,
+}
+
+impl Exploration {
+    /// The model columns' values, read once for the whole page.
+    pub fn model_values(&self, n_model: usize) -> Vec<&Vec<Option<f64>>> {
+        self.hist_cols[..n_model].iter().map(|(_, v)| v).collect()
+    }
+}
+
+pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exploration> {
+    let (sample, sample_note) = (&s.rows, &s.note);
+    let hist_cols = histogram_columns(input)?;
+    let mut eda_hist = Vec::new();
+    for (c, values) in &hist_cols {
+        let before = input
+            .before
+            .and_then(|b| b.numeric.iter().find(|(name, _)| name == c))
+            .map(|(_, v)| v.as_slice());
+        let name = figs.unique(&format!("hist_{}", slug(c)));
+        let after: Vec<f64> = values.iter().flatten().copied().collect();
+        let chart = later(&name, SMALL, Histogram::new(c, before, &after, 30));
+        figs.add(
+            chart,
+            if input.before.is_some() {
+                format!("{c}: before cleaning (grey) and after (blue)")
+            } else {
+                format!("{c}: distribution over customers")
+            },
+        );
+        eda_hist.push(name);
+    }
+    let mut eda_bars = Vec::new();
+    let categoricals: Vec<(String, Vec<(String, usize)>)> = match input.before {
+        Some(b) => b.categorical.clone(),
+        None => input
+            .features
+            .columns()
+            .iter()
+            .filter(|c| c.name().as_str() != input.id && is_categorical(c.dtype()))
+            .map(|c| {
+                let name = c.name().to_string();
+                Ok((
+                    name.clone(),
+                    eda::level_counts(&str_opts(input.features, &name)?),
+                ))
+            })
+            .collect::<Result<_>>()?,
+    };
+    for (c, levels) in &categoricals {
+        let name = figs.unique(&format!("bars_{}", slug(c)));
+        let chart = later(
+            &name,
+            SMALL,
+            Bars {
+                title: c.clone(),
+                bars: levels.iter().map(|(l, k)| (l.clone(), *k as f64)).collect(),
+                by_segment: false,
+            },
+        );
+        figs.add(chart, format!("{c}: customers per level"));
+        eda_bars.push(name);
+    }
+    let mut eda_wide = Vec::new();
+    if hist_cols.len() >= 2 {
+        let names: Vec<String> = hist_cols.iter().map(|c| c.0.clone()).collect();
+        // Symmetric: each pair once, in parallel.
+        let m = hist_cols.len();
+        let pairs: Vec<(usize, usize)> = (0..m).flat_map(|a| (a..m).map(move |b| (a, b))).collect();
+        let r: Vec<f64> = pairs
+            .par_iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    1.0
+                } else {
+                    correlation(&hist_cols[a].1, &hist_cols[b].1)
+                }
+            })
+            .collect();
+        let mut values = vec![vec![f64::NAN; m]; m];
+        for (&(a, b), v) in pairs.iter().zip(r) {
+            values[a][b] = v;
+            values[b][a] = v;
+        }
+        let chart = later(
+            "correlation",
+            (WIDE.0, WIDE.1.max(90 + 34 * names.len() as u32)),
+            Heatmap {
+                title: "Correlation between numeric features (Pearson)".into(),
+                rows: names.clone(),
+                cols: names,
+                values,
+                range: 1.0,
+            },
+        );
+        figs.add(
+            chart,
+            "Correlation matrix of the features after cleaning".into(),
+        );
+        eda_wide.push("correlation".to_string());
+    }
+    // `hist_cols` starts with the model columns, in order: read once for the whole page.
+    let model_values: Vec<&Vec<Option<f64>>> = hist_cols[..input.model_columns.len()]
+        .iter()
+        .map(|(_, v)| v)
+        .collect();
+    let pair_cols: Vec<&String> = input.model_columns.iter().take(MAX_PAIR_COLUMNS).collect();
+    let pair_values = &model_values[..pair_cols.len()];
+    let mut pairs = Vec::new();
+    for a in 0..pair_cols.len() {
+        for b in a + 1..pair_cols.len() {
+            let points = sample
+                .iter()
+                .filter_map(|&i| {
+                    Some((
+                        pair_values[a][i]?,
+                        pair_values[b][i]?,
+                        input.chosen.labels[i],
+                    ))
+                })
+                .collect();
+            let name = figs.unique(&format!(
+                "pair_{}__{}",
+                slug(pair_cols[a]),
+                slug(pair_cols[b])
+            ));
+            let chart = later(
+                &name,
+                WIDE,
+                Scatter {
+                    title: format!(
+                        "{} × {} by segment{sample_note}",
+                        pair_cols[a], pair_cols[b]
+                    ),
+                    x_label: pair_cols[a].clone(),
+                    y_label: pair_cols[b].clone(),
+                    points,
+                    centres: vec![],
+                },
+            );
+            figs.add(
+                chart,
+                format!(
+                    "Customers on {} and {}, coloured by segment",
+                    pair_cols[a], pair_cols[b]
+                ),
+            );
+            pairs.push(name);
+        }
+    }
+    Ok(Exploration {
+        hist_cols,
+        hist: eda_hist,
+        bars: eda_bars,
+        wide: eda_wide,
+        pairs,
+    })
+}
+
+pub fn html(h: &mut String, e: &Exploration, figs: &Drawn) {
+    h.push_str("<h2>Exploration</h2>");
+    h.push_str(&figs.html(&e.hist, true));
+    h.push_str(&figs.html(&e.bars, true));
+    h.push_str(&figs.html(&e.wide, false));
+    h.push_str(&figs.html(&e.pairs, false));
+}
+
+/// Numeric columns of the features table worth a histogram: every model column first (the
+/// rest of the page relies on that), then the
+/// others that take more than two values (indicator columns are shown as categoricals).
+fn histogram_columns(input: &ReportInput) -> Result<Vec<(String, Vec<Option<f64>>)>> {
+    let mut out = Vec::new();
+    for c in input.model_columns {
+        out.push((c.clone(), f64_opts(input.features, c)?));
+    }
+    for c in input.features.columns() {
+        let name = c.name().to_string();
+        if out.len() >= MAX_HISTOGRAMS {
+            break;
+        }
+        if name == input.id || !is_numeric(c.dtype()) || input.model_columns.contains(&name) {
+            continue;
+        }
+        if c.as_materialized_series().n_unique()? <= 2 {
+            continue;
+        }
+        out.push((name.clone(), f64_opts(input.features, &name)?));
+    }
+    Ok(out)
+}
+
+/// Pearson correlation of two columns over the rows where both have a value (two passes,
+/// no copy).
+fn correlation(a: &[Option<f64>], b: &[Option<f64>]) -> f64 {
+    let pairs = || a.iter().zip(b).filter_map(|(x, y)| Some(((*x)?, (*y)?)));
+    let (mut n, mut sa, mut sb) = (0usize, 0.0, 0.0);
+    for (x, y) in pairs() {
+        n += 1;
+        sa += x;
+        sb += y;
+    }
+    if n < 2 {
+        return f64::NAN;
+    }
+    let (ma, mb) = (sa / n as f64, sb / n as f64);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in pairs() {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    if saa <= 0.0 || sbb <= 0.0 {
+        return f64::NAN;
+    }
+    sab / (saa.sqrt() * sbb.sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pearson_correlation() {
+        let a: Vec<Option<f64>> = [1.0, 2.0, 3.0, 4.0].iter().map(|v| Some(*v)).collect();
+        let b: Vec<Option<f64>> = [2.0, 4.0, 6.0, 8.0].iter().map(|v| Some(*v)).collect();
+        let c: Vec<Option<f64>> = [4.0, 3.0, 2.0, 1.0].iter().map(|v| Some(*v)).collect();
+        assert!((correlation(&a, &b) - 1.0).abs() < 1e-12);
+        assert!((correlation(&a, &c) + 1.0).abs() < 1e-12);
+        // Missing values are skipped pairwise.
+        let d = vec![Some(1.0), None, Some(3.0), Some(4.0)];
+        assert!((correlation(&a, &d) - 1.0).abs() < 1e-12);
+    }
+}

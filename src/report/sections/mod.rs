@@ -1,0 +1,8 @@
+//! The page's sections, in page order: each makes its charts (`charts`), then, once every
+//! chart is drawn, its HTML (`html`).
+
+pub mod appendix;
+pub mod data;
+pub mod exploration;
+pub mod segments;
+pub mod selection;

@@ -1,0 +1,301 @@
+//! Segments: sizes, the PCA projection, the z-score heatmap, the RFM crosstab, and a card
+//! per segment with its traits, actions, rules and means.
+
+use std::fmt::Write as _;
+
+use polars::prelude::*;
+
+use super::super::charts::{later, Bars, Heatmap, Pending, Scatter, WIDE};
+use super::super::figures::{Drawn, Figures};
+use super::super::html::{esc, num, segment_label};
+use super::super::{ReportInput, Sample, MAX_HISTOGRAMS, PCA_SAMPLE};
+use crate::error::Result;
+use crate::frame::str_opts;
+use crate::matrix::Matrix;
+use crate::metrics::silhouette::sample_indices;
+use crate::metrics::{centroids_without_noise, dense_labels};
+
+pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Vec<String>> {
+    let (sample, sample_note) = (&s.rows, &s.note);
+    let mut seg_charts = Vec::new();
+    figs.add(
+        later(
+            "segment_sizes",
+            WIDE,
+            Bars {
+                title: "Customers per segment".into(),
+                bars: input
+                    .segments
+                    .iter()
+                    .map(|s| (segment_label(s, false), s.size as f64))
+                    .collect(),
+                by_segment: true,
+            },
+        ),
+        "Segment sizes".into(),
+    );
+    seg_charts.push("segment_sizes".to_string());
+    if let Some((chart, caption)) = pca_chart(input, sample, sample_note)? {
+        figs.add(chart, caption);
+        seg_charts.push("segments_pca".into());
+    }
+    let (zcols, zrows) = input.zscores;
+    if !zcols.is_empty() && !zrows.is_empty() {
+        let shown = zcols.len().min(MAX_HISTOGRAMS);
+        let rows: Vec<String> = input
+            .segments
+            .iter()
+            .map(|s| segment_label(s, true))
+            .collect();
+        figs.add(
+            later(
+                "segment_zscores",
+                (
+                    WIDE.0.max(160 + 70 * shown as u32),
+                    WIDE.1.max(120 + 40 * rows.len() as u32),
+                ),
+                Heatmap {
+                    title: "Segment means as z-scores (sd from all customers)".into(),
+                    rows,
+                    cols: zcols[..shown].to_vec(),
+                    values: zrows.iter().map(|r| r[..shown].to_vec()).collect(),
+                    range: 1.5,
+                },
+            ),
+            "Each segment's mean per feature, in standard deviations from all customers".into(),
+        );
+        seg_charts.push("segment_zscores".into());
+    }
+    Ok(seg_charts)
+}
+
+pub fn html(
+    h: &mut String,
+    input: &ReportInput,
+    names: &[String],
+    figs: &Drawn,
+    model_values: &[&Vec<Option<f64>>],
+) -> Result<()> {
+    h.push_str("<h2>Segments</h2>");
+    h.push_str(&figs.html(names, false));
+    if let Some(ct) = input.rfm_crosstab {
+        h.push_str(&crosstab_html(ct)?);
+    }
+    if let Some(e) = input.explanation {
+        let _ = write!(
+            h,
+            "<p>Rules below come from a decision tree of depth {} trained to predict the segment from the \
+             unscaled features {}; it puts <b>{:.1}%</b> of customers in their own segment (its fidelity).</p>",
+            e.depth,
+            input.model_columns.iter().map(|c| format!("<code>{}</code>", esc(c))).collect::<Vec<_>>().join(", "),
+            e.fidelity * 100.0
+        );
+    }
+    let values = model_values;
+    let overall: Vec<Option<f64>> = values
+        .iter()
+        .map(|v| v.iter().copied().collect::<Float64Chunked>().mean())
+        .collect();
+    let mut members_of: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+    for (i, &l) in input.chosen.labels.iter().enumerate() {
+        members_of.entry(l).or_default().push(i);
+    }
+    for s in input.segments {
+        let _ = write!(
+            h,
+            "<div class=\"card\" id=\"segment-{}\"><h3>Segment {}: {}</h3><p>{} customers ({:.1}%). Traits: {}.</p>",
+            s.id,
+            s.id,
+            esc(&s.name),
+            s.size,
+            s.share * 100.0,
+            if s.traits.is_empty() { "none".to_string() } else { esc(&s.traits.join(", ")) }
+        );
+        if !s.actions.is_empty() {
+            h.push_str("<p><b>Recommended actions</b></p><ul>");
+            for a in &s.actions {
+                let _ = write!(
+                    h,
+                    "<li>{} <span class=\"why\">(because: {})</span></li>",
+                    esc(&a.action),
+                    esc(&a.because)
+                );
+            }
+            h.push_str("</ul>");
+        }
+        if let Some(e) = input.explanation {
+            let mut leaves: Vec<_> = e
+                .leaves
+                .iter()
+                .filter(|l| l.segment == s.id && l.correct > 0)
+                .collect();
+            leaves.sort_by_key(|l| std::cmp::Reverse(l.correct));
+            if !leaves.is_empty() {
+                h.push_str("<p><b>Rules</b></p><ul>");
+                for l in leaves {
+                    let _ = write!(
+                        h,
+                        "<li><code>{}</code> <span class=\"why\">({} of this segment's {} customers; {:.0}% of the {} customers it matches are in this segment)</span></li>",
+                        esc(&l.conditions),
+                        l.correct,
+                        s.size,
+                        100.0 * l.correct as f64 / l.customers.max(1) as f64,
+                        l.customers
+                    );
+                }
+                h.push_str("</ul>");
+            }
+        }
+        h.push_str("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
+        let members = members_of.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
+        for (j, c) in input.model_columns.iter().enumerate() {
+            let mean = members
+                .iter()
+                .map(|&i| values[j][i])
+                .collect::<Float64Chunked>()
+                .mean();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(c),
+                num(mean),
+                num(overall[j])
+            );
+        }
+        h.push_str("</table></div>");
+    }
+    Ok(())
+}
+
+/// The segment × RFM segment crosstab as a table (rows: segments, columns: RFM segments).
+fn crosstab_html(ct: &DataFrame) -> Result<String> {
+    let segs: Vec<i64> = ct.column("segment")?.i64()?.iter().flatten().collect();
+    let rfm = str_opts(ct, "rfm_segment")?;
+    let counts: Vec<u32> = ct
+        .column("customers")?
+        .u32()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let mut rows: Vec<i64> = segs.clone();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut cols: Vec<String> = rfm.iter().map(|r| r.clone().unwrap_or_default()).collect();
+    cols.sort();
+    cols.dedup();
+    let mut h =
+        String::from("<p>Customers per segment and RFM segment:</p><table><tr><th>segment</th>");
+    for c in &cols {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr>");
+    for r in &rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td>",
+            if *r < 0 {
+                "noise".into()
+            } else {
+                r.to_string()
+            }
+        );
+        for c in &cols {
+            let v: u32 = (0..segs.len())
+                .filter(|&i| segs[i] == *r && rfm[i].as_deref().unwrap_or("") == c)
+                .map(|i| counts[i])
+                .sum();
+            let _ = write!(h, "<td>{v}</td>");
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
+    Ok(h)
+}
+
+/// The customers projected on the first two principal components (smartcore's PCA, fitted
+/// on the scaled model matrix), coloured by segment, with the segment centres.
+fn pca_chart(
+    input: &ReportInput,
+    sample: &[usize],
+    note: &str,
+) -> Result<Option<(Pending, String)>> {
+    use smartcore::decomposition::pca::{PCAParameters, PCA};
+    use smartcore::linalg::basic::arrays::Array;
+    use smartcore::linalg::basic::matrix::DenseMatrix;
+    let x = input.x;
+    if x.d < 2 || x.n < 3 {
+        return Ok(None);
+    }
+    let fail = |e: &dyn std::fmt::Display| crate::error::Error::Internal(format!("PCA: {e}"));
+    let to_dense = |m: &Matrix| {
+        let rows: Vec<Vec<f64>> = (0..m.n).map(|i| m.row(i).to_vec()).collect();
+        DenseMatrix::from_2d_vec(&rows).map_err(|e| fail(&e))
+    };
+    let fit_rows = sample_indices(x.n, PCA_SAMPLE, input.plan.seed);
+    let pca = PCA::fit(
+        &to_dense(&x.select_rows(&fit_rows))?,
+        PCAParameters::default().with_n_components(2),
+    )
+    .map_err(|e| fail(&e))?;
+    let shown = x.select_rows(sample);
+    let proj = pca.transform(&to_dense(&shown)?).map_err(|e| fail(&e))?;
+    let points: Vec<(f64, f64, i64)> = (0..shown.n)
+        .map(|j| {
+            (
+                *proj.get((j, 0)),
+                *proj.get((j, 1)),
+                input.chosen.labels[sample[j]],
+            )
+        })
+        .collect();
+    // Centres: of the clusters (noise excluded), from all customers.
+    let kept: Vec<usize> = (0..x.n).filter(|&i| input.chosen.labels[i] >= 0).collect();
+    let (dense, k) = dense_labels(kept.iter().map(|&i| input.chosen.labels[i] as usize));
+    let mut ids = vec![0i64; k];
+    for (j, &i) in kept.iter().enumerate() {
+        ids[dense[j]] = input.chosen.labels[i];
+    }
+    let kmax = ids.iter().max().map_or(0, |&m| m as usize + 1);
+    let (_, by_label) = centroids_without_noise(x, &input.chosen.labels, kmax);
+    let cs: Vec<Vec<f64>> = ids.iter().map(|&l| by_label[l as usize].clone()).collect();
+    let centres = if cs.is_empty() {
+        vec![]
+    } else {
+        let c = Matrix::new(cs.len(), x.d, cs.concat());
+        let cp = pca.transform(&to_dense(&c)?).map_err(|e| fail(&e))?;
+        (0..c.n)
+            .map(|j| (*cp.get((j, 0)), *cp.get((j, 1)), ids[j]))
+            .collect()
+    };
+    // Share of the (scaled) variance each component carries, from the projected sample.
+    let var = |v: &mut dyn Iterator<Item = f64>| {
+        let v: Vec<f64> = v.collect();
+        let m = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        v.iter().map(|a| (a - m) * (a - m)).sum::<f64>()
+    };
+    let total: f64 = (0..x.d)
+        .map(|j| var(&mut (0..shown.n).map(|i| shown.row(i)[j])))
+        .sum();
+    let share = |c: usize| {
+        if total > 0.0 {
+            100.0 * var(&mut points.iter().map(|p| if c == 0 { p.0 } else { p.1 })) / total
+        } else {
+            0.0
+        }
+    };
+    let chart = later(
+        "segments_pca",
+        WIDE,
+        Scatter {
+            title: format!("Segments on the first two principal components{note}"),
+            x_label: format!("PC1 ({:.0}% of variance)", share(0)),
+            y_label: format!("PC2 ({:.0}% of variance)", share(1)),
+            points,
+            centres,
+        },
+    );
+    Ok(Some((
+        chart,
+        "PCA of the scaled model features; crosses mark the segment centres".into(),
+    )))
+}

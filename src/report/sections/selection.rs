@@ -1,0 +1,221 @@
+//! Model selection: every model's metrics, why the chosen one won, the metric curves
+//! against k, the chosen model's silhouette per segment and DBSCAN's k-distance curve.
+
+use std::fmt::Write as _;
+
+use super::super::charts::{later, Line, SilhouettePlot, WIDE};
+use super::super::figures::{Drawn, Figures};
+use super::super::html::{esc, num};
+use super::super::{ReportInput, Sample, SCATTER_SAMPLE};
+use crate::cluster::dbscan;
+use crate::metrics::dense_labels;
+use crate::metrics::knee::{knee, Slope};
+use crate::metrics::silhouette::silhouette_samples;
+use crate::stages::evaluate::Score;
+
+/// The section's charts and the elbow it found.
+pub struct Selection {
+    names: Vec<String>,
+    knee: Option<f64>,
+    chosen_k: Option<f64>,
+}
+
+/// The k at the knee of a falling WCSS curve, `points` as (k, WCSS).
+pub fn elbow_knee(points: &[(f64, f64)]) -> Option<f64> {
+    knee(points, Slope::Falling).map(|i| points[i].0)
+}
+
+pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Selection {
+    let (sample, sample_note) = (&s.rows, &s.note);
+    let p = input.plan;
+    let km: Vec<&Score> = input.scores.iter().filter(|s| s.k.is_some()).collect();
+    let chosen_k = input.chosen.k.map(|k| k as f64);
+    let mut selection = Vec::new();
+    let mut knee = None;
+    if km.len() > 1 {
+        let pts = |f: &dyn Fn(&Score) -> Option<f64>| -> Vec<(f64, f64)> {
+            km.iter()
+                .filter_map(|s| Some((s.k? as f64, f(s)?)))
+                .collect()
+        };
+        let wcss = pts(&|s| Some(s.wcss));
+        knee = elbow_knee(&wcss);
+        let mut elbow = Line::metric(
+            "Elbow: within-cluster sum of squares",
+            "WCSS",
+            wcss,
+            chosen_k,
+        );
+        elbow.knee = knee;
+        for (name, chart, caption) in [
+            (
+                "elbow",
+                elbow,
+                "WCSS against k; the knee (green) and the chosen k (red)",
+            ),
+            (
+                "silhouette",
+                Line::metric(
+                    "Silhouette (higher is better)",
+                    "silhouette",
+                    pts(&|s| s.silhouette),
+                    chosen_k,
+                ),
+                "Mean silhouette against k",
+            ),
+            (
+                "davies_bouldin",
+                Line::metric(
+                    "Davies-Bouldin (lower is better)",
+                    "Davies-Bouldin",
+                    pts(&|s| s.davies_bouldin),
+                    chosen_k,
+                ),
+                "Davies-Bouldin index against k",
+            ),
+            (
+                "calinski_harabasz",
+                Line::metric(
+                    "Calinski-Harabasz (higher is better)",
+                    "Calinski-Harabasz",
+                    pts(&|s| s.calinski_harabasz),
+                    chosen_k,
+                ),
+                "Calinski-Harabasz index against k",
+            ),
+        ] {
+            figs.add(later(name, WIDE, chart), caption.to_string());
+            selection.push(name.to_string());
+        }
+    }
+    // Per-cluster silhouette of the chosen model (noise left out), on the scatter sample.
+    let kept: Vec<usize> = sample
+        .iter()
+        .copied()
+        .filter(|&i| input.chosen.labels[i] >= 0)
+        .collect();
+    let (dense, k) = dense_labels(kept.iter().map(|&i| input.chosen.labels[i] as usize));
+    if let Some(values) = silhouette_samples(&input.x.select_rows(&kept), &dense, k) {
+        let mut clusters: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
+        for (j, &i) in kept.iter().enumerate() {
+            clusters
+                .entry(input.chosen.labels[i])
+                .or_default()
+                .push(values[j]);
+        }
+        let average = values.iter().sum::<f64>() / values.len() as f64;
+        let clusters = clusters
+            .into_iter()
+            .map(|(s, mut v)| {
+                v.sort_by(|a, b| b.total_cmp(a));
+                (s, v)
+            })
+            .collect();
+        figs.add(
+            later(
+                "silhouette_clusters",
+                WIDE,
+                SilhouettePlot {
+                    title: format!("Silhouette per segment, {}{sample_note}", input.chosen.name),
+                    clusters,
+                    average,
+                },
+            ),
+            "Each customer's silhouette, sorted within its segment; the dashed line is the average"
+                .into(),
+        );
+        selection.push("silhouette_clusters".into());
+    }
+    if let Some(db) = input.models.iter().find(|m| m.eps.is_some()) {
+        if let (Some(eps), Some(ms)) = (db.eps, db.min_samples) {
+            let curve = dbscan::k_distances(input.x, ms, SCATTER_SAMPLE, p.seed);
+            let points: Vec<(f64, f64)> = curve
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| (i as f64, d))
+                .collect();
+            let mut line = Line::metric(
+                &format!("DBSCAN: distance to the {ms}-th nearest neighbour{sample_note}"),
+                "distance (scaled units)",
+                points,
+                None,
+            );
+            line.x_label = "customers, sorted".into();
+            line.markers = false;
+            line.hline = Some((eps, format!("eps used = {eps:.4}")));
+            figs.add(
+                later("k_distance", WIDE, line),
+                "The k-distance curve: eps should sit near its knee".into(),
+            );
+            selection.push("k_distance".into());
+        }
+    }
+    Selection {
+        names: selection,
+        knee,
+        chosen_k,
+    }
+}
+
+pub fn html(h: &mut String, input: &ReportInput, s: &Selection, figs: &Drawn) {
+    let p = input.plan;
+    h.push_str("<h2>Model selection</h2><table><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th></tr>");
+    for s in input.scores {
+        let _ = write!(
+            h,
+            "<tr{}><td>{}</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td></tr>",
+            if s.chosen { " class=\"chosen\"" } else { "" },
+            esc(&s.model),
+            s.clusters,
+            s.noise_share * 100.0,
+            num(s.silhouette),
+            num(s.davies_bouldin),
+            num(s.calinski_harabasz),
+            s.wcss
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><p>Why this model: it has the best {} among the {} models{}.{}</p>",
+        p.evaluate.choose_by.as_str(),
+        match p.evaluate.choose_from {
+            crate::config::ChooseFrom::KMeans => "K-means",
+            crate::config::ChooseFrom::Dbscan => "DBSCAN",
+            crate::config::ChooseFrom::Any => "configured",
+        },
+        if p.evaluate.choose_by.higher_is_better() {
+            " (higher is better)"
+        } else {
+            " (lower is better)"
+        },
+        match (s.knee, s.chosen_k) {
+            (Some(kn), Some(c)) if kn == c =>
+                format!(" The elbow of the WCSS curve is at the same k = {kn}."),
+            (Some(kn), _) => format!(" The elbow of the WCSS curve is at k = {kn}."),
+            _ => String::new(),
+        }
+    );
+    h.push_str(&figs.html(&s.names, false));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_knee_of_an_elbow() {
+        let pts: Vec<(f64, f64)> = [
+            (2.0, 100.0),
+            (3.0, 60.0),
+            (4.0, 30.0),
+            (5.0, 25.0),
+            (6.0, 22.0),
+            (7.0, 20.0),
+        ]
+        .to_vec();
+        assert_eq!(elbow_knee(&pts), Some(4.0));
+        assert_eq!(elbow_knee(&pts[..2]), None);
+        // A straight line has no knee.
+        assert_eq!(elbow_knee(&[(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)]), None);
+    }
+}

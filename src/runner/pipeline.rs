@@ -1,0 +1,410 @@
+//! The stages in run order, each through the cache: one function per stage that computes its
+//! outputs (or restores them) and hands later stages what they need. A frame is dropped as
+//! soon as no later stage needs it: with ten million invoice lines, holding every stage's
+//! copy would multiply the peak memory.
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::cache::{Produced, Runner};
+use crate::cluster::{Model, NOISE};
+use crate::config::{InputKind, Plan, TxColumns};
+use crate::error::{Error, Result};
+use crate::matrix::Matrix;
+use crate::model::{Fitted, ModelFile};
+use crate::report::{eda::Before, ReportInput};
+use crate::stages::files::{DROPPED, PROFILE_RFM, SEGMENTS_CSV, SEGMENTS_PARQUET};
+use crate::stages::{clean, cluster, evaluate, features, ingest, profile, scale, Stage};
+use crate::transactions::{lines, rfm};
+use crate::transform::{CleanModel, Encoding, Scaler};
+
+/// What a complete run hands the summary.
+pub(super) struct Outcome {
+    pub(super) chosen: String,
+    pub(super) scores: Vec<evaluate::Score>,
+    pub(super) segments: Vec<profile::Segment>,
+    pub(super) dropped_rows: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FeatureState {
+    model_columns: Vec<String>,
+    encodings: Vec<Encoding>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClusterState {
+    models: Vec<Model>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EvaluateState {
+    scores: Vec<evaluate::Score>,
+    chosen: usize,
+}
+
+/// What ingest leaves for the report: the input's missing values and, for customer tables,
+/// the distributions before cleaning.
+struct Ingested {
+    raw: DataFrame,
+    before: Option<Before>,
+    missing: Vec<(String, usize)>,
+}
+
+/// What clean leaves: the cleaned rows, what was fitted, and the drop counts for the report.
+struct Cleaned {
+    data: DataFrame,
+    model: CleanModel,
+    dropped_rows: usize,
+    dropped_reasons: Vec<(String, usize)>,
+}
+
+/// The features table and what the features stage decided.
+struct Featured {
+    data: DataFrame,
+    state: FeatureState,
+}
+
+/// The scaled model matrix with its fitted scaler.
+struct Scaled {
+    ids: Column,
+    x: Matrix,
+    scaler: Scaler,
+}
+
+/// Runs the stages; `Ok(None)` when `--until` stopped the run early.
+pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
+    let ing = run_ingest(plan, r)?;
+    if r.stop_after(Stage::Ingest) {
+        return Ok(None);
+    }
+    let cleaned = run_clean(plan, r, ing.raw)?;
+    if r.stop_after(Stage::Clean) {
+        return Ok(None);
+    }
+    let feats = run_features(plan, r, cleaned.data)?;
+    if r.stop_after(Stage::Features) {
+        return Ok(None);
+    }
+    let scaled = run_scale(plan, r, &feats)?;
+    if r.stop_after(Stage::Scale) {
+        return Ok(None);
+    }
+    let (models, warnings) = run_cluster(plan, r, &scaled)?;
+    r.warnings.extend(warnings);
+    if r.stop_after(Stage::Cluster) {
+        return Ok(None);
+    }
+    let es = run_evaluate(plan, r, &scaled.x, &models)?;
+    if r.stop_after(Stage::Evaluate) {
+        return Ok(None);
+    }
+    let chosen = models.get(es.chosen).ok_or_else(|| {
+        Error::Internal("the evaluation chose a model that does not exist".into())
+    })?;
+    let run = Finished {
+        ingested: (&ing.before, &ing.missing),
+        cleaned: (&cleaned.model, &cleaned.dropped_reasons),
+        feats: &feats,
+        scaled: &scaled,
+        models: &models,
+        chosen,
+        scores: &es.scores,
+    };
+    let segments = run_profile(plan, r, &run)?;
+    Ok(Some(Outcome {
+        chosen: chosen.name.clone(),
+        scores: es.scores,
+        segments,
+        dropped_rows: cleaned.dropped_rows,
+    }))
+}
+
+fn transactions(plan: &Plan) -> Option<&TxColumns> {
+    match &plan.input.kind {
+        InputKind::Transactions(tx) => Some(tx),
+        InputKind::Customers => None,
+    }
+}
+
+fn run_ingest(plan: &Plan, r: &mut Runner) -> Result<Ingested> {
+    let input = &plan.input;
+    let tx = transactions(plan);
+    let material = format!(
+        "{:?} {:?} {:?} {:?}",
+        input.kind, input.format, input.id, input.rename
+    );
+    let (mut f, ()) = r.stage(Stage::Ingest, material, || {
+        let raw = ingest::run(input)?;
+        let note = match tx {
+            Some(tx) => format!(
+                "{} distinct customers",
+                crate::frame::distinct_ids(raw.column(&tx.customer)?)?
+            ),
+            None => String::new(),
+        };
+        let copy_of = ingest::is_input_unchanged(input, &raw)?.then(|| input.path.clone());
+        Ok(Produced {
+            copy_of,
+            rows_in: raw.height(),
+            note,
+            ..Produced::frames(vec![(Stage::Ingest.artifact(), raw)], ())
+        })
+    })?;
+    let raw = f.remove(0);
+    // The report's "before cleaning" view (customer tables; invoice lines are summarised
+    // per customer by the features stage instead).
+    let before = match tx {
+        None => Some(Before::of(&raw, input.id_column())?),
+        Some(_) => None,
+    };
+    let missing = raw
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.null_count()))
+        .collect();
+    Ok(Ingested {
+        raw,
+        before,
+        missing,
+    })
+}
+
+fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
+    let id = plan.input.id_column();
+    let (mut f, model) = r.stage(Stage::Clean, format!("{:?}", plan.clean), || {
+        if let Some(tx) = transactions(plan) {
+            let out = lines::clean_lines(&raw, tx, &plan.clean.transactions)?;
+            let counts: Vec<String> = out
+                .counts
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(why, n)| format!("{n} {why}"))
+                .collect();
+            let frames = vec![(Stage::Clean.artifact(), out.data), (DROPPED, out.dropped)];
+            return Ok(Produced {
+                rows_in: raw.height(),
+                note: format!("dropped: {}", counts.join(", ")),
+                ..Produced::frames(frames, CleanModel::default())
+            });
+        }
+        let out = clean::run(&raw, &plan.clean, id)?;
+        let frames = vec![(Stage::Clean.artifact(), out.data), (DROPPED, out.dropped)];
+        Ok(Produced {
+            rows_in: raw.height(),
+            ..Produced::frames(frames, out.model)
+        })
+    })?;
+    drop(raw);
+    let data = f.remove(0);
+    let dropped = f.remove(0);
+    for c in &model.empty_columns {
+        r.warnings
+            .push(format!("column `{c}` has no values; it was left empty"));
+    }
+    Ok(Cleaned {
+        data,
+        model,
+        dropped_rows: dropped.height(),
+        dropped_reasons: reason_counts(&dropped)?,
+    })
+}
+
+fn run_features(plan: &Plan, r: &mut Runner, cleaned: DataFrame) -> Result<Featured> {
+    let id = plan.input.id_column();
+    let (mut f, state) = r.stage(Stage::Features, format!("{:?}", plan.features), || {
+        let out = match (transactions(plan), &plan.features.rfm) {
+            (Some(tx), Some(rfm_plan)) => {
+                let table = rfm::features(&cleaned, tx, &plan.clean.transactions, rfm_plan)?;
+                features::run(&table, &plan.features, id)?
+            }
+            _ => features::run(&cleaned, &plan.features, id)?,
+        };
+        let state = FeatureState {
+            model_columns: out.model_columns,
+            encodings: out.encodings,
+        };
+        Ok(Produced {
+            rows_in: cleaned.height(),
+            ..Produced::frames(vec![(Stage::Features.artifact(), out.data)], state)
+        })
+    })?;
+    Ok(Featured {
+        data: f.remove(0),
+        state,
+    })
+}
+
+fn run_scale(plan: &Plan, r: &mut Runner, feats: &Featured) -> Result<Scaled> {
+    let id = plan.input.id_column();
+    let columns = &feats.state.model_columns;
+    let (mut f, scaler) = r.stage(Stage::Scale, format!("{:?}", plan.scale), || {
+        let out = scale::run(&feats.data, columns, plan.scale, id)?;
+        Ok(Produced {
+            rows_in: feats.data.height(),
+            ..Produced::frames(vec![(Stage::Scale.artifact(), out.data)], out.scaler)
+        })
+    })?;
+    let scaled = f.remove(0);
+    Ok(Scaled {
+        ids: scaled.column(id)?.clone(),
+        x: matrix_of(&scaled, columns, id)?,
+        scaler,
+    })
+}
+
+fn run_cluster(plan: &Plan, r: &mut Runner, s: &Scaled) -> Result<(Vec<Model>, Vec<String>)> {
+    let x = &s.x;
+    if let Some(kmax) = plan.cluster.kmeans.as_ref().and_then(|k| k.ks.iter().max()) {
+        if *kmax > x.n {
+            r.current = Stage::Cluster.name();
+            return Err(plan.source.error_at(
+                &["cluster", "kmeans", "k"],
+                format!("cluster.kmeans.k goes up to {kmax} but only {} customers are left after cleaning", x.n),
+            ));
+        }
+    }
+    let material = format!("{:?} seed {}", plan.cluster, plan.seed);
+    let (mut f, cs) = r.stage(Stage::Cluster, material, || {
+        let out = cluster::run(x, &s.ids, &plan.cluster, plan.seed)?;
+        let state = ClusterState {
+            models: out.models,
+            warnings: out.warnings,
+        };
+        Ok(Produced {
+            rows_in: x.n,
+            ..Produced::frames(vec![(Stage::Cluster.artifact(), out.data)], state)
+        })
+    })?;
+    let labels = f.remove(0);
+    let mut models = cs.models;
+    for m in models.iter_mut() {
+        let col = labels.column(&m.name)?.cast(&DataType::Int64)?;
+        m.labels = col.i64()?.iter().map(|v| v.unwrap_or(NOISE)).collect();
+    }
+    Ok((models, cs.warnings))
+}
+
+fn run_evaluate(
+    plan: &Plan,
+    r: &mut Runner,
+    x: &Matrix,
+    models: &[Model],
+) -> Result<EvaluateState> {
+    let material = format!("{:?} seed {}", plan.evaluate, plan.seed);
+    let (_, es) = r.stage(Stage::Evaluate, material, || {
+        let out = evaluate::run(x, models, &plan.evaluate, plan.seed)?;
+        let state = EvaluateState {
+            scores: out.scores,
+            chosen: out.chosen,
+        };
+        Ok(Produced {
+            rows_in: models.len(),
+            ..Produced::frames(vec![(Stage::Evaluate.artifact(), out.data)], state)
+        })
+    })?;
+    Ok(es)
+}
+
+/// Everything the profile stage, `model.json` and the report read.
+struct Finished<'a> {
+    ingested: (&'a Option<Before>, &'a Vec<(String, usize)>),
+    cleaned: (&'a CleanModel, &'a Vec<(String, usize)>),
+    feats: &'a Featured,
+    scaled: &'a Scaled,
+    models: &'a [Model],
+    chosen: &'a Model,
+    scores: &'a [evaluate::Score],
+}
+
+fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profile::Segment>> {
+    let id = plan.input.id_column();
+    let feats = run.feats;
+    let records_so_far = r.records.clone();
+    let (_, segments) = r.stage(Stage::Profile, format!("{:?}", plan.profile), || {
+        let cols = &feats.state.model_columns;
+        let mut out = profile::run(&feats.data, cols, run.chosen, &plan.profile, id, plan.seed)?;
+        let fitted = Fitted {
+            clean: run.cleaned.0,
+            encodings: &feats.state.encodings,
+            scaler: &run.scaled.scaler,
+        };
+        let model = ModelFile::of_run(
+            plan,
+            fitted,
+            run.models,
+            run.chosen,
+            &run.scaled.x,
+            &out.summary,
+        );
+        let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
+        // The CRM table and the report are independent: made side by side.
+        let segments_table = &mut out.segments;
+        let (csv, report) = rayon::join(
+            || crate::artifacts::csv_bytes(segments_table),
+            || {
+                crate::report::build(&ReportInput {
+                    plan,
+                    stages: &records_so_far,
+                    missing: run.ingested.1,
+                    dropped: run.cleaned.1,
+                    scores: run.scores,
+                    models: run.models,
+                    chosen: run.chosen,
+                    x: &run.scaled.x,
+                    features: &feats.data,
+                    id,
+                    model_columns: cols,
+                    segments: &out.summary,
+                    before: run.ingested.0.as_ref(),
+                    explanation: out.explanation.as_ref(),
+                    zscores: &out.zscores,
+                    rfm_crosstab: out.rfm_crosstab.as_ref(),
+                })
+            },
+        );
+        let (csv, report) = (csv?, report?);
+        let mut frames = vec![
+            (Stage::Profile.artifact(), out.data),
+            (SEGMENTS_PARQUET, out.segments),
+        ];
+        if let Some(ct) = out.rfm_crosstab {
+            frames.push((PROFILE_RFM, ct));
+        }
+        let mut files = vec![
+            (SEGMENTS_CSV.to_string(), csv),
+            (crate::stages::files::MODEL.to_string(), json),
+        ];
+        files.extend(report);
+        Ok(Produced {
+            rows_in: feats.data.height(),
+            files,
+            ..Produced::frames(frames, out.summary)
+        })
+    })?;
+    Ok(segments)
+}
+
+/// Dropped rows per reason; outlier reasons are counted per column ("outlier: Age").
+fn reason_counts(dropped: &DataFrame) -> Result<Vec<(String, usize)>> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    if let Ok(col) = dropped.column("reason") {
+        for r in col.as_materialized_series().str()?.iter().flatten() {
+            for part in r.split("; ") {
+                let key = part.split('=').next().unwrap_or(part).to_string();
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+    }
+    Ok(counts.into_iter().collect())
+}
+
+/// The model matrix from the scaled artifact's columns.
+fn matrix_of(scaled: &DataFrame, columns: &[String], id: &str) -> Result<Matrix> {
+    let cols: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|c| crate::frame::f64_values(scaled, c, id))
+        .collect::<Result<_>>()?;
+    Ok(Matrix::from_columns(&cols))
+}

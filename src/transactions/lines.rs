@@ -1,0 +1,202 @@
+//! Invoice lines: typing them at ingest and the line-cleaning rules (cancellations, prices,
+//! excluded products, missing customers).
+
+use polars::prelude::*;
+
+use crate::config::{TxCleanPlan, TxColumns};
+use crate::data_err;
+use crate::error::Result;
+
+/// Types the mapped columns of invoice lines: customer ids as integers where they are
+/// numbers (17850.0 → 17850), dates as datetimes; quantities and prices must be numbers.
+pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
+    let mut exprs = Vec::new();
+    let cust = df.column(&tx.customer)?.dtype().clone();
+    if cust.is_float() {
+        let frac = df
+            .column(&tx.customer)?
+            .as_materialized_series()
+            .f64()?
+            .iter()
+            .flatten()
+            .any(|v| v.fract() != 0.0);
+        if !frac {
+            exprs.push(col(tx.customer.as_str()).cast(DataType::Int64));
+        }
+    }
+    exprs.push(col(tx.invoice.as_str()).cast(DataType::String));
+    let date_dt = df.column(&tx.date)?.dtype().clone();
+    let date = match date_dt {
+        DataType::String => {
+            let opts = StrptimeOptions {
+                format: tx.date_format.as_deref().map(Into::into),
+                strict: true,
+                exact: true,
+                cache: true,
+            };
+            col(tx.date.as_str()).str().to_datetime(
+                Some(TimeUnit::Milliseconds),
+                None,
+                opts,
+                lit("raise"),
+            )
+        }
+        DataType::Date | DataType::Datetime(..) => {
+            col(tx.date.as_str()).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+        }
+        other => {
+            return Err(data_err!(
+                "transaction date column `{}` is {other}: expected text or a date",
+                tx.date
+            ))
+        }
+    };
+    exprs.push(date);
+    for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
+        let dt = df.column(c)?.dtype().clone();
+        if !dt.is_primitive_numeric() {
+            return Err(data_err!(
+                "transaction column `{c}` is {dt}: expected numbers"
+            ));
+        }
+        // Kept as read: the arithmetic casts to f64 where it uses them, and an
+        // unchanged schema lets ingest copy a Parquet input instead of re-encoding it.
+    }
+    let mut texts: Vec<&String> = [&tx.product, &tx.category, &tx.country]
+        .into_iter()
+        .flatten()
+        .collect();
+    texts.sort();
+    texts.dedup(); // one column may serve as both product and category
+    for c in texts {
+        exprs.push(col(c.as_str()).cast(DataType::String));
+    }
+    df.lazy().with_columns(exprs).collect().map_err(|e| {
+        data_err!(
+            "cannot read the transaction dates in `{}`{}: {}",
+            tx.date,
+            tx.date_format
+                .as_ref()
+                .map(|f| format!(" with format `{f}`"))
+                .unwrap_or_default(),
+            e.to_string().lines().next().unwrap_or_default()
+        )
+    })
+}
+
+/// Line-cleaning output: kept lines, dropped lines with `reason`, and counts per reason.
+pub struct LinesOutput {
+    pub data: DataFrame,
+    pub dropped: DataFrame,
+    pub counts: Vec<(String, usize)>,
+}
+
+/// Applies the transaction rules. Each dropped line gets the first reason that applies.
+pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result<LinesOutput> {
+    let prefix = plan.cancel_prefix.as_str();
+    let mut rules: Vec<(Expr, String)> = vec![(
+        col(tx.customer.as_str()).is_null(),
+        "missing customer id".into(),
+    )];
+    if !plan.net {
+        rules.push((
+            col(tx.invoice.as_str()).str().starts_with(lit(prefix)),
+            format!("cancellation (invoice starts with {prefix})"),
+        ));
+        if let Some(q) = &tx.quantity {
+            rules.push((
+                col(q.as_str()).lt_eq(lit(0.0)),
+                "quantity <= 0 (return)".into(),
+            ));
+        }
+    }
+    if plan.drop_non_positive_price {
+        if let Some(p) = &tx.price {
+            rules.push((col(p.as_str()).lt_eq(lit(0.0)), "price <= 0".into()));
+        }
+    }
+    if let (Some(p), false) = (&tx.product, plan.exclude_products.is_empty()) {
+        let codes = Series::new("codes".into(), plan.exclude_products.clone());
+        rules.push((
+            col(p.as_str()).is_in(lit(codes).implode(false), false),
+            "excluded product code".into(),
+        ));
+    }
+    // One pass for the mask; the reasons are computed on the dropped lines only.
+    let any = rules
+        .iter()
+        .map(|(cond, _)| cond.clone().fill_null(lit(false)))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let is_dropped = df
+        .clone()
+        .lazy()
+        .select([any.alias("dropped")])
+        .collect()?
+        .column("dropped")?
+        .bool()?
+        .clone();
+    // Each dropped line's reason is the first rule it breaks: one boolean column per rule on
+    // the dropped lines, the first true one per line as a number, then the text (a chain of
+    // when/then over text took ~0.14 s for 2M lines) and the counts from those numbers.
+    let mut dropped = df.filter(&is_dropped)?;
+    let flags = dropped
+        .clone()
+        .lazy()
+        .select(
+            rules
+                .iter()
+                .enumerate()
+                .map(|(i, (cond, _))| {
+                    cond.clone()
+                        .fill_null(lit(false))
+                        .alias(format!("__rule{i}"))
+                })
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let mut first = vec![0usize; dropped.height()];
+    for i in (0..rules.len()).rev() {
+        let broken = flags.column(&format!("__rule{i}"))?.bool()?.clone();
+        for (f, b) in first.iter_mut().zip(broken.iter()) {
+            if b == Some(true) {
+                *f = i;
+            }
+        }
+    }
+    let mut counts: Vec<(String, usize)> = rules.iter().map(|(_, why)| (why.clone(), 0)).collect();
+    let reason: Vec<&str> = first
+        .iter()
+        .map(|&i| {
+            counts[i].1 += 1;
+            rules[i].1.as_str()
+        })
+        .collect();
+    dropped.with_column(Column::new("reason".into(), reason))?;
+    // The cleaned lines keep the mapped columns (the ones the features use); every column of
+    // a dropped line stays in the audit table and in the ingest artifact.
+    let used: Vec<&str> = df
+        .get_column_names()
+        .into_iter()
+        .map(|c| c.as_str())
+        .filter(|c| tx.all().contains(c))
+        .collect();
+    let data = df.select(used)?.filter(&!&is_dropped)?;
+    if data.height() == 0 {
+        return Err(data_err!(
+            "no transaction lines are left after cleaning ({} dropped: {}): nothing to segment",
+            dropped.height(),
+            counts
+                .iter()
+                .filter(|c| c.1 > 0)
+                .map(|(w, n)| format!("{n} {w}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(LinesOutput {
+        data,
+        dropped,
+        counts,
+    })
+}

@@ -1,0 +1,19 @@
+//! The integration tests, one binary (one link instead of thirteen): each module drives the
+//! real `segflow` binary on temporary folders or calls the library on fixtures and the real
+//! data sets. `cargo test --test it report::` runs one module.
+
+mod common;
+
+mod assign;
+mod cache;
+mod clean_reference;
+mod cli;
+mod config_errors;
+mod engines;
+mod fuzz;
+mod hostile;
+mod mall_kaggle;
+mod marketing_campaign;
+mod metrics;
+mod report;
+mod transactions;
