@@ -173,30 +173,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             emit(&text);
             Ok(())
         }
-        Command::Assign { model, input, out } => {
-            let m = segflow::model::ModelFile::read(&model)?;
-            let mut scored = segflow::assign::assign(&m, &input)?;
-            let is_parquet = out.extension().is_some_and(|e| e == "parquet");
-            if is_parquet {
-                segflow::artifacts::write_parquet(&out, &mut scored)?;
-            } else {
-                segflow::artifacts::write_csv(&out, &mut scored)?;
-            }
-            let unscored = scored.column("reason")?.len() - scored.column("reason")?.null_count();
-            emit(&format!(
-                "scored {} of {} customers with {} into {}{}\n",
-                scored.height() - unscored,
-                scored.height(),
-                m.chosen_model,
-                out.display(),
-                if unscored > 0 {
-                    format!(" ({unscored} not scored: see the reason column)")
-                } else {
-                    String::new()
-                }
-            ));
-            Ok(())
-        }
+        Command::Assign { model, input, out } => assign(&model, &input, &out),
         Command::Bench { dir, runs, only } => {
             let (table, _) = segflow::bench::run(&dir, runs.max(1), &only)?;
             emit(&table);
@@ -206,9 +183,44 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             ));
             Ok(())
         }
-        Command::Generate {
-            what: Generate::Customers { rows, seed, out },
-        } => {
+        Command::Generate { what } => generate(what),
+    }
+}
+
+/// `segflow assign`: scores new customers and writes them as CSV or Parquet.
+fn assign(
+    model: &std::path::Path,
+    input: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<(), Error> {
+    let m = segflow::model::ModelFile::read(model)?;
+    let mut scored = segflow::assign::assign(&m, input)?;
+    let is_parquet = out.extension().is_some_and(|e| e == "parquet");
+    if is_parquet {
+        segflow::artifacts::write_parquet(out, &mut scored)?;
+    } else {
+        segflow::artifacts::write_csv(out, &mut scored)?;
+    }
+    let unscored = scored.column("reason")?.len() - scored.column("reason")?.null_count();
+    emit(&format!(
+        "scored {} of {} customers with {} into {}{}\n",
+        scored.height() - unscored,
+        scored.height(),
+        m.chosen_model,
+        out.display(),
+        if unscored > 0 {
+            format!(" ({unscored} not scored: see the reason column)")
+        } else {
+            String::new()
+        }
+    ));
+    Ok(())
+}
+
+/// `segflow generate`: synthetic customers or invoice lines.
+fn generate(what: Generate) -> Result<(), Error> {
+    match what {
+        Generate::Customers { rows, seed, out } => {
             if rows == 0 {
                 return Err(Error::Config("--rows must be at least 1".into()));
             }
@@ -216,14 +228,11 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             println!("wrote {rows} customers to {}", out.display());
             Ok(())
         }
-        Command::Generate {
-            what:
-                Generate::Transactions {
-                    customers,
-                    rows,
-                    seed,
-                    out,
-                },
+        Generate::Transactions {
+            customers,
+            rows,
+            seed,
+            out,
         } => {
             if rows == 0 || customers == 0 {
                 return Err(Error::Config(

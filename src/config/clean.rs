@@ -1,7 +1,7 @@
 //! `clean`: imputation, outliers, and the rules for invoice lines.
 
 use super::input::InputKind;
-use super::raw::RawClean;
+use super::raw::{RawClean, RawImpute, RawOutliers};
 use super::source::{pick, Source};
 use crate::error::Result;
 
@@ -65,6 +65,40 @@ pub(super) fn from_raw(
 ) -> Result<CleanPlan> {
     let rclean = raw.cloned().unwrap_or_default();
     let rimp = rclean.impute.clone().unwrap_or_default();
+    let (numeric, categorical) = impute_from_raw(&rimp, src)?;
+    let outliers = match &rclean.outliers {
+        None => None,
+        Some(o) => outliers_from_raw(o, src)?,
+    };
+    let rtx = rclean.transactions.clone().unwrap_or_default();
+    let net = pick(
+        src,
+        &["clean", "transactions", "cancellations"],
+        rtx.cancellations.as_deref().unwrap_or("drop"),
+        &["drop", "net"],
+    )? == "net";
+    let clean = CleanPlan {
+        numeric,
+        categorical,
+        outliers,
+        transactions: TxCleanPlan {
+            net,
+            cancel_prefix: rtx.cancel_prefix.unwrap_or_else(|| "C".into()),
+            drop_non_positive_price: rtx.drop_non_positive_price.unwrap_or(true),
+            exclude_products: rtx.exclude_products,
+        },
+    };
+    if rclean.transactions.is_some() && *kind == InputKind::Customers {
+        return Err(src.error_at(
+            &["clean", "transactions"],
+            "clean.transactions applies to invoice lines: set input.kind: transactions",
+        ));
+    }
+    Ok(clean)
+}
+
+/// `clean.impute`: how numeric and categorical gaps are filled.
+fn impute_from_raw(rimp: &RawImpute, src: &Source) -> Result<(NumericImpute, CategoricalImpute)> {
     let numeric = match rimp.numeric.as_deref() {
         None => NumericImpute::Median,
         Some(m) => match pick(
@@ -102,88 +136,62 @@ pub(super) fn from_raw(
             })?),
         },
     };
-    let outliers = match &rclean.outliers {
-        None => None,
-        Some(o) => {
-            let method = pick(
-                src,
-                &["clean", "outliers", "method"],
-                o.method.as_deref().unwrap_or("iqr"),
-                &["iqr", "zscore", "none"],
-            )?;
-            let action = match pick(
-                src,
-                &["clean", "outliers", "action"],
-                o.action.as_deref().unwrap_or("drop"),
-                &["drop", "clip"],
-            )? {
-                "drop" => OutlierAction::Drop,
-                _ => OutlierAction::Clip,
-            };
-            let method = match method {
-                "none" => None,
-                "iqr" => {
-                    let factor = o.factor.unwrap_or(1.5);
-                    if !(factor.is_finite() && factor > 0.0) {
-                        return Err(src.error_at(
-                            &["clean", "outliers", "factor"],
-                            format!(
-                                "clean.outliers.factor must be a positive number, got {factor}"
-                            ),
-                        ));
-                    }
-                    Some(OutlierMethod::Iqr { factor })
-                }
-                _ => {
-                    let threshold = o.threshold.unwrap_or(3.0);
-                    if !(threshold.is_finite() && threshold > 0.0) {
-                        return Err(src.error_at(
-                            &["clean", "outliers", "threshold"],
-                            format!("clean.outliers.threshold must be a positive number, got {threshold}"),
-                        ));
-                    }
-                    Some(OutlierMethod::ZScore { threshold })
-                }
-            };
-            match method {
-                Some(method) if !o.columns.is_empty() => Some(OutlierPlan {
-                    method,
-                    columns: o.columns.clone(),
-                    action,
-                }),
-                Some(_) => {
-                    return Err(src.error_at(
-                        &["clean", "outliers"],
-                        "clean.outliers needs `columns`: the numeric columns to check for outliers",
-                    ))
-                }
-                None => None,
+    Ok((numeric, categorical))
+}
+
+/// `clean.outliers`: the method, its factor or threshold, the columns and the action
+/// (`None` for `method: none`).
+fn outliers_from_raw(o: &RawOutliers, src: &Source) -> Result<Option<OutlierPlan>> {
+    let method = pick(
+        src,
+        &["clean", "outliers", "method"],
+        o.method.as_deref().unwrap_or("iqr"),
+        &["iqr", "zscore", "none"],
+    )?;
+    let action = match pick(
+        src,
+        &["clean", "outliers", "action"],
+        o.action.as_deref().unwrap_or("drop"),
+        &["drop", "clip"],
+    )? {
+        "drop" => OutlierAction::Drop,
+        _ => OutlierAction::Clip,
+    };
+    let method = match method {
+        "none" => None,
+        "iqr" => {
+            let factor = o.factor.unwrap_or(1.5);
+            if !(factor.is_finite() && factor > 0.0) {
+                return Err(src.error_at(
+                    &["clean", "outliers", "factor"],
+                    format!("clean.outliers.factor must be a positive number, got {factor}"),
+                ));
             }
+            Some(OutlierMethod::Iqr { factor })
+        }
+        _ => {
+            let threshold = o.threshold.unwrap_or(3.0);
+            if !(threshold.is_finite() && threshold > 0.0) {
+                return Err(src.error_at(
+                    &["clean", "outliers", "threshold"],
+                    format!("clean.outliers.threshold must be a positive number, got {threshold}"),
+                ));
+            }
+            Some(OutlierMethod::ZScore { threshold })
         }
     };
-    let rtx = rclean.transactions.clone().unwrap_or_default();
-    let net = pick(
-        src,
-        &["clean", "transactions", "cancellations"],
-        rtx.cancellations.as_deref().unwrap_or("drop"),
-        &["drop", "net"],
-    )? == "net";
-    let clean = CleanPlan {
-        numeric,
-        categorical,
-        outliers,
-        transactions: TxCleanPlan {
-            net,
-            cancel_prefix: rtx.cancel_prefix.unwrap_or_else(|| "C".into()),
-            drop_non_positive_price: rtx.drop_non_positive_price.unwrap_or(true),
-            exclude_products: rtx.exclude_products,
-        },
-    };
-    if rclean.transactions.is_some() && *kind == InputKind::Customers {
-        return Err(src.error_at(
-            &["clean", "transactions"],
-            "clean.transactions applies to invoice lines: set input.kind: transactions",
-        ));
-    }
-    Ok(clean)
+    Ok(match method {
+        Some(method) if !o.columns.is_empty() => Some(OutlierPlan {
+            method,
+            columns: o.columns.clone(),
+            action,
+        }),
+        Some(_) => {
+            return Err(src.error_at(
+                &["clean", "outliers"],
+                "clean.outliers needs `columns`: the numeric columns to check for outliers",
+            ))
+        }
+        None => None,
+    })
 }

@@ -1,6 +1,6 @@
 //! `cluster`: the K-means k range and engine, DBSCAN's eps and min_samples.
 
-use super::raw::{RawCluster, RawEps, RawK};
+use super::raw::{RawCluster, RawDbscan, RawEps, RawK, RawKMeans};
 use super::source::{pick, positive_int, Source};
 use crate::error::Result;
 
@@ -31,99 +31,16 @@ pub struct ClusterPlan {
 }
 
 pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
-    let kmeans = match &raw.kmeans {
-        None => None,
-        Some(km) => {
-            let at = ["cluster", "kmeans", "k"];
-            let ks: Vec<usize> = match &km.k {
-                RawK::One(k) => vec![positive_int(src, &at, *k, 2)?],
-                RawK::Range(r) if r.len() == 2 => {
-                    let lo = positive_int(src, &at, r[0], 2)?;
-                    let hi = positive_int(src, &at, r[1], 2)?;
-                    if lo > hi {
-                        return Err(src.error_at(
-                            &at,
-                            format!("cluster.kmeans.k range [{lo}, {hi}] is reversed: write [{hi}, {lo}]"),
-                        ));
-                    }
-                    if hi - lo > 200 {
-                        return Err(src.error_at(&at, format!("cluster.kmeans.k range [{lo}, {hi}] sweeps more than 200 values")));
-                    }
-                    (lo..=hi).collect()
-                }
-                RawK::Range(r) => {
-                    return Err(src.error_at(
-                        &at,
-                        format!("cluster.kmeans.k must be a number (k: 5) or a range of two numbers (k: [2, 10]), got a list of {}", r.len()),
-                    ))
-                }
-            };
-            let n_init = positive_int(
-                src,
-                &["cluster", "kmeans", "n_init"],
-                km.n_init.unwrap_or(10),
-                1,
-            )?;
-            let max_iter = positive_int(
-                src,
-                &["cluster", "kmeans", "max_iter"],
-                km.max_iter.unwrap_or(300),
-                1,
-            )?;
-            if n_init > 1000 {
-                return Err(src.error_at(
-                    &["cluster", "kmeans", "n_init"],
-                    format!("cluster.kmeans.n_init must be at most 1000, got {n_init}"),
-                ));
-            }
-            let engine = match pick(
-                src,
-                &["cluster", "kmeans", "engine"],
-                km.engine.as_deref().unwrap_or("lloyd"),
-                &["lloyd", "smartcore"],
-            )? {
-                "smartcore" => crate::cluster::kmeans::Engine::Smartcore,
-                _ => crate::cluster::kmeans::Engine::Lloyd,
-            };
-            Some(KMeansPlan {
-                ks,
-                n_init,
-                max_iter,
-                engine,
-            })
-        }
-    };
-    let dbscan = match &raw.dbscan {
-        None => None,
-        Some(db) => {
-            let at = ["cluster", "dbscan", "eps"];
-            let eps = match &db.eps {
-                RawEps::Value(v) if v.is_finite() && *v > 0.0 => Eps::Value(*v),
-                RawEps::Value(v) => {
-                    return Err(src.error_at(
-                        &at,
-                        format!("cluster.dbscan.eps must be a positive number or `auto`, got {v}"),
-                    ))
-                }
-                RawEps::Word(w) if w.trim().eq_ignore_ascii_case("auto") => Eps::Auto,
-                RawEps::Word(w) => {
-                    return Err(src.error_at(
-                        &at,
-                        format!(
-                            "cluster.dbscan.eps must be a positive number or `auto`, got `{w}`"
-                        ),
-                    ))
-                }
-            };
-            let min_samples = positive_int(
-                src,
-                &["cluster", "dbscan", "min_samples"],
-                db.min_samples.unwrap_or(5),
-                1,
-            )?;
-            Some(DbscanPlan { eps, min_samples })
-        }
-    };
+    let kmeans = raw
+        .kmeans
+        .as_ref()
+        .map(|km| kmeans_from_raw(km, src))
+        .transpose()?;
+    let dbscan = raw
+        .dbscan
+        .as_ref()
+        .map(|db| dbscan_from_raw(db, src))
+        .transpose()?;
     if kmeans.is_none() && dbscan.is_none() {
         return Err(src.error_at(
             &["cluster"],
@@ -131,4 +48,93 @@ pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
         ));
     }
     Ok(ClusterPlan { kmeans, dbscan })
+}
+
+/// `cluster.kmeans`: the k (or k range), n_init, max_iter and engine.
+fn kmeans_from_raw(km: &RawKMeans, src: &Source) -> Result<KMeansPlan> {
+    let at = ["cluster", "kmeans", "k"];
+    let ks: Vec<usize> = match &km.k {
+        RawK::One(k) => vec![positive_int(src, &at, *k, 2)?],
+        RawK::Range(r) if r.len() == 2 => {
+            let lo = positive_int(src, &at, r[0], 2)?;
+            let hi = positive_int(src, &at, r[1], 2)?;
+            if lo > hi {
+                return Err(src.error_at(
+                    &at,
+                    format!("cluster.kmeans.k range [{lo}, {hi}] is reversed: write [{hi}, {lo}]"),
+                ));
+            }
+            if hi - lo > 200 {
+                return Err(src.error_at(&at, format!("cluster.kmeans.k range [{lo}, {hi}] sweeps more than 200 values")));
+            }
+            (lo..=hi).collect()
+        }
+        RawK::Range(r) => {
+            return Err(src.error_at(
+                &at,
+                format!("cluster.kmeans.k must be a number (k: 5) or a range of two numbers (k: [2, 10]), got a list of {}", r.len()),
+            ))
+        }
+    };
+    let n_init = positive_int(
+        src,
+        &["cluster", "kmeans", "n_init"],
+        km.n_init.unwrap_or(10),
+        1,
+    )?;
+    let max_iter = positive_int(
+        src,
+        &["cluster", "kmeans", "max_iter"],
+        km.max_iter.unwrap_or(300),
+        1,
+    )?;
+    if n_init > 1000 {
+        return Err(src.error_at(
+            &["cluster", "kmeans", "n_init"],
+            format!("cluster.kmeans.n_init must be at most 1000, got {n_init}"),
+        ));
+    }
+    let engine = match pick(
+        src,
+        &["cluster", "kmeans", "engine"],
+        km.engine.as_deref().unwrap_or("lloyd"),
+        &["lloyd", "smartcore"],
+    )? {
+        "smartcore" => crate::cluster::kmeans::Engine::Smartcore,
+        _ => crate::cluster::kmeans::Engine::Lloyd,
+    };
+    Ok(KMeansPlan {
+        ks,
+        n_init,
+        max_iter,
+        engine,
+    })
+}
+
+/// `cluster.dbscan`: eps (a number or `auto`) and min_samples.
+fn dbscan_from_raw(db: &RawDbscan, src: &Source) -> Result<DbscanPlan> {
+    let at = ["cluster", "dbscan", "eps"];
+    let eps = match &db.eps {
+        RawEps::Value(v) if v.is_finite() && *v > 0.0 => Eps::Value(*v),
+        RawEps::Value(v) => {
+            return Err(src.error_at(
+                &at,
+                format!("cluster.dbscan.eps must be a positive number or `auto`, got {v}"),
+            ))
+        }
+        RawEps::Word(w) if w.trim().eq_ignore_ascii_case("auto") => Eps::Auto,
+        RawEps::Word(w) => {
+            return Err(src.error_at(
+                &at,
+                format!("cluster.dbscan.eps must be a positive number or `auto`, got `{w}`"),
+            ))
+        }
+    };
+    let min_samples = positive_int(
+        src,
+        &["cluster", "dbscan", "min_samples"],
+        db.min_samples.unwrap_or(5),
+        1,
+    )?;
+    Ok(DbscanPlan { eps, min_samples })
 }

@@ -27,10 +27,33 @@ impl Exploration {
 }
 
 pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exploration> {
-    let (sample, sample_note) = (&s.rows, &s.note);
     let hist_cols = histogram_columns(input)?;
+    let hist = histograms(input, &hist_cols, figs);
+    let bars = category_bars(input, figs)?;
+    let wide = correlation_heatmap(&hist_cols, figs);
+    // `hist_cols` starts with the model columns, in order: read once for the whole page.
+    let model_values: Vec<&Vec<Option<f64>>> = hist_cols[..input.model_columns.len()]
+        .iter()
+        .map(|(_, v)| v)
+        .collect();
+    let pairs = pair_plots(input, &model_values, s, figs);
+    Ok(Exploration {
+        hist_cols,
+        hist,
+        bars,
+        wide,
+        pairs,
+    })
+}
+
+/// A histogram per numeric column, before cleaning (grey) and after (blue).
+fn histograms(
+    input: &ReportInput,
+    hist_cols: &[(String, Vec<Option<f64>>)],
+    figs: &mut Figures,
+) -> Vec<String> {
     let mut eda_hist = Vec::new();
-    for (c, values) in &hist_cols {
+    for (c, values) in hist_cols {
         let before = input
             .before
             .and_then(|b| b.numeric.iter().find(|(name, _)| name == c))
@@ -48,6 +71,11 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exp
         );
         eda_hist.push(name);
     }
+    eda_hist
+}
+
+/// Bars of each categorical column's most frequent levels.
+fn category_bars(input: &ReportInput, figs: &mut Figures) -> Result<Vec<String>> {
     let mut eda_bars = Vec::new();
     let categoricals: Vec<(String, Vec<(String, usize)>)> = match input.before {
         Some(b) => b.categorical.clone(),
@@ -79,6 +107,14 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exp
         figs.add(chart, format!("{c}: customers per level"));
         eda_bars.push(name);
     }
+    Ok(eda_bars)
+}
+
+/// The Pearson correlation heatmap of the numeric columns.
+fn correlation_heatmap(
+    hist_cols: &[(String, Vec<Option<f64>>)],
+    figs: &mut Figures,
+) -> Vec<String> {
     let mut eda_wide = Vec::new();
     if hist_cols.len() >= 2 {
         let names: Vec<String> = hist_cols.iter().map(|c| c.0.clone()).collect();
@@ -117,11 +153,17 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exp
         );
         eda_wide.push("correlation".to_string());
     }
-    // `hist_cols` starts with the model columns, in order: read once for the whole page.
-    let model_values: Vec<&Vec<Option<f64>>> = hist_cols[..input.model_columns.len()]
-        .iter()
-        .map(|(_, v)| v)
-        .collect();
+    eda_wide
+}
+
+/// Scatter plots of the first model columns in pairs, coloured by segment.
+fn pair_plots(
+    input: &ReportInput,
+    model_values: &[&Vec<Option<f64>>],
+    s: &Sample,
+    figs: &mut Figures,
+) -> Vec<String> {
+    let (sample, sample_note) = (&s.rows, &s.note);
     let pair_cols: Vec<&String> = input.model_columns.iter().take(MAX_PAIR_COLUMNS).collect();
     let pair_values = &model_values[..pair_cols.len()];
     let mut pairs = Vec::new();
@@ -166,13 +208,7 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exp
             pairs.push(name);
         }
     }
-    Ok(Exploration {
-        hist_cols,
-        hist: eda_hist,
-        bars: eda_bars,
-        wide: eda_wide,
-        pairs,
-    })
+    pairs
 }
 
 pub fn html(h: &mut String, e: &Exploration, figs: &Drawn) {

@@ -26,10 +26,24 @@ pub fn elbow_knee(points: &[(f64, f64)]) -> Option<f64> {
 }
 
 pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Selection {
-    let (sample, sample_note) = (&s.rows, &s.note);
-    let p = input.plan;
-    let km: Vec<&Score> = input.scores.iter().filter(|s| s.k.is_some()).collect();
     let chosen_k = input.chosen.k.map(|k| k as f64);
+    let (mut names, knee) = metric_curves(input, chosen_k, figs);
+    names.extend(silhouette_per_segment(input, s, figs));
+    names.extend(k_distance(input, s, figs));
+    Selection {
+        names,
+        knee,
+        chosen_k,
+    }
+}
+
+/// WCSS (with its knee), silhouette, Davies-Bouldin and Calinski-Harabasz against k.
+fn metric_curves(
+    input: &ReportInput,
+    chosen_k: Option<f64>,
+    figs: &mut Figures,
+) -> (Vec<String>, Option<f64>) {
+    let km: Vec<&Score> = input.scores.iter().filter(|s| s.k.is_some()).collect();
     let mut selection = Vec::new();
     let mut knee = None;
     if km.len() > 1 {
@@ -88,73 +102,75 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Selection 
             selection.push(name.to_string());
         }
     }
-    // Per-cluster silhouette of the chosen model (noise left out), on the scatter sample.
+    (selection, knee)
+}
+
+/// Per-cluster silhouette of the chosen model (noise left out), on the scatter sample.
+fn silhouette_per_segment(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<String> {
+    let (sample, sample_note) = (&s.rows, &s.note);
     let kept: Vec<usize> = sample
         .iter()
         .copied()
         .filter(|&i| input.chosen.labels[i] >= 0)
         .collect();
     let (dense, k) = dense_labels(kept.iter().map(|&i| input.chosen.labels[i] as usize));
-    if let Some(values) = silhouette_samples(&input.x.select_rows(&kept), &dense, k) {
-        let mut clusters: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
-        for (j, &i) in kept.iter().enumerate() {
-            clusters
-                .entry(input.chosen.labels[i])
-                .or_default()
-                .push(values[j]);
-        }
-        let average = values.iter().sum::<f64>() / values.len() as f64;
-        let clusters = clusters
-            .into_iter()
-            .map(|(s, mut v)| {
-                v.sort_by(|a, b| b.total_cmp(a));
-                (s, v)
-            })
-            .collect();
-        figs.add(
-            later(
-                "silhouette_clusters",
-                WIDE,
-                SilhouettePlot {
-                    title: format!("Silhouette per segment, {}{sample_note}", input.chosen.name),
-                    clusters,
-                    average,
-                },
-            ),
-            "Each customer's silhouette, sorted within its segment; the dashed line is the average"
-                .into(),
-        );
-        selection.push("silhouette_clusters".into());
+    let values = silhouette_samples(&input.x.select_rows(&kept), &dense, k)?;
+    let mut clusters: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
+    for (j, &i) in kept.iter().enumerate() {
+        clusters
+            .entry(input.chosen.labels[i])
+            .or_default()
+            .push(values[j]);
     }
-    if let Some(db) = input.models.iter().find(|m| m.eps.is_some()) {
-        if let (Some(eps), Some(ms)) = (db.eps, db.min_samples) {
-            let curve = dbscan::k_distances(input.x, ms, SCATTER_SAMPLE, p.seed);
-            let points: Vec<(f64, f64)> = curve
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| (i as f64, d))
-                .collect();
-            let mut line = Line::metric(
-                &format!("DBSCAN: distance to the {ms}-th nearest neighbour{sample_note}"),
-                "distance (scaled units)",
-                points,
-                None,
-            );
-            line.x_label = "customers, sorted".into();
-            line.markers = false;
-            line.hline = Some((eps, format!("eps used = {eps:.4}")));
-            figs.add(
-                later("k_distance", WIDE, line),
-                "The k-distance curve: eps should sit near its knee".into(),
-            );
-            selection.push("k_distance".into());
-        }
-    }
-    Selection {
-        names: selection,
-        knee,
-        chosen_k,
-    }
+    let average = values.iter().sum::<f64>() / values.len() as f64;
+    let clusters = clusters
+        .into_iter()
+        .map(|(s, mut v)| {
+            v.sort_by(|a, b| b.total_cmp(a));
+            (s, v)
+        })
+        .collect();
+    figs.add(
+        later(
+            "silhouette_clusters",
+            WIDE,
+            SilhouettePlot {
+                title: format!("Silhouette per segment, {}{sample_note}", input.chosen.name),
+                clusters,
+                average,
+            },
+        ),
+        "Each customer's silhouette, sorted within its segment; the dashed line is the average"
+            .into(),
+    );
+    Some("silhouette_clusters".into())
+}
+
+/// DBSCAN's k-distance curve with the eps used.
+fn k_distance(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<String> {
+    let db = input.models.iter().find(|m| m.eps.is_some())?;
+    let (eps, ms) = (db.eps?, db.min_samples?);
+    let sample_note = &s.note;
+    let curve = dbscan::k_distances(input.x, ms, SCATTER_SAMPLE, input.plan.seed);
+    let points: Vec<(f64, f64)> = curve
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| (i as f64, d))
+        .collect();
+    let mut line = Line::metric(
+        &format!("DBSCAN: distance to the {ms}-th nearest neighbour{sample_note}"),
+        "distance (scaled units)",
+        points,
+        None,
+    );
+    line.x_label = "customers, sorted".into();
+    line.markers = false;
+    line.hline = Some((eps, format!("eps used = {eps:.4}")));
+    figs.add(
+        later("k_distance", WIDE, line),
+        "The k-distance curve: eps should sit near its knee".into(),
+    );
+    Some("k_distance".into())
 }
 
 pub fn html(h: &mut String, input: &ReportInput, s: &Selection, figs: &Drawn) {

@@ -59,101 +59,191 @@ pub fn run(
     id: &str,
     seed: u64,
 ) -> Result<ProfileOutput> {
-    let n = features.height();
-    let mut seg_ids: Vec<i64> = model.labels.clone();
-    seg_ids.sort_unstable();
-    seg_ids.dedup();
-    // Noise last, after the clusters.
-    seg_ids.sort_by_key(|&s| (s < 0, s));
-
-    // Profile every numeric column except the id; model columns come first.
-    let mut cols: Vec<String> = model_columns.to_vec();
-    for c in features.columns() {
-        let name = c.name().to_string();
-        if name != id && is_numeric(c.dtype()) && !cols.contains(&name) {
-            cols.push(name);
-        }
-    }
-    let values: Vec<Vec<Option<f64>>> = cols
-        .iter()
-        .map(|c| f64_opts(features, c))
-        .collect::<Result<_>>()?;
-    let overall: Vec<(Option<f64>, Option<f64>)> = values
-        .iter()
-        .map(|v| {
-            let ca: Float64Chunked = v.iter().copied().collect();
-            (ca.mean(), ca.std(0))
-        })
-        .collect();
-
+    let st = Stats::of(features, model_columns, &model.labels, id)?;
     let crosstab = rfm_crosstab(features, &model.labels)?;
-    let mut members_of: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
-    for (i, &l) in model.labels.iter().enumerate() {
-        members_of.entry(l).or_default().push(i);
-    }
-    let mut per_col: Vec<[Vec<Option<f64>>; 3]> = vec![[vec![], vec![], vec![]]; cols.len()];
-    // z of every segment on every column (0 where undefined), in seg_ids order.
-    let mut zrows: Vec<Vec<f64>> = Vec::new();
-    // (mean, median) of every segment (in seg_ids order) on every column, the columns in
-    // parallel (medians sort each segment's values).
-    let stats: Vec<Vec<(Option<f64>, Option<f64>)>> = values
-        .par_iter()
-        .map(|v| {
-            seg_ids
-                .iter()
-                .map(|s| {
-                    let ca: Float64Chunked = members_of[s].iter().map(|&i| v[i]).collect();
-                    (ca.mean(), ca.median())
-                })
-                .collect()
+    let dominant: Vec<Option<String>> = st
+        .seg_ids
+        .iter()
+        .map(|&s| {
+            crosstab
+                .as_ref()
+                .and_then(|(_, d)| d.iter().find(|(l, _)| *l == s))
+                .map(|(_, rfm)| rfm.clone())
         })
         .collect();
-    for (r, _) in seg_ids.iter().enumerate() {
-        let mut zrow = Vec::with_capacity(cols.len());
-        for (j, col_stats) in stats.iter().enumerate() {
-            let (mean, median) = col_stats[r];
-            let (omean, ostd) = overall[j];
-            let lift = match (mean, omean) {
-                (Some(m), Some(o)) if o != 0.0 => Some(m / o),
-                _ => None,
-            };
-            per_col[j][0].push(mean);
-            per_col[j][1].push(median);
-            per_col[j][2].push(lift);
-            zrow.push(match (mean, omean, ostd) {
-                (Some(m), Some(o), Some(sd)) if sd > 0.0 => (m - o) / sd,
-                _ => 0.0,
-            });
+    let most_valuable = st.most_valuable();
+    let summary: Vec<Segment> = (0..st.seg_ids.len())
+        .map(|r| {
+            st.segment(
+                r,
+                model_columns.len(),
+                plan,
+                dominant[r].clone(),
+                most_valuable,
+            )
+        })
+        .collect();
+
+    // Explanation rules on the unscaled model features.
+    let tree_cols: Vec<Vec<f64>> = st.values[..model_columns.len()]
+        .iter()
+        .map(|v| v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+        .collect();
+    let explanation = explain::explain_auto(
+        &tree_cols,
+        model_columns,
+        &model.labels,
+        plan.explain_depth,
+        seed,
+    )?;
+    let data = st.table(&summary, explanation.as_ref())?;
+    let segments = customers_table(features, &model.labels, &summary)?;
+    Ok(ProfileOutput {
+        data,
+        rfm_crosstab: crosstab.map(|(df, _)| df),
+        segments,
+        summary,
+        explanation,
+        zscores: (st.cols, st.zrows),
+    })
+}
+
+/// Every profiled column's statistics, overall and per segment.
+struct Stats {
+    /// Segment ids, noise (-1) last.
+    seg_ids: Vec<i64>,
+    /// Every numeric column but the id; model columns first.
+    cols: Vec<String>,
+    values: Vec<Vec<Option<f64>>>,
+    /// (mean, population sd) of every column over all customers.
+    overall: Vec<(Option<f64>, Option<f64>)>,
+    /// Row numbers of each segment's customers.
+    members_of: std::collections::BTreeMap<i64, Vec<usize>>,
+    /// Per column: the segments' means, medians and lifts, in `seg_ids` order.
+    per_col: Vec<[Vec<Option<f64>>; 3]>,
+    /// z of every segment (rows, `seg_ids` order) on every column (0 where undefined).
+    zrows: Vec<Vec<f64>>,
+}
+
+impl Stats {
+    fn of(
+        features: &DataFrame,
+        model_columns: &[String],
+        labels: &[i64],
+        id: &str,
+    ) -> Result<Stats> {
+        let mut seg_ids: Vec<i64> = labels.to_vec();
+        seg_ids.sort_unstable();
+        seg_ids.dedup();
+        // Noise last, after the clusters.
+        seg_ids.sort_by_key(|&s| (s < 0, s));
+        let mut cols: Vec<String> = model_columns.to_vec();
+        for c in features.columns() {
+            let name = c.name().to_string();
+            if name != id && is_numeric(c.dtype()) && !cols.contains(&name) {
+                cols.push(name);
+            }
         }
-        zrows.push(zrow);
+        let values: Vec<Vec<Option<f64>>> = cols
+            .iter()
+            .map(|c| f64_opts(features, c))
+            .collect::<Result<_>>()?;
+        let overall: Vec<(Option<f64>, Option<f64>)> = values
+            .iter()
+            .map(|v| {
+                let ca: Float64Chunked = v.iter().copied().collect();
+                (ca.mean(), ca.std(0))
+            })
+            .collect();
+        let mut members_of: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+        for (i, &l) in labels.iter().enumerate() {
+            members_of.entry(l).or_default().push(i);
+        }
+        // (mean, median) of every segment on every column, the columns in parallel
+        // (medians sort each segment's values).
+        let stats: Vec<Vec<(Option<f64>, Option<f64>)>> = values
+            .par_iter()
+            .map(|v| {
+                seg_ids
+                    .iter()
+                    .map(|s| {
+                        let ca: Float64Chunked = members_of[s].iter().map(|&i| v[i]).collect();
+                        (ca.mean(), ca.median())
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut per_col: Vec<[Vec<Option<f64>>; 3]> = vec![[vec![], vec![], vec![]]; cols.len()];
+        let mut zrows: Vec<Vec<f64>> = Vec::new();
+        for r in 0..seg_ids.len() {
+            let mut zrow = Vec::with_capacity(cols.len());
+            for (j, col_stats) in stats.iter().enumerate() {
+                let (mean, median) = col_stats[r];
+                let (omean, ostd) = overall[j];
+                let lift = match (mean, omean) {
+                    (Some(m), Some(o)) if o != 0.0 => Some(m / o),
+                    _ => None,
+                };
+                per_col[j][0].push(mean);
+                per_col[j][1].push(median);
+                per_col[j][2].push(lift);
+                zrow.push(match (mean, omean, ostd) {
+                    (Some(m), Some(o), Some(sd)) if sd > 0.0 => (m - o) / sd,
+                    _ => 0.0,
+                });
+            }
+            zrows.push(zrow);
+        }
+        Ok(Stats {
+            seg_ids,
+            cols,
+            values,
+            overall,
+            members_of,
+            per_col,
+            zrows,
+        })
     }
 
-    // The segment whose customers are worth most on average (mean of the value column:
-    // monetary, else a column named like "spend"), if the table has one.
-    let value_col = ["monetary", "spend"]
-        .iter()
-        .find_map(|w| cols.iter().position(|c| c.to_lowercase() == *w))
-        .or_else(|| {
-            ["monetary", "spend"]
-                .iter()
-                .find_map(|w| cols.iter().position(|c| c.to_lowercase().contains(w)))
-        });
-    let most_valuable = value_col.and_then(|j| {
-        seg_ids
+    /// The segment whose customers are worth most on average (mean of the value column:
+    /// monetary, else a column named like "spend"), if the table has one.
+    fn most_valuable(&self) -> Option<i64> {
+        let cols = &self.cols;
+        let value_col = ["monetary", "spend"]
             .iter()
-            .enumerate()
-            .filter(|(_, &s)| s >= 0)
-            .map(|(r, _)| (r, per_col[j][0][r].unwrap_or(f64::NEG_INFINITY)))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-            .map(|(r, _)| seg_ids[r])
-    });
+            .find_map(|w| cols.iter().position(|c| c.to_lowercase() == *w))
+            .or_else(|| {
+                ["monetary", "spend"]
+                    .iter()
+                    .find_map(|w| cols.iter().position(|c| c.to_lowercase().contains(w)))
+            });
+        value_col.and_then(|j| {
+            self.seg_ids
+                .iter()
+                .enumerate()
+                .filter(|(_, &s)| s >= 0)
+                .map(|(r, _)| (r, self.per_col[j][0][r].unwrap_or(f64::NEG_INFINITY)))
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(r, _)| self.seg_ids[r])
+        })
+    }
 
-    let mut summary = Vec::new();
-    for (r, &s) in seg_ids.iter().enumerate() {
-        let size = members_of[&s].len();
-        let zs: Vec<(f64, &str)> = (0..model_columns.len())
-            .filter(|&j| overall[j].1.is_some_and(|sd| sd > 0.0))
-            .map(|j| (zrows[r][j], cols[j].as_str()))
+    /// The `r`-th segment's name, size, traits and actions.
+    fn segment(
+        &self,
+        r: usize,
+        n_model: usize,
+        plan: &ProfilePlan,
+        dominant_rfm: Option<String>,
+        most_valuable: Option<i64>,
+    ) -> Segment {
+        let s = self.seg_ids[r];
+        let size = self.members_of[&s].len();
+        let n: usize = self.members_of.values().map(Vec::len).sum();
+        let varies = |j: usize| self.overall[j].1.is_some_and(|sd| sd > 0.0);
+        let zs: Vec<(f64, &str)> = (0..n_model)
+            .filter(|&j| varies(j))
+            .map(|j| (self.zrows[r][j], self.cols[j].as_str()))
             .collect();
         let custom = plan.names.get(&(s.max(0) as usize)).filter(|_| s >= 0);
         let name = match custom {
@@ -161,10 +251,6 @@ pub fn run(
             None if s < 0 => "Noise (no segment)".to_string(),
             None => auto_name(&zs, plan.top_features),
         };
-        let dominant_rfm = crosstab
-            .as_ref()
-            .and_then(|(_, d)| d.iter().find(|(l, _)| *l == s))
-            .map(|(_, rfm)| rfm.clone());
         // Transaction pipelines: say which RFM segment dominates the cluster.
         let name = match &dominant_rfm {
             Some(rfm) if custom.is_none() && s >= 0 => format!("{name} (mostly {rfm})"),
@@ -180,134 +266,118 @@ pub fn run(
             )
         } else {
             let t = recommend::Traits {
-                z: cols
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| overall[*j].1.is_some_and(|sd| sd > 0.0))
-                    .map(|(j, c)| (c.clone(), zrows[r][j]))
+                z: (0..self.cols.len())
+                    .filter(|&j| varies(j))
+                    .map(|j| (self.cols[j].clone(), self.zrows[r][j]))
                     .collect(),
                 rfm: dominant_rfm,
                 most_valuable: most_valuable == Some(s),
                 average: zs.iter().all(|(z, _)| z.abs() < DISTINCT_Z),
             };
-            let mut traits: Vec<String> = zs
-                .iter()
-                .filter(|(z, _)| z.abs() >= DISTINCT_Z)
-                .map(|(z, c)| trait_words(c, *z > 0.0))
-                .collect();
-            if t.average {
-                traits.push("average".into());
-            }
-            if let Some(r) = &t.rfm {
-                traits.push(format!("rfm {r}"));
-            }
-            if t.most_valuable {
-                traits.push("most valuable".into());
-            }
-            (traits, recommend::recommend(&plan.rules, &t, DISTINCT_Z))
+            (
+                traits_of(&zs, &t),
+                recommend::recommend(&plan.rules, &t, DISTINCT_Z),
+            )
         };
-        summary.push(Segment {
+        Segment {
             id: s,
             name,
             size,
             share: size as f64 / n as f64,
             traits,
             actions,
-        });
+        }
     }
 
-    let mut table: Vec<Column> = vec![
-        Column::new("segment".into(), seg_ids.clone()),
-        Column::new(
-            "name".into(),
-            summary.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "size".into(),
-            summary.iter().map(|s| s.size as u32).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "share".into(),
-            summary.iter().map(|s| s.share).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "traits".into(),
-            summary
-                .iter()
-                .map(|s| s.traits.join("; "))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "actions".into(),
-            summary
-                .iter()
-                .map(|s| {
+    /// `07_profile.parquet`: one row per segment with its summary, rules and statistics.
+    fn table(
+        &self,
+        summary: &[Segment],
+        explanation: Option<&explain::Explanation>,
+    ) -> Result<DataFrame> {
+        let strings = |f: &dyn Fn(&Segment) -> String| summary.iter().map(f).collect::<Vec<_>>();
+        let mut table: Vec<Column> = vec![
+            Column::new("segment".into(), self.seg_ids.clone()),
+            Column::new("name".into(), strings(&|s| s.name.clone())),
+            Column::new(
+                "size".into(),
+                summary.iter().map(|s| s.size as u32).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share".into(),
+                summary.iter().map(|s| s.share).collect::<Vec<_>>(),
+            ),
+            Column::new("traits".into(), strings(&|s| s.traits.join("; "))),
+            Column::new(
+                "actions".into(),
+                strings(&|s| {
                     s.actions
                         .iter()
                         .map(|a| format!("{} [{}]", a.action, a.because))
                         .collect::<Vec<_>>()
                         .join("; ")
-                })
-                .collect::<Vec<_>>(),
-        ),
-    ];
-
-    // Explanation rules on the unscaled model features.
-    let tree_cols: Vec<Vec<f64>> = values[..model_columns.len()]
-        .iter()
-        .map(|v| v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-        .collect();
-    let explanation = explain::explain_auto(
-        &tree_cols,
-        model_columns,
-        &model.labels,
-        plan.explain_depth,
-        seed,
-    )?;
-    if let Some(e) = &explanation {
-        table.push(Column::new(
-            "rules".into(),
-            seg_ids
-                .iter()
-                .map(|&s| {
-                    e.leaves
-                        .iter()
-                        .filter(|l| l.segment == s)
-                        .map(|l| l.conditions.clone())
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                })
-                .collect::<Vec<_>>(),
-        ));
-    }
-    for (j, c) in cols.iter().enumerate() {
-        for (k, suffix) in ["mean", "median", "lift"].iter().enumerate() {
-            let name = format!("{c}_{suffix}");
-            table.push(Column::new(name.as_str().into(), per_col[j][k].clone()));
+                }),
+            ),
+        ];
+        if let Some(e) = explanation {
+            let rules = self.seg_ids.iter().map(|&s| {
+                e.leaves
+                    .iter()
+                    .filter(|l| l.segment == s)
+                    .map(|l| l.conditions.clone())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            });
+            table.push(Column::new("rules".into(), rules.collect::<Vec<_>>()));
         }
+        for (j, c) in self.cols.iter().enumerate() {
+            for (k, suffix) in ["mean", "median", "lift"].iter().enumerate() {
+                let name = format!("{c}_{suffix}");
+                table.push(Column::new(
+                    name.as_str().into(),
+                    self.per_col[j][k].clone(),
+                ));
+            }
+        }
+        Ok(DataFrame::new(summary.len(), table)?)
     }
-    let data = DataFrame::new(summary.len(), table)?;
+}
 
+/// A segment's traits in words: the model features it stands out on, then `average`,
+/// its dominant RFM segment and `most valuable`.
+fn traits_of(zs: &[(f64, &str)], t: &recommend::Traits) -> Vec<String> {
+    let mut traits: Vec<String> = zs
+        .iter()
+        .filter(|(z, _)| z.abs() >= DISTINCT_Z)
+        .map(|(z, c)| trait_words(c, *z > 0.0))
+        .collect();
+    if t.average {
+        traits.push("average".into());
+    }
+    if let Some(r) = &t.rfm {
+        traits.push(format!("rfm {r}"));
+    }
+    if t.most_valuable {
+        traits.push("most valuable".into());
+    }
+    traits
+}
+
+/// The deliverable: every customer with the features table's columns, `segment` and
+/// `segment_name`.
+fn customers_table(features: &DataFrame, labels: &[i64], summary: &[Segment]) -> Result<DataFrame> {
     let mut segments = features.clone();
     let names: std::collections::HashMap<i64, &str> =
         summary.iter().map(|s| (s.id, s.name.as_str())).collect();
-    segments.with_column(Column::new("segment".into(), model.labels.clone()))?;
+    segments.with_column(Column::new("segment".into(), labels.to_vec()))?;
     segments.with_column(Column::new(
         "segment_name".into(),
-        model
-            .labels
+        labels
             .iter()
             .map(|l| names.get(l).copied().unwrap_or_default())
             .collect::<Vec<_>>(),
     ))?;
-    Ok(ProfileOutput {
-        data,
-        rfm_crosstab: crosstab.map(|(df, _)| df),
-        segments,
-        summary,
-        explanation,
-        zscores: (cols, zrows),
-    })
+    Ok(segments)
 }
 
 /// "High income · low score" from the `top` features with the largest |z| above 0.5,
