@@ -63,9 +63,12 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> 
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // Mode 0666 less the umask, as any other program's new file (tempfile's default, 0600,
+    // would survive the rename and hide the outputs from a colleague or a CRM upload job).
     let mut tmp = tempfile::Builder::new()
         .prefix(".segflow-")
         .suffix(".tmp")
+        .permissions(readable_by_umask())
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     fill(tmp.as_file_mut())?;
@@ -75,6 +78,12 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> 
     crate::crash::maybe_abort("write");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     sha256_file(path)
+}
+
+/// Mode bits for a new file: 0666, which `open` narrows by the process umask.
+fn readable_by_umask() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
 }
 
 /// Hex sha256 of a file's contents.

@@ -43,6 +43,10 @@ enum Command {
         /// Stop after this stage.
         #[arg(long, value_name = "STAGE", value_parser = Stage::parse)]
         until: Option<Stage>,
+        /// When another run is writing the same output folder, exit 2 at once instead of
+        /// waiting for it to finish.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Check a pipeline file and the input's columns without running anything.
     Validate { pipeline: PathBuf },
@@ -134,6 +138,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             force,
             from,
             until,
+            no_wait,
         } => {
             let plan = config::load(&pipeline)?;
             let opts = RunOptions {
@@ -142,6 +147,7 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                 force,
                 from,
                 until,
+                no_wait,
             };
             let summary = runner::run(&plan, &opts)?;
             print_summary(&summary, quiet);

@@ -9,6 +9,7 @@
 //! invalidate the stages after it.
 
 mod cache;
+mod lock;
 mod pipeline;
 mod progress;
 
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub from: Option<Stage>,
     /// Stop after this stage.
     pub until: Option<Stage>,
+    /// Fail at once, instead of waiting, when another run holds the output folder.
+    pub no_wait: bool,
 }
 
 /// What a run produced, for the summary the CLI prints.
@@ -128,6 +131,12 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
             dir.display()
         ))
     })?;
+    let holder = format!(
+        "segflow run of {} (pid {})",
+        plan.source.path.display(),
+        std::process::id()
+    );
+    let _lock = lock::acquire(&dir, &holder, !opts.no_wait)?;
     remove_stale_temporaries(&dir);
     remove_stale_temporaries(&dir.join(".state"));
     let input_sha256 = sha256_file(&plan.input.path)?;

@@ -185,7 +185,11 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
             let frames = vec![(Stage::Clean.artifact(), out.data), (DROPPED, out.dropped)];
             return Ok(Produced {
                 rows_in: raw.height(),
-                note: format!("dropped: {}", counts.join(", ")),
+                note: if counts.is_empty() {
+                    "no line dropped".to_string()
+                } else {
+                    format!("dropped: {}", counts.join(", "))
+                },
                 ..Produced::frames(frames, CleanModel::default())
             });
         }

@@ -15,5 +15,6 @@ mod hostile;
 mod mall_kaggle;
 mod marketing_campaign;
 mod metrics;
+mod real_files;
 mod report;
 mod transactions;
