@@ -29,6 +29,7 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
         format: infer_format(input),
         id: (model.id_column != ROW_ID).then(|| model.id_column.clone()),
         rename: model.rename.clone(),
+        names: None,
     };
     let df = ingest::run(&plan)?;
     check_columns(model, &df, input)?;

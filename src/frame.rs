@@ -18,11 +18,30 @@ pub fn is_categorical(dt: &DataType) -> bool {
     )
 }
 
+/// What a column holds, in the words of someone who made the file (never a polars type name).
+pub fn type_words(dt: &DataType) -> &'static str {
+    match dt {
+        DataType::String | DataType::Categorical(..) | DataType::Enum(..) => "text",
+        DataType::Boolean => "true/false values",
+        DataType::Date => "dates",
+        DataType::Datetime(..) => "dates with times",
+        DataType::Duration(..) => "durations",
+        DataType::Time => "times of day",
+        DataType::Null => "no values (every cell is empty)",
+        dt if dt.is_integer() => "whole numbers",
+        dt if dt.is_float() => "decimal numbers",
+        _ => "values of an unsupported kind",
+    }
+}
+
 /// A numeric column as `f64`s; nulls, NaN and ±inf become `None`.
 pub fn f64_opts(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     let col = df.column(name)?;
     if !is_numeric(col.dtype()) {
-        return Err(data_err!("column `{name}` is {}, not numeric", col.dtype()));
+        return Err(data_err!(
+            "column `{name}` holds {}, not numbers",
+            type_words(col.dtype())
+        ));
     }
     let s = col.as_materialized_series().cast(&DataType::Float64)?;
     Ok(s.f64()?

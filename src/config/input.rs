@@ -12,7 +12,11 @@ pub const ROW_ID: &str = "row_id";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Format {
-    Csv { delimiter: Option<u8> },
+    Csv {
+        delimiter: Option<u8>,
+    },
+    /// Text with columns separated by runs of spaces or tabs (leading and trailing ignored).
+    Whitespace,
     Parquet,
 }
 
@@ -20,7 +24,8 @@ pub enum Format {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TxColumns {
     pub customer: String,
-    pub invoice: String,
+    /// The invoice (order) number; `None`: each customer-day is one order.
+    pub invoice: Option<String>,
     pub date: String,
     pub date_format: Option<String>,
     pub quantity: Option<String>,
@@ -34,12 +39,9 @@ pub struct TxColumns {
 impl TxColumns {
     /// Every mapped input column.
     pub fn all(&self) -> Vec<&str> {
-        let mut v = vec![
-            self.customer.as_str(),
-            self.invoice.as_str(),
-            self.date.as_str(),
-        ];
+        let mut v = vec![self.customer.as_str(), self.date.as_str()];
         for c in [
+            &self.invoice,
             &self.quantity,
             &self.price,
             &self.amount,
@@ -53,6 +55,12 @@ impl TxColumns {
             v.push(c);
         }
         v
+    }
+
+    /// The invoice column when it is one of its own (not also the date): cancellations are
+    /// recognised by its prefix, and it is read as text.
+    pub fn invoice_text(&self) -> Option<&str> {
+        self.invoice.as_deref().filter(|i| *i != self.date)
     }
 }
 
@@ -71,6 +79,8 @@ pub struct InputPlan {
     pub id: Option<String>,
     /// Original name → new name.
     pub rename: Vec<(String, String)>,
+    /// The column names of a file without a header line (`input.header: false`).
+    pub names: Option<Vec<String>>,
 }
 
 impl InputPlan {
@@ -109,6 +119,40 @@ pub fn infer_format(path: &std::path::Path) -> Format {
     }
 }
 
+/// `input.header` and `input.names`: the column names of a file without a header line.
+fn header_names(rin: &RawInput, format: &Format, src: &Source) -> Result<Option<Vec<String>>> {
+    let names = match (rin.header.unwrap_or(true), &rin.names) {
+        (true, None) => return Ok(None),
+        (true, Some(_)) => return Err(src.error_at(
+            &["input", "names"],
+            "input.names names the columns of a file without a header line: add `header: false`",
+        )),
+        (false, None) => {
+            return Err(src.error_at(
+                &["input", "header"],
+                "input.header: false needs input.names, the column names in file order",
+            ))
+        }
+        (false, Some(names)) => names,
+    };
+    if *format == Format::Parquet {
+        return Err(src.error_at(
+            &["input", "header"],
+            "input.header and input.names apply to text files; a Parquet file names its columns",
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for n in names {
+        if n.trim().is_empty() || !seen.insert(n.as_str()) {
+            return Err(src.error_at(
+                &["input", "names"],
+                format!("input.names must be distinct and not empty; `{n}` is not"),
+            ));
+        }
+    }
+    Ok(Some(names.clone()))
+}
+
 pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
     let path = PathBuf::from(&rin.path);
     let ext = rin
@@ -121,7 +165,12 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         Some(f) => pick(src, &["input", "format"], f, &["csv", "tsv", "parquet"])?,
         None => format_for_extension(&ext),
     };
+    let whitespace = rin
+        .delimiter
+        .as_deref()
+        .is_some_and(|d| d.trim().eq_ignore_ascii_case("whitespace"));
     let delimiter = match &rin.delimiter {
+        Some(_) if whitespace => None,
         Some(d) => {
             let d = match d.as_str() {
                 "\\t" | "tab" => "\t",
@@ -131,7 +180,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
                 return Err(src.error_at(
                     &["input", "delimiter"],
                     format!(
-                        "input.delimiter must be a single ASCII character (or `tab`), got `{d}`"
+                        "input.delimiter must be a single ASCII character, `tab` or `whitespace`, got `{d}`"
                     ),
                 ));
             }
@@ -140,11 +189,18 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         None if format_word == "tsv" => Some(b'\t'),
         None => None,
     };
-    let format = if format_word == "parquet" {
-        Format::Parquet
-    } else {
-        Format::Csv { delimiter }
+    let format = match (format_word, whitespace) {
+        ("parquet", true) => {
+            return Err(src.error_at(
+                &["input", "delimiter"],
+                "input.delimiter applies to text files; a Parquet file has typed columns",
+            ))
+        }
+        ("parquet", false) => Format::Parquet,
+        (_, true) => Format::Whitespace,
+        (_, false) => Format::Csv { delimiter },
     };
+    let names = header_names(rin, &format, src)?;
     let mut rename: Vec<(String, String)> = rin
         .rename
         .iter()
@@ -168,7 +224,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         }
         _ => {
             let c = rin.columns.clone().ok_or_else(|| {
-                src.error_at(&["input", "kind"], "input.kind: transactions needs input.columns (customer, invoice, date, and quantity + price or amount)")
+                src.error_at(&["input", "kind"], "input.kind: transactions needs input.columns (customer, date, and quantity + price or amount; invoice if the lines have one)")
             })?;
             if c.amount.is_none() && (c.quantity.is_none() || c.price.is_none()) {
                 return Err(src.error_at(
@@ -191,6 +247,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         }
     };
     Ok(InputPlan {
+        names,
         path,
         kind,
         format,

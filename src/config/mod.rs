@@ -105,6 +105,25 @@ fn yaml_error(path: &Path, e: &serde_norway::Error) -> Error {
             }
         }
     }
+    // serde names the Rust type it wanted; say what the user should write instead.
+    for (rust, words) in [
+        ("expected u64", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a string", "expected text"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected a list such as [a, b]"),
+        (
+            "expected struct RawConfig",
+            "expected the pipeline's settings (name:, input:, cluster:, ...)",
+        ),
+    ] {
+        if let Some(rest) = msg.strip_suffix(rust) {
+            msg = format!("{rest}{words}");
+        }
+    }
     if msg.contains("untagged enum RawK") {
         msg = msg.replace(
             "data did not match any variant of untagged enum RawK",

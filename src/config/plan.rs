@@ -18,6 +18,7 @@ use super::source::Source;
 use super::suggest::nearest;
 use super::{clean, cluster, evaluate, features, input, profile, scale};
 use crate::error::{Error, Result};
+use crate::frame::type_words;
 
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -127,7 +128,7 @@ impl Plan {
                     Some(dt) if !dt.is_primitive_numeric() => {
                         return Err(src.error_at(
                             &["clean", "outliers", "columns"],
-                            format!("outlier column `{c}` is {dt}, not numeric"),
+                            format!("outlier column `{c}` holds {}, not numbers", type_words(dt)),
                         ))
                     }
                     _ => {}
@@ -180,7 +181,7 @@ impl Plan {
                 if !(dt.is_primitive_numeric() || matches!(dt, DataType::Boolean)) {
                     return Err(src.error_at(
                         &["features", "use"],
-                        format!("feature column `{c}` is {dt}, not numeric: list it under features.one_hot to encode it"),
+                        format!("feature column `{c}` holds {}, not numbers: list it under features.one_hot to encode it", type_words(dt)),
                     ));
                 }
             }

@@ -37,6 +37,11 @@ pub struct RawInput {
     pub format: Option<String>,
     #[serde(default)]
     pub delimiter: Option<String>,
+    /// `false`: the file has no header line; `names` gives the columns.
+    #[serde(default)]
+    pub header: Option<bool>,
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]
@@ -53,7 +58,9 @@ pub struct RawInput {
 #[serde(deny_unknown_fields)]
 pub struct RawTxColumns {
     pub customer: String,
-    pub invoice: String,
+    /// Optional: without it, each customer-day is one order.
+    #[serde(default)]
+    pub invoice: Option<String>,
     pub date: String,
     /// strftime format of `date` when it is text and not ISO (`%d/%m/%Y %H:%M`).
     #[serde(default)]

@@ -87,8 +87,8 @@ fn resolve_use(
             })?;
             if !is_numeric(col.dtype()) {
                 return Err(data_err!(
-                    "feature `{u}` is {}, not numeric: list it under features.one_hot to encode it",
-                    col.dtype()
+                    "feature `{u}` holds {}, not numbers: list it under features.one_hot to encode it",
+                    crate::frame::type_words(col.dtype())
                 ));
             }
             out.push(u.clone());

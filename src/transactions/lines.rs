@@ -6,6 +6,21 @@ use polars::prelude::*;
 use crate::config::{TxCleanPlan, TxColumns};
 use crate::data_err;
 use crate::error::Result;
+use crate::frame::type_words;
+
+/// The first non-missing value of a column, as written, for messages.
+fn first_value(df: &DataFrame, name: &str) -> String {
+    df.column(name)
+        .ok()
+        .and_then(|c| {
+            c.as_materialized_series()
+                .drop_nulls()
+                .get(0)
+                .ok()
+                .map(|v| v.to_string())
+        })
+        .unwrap_or_default()
+}
 
 /// Types the mapped columns of invoice lines: customer ids as integers where they are
 /// numbers (17850.0 → 17850), dates as datetimes; quantities and prices must be numbers.
@@ -24,7 +39,9 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
             exprs.push(col(tx.customer.as_str()).cast(DataType::Int64));
         }
     }
-    exprs.push(col(tx.invoice.as_str()).cast(DataType::String));
+    if let Some(invoice) = tx.invoice_text() {
+        exprs.push(col(invoice).cast(DataType::String));
+    }
     let date_dt = df.column(&tx.date)?.dtype().clone();
     let date = match date_dt {
         DataType::String => {
@@ -44,10 +61,35 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
         DataType::Date | DataType::Datetime(..) => {
             col(tx.date.as_str()).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
         }
+        int if int.is_integer() => match &tx.date_format {
+            // Dates stored as numbers (19970101): read as text with the format given.
+            Some(format) => col(tx.date.as_str())
+                .cast(DataType::String)
+                .str()
+                .to_datetime(
+                    Some(TimeUnit::Milliseconds),
+                    None,
+                    StrptimeOptions {
+                        format: Some(format.as_str().into()),
+                        strict: true,
+                        exact: true,
+                        cache: true,
+                    },
+                    lit("raise"),
+                ),
+            None => {
+                return Err(data_err!(
+                    "transaction date column `{}` holds whole numbers (e.g. {}): set input.columns.date_format to read them as dates (\"%Y%m%d\" for 19970101)",
+                    tx.date,
+                    first_value(&df, &tx.date)
+                ))
+            }
+        },
         other => {
             return Err(data_err!(
-                "transaction date column `{}` is {other}: expected text or a date",
-                tx.date
+                "transaction date column `{}` holds {}: expected dates, or text or whole numbers with input.columns.date_format",
+                tx.date,
+                type_words(&other)
             ))
         }
     };
@@ -56,7 +98,8 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
         let dt = df.column(c)?.dtype().clone();
         if !dt.is_primitive_numeric() {
             return Err(data_err!(
-                "transaction column `{c}` is {dt}: expected numbers"
+                "transaction column `{c}` holds {}: expected numbers",
+                type_words(&dt)
             ));
         }
         // Kept as read: the arithmetic casts to f64 where it uses them, and an
@@ -79,9 +122,25 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
                 .as_ref()
                 .map(|f| format!(" with format `{f}`"))
                 .unwrap_or_default(),
-            e.to_string().lines().next().unwrap_or_default()
+            date_failure(&e)
         )
     })
+}
+
+/// polars' "conversion from `str` to `datetime[ms]` failed in column 'd' for 2 out of 9
+/// values: [..]" in words: "2 of 9 values are not dates in that format, e.g. ..".
+fn date_failure(e: &PolarsError) -> String {
+    let text = e.to_string();
+    let line = text.lines().next().unwrap_or_default();
+    let counts = line.split_once(" for ").and_then(|(_, rest)| {
+        let (bad, rest) = rest.split_once(" out of ")?;
+        let (all, rest) = rest.split_once(" values")?;
+        let example = rest.split('"').nth(1).unwrap_or_default();
+        Some(format!(
+            "{bad} of {all} values are not dates in that format, e.g. `{example}`"
+        ))
+    });
+    counts.unwrap_or_else(|| "some values are not dates in that format".to_string())
 }
 
 /// Line-cleaning output: kept lines, dropped lines with `reason`, and counts per reason.
@@ -99,10 +158,12 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
         "missing customer id".into(),
     )];
     if !plan.net {
-        rules.push((
-            col(tx.invoice.as_str()).str().starts_with(lit(prefix)),
-            format!("cancellation (invoice starts with {prefix})"),
-        ));
+        if let Some(invoice) = tx.invoice_text() {
+            rules.push((
+                col(invoice).str().starts_with(lit(prefix)),
+                format!("cancellation (invoice starts with {prefix})"),
+            ));
+        }
         if let Some(q) = &tx.quantity {
             rules.push((
                 col(q.as_str()).lt_eq(lit(0.0)),

@@ -56,14 +56,20 @@ pub fn features(
     };
     // Under `net`, cancellations count towards the amounts but not as orders (without
     // `net` they were dropped by the clean stage: every invoice is an order, no filter).
-    let invoices = col(tx.invoice.as_str());
-    let orders = if clean.net {
-        let cancelled = col(tx.invoice.as_str())
-            .str()
-            .starts_with(lit(clean.cancel_prefix.as_str()));
-        invoices.filter(cancelled.not())
-    } else {
-        invoices
+    // Without an invoice number, each customer-day is one order; an invoice column that is
+    // also the date counts each distinct timestamp as one.
+    let invoices = match &tx.invoice {
+        Some(invoice) => col(invoice.as_str()),
+        None => col(MS).floor_div(lit(DAY_MS)),
+    };
+    let orders = match (clean.net, tx.invoice_text()) {
+        (true, Some(invoice)) => {
+            let cancelled = col(invoice)
+                .str()
+                .starts_with(lit(clean.cancel_prefix.as_str()));
+            invoices.filter(cancelled.not())
+        }
+        _ => invoices,
     };
     let mut aggs = vec![
         col(MS).max().alias("__last"),

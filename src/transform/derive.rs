@@ -20,7 +20,8 @@ pub fn apply(df: DataFrame, name: &str, sql: &str) -> Result<DataFrame> {
     let dt = df.column(name)?.dtype().clone();
     if !is_numeric(&dt) {
         return Err(data_err!(
-            "derived feature `{name}` = \"{sql}\" gives {dt}, not a number"
+            "derived feature `{name}` = \"{sql}\" gives {}, not numbers",
+            crate::frame::type_words(&dt)
         ));
     }
     Ok(df)
@@ -37,6 +38,6 @@ mod tests {
         let r: Vec<Option<f64>> = df.column("ratio").unwrap().f64().unwrap().iter().collect();
         assert_eq!(r, [Some(2.0), Some(2.0)]);
         let err = apply(df, "w", "'word'").unwrap_err().to_string();
-        assert!(err.contains("not a number"), "{err}");
+        assert!(err.contains("gives text, not numbers"), "{err}");
     }
 }

@@ -181,11 +181,11 @@ fn unknown_method_names_list_what_is_allowed() {
 fn wrong_types_say_what_was_expected() {
     check(
         &GOOD.replace("name: t", "name: t\nseed: forty-two"),
-        &["p.yaml:2:7: seed: invalid type: string \"forty-two\", expected u64"],
+        &["p.yaml:2:7: seed: invalid type: string \"forty-two\", expected a whole number"],
     );
     check(
         &GOOD.replace("use: [income, Age]", "use: income"),
-        &["p.yaml:8:8: features.use: invalid type: string \"income\", expected a sequence"],
+        &["p.yaml:8:8: features.use: invalid type: string \"income\", expected a list such as [a, b]"],
     );
 }
 
@@ -197,7 +197,13 @@ fn empty_and_non_yaml_files_are_refused() {
     );
     check("   \n# only a comment\n", &["p.yaml is empty"]);
     check("name: [unclosed\n", &["p.yaml:"]);
-    check("just some text", &["p.yaml:", "expected struct RawConfig"]);
+    check(
+        "just some text",
+        &[
+            "p.yaml:",
+            "expected the pipeline's settings (name:, input:, cluster:, ...)",
+        ],
+    );
 }
 
 #[test]

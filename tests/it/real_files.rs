@@ -235,3 +235,66 @@ fn two_configs_started_together_do_not_mix() {
     }
     assert!(checked > 20);
 }
+
+/// A classic transaction log: no header, columns separated by runs of spaces, leading
+/// spaces, CRLF line ends, zero-padded customer ids, integer dates, no invoice number.
+const LOG: &str = "   00001 19970101  1  11.77\r\n   00001 19970101  2   5.00\r\n\
+                   00001 19970105  1   3.00\r\n   00002 19970102  4  20.00\r\n\
+                   \t00003 19970110  1   7.50\r\n   00003 19970111  1   2.50\r\n\r\n";
+
+fn log_config(name: &str, invoice: &str) -> String {
+    format!(
+        "name: {name}\ninput:\n  path: log.txt\n  kind: transactions\n  header: false\n  names: [customer, date, quantity, amount]\n  delimiter: whitespace\n  columns: {{customer: customer, date: date, date_format: \"%Y%m%d\", quantity: quantity, amount: amount{invoice}}}\nfeatures:\n  rfm: {{}}\n  use: [recency, frequency, monetary]\ncluster: {{kmeans: {{k: 2}}}}\n"
+    )
+}
+
+#[test]
+fn a_headerless_whitespace_log_with_integer_dates_and_no_invoices() {
+    let w = Workdir::new();
+    w.write("log.txt", LOG);
+    // Without an invoice column each customer-day is one order; with the date as the
+    // invoice, each distinct date: the same here.
+    for (name, invoice) in [("log", ""), ("dated", ", invoice: date")] {
+        w.write(&format!("{name}.yaml"), &log_config(name, invoice));
+        w.ok(&["run", "-q", &format!("{name}.yaml")]);
+        let f = read_parquet(&w.path(&format!("outputs/{name}/03_features.parquet")));
+        assert_eq!(strs(&f, "customer"), ["00001", "00002", "00003"], "{name}");
+        assert_eq!(strs(&f, "frequency"), ["2.0", "1.0", "2.0"], "{name}");
+        assert_eq!(strs(&f, "monetary"), ["19.77", "20.0", "10.0"], "{name}");
+        assert_eq!(strs(&f, "recency"), ["7.0", "10.0", "1.0"], "{name}");
+    }
+}
+
+#[test]
+fn a_space_separated_file_read_as_csv_says_what_to_change() {
+    let w = Workdir::new();
+    w.write("log.txt", LOG);
+    let cfg = log_config("log", "").replace("  delimiter: whitespace\n", "");
+    w.write(
+        "p.yaml",
+        &cfg.replace(
+            "  header: false\n  names: [customer, date, quantity, amount]\n",
+            "",
+        ),
+    );
+    let err = w.fails(&["run", "-q", "p.yaml"]);
+    assert!(err.contains("line 1 of log.txt has 4 fields separated by spaces, read as 1 column: try `delimiter: whitespace` (its first line looks like data: add `header: false` and `names: [...]` too)"), "{err}");
+    w.write(
+        "q.yaml",
+        &log_config("log", "").replace(
+            "names: [customer, date, quantity, amount]",
+            "names: [customer, date, amount]",
+        ),
+    );
+    let err = w.fails(&["run", "-q", "q.yaml"]);
+    assert!(
+        err.contains("input.names lists 3 names but the lines of log.txt have 4 fields"),
+        "{err}"
+    );
+    w.write(
+        "r.yaml",
+        &log_config("log", "").replace("date_format: \"%Y%m%d\", ", ""),
+    );
+    let err = w.fails(&["run", "-q", "r.yaml"]);
+    assert!(err.contains("transaction date column `date` holds whole numbers (e.g. 19970101): set input.columns.date_format"), "{err}");
+}

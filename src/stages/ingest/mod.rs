@@ -1,0 +1,177 @@
+//! Stage 1, ingest: reads CSV/TSV or Parquet, applies the renames and makes sure every row
+//! has a unique, non-missing customer id (an `row_id` numbered from 1 when none is named).
+
+mod text;
+
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::config::{Format, InputKind, InputPlan, ROW_ID};
+use crate::data_err;
+use crate::error::{Error, Result};
+
+/// Columns and types of the input after renames, from a sample of its first rows.
+pub fn schema(input: &InputPlan) -> Result<Schema> {
+    Ok(sample(input)?.schema().as_ref().clone())
+}
+
+/// Rows read to check the plan against the data before running.
+pub const SAMPLE_ROWS: usize = 1000;
+
+/// The first rows of the input after renames (an error when it has no data rows).
+pub fn sample(input: &InputPlan) -> Result<DataFrame> {
+    let df = read_raw(input, Some(SAMPLE_ROWS))?;
+    if df.height() == 0 {
+        return Err(data_err!(
+            "{} has a header but no data rows",
+            input.path.display()
+        ));
+    }
+    Ok(df)
+}
+
+/// Reads the whole input, applies renames and checks the id column.
+pub fn run(input: &InputPlan) -> Result<DataFrame> {
+    let mut df = read_raw(input, None)?;
+    if df.height() == 0 {
+        return Err(data_err!(
+            "{} has a header but no data rows",
+            input.path.display()
+        ));
+    }
+    if let InputKind::Transactions(tx) = &input.kind {
+        return crate::transactions::lines::type_lines(df, tx);
+    }
+    match &input.id {
+        Some(id) => check_id(&df, id)?,
+        None => {
+            let ids: Vec<u32> = (1..=df.height() as u32).collect();
+            df.insert_column(0, Column::new(ROW_ID.into(), ids))?;
+        }
+    }
+    Ok(df)
+}
+
+/// Whether `df`, what [`run`] made of the input, is the input file's data unchanged: a
+/// Parquet file with nothing renamed, added or retyped. The ingest artifact is then a copy of
+/// the file (same data, no second encoding).
+pub fn is_input_unchanged(input: &InputPlan, df: &DataFrame) -> Result<bool> {
+    if input.format != Format::Parquet || !input.rename.is_empty() {
+        return Ok(false);
+    }
+    let path = &input.path;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let head = ParquetReader::new(file)
+        .with_slice(Some((0, 0)))
+        .finish()
+        .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?;
+    Ok(head.schema() == df.schema())
+}
+
+fn check_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| data_err!("cannot read input {}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(data_err!(
+            "input {} is a directory: input.path must name a file",
+            path.display()
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(data_err!("input {} is empty (0 bytes)", path.display()));
+    }
+    Ok(())
+}
+
+fn read_raw(input: &InputPlan, n_rows: Option<usize>) -> Result<DataFrame> {
+    let path = &input.path;
+    check_file(path)?;
+    let mut df = match &input.format {
+        Format::Parquet => {
+            let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            ParquetReader::new(file)
+                .with_slice(n_rows.map(|n| (0, n)))
+                .finish()
+                .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?
+        }
+        Format::Csv { .. } | Format::Whitespace => text::read(input, original_id(input), n_rows)?,
+    };
+    strip_bom(&mut df)?;
+    // A text file's ids were read as text; a Parquet file's keep the type they were stored with.
+    let is_text = input.format != Format::Parquet;
+    if let Some(id) = original_id(input).filter(|id| is_text && df.column(id).is_ok()) {
+        text::keep_ids(&mut df, id)?;
+    }
+    rename(&mut df, input)?;
+    Ok(df)
+}
+
+/// A UTF-8 byte-order mark at the start of a CSV ends up in the first column's name.
+fn strip_bom(df: &mut DataFrame) -> Result<()> {
+    let first = df.get_column_names().first().map(|s| s.to_string());
+    if let Some(name) = first.filter(|n| n.starts_with('\u{feff}')) {
+        let clean = name.trim_start_matches('\u{feff}').to_string();
+        df.rename(&name, clean.as_str().into())?;
+    }
+    Ok(())
+}
+
+fn rename(df: &mut DataFrame, input: &InputPlan) -> Result<()> {
+    for (from, to) in &input.rename {
+        if df.column(from).is_err() {
+            return Err(data_err!(
+                "input.rename: column `{from}` is not in {}. The columns are: {}",
+                input.path.display(),
+                crate::frame::column_list(df)
+            ));
+        }
+        if from != to && df.column(to).is_ok() {
+            return Err(data_err!(
+                "input.rename: cannot rename `{from}` to `{to}`: a column `{to}` already exists"
+            ));
+        }
+        df.rename(from, to.as_str().into())?;
+    }
+    Ok(())
+}
+
+fn check_id(df: &DataFrame, id: &str) -> Result<()> {
+    let col = df.column(id)?;
+    let nulls = col.null_count();
+    if nulls > 0 {
+        return Err(data_err!(
+            "the id column `{id}` is empty in {nulls} row(s): every customer needs an id"
+        ));
+    }
+    let unique = col.n_unique()?;
+    if unique != df.height() {
+        let s = col.as_materialized_series().cast(&DataType::String)?;
+        let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+        let mut shown: Vec<String> = Vec::new();
+        for v in s.str()?.iter().flatten() {
+            let c = counts.entry(v).or_default();
+            *c += 1;
+            if *c == 2 && shown.len() < 5 {
+                shown.push(v.to_string());
+            }
+        }
+        return Err(data_err!(
+            "the id column `{id}` has {} duplicated value(s), e.g. {}: ids must be unique",
+            df.height() - unique,
+            shown.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// The customer id column's name in the file (before renames), if the plan names one.
+fn original_id(input: &InputPlan) -> Option<&str> {
+    let id = match &input.kind {
+        InputKind::Transactions(tx) => tx.customer.as_str(),
+        InputKind::Customers => input.id.as_deref()?,
+    };
+    let renamed_from = input.rename.iter().find(|(_, to)| to == id);
+    Some(renamed_from.map_or(id, |(from, _)| from.as_str()))
+}

@@ -1,0 +1,285 @@
+//! Text inputs: CSV/TSV with a sniffed or given delimiter, files whose columns are separated
+//! by runs of spaces or tabs, files without a header line; the id column read as text so
+//! that ids come out exactly as they went in.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::config::{Format, InputPlan};
+use crate::data_err;
+use crate::error::{Error, Result};
+
+/// Reads a text input; `id` is the id column's name in the file, read as text.
+pub(super) fn read(
+    input: &InputPlan,
+    id: Option<&str>,
+    n_rows: Option<usize>,
+) -> Result<DataFrame> {
+    let path = &input.path;
+    let (bytes, sep) = match input.format {
+        Format::Whitespace => (Some(whitespace_to_tabs(&mut open(path)?, path)?), b'\t'),
+        Format::Csv { delimiter } => (
+            None,
+            delimiter.unwrap_or(sniff_delimiter(&header_line(path)?)),
+        ),
+        Format::Parquet => return Err(Error::Internal("a Parquet input read as text".into())),
+    };
+    let header = match &bytes {
+        Some(b) => b.split(|&c| c == b'\n').next().unwrap_or_default().to_vec(),
+        None => header_line(path)?,
+    };
+    // The names as polars gives them: column_1.. without a header; a byte-order mark stays on
+    // the first name until ingest strips it.
+    let names: Vec<String> = match &input.names {
+        Some(names) => (1..=names.len()).map(|i| format!("column_{i}")).collect(),
+        None => header_names(&header, sep),
+    };
+    let position = id.and_then(|id| match &input.names {
+        Some(given) => given.iter().position(|n| n == id),
+        None => names
+            .iter()
+            .position(|n| n.trim_start_matches('\u{feff}') == id),
+    });
+    let overwrite = position.map(|i| {
+        Arc::new(Schema::from_iter([Field::new(
+            names[i].as_str().into(),
+            DataType::String,
+        )]))
+    });
+    let options = CsvReadOptions::default()
+        .with_has_header(input.names.is_none())
+        .with_infer_schema_length(Some(10_000))
+        .with_schema_overwrite(overwrite)
+        .with_n_rows(n_rows)
+        .map_parse_options(|p| p.with_separator(sep).with_try_parse_dates(true));
+    let read = match bytes {
+        Some(b) => options
+            .into_reader_with_file_handle(Cursor::new(b))
+            .finish(),
+        None => options
+            .try_into_reader_with_file_path(Some(path.into()))
+            .and_then(|r| r.finish()),
+    };
+    let mut df = read.map_err(|e| unreadable(input, &e))?;
+    if matches!(input.format, Format::Csv { .. }) && df.width() == 1 {
+        // One column whose name is a whole line of space-separated words.
+        if let Some(hint) = whitespace_hint(&header, path) {
+            return Err(data_err!("cannot read {} as CSV: {hint}", path.display()));
+        }
+    }
+    if let Some(given) = &input.names {
+        name_columns(&mut df, given, path)?;
+    }
+    Ok(df)
+}
+
+/// Names the columns of a file without a header line.
+fn name_columns(df: &mut DataFrame, given: &[String], path: &Path) -> Result<()> {
+    if df.width() != given.len() {
+        return Err(data_err!(
+            "input.names lists {} names but the lines of {} have {} fields",
+            given.len(),
+            path.display(),
+            df.width()
+        ));
+    }
+    df.set_column_names(given)?;
+    Ok(())
+}
+
+/// Why polars could not read the file, in the user's terms, with a hint when the file looks
+/// separated by spaces or has no header line.
+fn unreadable(input: &InputPlan, e: &PolarsError) -> Error {
+    let path = &input.path;
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let hint = match (&input.format, header_line(path)) {
+        (Format::Csv { .. }, Ok(header)) => whitespace_hint(&header, path),
+        _ => None,
+    };
+    match hint {
+        Some(hint) => data_err!("cannot read {} as CSV: {hint}", path.display()),
+        None if first.contains("found more fields than defined in 'Schema'") => data_err!(
+            "cannot read {} as CSV: a line has more fields than the header line",
+            path.display()
+        ),
+        None => data_err!("cannot read {} as CSV: {first}", path.display()),
+    }
+}
+
+/// "line 1 has 4 fields separated by spaces, the header has 1: try `delimiter: whitespace`".
+fn whitespace_hint(header: &[u8], path: &Path) -> Option<String> {
+    let line = String::from_utf8_lossy(header);
+    let by_space = line.split_whitespace().count();
+    let sep = sniff_delimiter(header);
+    let by_sep = line.split(sep as char).count();
+    if by_sep > 1 || by_space < 2 {
+        return None;
+    }
+    let looks_like_data = line.split_whitespace().all(|f| f.parse::<f64>().is_ok());
+    let also = if looks_like_data {
+        " (its first line looks like data: add `header: false` and `names: [...]` too)"
+    } else {
+        ""
+    };
+    Some(format!(
+        "line 1 of {} has {by_space} fields separated by spaces, read as 1 column: try `delimiter: whitespace`{also}",
+        path.display()
+    ))
+}
+
+/// The whole file (inside a gzip file too).
+fn open(path: &Path) -> Result<Box<dyn Read>> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut magic = [0u8; 2];
+    let gz = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    })
+}
+
+/// Runs of spaces and tabs become one tab; leading and trailing ones, and `\r`, go.
+fn whitespace_to_tabs(reader: &mut dyn Read, path: &Path) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut line = Vec::new();
+    let mut r = BufReader::new(reader);
+    loop {
+        line.clear();
+        let n = r
+            .read_until(b'\n', &mut line)
+            .map_err(|e| data_err!("cannot read {}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        let fields: Vec<&[u8]> = line
+            .split(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .filter(|f| !f.is_empty())
+            .collect();
+        if fields.is_empty() {
+            continue;
+        }
+        out.extend_from_slice(&fields.join(&b'\t'));
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// The first line of a CSV file (inside a gzip file too), at most 1 MiB of it.
+pub(super) fn header_line(path: &Path) -> Result<Vec<u8>> {
+    let mut line = Vec::new();
+    BufReader::new(open(path)?.take(1 << 20))
+        .read_until(b'\n', &mut line)
+        .map_err(|e| data_err!("cannot read {}: {e}", path.display()))?;
+    Ok(line)
+}
+
+/// The column names of a header line (quotes, a byte-order mark and the line end removed).
+fn header_names(header: &[u8], sep: u8) -> Vec<String> {
+    let text = String::from_utf8_lossy(header);
+    let text = text
+        .trim_start_matches('\u{feff}')
+        .trim_end_matches(['\r', '\n']);
+    text.split(sep as char)
+        .map(|f| f.trim().trim_matches('"').to_string())
+        .collect()
+}
+
+/// Picks the delimiter that occurs most often in the header line (`,` `;` tab `|`).
+fn sniff_delimiter(line: &[u8]) -> u8 {
+    let count = |c: u8| line.iter().filter(|&&b| b == c).count();
+    let best = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|&c| (count(c), c == b','))
+        .unwrap_or(b',');
+    if count(best) == 0 {
+        b','
+    } else {
+        best
+    }
+}
+
+/// Ids come out exactly as they went in: read as text, they become integers only when every
+/// one is written as a plain integer (no sign but `-`, no leading zero, within 64 bits), or
+/// as an integer with a zero fraction (`17850.0`, as spreadsheets export them), which is
+/// read as `17850`. Anything else (`0001`, a 20-digit number, `C-17`) stays text.
+pub(super) fn keep_ids(df: &mut DataFrame, name: &str) -> Result<()> {
+    let col = df.column(name)?.as_materialized_series().clone();
+    let Ok(text) = col.str() else {
+        return Ok(());
+    };
+    if !text.iter().flatten().all(|v| plain_integer(v).is_some()) {
+        return Ok(());
+    }
+    if text.iter().flatten().all(|v| !v.contains('.')) {
+        // A cast keeps the reader's chunks (and so the artifacts' bytes) as inferring did.
+        let ints = col.strict_cast(&DataType::Int64)?;
+        df.replace(name, ints.into())?;
+        return Ok(());
+    }
+    let ints: Vec<Option<i64>> = text.iter().map(|v| v.and_then(plain_integer)).collect();
+    df.replace(name, Column::new(name.into(), ints))?;
+    Ok(())
+}
+
+/// `v` as an integer if it is written as a plain one (`-12`, `0`, `17850`, `17850.0`).
+fn plain_integer(v: &str) -> Option<i64> {
+    let int = match v.split_once('.') {
+        Some((int, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => int,
+        Some(_) => return None,
+        None => v,
+    };
+    let digits = int.strip_prefix('-').unwrap_or(int);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && int != "-0";
+    canonical.then(|| int.parse().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_become_integers_only_when_written_as_plain_integers() {
+        assert_eq!(plain_integer("17850"), Some(17850));
+        assert_eq!(plain_integer("17850.0"), Some(17850));
+        assert_eq!(plain_integer("-3"), Some(-3));
+        assert_eq!(plain_integer("0"), Some(0));
+        for text in [
+            "0001",
+            "00",
+            "-0",
+            "+5",
+            "1.5",
+            "1.",
+            " 7",
+            "12345678901234567890",
+            "C17",
+            "",
+        ] {
+            assert_eq!(plain_integer(text), None, "{text}");
+        }
+        let mut df = df!("id" => [Some("0001"), Some("2"), None]).unwrap();
+        keep_ids(&mut df, "id").unwrap();
+        assert_eq!(df.column("id").unwrap().dtype(), &DataType::String);
+        let mut df = df!("id" => [Some("1"), Some("17850.0"), None]).unwrap();
+        keep_ids(&mut df, "id").unwrap();
+        let ids: Vec<Option<i64>> = df.column("id").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(ids, [Some(1), Some(17850), None]);
+    }
+
+    #[test]
+    fn header_names_and_delimiters() {
+        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"single\n"), b',');
+        assert_eq!(header_names(b"\xef\xbb\xbf\"id\",x\r\n", b','), ["id", "x"]);
+    }
+}
