@@ -71,7 +71,13 @@ pub fn rfm_schema(tx: &TxColumns, plan: Option<&RfmPlan>) -> Schema {
     let mut s = Schema::default();
     s.insert(tx.customer.as_str().into(), DataType::Int64);
     for c in RFM_COLUMNS {
-        s.insert(c.into(), DataType::Float64);
+        let whole = matches!(c, "recency" | "frequency" | "tenure");
+        let dt = if whole {
+            DataType::Int64
+        } else {
+            DataType::Float64
+        };
+        s.insert(c.into(), dt);
     }
     if let Some(c) = &tx.country {
         s.insert(c.as_str().into(), DataType::String);

@@ -139,13 +139,19 @@ pub fn features(
         .map(|c| plan.segments.get(c).cloned().unwrap_or_default())
         .collect();
 
+    // Days and order counts are whole numbers, and are written as such.
+    let whole = |v: &[f64]| -> Vec<Option<i64>> {
+        v.iter()
+            .map(|&x| x.is_finite().then_some(x as i64))
+            .collect()
+    };
     let mut cols = vec![
         ids,
-        Column::new("recency".into(), recency.clone()),
-        Column::new("frequency".into(), frequency.clone()),
+        Column::new("recency".into(), whole(&recency)),
+        Column::new("frequency".into(), whole(&frequency)),
         Column::new("monetary".into(), monetary.clone()),
         Column::new("aov".into(), aov.clone()),
-        Column::new("tenure".into(), tenure.clone()),
+        Column::new("tenure".into(), whole(&tenure)),
         Column::new("items_per_order".into(), items_per_order.clone()),
     ];
     if let Some(c) = &tx.country {

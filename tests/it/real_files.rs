@@ -259,9 +259,12 @@ fn a_headerless_whitespace_log_with_integer_dates_and_no_invoices() {
         w.ok(&["run", "-q", &format!("{name}.yaml")]);
         let f = read_parquet(&w.path(&format!("outputs/{name}/03_features.parquet")));
         assert_eq!(strs(&f, "customer"), ["00001", "00002", "00003"], "{name}");
-        assert_eq!(strs(&f, "frequency"), ["2.0", "1.0", "2.0"], "{name}");
+        assert_eq!(strs(&f, "frequency"), ["2", "1", "2"], "{name}");
         assert_eq!(strs(&f, "monetary"), ["19.77", "20.0", "10.0"], "{name}");
-        assert_eq!(strs(&f, "recency"), ["7.0", "10.0", "1.0"], "{name}");
+        assert_eq!(strs(&f, "recency"), ["7", "10", "1"], "{name}");
+        let csv = std::fs::read_to_string(w.path(&format!("outputs/{name}/segments.csv"))).unwrap();
+        let first = csv.lines().nth(1).unwrap();
+        assert!(first.starts_with("00001,7,2,19.77,"), "{first}");
     }
 }
 

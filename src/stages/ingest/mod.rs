@@ -32,8 +32,20 @@ pub fn sample(input: &InputPlan) -> Result<DataFrame> {
     Ok(df)
 }
 
-/// Reads the whole input, applies renames and checks the id column.
+/// Reads the whole input, applies renames and checks the id column. A fault polars finds in
+/// the file is the file's problem (exit 2), said with the file's name.
 pub fn run(input: &InputPlan) -> Result<DataFrame> {
+    read_all(input).map_err(|e| match e {
+        Error::Polars(p) => data_err!(
+            "cannot read {}: {}",
+            input.path.display(),
+            p.to_string().lines().next().unwrap_or_default()
+        ),
+        other => other,
+    })
+}
+
+fn read_all(input: &InputPlan) -> Result<DataFrame> {
     let mut df = read_raw(input, None)?;
     if df.height() == 0 {
         return Err(data_err!(
