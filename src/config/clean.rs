@@ -195,3 +195,70 @@ fn outliers_from_raw(o: &RawOutliers, src: &Source) -> Result<Option<OutlierPlan
         None => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, with, BASE};
+    use super::{CategoricalImpute, NumericImpute, OutlierAction, OutlierMethod};
+
+    #[test]
+    fn imputation() {
+        let c = plan(BASE).clean;
+        assert_eq!(
+            (c.numeric, c.categorical),
+            (NumericImpute::Median, CategoricalImpute::Mode)
+        );
+        refuses(
+            &with("clean: {impute: {numeric: constant}}\n"),
+            "clean.impute.numeric is `constant` but clean.impute.numeric_value is not set",
+        );
+        refuses(
+            &with("clean: {impute: {categorical: constant}}\n"),
+            "clean.impute.categorical is `constant` but clean.impute.categorical_value is not set",
+        );
+        refuses(
+            &with("clean: {impute: {numeric: medain}}\n"),
+            "did you mean `median`?",
+        );
+    }
+
+    #[test]
+    fn outliers() {
+        let o = plan(&with("clean: {outliers: {columns: [a], action: clip}}\n"))
+            .clean
+            .outliers
+            .unwrap();
+        assert_eq!(
+            (o.method, o.action),
+            (OutlierMethod::Iqr { factor: 1.5 }, OutlierAction::Clip)
+        );
+        assert!(plan(&with("clean: {outliers: {method: none}}\n"))
+            .clean
+            .outliers
+            .is_none());
+        refuses(
+            &with("clean: {outliers: {factor: 0, columns: [a]}}\n"),
+            "clean.outliers.factor must be a positive number, got 0",
+        );
+        refuses(
+            &with("clean: {outliers: {method: zscore, threshold: -1, columns: [a]}}\n"),
+            "clean.outliers.threshold must be a positive number, got -1",
+        );
+        refuses(
+            &with("clean: {outliers: {method: iqr}}\n"),
+            "clean.outliers needs `columns`",
+        );
+        refuses(
+            &with("clean: {outliers: {action: delete, columns: [a]}}\n"),
+            "expected one of `drop`, `clip`",
+        );
+    }
+
+    #[test]
+    fn transaction_rules_belong_to_transactions() {
+        refuses(
+            &with("clean: {transactions: {cancellations: net}}\n"),
+            "clean.transactions applies to invoice lines",
+        );
+    }
+}

@@ -138,3 +138,91 @@ fn dbscan_from_raw(db: &RawDbscan, src: &Source) -> Result<DbscanPlan> {
     )?;
     Ok(DbscanPlan { eps, min_samples })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, BASE};
+    use super::Eps;
+
+    fn cluster(section: &str) -> String {
+        BASE.replace("cluster:\n  kmeans: {k: [2, 4]}\n", section)
+    }
+
+    #[test]
+    fn k_is_a_number_or_an_inclusive_range() {
+        assert_eq!(plan(BASE).cluster.kmeans.unwrap().ks, [2, 3, 4]);
+        assert_eq!(
+            plan(&cluster("cluster: {kmeans: {k: 3}}\n"))
+                .cluster
+                .kmeans
+                .unwrap()
+                .ks,
+            [3]
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: 1}}\n"),
+            "cluster.kmeans.k must be at least 2, got 1",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: [5, 2]}}\n"),
+            "range [5, 2] is reversed: write [2, 5]",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: [2, 300]}}\n"),
+            "sweeps more than 200 values",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: [2, 3, 4]}}\n"),
+            "got a list of 3",
+        );
+    }
+
+    #[test]
+    fn n_init_max_iter_and_engine() {
+        refuses(
+            &cluster("cluster: {kmeans: {k: 2, n_init: 0}}\n"),
+            "cluster.kmeans.n_init must be at least 1, got 0",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: 2, n_init: 1001}}\n"),
+            "n_init must be at most 1000",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: 2, max_iter: 0}}\n"),
+            "cluster.kmeans.max_iter must be at least 1",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: 2, engine: smartcor}}\n"),
+            "did you mean `smartcore`?",
+        );
+    }
+
+    #[test]
+    fn dbscan_eps_and_min_samples() {
+        let db = plan(&cluster("cluster: {dbscan: {eps: auto}}\n"))
+            .cluster
+            .dbscan
+            .unwrap();
+        assert_eq!((db.eps, db.min_samples), (Eps::Auto, 5));
+        refuses(
+            &cluster("cluster: {dbscan: {eps: -1}}\n"),
+            "eps must be a positive number or `auto`, got -1",
+        );
+        refuses(
+            &cluster("cluster: {dbscan: {eps: soon}}\n"),
+            "eps must be a positive number or `auto`, got `soon`",
+        );
+        refuses(
+            &cluster("cluster: {dbscan: {eps: 0.5, min_samples: 0}}\n"),
+            "min_samples must be at least 1",
+        );
+    }
+
+    #[test]
+    fn at_least_one_algorithm() {
+        refuses(
+            &cluster("cluster: {}\n"),
+            "cluster needs at least one algorithm",
+        );
+    }
+}

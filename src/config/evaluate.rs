@@ -91,3 +91,30 @@ pub(super) fn from_raw(
         silhouette_sample,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, with, BASE};
+    use super::{ChooseFrom, Metric};
+
+    #[test]
+    fn defaults_and_choices() {
+        let e = plan(BASE).evaluate;
+        assert_eq!(
+            (e.choose_by, e.choose_from, e.silhouette_sample),
+            (Metric::Silhouette, ChooseFrom::KMeans, 50_000)
+        );
+        refuses(
+            &with("evaluate: {choose_by: silhouete}\n"),
+            "did you mean `silhouette`?",
+        );
+        refuses(
+            &with("evaluate: {choose_from: dbscan}\n"),
+            "evaluate.choose_from names an algorithm that cluster does not configure",
+        );
+        refuses(
+            &with("evaluate: {silhouette_sample: 1}\n"),
+            "evaluate.silhouette_sample must be at least 2",
+        );
+    }
+}

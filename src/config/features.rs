@@ -155,3 +155,49 @@ pub(super) fn from_raw(rf: &RawFeatures, kind: &InputKind, src: &Source) -> Resu
         rfm,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, with, TX};
+
+    #[test]
+    fn rfm_belongs_to_transactions() {
+        refuses(
+            &with("features: {rfm: {}}\n"),
+            "features.rfm aggregates transactions: set input.kind: transactions",
+        );
+        let p = plan(TX);
+        assert!(
+            p.features.rfm.is_some(),
+            "transactions get the RFM table by default"
+        );
+    }
+
+    #[test]
+    fn rfm_settings() {
+        let rfm = |s: &str| format!("{TX}features:\n  rfm: {s}\n");
+        refuses(
+            &rfm("{as_of: 10/12/2011}"),
+            "features.rfm.as_of must be a date like 2011-12-10, got `10/12/2011`",
+        );
+        refuses(&rfm("{segments: {\"66\": x}}"), "`66` is not an R×F cell");
+        refuses(
+            &rfm("{log1p: [revenue]}"),
+            "`revenue` is not an RFM column: expected one of recency, frequency",
+        );
+        let p = plan(&rfm(
+            "{as_of: 2011-12-10, segments: {\"55\": vip}, log1p: [monetary]}",
+        ));
+        let r = p.features.rfm.unwrap();
+        assert_eq!(r.segments["55"], "vip");
+        assert_eq!(r.log1p, ["monetary"]);
+    }
+
+    #[test]
+    fn derived_features_need_a_name() {
+        refuses(
+            &with("features:\n  derive: {\" \": \"a + b\"}\n"),
+            "a derived feature needs a name",
+        );
+    }
+}

@@ -255,3 +255,113 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         rename,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, BASE, TX};
+    use super::{Format, InputKind};
+
+    fn input(section: &str) -> String {
+        BASE.replace("input: {path: d.csv, id: id}\n", section)
+    }
+
+    #[test]
+    fn formats_and_delimiters() {
+        assert_eq!(plan(BASE).input.format, Format::Csv { delimiter: None });
+        assert_eq!(
+            plan(&input("input: {path: d.txt, delimiter: tab}\n"))
+                .input
+                .format,
+            Format::Csv {
+                delimiter: Some(b'\t')
+            }
+        );
+        assert_eq!(
+            plan(&input("input: {path: d.txt, delimiter: whitespace}\n"))
+                .input
+                .format,
+            Format::Whitespace
+        );
+        assert_eq!(
+            plan(&input("input: {path: d.pq}\n")).input.format,
+            Format::Parquet
+        );
+        refuses(
+            &input("input: {path: d.csv, delimiter: \"::\"}\n"),
+            "input.delimiter must be a single ASCII character, `tab` or `whitespace`, got `::`",
+        );
+        refuses(
+            &input("input: {path: d.csv, format: xlsx}\n"),
+            "expected one of `csv`, `tsv`, `parquet`",
+        );
+        refuses(
+            &input("input: {path: d.parquet, delimiter: whitespace}\n"),
+            "input.delimiter applies to text files",
+        );
+    }
+
+    #[test]
+    fn headerless_files_name_their_columns() {
+        let p = plan(&input(
+            "input: {path: d.txt, header: false, names: [id, a]}\n",
+        ));
+        assert_eq!(p.input.names.unwrap(), ["id", "a"]);
+        refuses(
+            &input("input: {path: d.txt, header: false}\n"),
+            "input.header: false needs input.names",
+        );
+        refuses(
+            &input("input: {path: d.txt, names: [a]}\n"),
+            "add `header: false`",
+        );
+        refuses(
+            &input("input: {path: d.txt, header: false, names: [a, a]}\n"),
+            "input.names must be distinct and not empty; `a` is not",
+        );
+        refuses(
+            &input("input: {path: d.parquet, header: false, names: [a]}\n"),
+            "apply to text files",
+        );
+    }
+
+    #[test]
+    fn transactions_map_their_columns() {
+        let p = plan(TX);
+        let InputKind::Transactions(tx) = &p.input.kind else {
+            panic!("transactions")
+        };
+        assert_eq!(
+            (tx.invoice.as_deref(), p.input.id_column()),
+            (Some("i"), "c")
+        );
+        let no_invoice = plan(&TX.replace("invoice: i, ", ""));
+        let InputKind::Transactions(tx) = &no_invoice.input.kind else {
+            panic!("transactions")
+        };
+        assert_eq!(tx.invoice, None);
+        let same = plan(&TX.replace("invoice: i", "invoice: d"));
+        let InputKind::Transactions(tx) = &same.input.kind else {
+            panic!("transactions")
+        };
+        assert_eq!(
+            tx.invoice_text(),
+            None,
+            "an invoice that is the date is not read as text"
+        );
+        refuses(
+            &TX.replace(", amount: m", ""),
+            "input.columns needs `amount`, or both `quantity` and `price`",
+        );
+        refuses(
+            &TX.replace(
+                "  columns: {customer: c, invoice: i, date: d, amount: m}\n",
+                "",
+            ),
+            "input.kind: transactions needs input.columns",
+        );
+        refuses(
+            &input("input: {path: d.csv, columns: {customer: c, date: d, amount: m}}\n"),
+            "set input.kind: transactions",
+        );
+    }
+}

@@ -146,3 +146,37 @@ fn yaml_error(path: &Path, e: &serde_norway::Error) -> Error {
         None => Error::Config(format!("{}: {msg}", path.display())),
     }
 }
+
+/// Helpers for the sections' unit tests: a valid customers pipeline to change one key of,
+/// and the message a changed one fails with.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use std::path::Path;
+
+    pub const BASE: &str =
+        "name: t\ninput: {path: d.csv, id: id}\ncluster:\n  kmeans: {k: [2, 4]}\n";
+    pub const TX: &str = "name: t\ninput:\n  path: d.csv\n  kind: transactions\n  columns: {customer: c, invoice: i, date: d, amount: m}\ncluster:\n  kmeans: {k: 2}\n";
+
+    /// `BASE` with `extra` YAML appended (a top-level section).
+    pub fn with(extra: &str) -> String {
+        format!("{BASE}{extra}")
+    }
+
+    pub fn plan(yaml: &str) -> super::Plan {
+        super::parse(Path::new("t.yaml"), yaml.to_string()).expect("valid config")
+    }
+
+    /// The error message of an invalid config; panics when it is accepted.
+    pub fn err(yaml: &str) -> String {
+        match super::parse(Path::new("t.yaml"), yaml.to_string()) {
+            Ok(_) => panic!("accepted:\n{yaml}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// Asserts `yaml` fails with a message containing `want`.
+    pub fn refuses(yaml: &str, want: &str) {
+        let e = err(yaml);
+        assert!(e.contains(want), "expected {want:?} in {e:?}");
+    }
+}

@@ -216,3 +216,20 @@ fn pipeline_name(raw: &RawConfig, src: &Source) -> Result<String> {
     }
     Ok(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, BASE};
+
+    #[test]
+    fn the_name_is_a_safe_folder_name() {
+        assert_eq!(plan(BASE).name, "t");
+        assert_eq!(plan(BASE).seed, 42);
+        for bad in ["\"\"", "\"../x\"", ".hidden", "a/b", "\"white space\""] {
+            refuses(
+                &BASE.replace("name: t", &format!("name: {bad}")),
+                "must be 1-100 characters",
+            );
+        }
+    }
+}

@@ -81,3 +81,40 @@ pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<Profile
         rules,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, with, BASE};
+
+    #[test]
+    fn names_depth_and_rules() {
+        let p = plan(BASE).profile;
+        assert_eq!((p.top_features, p.explain_depth), (2, None));
+        assert!(!p.rules.is_empty(), "the shipped rule table");
+        refuses(
+            &with("profile: {top_features: 0}\n"),
+            "profile.top_features must be at least 1",
+        );
+        refuses(
+            &with("profile: {explain_depth: 9}\n"),
+            "profile.explain_depth must be at most 8",
+        );
+        refuses(
+            &with("profile: {names: {-1: x}}\n"),
+            "profile.names must be at least 0",
+        );
+        refuses(
+            &with("profile:\n  recommendations:\n    - {when: [], action: x}\n"),
+            "rule 1 needs a non-empty `when` and `action`",
+        );
+        refuses(
+            &with("profile:\n  recommendations:\n    - {when: [tall], action: x}\n"),
+            "rule 1: `tall` is not a trait",
+        );
+        let custom = plan(&with(
+            "profile:\n  recommendations:\n    - {when: [lapsed], action: \" Win back \"}\n",
+        ));
+        assert_eq!(custom.profile.rules.len(), 1);
+        assert_eq!(custom.profile.rules[0].action, "Win back");
+    }
+}

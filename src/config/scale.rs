@@ -40,3 +40,22 @@ pub(super) fn from_raw(raw: Option<&RawScale>, src: &Source) -> Result<ScaleMeth
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::{plan, refuses, with, BASE};
+    use super::ScaleMethod;
+
+    #[test]
+    fn standard_by_default_and_only_known_methods() {
+        assert_eq!(plan(BASE).scale, ScaleMethod::Standard);
+        assert_eq!(
+            plan(&with("scale: {method: robust}\n")).scale,
+            ScaleMethod::Robust
+        );
+        refuses(
+            &with("scale: {method: minmaxx}\n"),
+            "did you mean `minmax`?",
+        );
+    }
+}

@@ -1068,3 +1068,12 @@ fn e22_invoice_prefix_rule_without_invoices() {
         &["no transaction lines are left after cleaning (2 dropped: 2 quantity <= 0 (return))"],
     );
 }
+#[test]
+fn e23_text_after_ten_thousand_numbers() {
+    let mut data = String::from("id,a,b,g\n");
+    for i in 1..=10_050 {
+        data.push_str(&format!("{i},{},{},x\n", i % 50, i % 7));
+    }
+    data.push_str("10051,abc,3,y\n");
+    case(BASE, data.as_bytes(), &["cannot read d.csv as CSV: column `a` holds whole numbers in its first 10,000 lines but `abc` further down"]);
+}

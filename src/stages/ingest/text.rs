@@ -102,12 +102,41 @@ fn unreadable(input: &InputPlan, e: &PolarsError) -> Error {
     };
     match hint {
         Some(hint) => data_err!("cannot read {} as CSV: {hint}", path.display()),
+        None if first.starts_with("could not parse") => {
+            data_err!(
+                "cannot read {} as CSV: {}",
+                path.display(),
+                late_value(first)
+            )
+        }
         None if first.contains("found more fields than defined in 'Schema'") => data_err!(
             "cannot read {} as CSV: a line has more fields than the header line",
             path.display()
         ),
         None => data_err!("cannot read {} as CSV: {first}", path.display()),
     }
+}
+
+/// polars' "could not parse `abc` as dtype `i64` at column 'a' (column number 2)" in words:
+/// the column's type was inferred from the first lines, and a later one does not fit it.
+fn late_value(message: &str) -> String {
+    let ticked: Vec<&str> = message.split('`').collect();
+    let column = message.split('\'').nth(1).unwrap_or_default();
+    let (value, dtype) = (
+        ticked.get(1).copied().unwrap_or_default(),
+        ticked.get(3).copied().unwrap_or_default(),
+    );
+    let kind = match dtype {
+        t if t.starts_with('i') || t.starts_with('u') => "whole numbers",
+        t if t.starts_with('f') => "decimal numbers",
+        t if t.starts_with("datetime") => "dates with times",
+        "date" => "dates",
+        "bool" => "true/false values",
+        _ => "values of one kind",
+    };
+    format!(
+        "column `{column}` holds {kind} in its first 10,000 lines but `{value}` further down: correct that value, or clear it to leave the cell empty"
+    )
 }
 
 /// "line 1 has 4 fields separated by spaces, the header has 1: try `delimiter: whitespace`".
