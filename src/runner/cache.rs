@@ -106,55 +106,8 @@ impl Runner<'_> {
         let (frames, saved, cached) = match restored {
             Some((frames, saved)) => (frames, saved, true),
             None => {
-                let out = compute()?;
                 let writing = Instant::now();
-                // A stage's frames are written in parallel (the audit table beside the
-                // cleaned lines, say); each one atomically.
-                let copy_of = out.copy_of.as_deref();
-                let dir = &self.dir;
-                let written: Vec<Result<(String, String, DataFrame)>> = out
-                    .frames
-                    .into_par_iter()
-                    .enumerate()
-                    .map(|(i, (file, mut df))| {
-                        let path = dir.join(file);
-                        let sha = match copy_of.filter(|_| i == 0) {
-                            Some(src) => copy_file(src, &path)?,
-                            None => write_parquet(&path, &mut df)?,
-                        };
-                        Ok((file.to_string(), sha, df))
-                    })
-                    .collect();
-                let mut files = Vec::new();
-                let mut frames = Vec::new();
-                for w in written {
-                    let (file, sha, df) = w?;
-                    files.push((file, sha));
-                    frames.push(df);
-                }
-                for (file, bytes) in &out.files {
-                    let path = self.dir.join(file);
-                    if let Some(parent) = path.parent() {
-                        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-                    }
-                    let sha = write_bytes(&path, bytes)?;
-                    files.push((file.to_string(), sha));
-                }
-                let saved = Saved {
-                    key: key.clone(),
-                    files,
-                    rows_in: out.rows_in,
-                    rows_out: frames[0].height(),
-                    note: out.note,
-                    state: out.state,
-                };
-                let json =
-                    serde_json::to_vec(&saved).map_err(|e| Error::Internal(e.to_string()))?;
-                let state_path = self.state_path(stage);
-                if let Some(parent) = state_path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-                }
-                write_bytes(&state_path, &json)?;
+                let (frames, saved) = self.write(stage, key.clone(), compute()?)?;
                 write_seconds = writing.elapsed().as_secs_f64();
                 (frames, saved, false)
             }
@@ -185,6 +138,63 @@ impl Runner<'_> {
         self.upstream = sha256_bytes(link.as_bytes());
         self.progress.done();
         Ok((frames, saved.state))
+    }
+
+    /// Writes what a stage computed (each frame atomically, in parallel; then its other
+    /// files and its cache entry) and returns the frames with the entry.
+    fn write<S: Serialize>(
+        &self,
+        stage: Stage,
+        key: String,
+        out: Produced<S>,
+    ) -> Result<(Vec<DataFrame>, Saved<S>)> {
+        // A stage's frames are written in parallel (the audit table beside the
+        // cleaned lines, say); each one atomically.
+        let copy_of = out.copy_of.as_deref();
+        let dir = &self.dir;
+        let written: Vec<Result<(String, String, DataFrame)>> = out
+            .frames
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (file, mut df))| {
+                let path = dir.join(file);
+                let sha = match copy_of.filter(|_| i == 0) {
+                    Some(src) => copy_file(src, &path)?,
+                    None => write_parquet(&path, &mut df)?,
+                };
+                Ok((file.to_string(), sha, df))
+            })
+            .collect();
+        let mut files = Vec::new();
+        let mut frames = Vec::new();
+        for w in written {
+            let (file, sha, df) = w?;
+            files.push((file, sha));
+            frames.push(df);
+        }
+        for (file, bytes) in &out.files {
+            let path = self.dir.join(file);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            let sha = write_bytes(&path, bytes)?;
+            files.push((file.to_string(), sha));
+        }
+        let saved = Saved {
+            key,
+            files,
+            rows_in: out.rows_in,
+            rows_out: frames[0].height(),
+            note: out.note,
+            state: out.state,
+        };
+        let json = serde_json::to_vec(&saved).map_err(|e| Error::Internal(e.to_string()))?;
+        let state_path = self.state_path(stage);
+        if let Some(parent) = state_path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        write_bytes(&state_path, &json)?;
+        Ok((frames, saved))
     }
 
     /// The stage's saved outputs, if its key matches and every file is as it was written.

@@ -5,7 +5,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::cluster::{canonical_labels, dbscan, kmeans, Algorithm, Model};
-use crate::config::{ClusterPlan, Eps};
+use crate::config::{ClusterPlan, DbscanPlan, Eps, KMeansPlan};
 use crate::data_err;
 use crate::error::Result;
 use crate::matrix::Matrix;
@@ -20,100 +20,16 @@ pub struct ClusterOutput {
     pub warnings: Vec<String>,
 }
 
+/// Fits every configured model; the runner has checked the k range against the rows (a
+/// larger k is refused by `kmeans::fit_full` all the same).
 pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<ClusterOutput> {
     let mut models = Vec::new();
     let mut warnings = Vec::new();
     if let Some(km) = &plan.kmeans {
-        if let Some(&kmax) = km.ks.iter().max() {
-            if kmax > x.n {
-                return Err(data_err!(
-                    "cluster.kmeans.k goes up to {kmax} but only {} customers are left after cleaning",
-                    x.n
-                ));
-            }
-        }
-        let fits: Vec<Result<Model>> = km
-            .ks
-            .par_iter()
-            .map(|&k| {
-                let (labels, _, assigned) =
-                    kmeans::fit_full(km.engine, x, k, km.n_init, km.max_iter, seed)?;
-                let raw: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
-                let (canon, means) = canonical_labels(x, &raw);
-                // Keep the centroids the labels were assigned to (what `assign` must use),
-                // in canonical order; without them the label means are those centroids.
-                let centroids = match assigned {
-                    Some(cents) => {
-                        let mut ordered = vec![Vec::new(); means.len()];
-                        for (old, new) in raw.iter().zip(&canon) {
-                            ordered[*new as usize] = cents[*old as usize].clone();
-                        }
-                        ordered
-                    }
-                    None => means,
-                };
-                let labels = canon;
-                Ok(Model {
-                    name: format!("kmeans_k{k}"),
-                    algorithm: Algorithm::Kmeans,
-                    k: Some(k),
-                    n_clusters: centroids.len(),
-                    labels,
-                    centroids,
-                    eps: None,
-                    min_samples: None,
-                    core_points: Vec::new(),
-                })
-            })
-            .collect();
-        for f in fits {
-            let m = f?;
-            if m.n_clusters < m.k.unwrap_or(0) {
-                warnings.push(format!(
-                    "{}: only {} non-empty clusters",
-                    m.name, m.n_clusters
-                ));
-            }
-            models.push(m);
-        }
+        models.extend(kmeans_models(x, km, seed, &mut warnings)?);
     }
     if let Some(db) = &plan.dbscan {
-        let eps = match db.eps {
-            Eps::Value(v) => v,
-            Eps::Auto => {
-                let curve = dbscan::k_distances(x, db.min_samples, AUTO_EPS_SAMPLE, seed);
-                dbscan::knee(&curve).ok_or_else(|| {
-                    data_err!("cluster.dbscan.eps: auto found no knee in the k-distance curve (all distances equal?): set eps to a number")
-                })?
-            }
-        };
-        let fit = dbscan::fit(x, eps, db.min_samples);
-        let (labels, centroids) = canonical_labels(x, &fit.labels);
-        let noise = labels.iter().filter(|&&l| l < 0).count();
-        let cores = fit.is_core.iter().filter(|&&c| c).count();
-        if centroids.is_empty() {
-            warnings.push(format!("dbscan (eps {eps:.4}, min_samples {}): every point is noise; raise eps or lower min_samples", db.min_samples));
-        } else if noise as f64 > 0.5 * x.n as f64 {
-            warnings.push(format!(
-                "dbscan (eps {eps:.4}): {noise} of {} points are noise",
-                x.n
-            ));
-        } else if centroids.len() == 1 && cores == x.n {
-            warnings.push(format!(
-                "dbscan (eps {eps:.4}): every point is core and in one cluster; lower eps"
-            ));
-        }
-        models.push(Model {
-            name: "dbscan".into(),
-            algorithm: Algorithm::Dbscan,
-            k: None,
-            n_clusters: centroids.len(),
-            labels,
-            centroids,
-            eps: Some(eps),
-            min_samples: Some(db.min_samples),
-            core_points: (0..x.n).filter(|&i| fit.is_core[i]).collect(),
-        });
+        models.push(dbscan_model(x, db, seed, &mut warnings)?);
     }
     let mut cols = vec![ids.clone()];
     for m in &models {
@@ -125,5 +41,105 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
         data,
         models,
         warnings,
+    })
+}
+
+/// One K-means model per k, fitted side by side, in canonical label order.
+fn kmeans_models(
+    x: &Matrix,
+    km: &KMeansPlan,
+    seed: u64,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Model>> {
+    let mut models = Vec::new();
+    let fits: Vec<Result<Model>> = km
+        .ks
+        .par_iter()
+        .map(|&k| {
+            let (labels, _, assigned) =
+                kmeans::fit_full(km.engine, x, k, km.n_init, km.max_iter, seed)?;
+            let raw: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+            let (canon, means) = canonical_labels(x, &raw);
+            // Keep the centroids the labels were assigned to (what `assign` must use),
+            // in canonical order; without them the label means are those centroids.
+            let centroids = match assigned {
+                Some(cents) => {
+                    let mut ordered = vec![Vec::new(); means.len()];
+                    for (old, new) in raw.iter().zip(&canon) {
+                        ordered[*new as usize] = cents[*old as usize].clone();
+                    }
+                    ordered
+                }
+                None => means,
+            };
+            let labels = canon;
+            Ok(Model {
+                name: format!("kmeans_k{k}"),
+                algorithm: Algorithm::Kmeans,
+                k: Some(k),
+                n_clusters: centroids.len(),
+                labels,
+                centroids,
+                eps: None,
+                min_samples: None,
+                core_points: Vec::new(),
+            })
+        })
+        .collect();
+    for f in fits {
+        let m = f?;
+        if m.n_clusters < m.k.unwrap_or(0) {
+            warnings.push(format!(
+                "{}: only {} non-empty clusters",
+                m.name, m.n_clusters
+            ));
+        }
+        models.push(m);
+    }
+    Ok(models)
+}
+
+/// DBSCAN with the configured (or the knee's) eps, in canonical label order.
+fn dbscan_model(
+    x: &Matrix,
+    db: &DbscanPlan,
+    seed: u64,
+    warnings: &mut Vec<String>,
+) -> Result<Model> {
+    let eps = match db.eps {
+        Eps::Value(v) => v,
+        Eps::Auto => {
+            let curve = dbscan::k_distances(x, db.min_samples, AUTO_EPS_SAMPLE, seed);
+            dbscan::knee(&curve).ok_or_else(|| {
+                data_err!("cluster.dbscan.eps: auto found no knee in the k-distance curve (all distances equal?): set eps to a number")
+            })?
+        }
+    };
+    let fit = dbscan::fit(x, eps, db.min_samples);
+    let (labels, centroids) = canonical_labels(x, &fit.labels);
+    let noise = labels.iter().filter(|&&l| l < 0).count();
+    let cores = fit.is_core.iter().filter(|&&c| c).count();
+    if centroids.is_empty() {
+        warnings.push(format!("dbscan (eps {eps:.4}, min_samples {}): every point is noise; raise eps or lower min_samples", db.min_samples));
+    } else if noise as f64 > 0.5 * x.n as f64 {
+        warnings.push(format!(
+            "dbscan (eps {eps:.4}): {noise} of {} points are noise",
+            x.n
+        ));
+    } else if centroids.len() == 1 && cores == x.n {
+        warnings.push(format!(
+            "dbscan (eps {eps:.4}): every point is core and in one cluster; lower eps"
+        ));
+    }
+    Ok(Model {
+        name: "dbscan".into(),
+        algorithm: Algorithm::Dbscan,
+        k: None,
+        n_clusters: centroids.len(),
+        labels,
+        centroids,
+        eps: Some(eps),
+        min_samples: Some(db.min_samples),
+        core_points: (0..x.n).filter(|&i| fit.is_core[i]).collect(),
     })
 }

@@ -22,6 +22,85 @@ pub fn features(
     clean: &TxCleanPlan,
     plan: &RfmPlan,
 ) -> Result<DataFrame> {
+    let (lf, agg, as_of_ms) = aggregate(lines, tx, clean, plan)?;
+    let Measures {
+        recency,
+        frequency,
+        monetary,
+        aov,
+        tenure,
+        items_per_order,
+    } = Measures::of(&agg, as_of_ms)?;
+    let n = agg.height();
+    let ids = agg.column(&tx.customer)?.clone();
+    let r_score = quintiles(&recency, true);
+    let f_score = quintiles(&frequency, false);
+    let m_score = quintiles(&monetary, false);
+    let cell: Vec<String> = (0..n)
+        .map(|i| format!("{}{}", r_score[i], f_score[i]))
+        .collect();
+    let segment: Vec<String> = cell
+        .iter()
+        .map(|c| plan.segments.get(c).cloned().unwrap_or_default())
+        .collect();
+
+    // Days and order counts are whole numbers, and are written as such.
+    let whole = |v: &[f64]| -> Vec<Option<i64>> {
+        v.iter()
+            .map(|&x| x.is_finite().then_some(x as i64))
+            .collect()
+    };
+    let mut cols = vec![
+        ids,
+        Column::new("recency".into(), whole(&recency)),
+        Column::new("frequency".into(), whole(&frequency)),
+        Column::new("monetary".into(), monetary.clone()),
+        Column::new("aov".into(), aov.clone()),
+        Column::new("tenure".into(), whole(&tenure)),
+        Column::new("items_per_order".into(), items_per_order.clone()),
+    ];
+    if let Some(c) = &tx.country {
+        cols.push(agg.column(c)?.clone());
+    }
+    cols.push(Column::new("r_score".into(), r_score));
+    cols.push(Column::new("f_score".into(), f_score));
+    cols.push(Column::new("m_score".into(), m_score));
+    cols.push(Column::new("rfm_cell".into(), cell));
+    cols.push(Column::new("rfm_segment".into(), segment));
+    if let Some(cat) = &tx.category {
+        cols.extend(category_shares(
+            &lf,
+            tx,
+            cat,
+            agg.column(&tx.customer)?,
+            &monetary,
+        )?);
+    }
+    for c in &plan.log1p {
+        let v = match c.as_str() {
+            "recency" => &recency,
+            "frequency" => &frequency,
+            "monetary" => &monetary,
+            "aov" => &aov,
+            "tenure" => &tenure,
+            _ => &items_per_order,
+        };
+        // log1p of a negative net amount is undefined: clamp at 0 (a customer who returned
+        // everything has spent nothing).
+        let logged: Vec<f64> = v.iter().map(|x| x.max(0.0).ln_1p()).collect();
+        cols.push(Column::new(format!("log1p_{c}").into(), logged));
+    }
+    Ok(DataFrame::new(n, cols)?)
+}
+
+/// The lines with their amount and epoch milliseconds (`lf`), the per-customer aggregation
+/// sorted by customer id, and the reference date in epoch milliseconds.
+fn aggregate(
+    lines: &DataFrame,
+    tx: &TxColumns,
+    clean: &TxCleanPlan,
+    plan: &RfmPlan,
+) -> Result<(LazyFrame, DataFrame, i64)> {
     let amount = match (&tx.amount, &tx.quantity, &tx.price) {
         (Some(a), _, _) => col(a.as_str()).cast(DataType::Float64),
         (None, Some(q), Some(p)) => {
@@ -100,92 +179,55 @@ pub fn features(
         .agg(aggs)
         .sort([tx.customer.as_str()], SortMultipleOptions::default())
         .collect()?;
-    let get = |c: &str| -> Result<Vec<f64>> {
-        Ok(agg
-            .column(c)?
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect())
-    };
-    let last = get("__last")?;
-    let first = get("__first")?;
-    let frequency = get("frequency")?;
-    let monetary = get("monetary")?;
-    let items = get("__items")?;
-    let days = |ms: f64| ((as_of_ms as f64 - ms) / DAY_MS as f64).floor();
-    let recency: Vec<f64> = last.iter().map(|&m| days(m)).collect();
-    let tenure: Vec<f64> = first.iter().map(|&m| days(m)).collect();
-    let per_order = |v: &[f64]| -> Vec<f64> {
-        v.iter()
-            .zip(&frequency)
-            .map(|(x, f)| if *f > 0.0 { x / f } else { f64::NAN })
-            .collect()
-    };
-    let aov = per_order(&monetary);
-    let items_per_order = per_order(&items);
+    Ok((lf, agg, as_of_ms))
+}
 
-    let n = agg.height();
-    let ids = agg.column(&tx.customer)?.clone();
-    let r_score = quintiles(&recency, true);
-    let f_score = quintiles(&frequency, false);
-    let m_score = quintiles(&monetary, false);
-    let cell: Vec<String> = (0..n)
-        .map(|i| format!("{}{}", r_score[i], f_score[i]))
-        .collect();
-    let segment: Vec<String> = cell
-        .iter()
-        .map(|c| plan.segments.get(c).cloned().unwrap_or_default())
-        .collect();
+/// The per-customer measures, in the aggregation's order.
+struct Measures {
+    recency: Vec<f64>,
+    frequency: Vec<f64>,
+    monetary: Vec<f64>,
+    aov: Vec<f64>,
+    tenure: Vec<f64>,
+    items_per_order: Vec<f64>,
+}
 
-    // Days and order counts are whole numbers, and are written as such.
-    let whole = |v: &[f64]| -> Vec<Option<i64>> {
-        v.iter()
-            .map(|&x| x.is_finite().then_some(x as i64))
-            .collect()
-    };
-    let mut cols = vec![
-        ids,
-        Column::new("recency".into(), whole(&recency)),
-        Column::new("frequency".into(), whole(&frequency)),
-        Column::new("monetary".into(), monetary.clone()),
-        Column::new("aov".into(), aov.clone()),
-        Column::new("tenure".into(), whole(&tenure)),
-        Column::new("items_per_order".into(), items_per_order.clone()),
-    ];
-    if let Some(c) = &tx.country {
-        cols.push(agg.column(c)?.clone());
-    }
-    cols.push(Column::new("r_score".into(), r_score));
-    cols.push(Column::new("f_score".into(), f_score));
-    cols.push(Column::new("m_score".into(), m_score));
-    cols.push(Column::new("rfm_cell".into(), cell));
-    cols.push(Column::new("rfm_segment".into(), segment));
-    if let Some(cat) = &tx.category {
-        cols.extend(category_shares(
-            &lf,
-            tx,
-            cat,
-            agg.column(&tx.customer)?,
-            &monetary,
-        )?);
-    }
-    for c in &plan.log1p {
-        let v = match c.as_str() {
-            "recency" => &recency,
-            "frequency" => &frequency,
-            "monetary" => &monetary,
-            "aov" => &aov,
-            "tenure" => &tenure,
-            _ => &items_per_order,
+impl Measures {
+    fn of(agg: &DataFrame, as_of_ms: i64) -> Result<Measures> {
+        let get = |c: &str| -> Result<Vec<f64>> {
+            Ok(agg
+                .column(c)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect())
         };
-        // log1p of a negative net amount is undefined: clamp at 0 (a customer who returned
-        // everything has spent nothing).
-        let logged: Vec<f64> = v.iter().map(|x| x.max(0.0).ln_1p()).collect();
-        cols.push(Column::new(format!("log1p_{c}").into(), logged));
+        let last = get("__last")?;
+        let first = get("__first")?;
+        let frequency = get("frequency")?;
+        let monetary = get("monetary")?;
+        let items = get("__items")?;
+        let days = |ms: f64| ((as_of_ms as f64 - ms) / DAY_MS as f64).floor();
+        let recency: Vec<f64> = last.iter().map(|&m| days(m)).collect();
+        let tenure: Vec<f64> = first.iter().map(|&m| days(m)).collect();
+        let per_order = |v: &[f64]| -> Vec<f64> {
+            v.iter()
+                .zip(&frequency)
+                .map(|(x, f)| if *f > 0.0 { x / f } else { f64::NAN })
+                .collect()
+        };
+        let aov = per_order(&monetary);
+        let items_per_order = per_order(&items);
+        Ok(Measures {
+            recency,
+            frequency,
+            monetary,
+            aov,
+            tenure,
+            items_per_order,
+        })
     }
-    Ok(DataFrame::new(n, cols)?)
 }
 
 /// Share of each customer's spend per category: `share_<category>` columns, categories

@@ -166,8 +166,42 @@ pub fn explain(
     if form.nodes.is_empty() {
         return Ok(None);
     }
+    let leaves = leaf_paths(&form)?;
+    let walked = walk(&form, columns, labels);
+    // The rules are only worth showing if they are the tree smartcore fitted: its own
+    // predictions on the fit sample must be ours.
+    let theirs = tree.predict(&x).map_err(|e| fail(&e))?;
+    if idx
+        .iter()
+        .zip(&theirs)
+        .any(|(&i, t)| walked.predicted[i] != Some(*t))
+    {
+        return Err(fail(
+            &"the tree read from smartcore's serde form predicts differently",
+        ));
+    }
+    let leaves = leaves
+        .into_iter()
+        .filter_map(|(id, path)| {
+            let segment = *form.classes.get(form.nodes[id].output)?;
+            Some(Leaf {
+                segment,
+                conditions: conditions(&path, names),
+                customers: walked.at_leaf[id].0,
+                correct: walked.at_leaf[id].1,
+            })
+        })
+        .collect();
+    Ok(Some(Explanation {
+        depth,
+        fidelity: walked.correct as f64 / n as f64,
+        leaves,
+    }))
+}
 
-    // Leaves with their paths, depth first (true = `≤` branch).
+/// Every leaf of the tree with its path from the root, depth first (true = the `≤` branch).
+fn leaf_paths(form: &TreeForm) -> Result<Vec<(usize, Vec<Step>)>> {
+    let fail = |e: &dyn std::fmt::Display| Error::Internal(format!("explanation tree: {e}"));
     let mut leaves: Vec<(usize, Vec<Step>)> = Vec::new();
     let mut stack = vec![(0usize, Vec::new())];
     while let Some((id, path)) = stack.pop() {
@@ -187,9 +221,21 @@ pub fn explain(
             _ => leaves.push((id, path)),
         }
     }
+    Ok(leaves)
+}
 
-    // Every customer through the tree (as smartcore's predict: `x ≤ split` goes to the
-    // true child, so a missing value goes to the false one).
+/// Every customer's way through the tree.
+struct Walked {
+    /// Per node: customers that end there, and of those, the ones in the predicted segment.
+    at_leaf: Vec<(usize, usize)>,
+    correct: usize,
+    predicted: Vec<Option<i64>>,
+}
+
+/// Every customer through the tree (as smartcore's predict: `x ≤ split` goes to the true
+/// child, so a missing value goes to the false one).
+fn walk(form: &TreeForm, columns: &[Vec<f64>], labels: &[i64]) -> Walked {
+    let n = labels.len();
     let mut at_leaf = vec![(0usize, 0usize); form.nodes.len()];
     let mut correct = 0usize;
     let mut ours = Vec::with_capacity(n);
@@ -218,31 +264,11 @@ pub fn explain(
             correct += 1;
         }
     }
-    // The rules are only worth showing if they are the tree smartcore fitted: its own
-    // predictions on the fit sample must be ours.
-    let theirs = tree.predict(&x).map_err(|e| fail(&e))?;
-    if idx.iter().zip(&theirs).any(|(&i, t)| ours[i] != Some(*t)) {
-        return Err(fail(
-            &"the tree read from smartcore's serde form predicts differently",
-        ));
+    Walked {
+        at_leaf,
+        correct,
+        predicted: ours,
     }
-    let leaves = leaves
-        .into_iter()
-        .filter_map(|(id, path)| {
-            let segment = *form.classes.get(form.nodes[id].output)?;
-            Some(Leaf {
-                segment,
-                conditions: conditions(&path, names),
-                customers: at_leaf[id].0,
-                correct: at_leaf[id].1,
-            })
-        })
-        .collect();
-    Ok(Some(Explanation {
-        depth,
-        fidelity: correct as f64 / n as f64,
-        leaves,
-    }))
 }
 
 #[cfg(test)]
