@@ -1,11 +1,9 @@
 //! The page's charts: collected in page order, drawn in parallel, then placed by name.
 
-use std::fmt::Write as _;
-
 use rayon::prelude::*;
 
 use super::charts::{Chart, Pending};
-use super::html::esc;
+use super::html::Html;
 use crate::error::Result;
 
 /// Collects charts in page order (drawn later, in parallel) and says where each goes.
@@ -48,25 +46,22 @@ pub(super) struct Drawn {
 }
 
 impl Drawn {
-    pub(super) fn html(&self, names: &[String], grid: bool) -> String {
-        let mut h = String::new();
+    /// The charts called `names`, in page order, each with its caption.
+    pub(super) fn html(&self, h: &mut Html, names: &[String], grid: bool) {
         if grid {
-            h.push_str("<div class=\"grid\">");
+            h.markup("<div class=\"grid\">");
         }
-        for (c, caption) in &self.charts {
-            if names.contains(&c.name) {
-                let _ = write!(
-                    h,
-                    "<figure id=\"chart-{}\">{}<figcaption>{}</figcaption></figure>",
-                    c.name,
-                    c.svg,
-                    esc(caption)
-                );
-            }
+        for (c, caption) in self.charts.iter().filter(|(c, _)| names.contains(&c.name)) {
+            h.markup("<figure id=\"chart-")
+                .text(&c.name)
+                .markup("\">")
+                .svg(&c.svg);
+            h.markup("<figcaption>")
+                .text(caption)
+                .markup("</figcaption></figure>");
         }
         if grid {
-            h.push_str("</div>");
+            h.markup("</div>");
         }
-        h
     }
 }

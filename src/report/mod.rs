@@ -10,8 +10,6 @@ mod figures;
 mod html;
 mod sections;
 
-use std::fmt::Write as _;
-
 use polars::prelude::*;
 
 use crate::cluster::Model;
@@ -24,7 +22,7 @@ use crate::stages::evaluate::Score;
 use crate::stages::profile::explain::Explanation;
 use crate::stages::profile::Segment;
 use figures::Figures;
-use html::esc;
+use html::Html;
 
 pub use sections::selection::elbow_knee;
 
@@ -93,7 +91,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     sections::segments::html(&mut h, input, &segments, &figs, &model_values)?;
     sections::appendix::html(&mut h, input);
 
-    let mut files = vec![("report.html".to_string(), h.into_bytes())];
+    let mut files = vec![("report.html".to_string(), h.into_string().into_bytes())];
     for (c, _) in figs.charts {
         files.push((format!("charts/{}.svg", c.name), c.svg.into_bytes()));
         files.push((format!("charts/{}.png", c.name), c.png));
@@ -102,30 +100,39 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// The page up to its first section: style, title and the one-line summary.
-fn head(input: &ReportInput, n: usize) -> String {
+fn head(input: &ReportInput, n: usize) -> Html {
     let p = input.plan;
-    let mut h = String::new();
+    let mut h = Html::default();
     let n_segments = input.segments.iter().filter(|s| s.id >= 0).count();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>segflow report: {name}</title>\
-         <style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em}}\
-         table{{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}\
-         th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
-         .card{{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}}\
-         .chosen{{background:#fff4d6}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}\
-         figure{{margin:0.5em 0}}figcaption{{font-size:0.85em;color:#555}}svg{{max-width:100%;height:auto}}\
-         .grid{{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}}.why{{color:#555;font-size:0.9em}}</style></head><body>\
-         <h1>Customer segments: {name}</h1>\
-         <p>segflow {ver}, input <code>{input}</code>, seed {seed}. {customers} customers in {n_segments} segments; \
-         chosen model: <b>{chosen}</b> (by {metric}).</p>",
-        name = esc(&p.name),
-        ver = crate::manifest::VERSION,
-        input = esc(&p.input.path.display().to_string()),
-        seed = p.seed,
-        customers = n,
-        chosen = esc(&input.chosen.name),
-        metric = p.evaluate.choose_by.as_str(),
+    h.markup(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>segflow report: ",
     );
+    h.text(&p.name).markup("</title>");
+    h.markup(
+        "\
+         <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em}\
+         table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}\
+         th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
+         .card{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}\
+         .chosen{background:#fff4d6}pre{background:#f6f6f6;padding:1em;overflow:auto}\
+         figure{margin:0.5em 0}figcaption{font-size:0.85em;color:#555}svg{max-width:100%;height:auto}\
+         .grid{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}.why{color:#555;font-size:0.9em}</style></head><body>\
+         <h1>Customer segments: ",
+    );
+    h.text(&p.name)
+        .markup("</h1><p>segflow ")
+        .text(crate::manifest::VERSION);
+    h.markup(", input <code>")
+        .text(p.input.path.display())
+        .markup("</code>, seed ");
+    h.text(p.seed)
+        .markup(". ")
+        .text(n)
+        .markup(" customers in ")
+        .text(n_segments);
+    h.markup(" segments; chosen model: <b>")
+        .text(&input.chosen.name)
+        .markup("</b> (by ");
+    h.text(p.evaluate.choose_by.as_str()).markup(").</p>");
     h
 }

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::super::charts::{later, Bars, Heatmap, Histogram, Scatter, SMALL, WIDE};
 use super::super::figures::{Drawn, Figures};
-use super::super::html::slug;
+use super::super::html::{slug, Html};
 use super::super::{eda, ReportInput, Sample, MAX_HISTOGRAMS, MAX_PAIR_COLUMNS};
 use crate::error::Result;
 use crate::frame::{f64_opts, is_categorical, is_numeric, str_opts};
@@ -211,12 +211,12 @@ fn pair_plots(
     pairs
 }
 
-pub fn html(h: &mut String, e: &Exploration, figs: &Drawn) {
-    h.push_str("<h2>Exploration</h2>");
-    h.push_str(&figs.html(&e.hist, true));
-    h.push_str(&figs.html(&e.bars, true));
-    h.push_str(&figs.html(&e.wide, false));
-    h.push_str(&figs.html(&e.pairs, false));
+pub fn html(h: &mut Html, e: &Exploration, figs: &Drawn) {
+    h.markup("<h2>Exploration</h2>");
+    figs.html(h, &e.hist, true);
+    figs.html(h, &e.bars, true);
+    figs.html(h, &e.wide, false);
+    figs.html(h, &e.pairs, false);
 }
 
 /// Numeric columns of the features table worth a histogram: every model column first (the

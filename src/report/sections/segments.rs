@@ -1,13 +1,11 @@
 //! Segments: sizes, the PCA projection, the z-score heatmap, the RFM crosstab, and a card
 //! per segment with its traits, actions, rules and means.
 
-use std::fmt::Write as _;
-
 use polars::prelude::*;
 
 use super::super::charts::{later, Bars, Heatmap, Pending, Scatter, WIDE};
 use super::super::figures::{Drawn, Figures};
-use super::super::html::{esc, num, segment_label};
+use super::super::html::{num, segment_label, Html};
 use super::super::{ReportInput, Sample, MAX_HISTOGRAMS, PCA_SAMPLE};
 use crate::error::Result;
 use crate::frame::str_opts;
@@ -70,26 +68,29 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Vec
 }
 
 pub fn html(
-    h: &mut String,
+    h: &mut Html,
     input: &ReportInput,
     names: &[String],
     figs: &Drawn,
     model_values: &[&Vec<Option<f64>>],
 ) -> Result<()> {
-    h.push_str("<h2>Segments</h2>");
-    h.push_str(&figs.html(names, false));
+    h.markup("<h2>Segments</h2>");
+    figs.html(h, names, false);
     if let Some(ct) = input.rfm_crosstab {
-        h.push_str(&crosstab_html(ct)?);
+        crosstab_html(h, ct)?;
     }
     if let Some(e) = input.explanation {
-        let _ = write!(
-            h,
-            "<p>Rules below come from a decision tree of depth {} trained to predict the segment from the \
-             unscaled features {}; it puts <b>{:.1}%</b> of customers in their own segment (its fidelity).</p>",
-            e.depth,
-            input.model_columns.iter().map(|c| format!("<code>{}</code>", esc(c))).collect::<Vec<_>>().join(", "),
-            e.fidelity * 100.0
-        );
+        h.markup("<p>Rules below come from a decision tree of depth ")
+            .text(e.depth);
+        h.markup(" trained to predict the segment from the unscaled features ");
+        for (i, c) in input.model_columns.iter().enumerate() {
+            h.markup(if i == 0 { "<code>" } else { ", <code>" })
+                .text(c)
+                .markup("</code>");
+        }
+        h.markup("; it puts <b>")
+            .text(format!("{:.1}%", e.fidelity * 100.0));
+        h.markup("</b> of customers in their own segment (its fidelity).</p>");
     }
     let values = model_values;
     let overall: Vec<Option<f64>> = values
@@ -101,27 +102,32 @@ pub fn html(
         members_of.entry(l).or_default().push(i);
     }
     for s in input.segments {
-        let _ = write!(
-            h,
-            "<div class=\"card\" id=\"segment-{}\"><h3>Segment {}: {}</h3><p>{} customers ({:.1}%). Traits: {}.</p>",
-            s.id,
-            s.id,
-            esc(&s.name),
-            s.size,
-            s.share * 100.0,
-            if s.traits.is_empty() { "none".to_string() } else { esc(&s.traits.join(", ")) }
-        );
+        h.markup("<div class=\"card\" id=\"segment-")
+            .text(s.id)
+            .markup("\"><h3>Segment ");
+        h.text(s.id)
+            .markup(": ")
+            .text(&s.name)
+            .markup("</h3><p>")
+            .text(s.size);
+        h.markup(" customers (")
+            .text(format!("{:.1}%", s.share * 100.0))
+            .markup("). Traits: ");
+        let traits = if s.traits.is_empty() {
+            "none".to_string()
+        } else {
+            s.traits.join(", ")
+        };
+        h.text(traits).markup(".</p>");
         if !s.actions.is_empty() {
-            h.push_str("<p><b>Recommended actions</b></p><ul>");
+            h.markup("<p><b>Recommended actions</b></p><ul>");
             for a in &s.actions {
-                let _ = write!(
-                    h,
-                    "<li>{} <span class=\"why\">(because: {})</span></li>",
-                    esc(&a.action),
-                    esc(&a.because)
-                );
+                h.markup("<li>")
+                    .text(&a.action)
+                    .markup(" <span class=\"why\">(because: ");
+                h.text(&a.because).markup(")</span></li>");
             }
-            h.push_str("</ul>");
+            h.markup("</ul>");
         }
         if let Some(e) = input.explanation {
             let mut leaves: Vec<_> = e
@@ -131,22 +137,23 @@ pub fn html(
                 .collect();
             leaves.sort_by_key(|l| std::cmp::Reverse(l.correct));
             if !leaves.is_empty() {
-                h.push_str("<p><b>Rules</b></p><ul>");
+                h.markup("<p><b>Rules</b></p><ul>");
                 for l in leaves {
-                    let _ = write!(
-                        h,
-                        "<li><code>{}</code> <span class=\"why\">({} of this segment's {} customers; {:.0}% of the {} customers it matches are in this segment)</span></li>",
-                        esc(&l.conditions),
-                        l.correct,
-                        s.size,
-                        100.0 * l.correct as f64 / l.customers.max(1) as f64,
-                        l.customers
-                    );
+                    let share = 100.0 * l.correct as f64 / l.customers.max(1) as f64;
+                    h.markup("<li><code>")
+                        .text(&l.conditions)
+                        .markup("</code> <span class=\"why\">(");
+                    h.text(l.correct).markup(" of this segment's ").text(s.size);
+                    h.markup(" customers; ")
+                        .text(format!("{share:.0}%"))
+                        .markup(" of the ");
+                    h.text(l.customers)
+                        .markup(" customers it matches are in this segment)</span></li>");
                 }
-                h.push_str("</ul>");
+                h.markup("</ul>");
             }
         }
-        h.push_str("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
+        h.markup("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
         let members = members_of.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
         for (j, c) in input.model_columns.iter().enumerate() {
             let mean = members
@@ -154,21 +161,21 @@ pub fn html(
                 .map(|&i| values[j][i])
                 .collect::<Float64Chunked>()
                 .mean();
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(c),
-                num(mean),
-                num(overall[j])
-            );
+            h.markup("<tr><td>")
+                .text(c)
+                .markup("</td><td>")
+                .text(num(mean));
+            h.markup("</td><td>")
+                .text(num(overall[j]))
+                .markup("</td></tr>");
         }
-        h.push_str("</table></div>");
+        h.markup("</table></div>");
     }
     Ok(())
 }
 
 /// The segment × RFM segment crosstab as a table (rows: segments, columns: RFM segments).
-fn crosstab_html(ct: &DataFrame) -> Result<String> {
+fn crosstab_html(h: &mut Html, ct: &DataFrame) -> Result<()> {
     let segs: Vec<i64> = ct.column("segment")?.i64()?.iter().flatten().collect();
     let rfm = str_opts(ct, "rfm_segment")?;
     let counts: Vec<u32> = ct
@@ -183,33 +190,29 @@ fn crosstab_html(ct: &DataFrame) -> Result<String> {
     let mut cols: Vec<String> = rfm.iter().map(|r| r.clone().unwrap_or_default()).collect();
     cols.sort();
     cols.dedup();
-    let mut h =
-        String::from("<p>Customers per segment and RFM segment:</p><table><tr><th>segment</th>");
+    h.markup("<p>Customers per segment and RFM segment:</p><table><tr><th>segment</th>");
     for c in &cols {
-        let _ = write!(h, "<th>{}</th>", esc(c));
+        h.markup("<th>").text(c).markup("</th>");
     }
-    h.push_str("</tr>");
+    h.markup("</tr>");
     for r in &rows {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td>",
-            if *r < 0 {
-                "noise".into()
-            } else {
-                r.to_string()
-            }
-        );
+        let label = if *r < 0 {
+            "noise".into()
+        } else {
+            r.to_string()
+        };
+        h.markup("<tr><td>").text(label).markup("</td>");
         for c in &cols {
             let v: u32 = (0..segs.len())
                 .filter(|&i| segs[i] == *r && rfm[i].as_deref().unwrap_or("") == c)
                 .map(|i| counts[i])
                 .sum();
-            let _ = write!(h, "<td>{v}</td>");
+            h.markup("<td>").text(v).markup("</td>");
         }
-        h.push_str("</tr>");
+        h.markup("</tr>");
     }
-    h.push_str("</table>");
-    Ok(h)
+    h.markup("</table>");
+    Ok(())
 }
 
 /// The customers projected on the first two principal components (smartcore's PCA, fitted

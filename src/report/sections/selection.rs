@@ -1,11 +1,9 @@
 //! Model selection: every model's metrics, why the chosen one won, the metric curves
 //! against k, the chosen model's silhouette per segment and DBSCAN's k-distance curve.
 
-use std::fmt::Write as _;
-
 use super::super::charts::{later, Line, SilhouettePlot, WIDE};
 use super::super::figures::{Drawn, Figures};
-use super::super::html::{esc, num};
+use super::super::html::{num, Html};
 use super::super::{ReportInput, Sample, SCATTER_SAMPLE};
 use crate::cluster::dbscan;
 use crate::metrics::dense_labels;
@@ -173,45 +171,54 @@ fn k_distance(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<Str
     Some("k_distance".into())
 }
 
-pub fn html(h: &mut String, input: &ReportInput, s: &Selection, figs: &Drawn) {
+pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
     let p = input.plan;
-    h.push_str("<h2>Model selection</h2><table><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th></tr>");
+    h.markup("<h2>Model selection</h2><table><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th></tr>");
     for s in input.scores {
-        let _ = write!(
-            h,
-            "<tr{}><td>{}</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td></tr>",
-            if s.chosen { " class=\"chosen\"" } else { "" },
-            esc(&s.model),
-            s.clusters,
-            s.noise_share * 100.0,
-            num(s.silhouette),
-            num(s.davies_bouldin),
-            num(s.calinski_harabasz),
-            s.wcss
-        );
-    }
-    let _ = write!(
-        h,
-        "</table><p>Why this model: it has the best {} among the {} models{}.{}</p>",
-        p.evaluate.choose_by.as_str(),
-        match p.evaluate.choose_from {
-            crate::config::ChooseFrom::KMeans => "K-means",
-            crate::config::ChooseFrom::Dbscan => "DBSCAN",
-            crate::config::ChooseFrom::Any => "configured",
-        },
-        if p.evaluate.choose_by.higher_is_better() {
-            " (higher is better)"
+        h.markup(if s.chosen {
+            "<tr class=\"chosen\">"
         } else {
-            " (lower is better)"
-        },
-        match (s.knee, s.chosen_k) {
-            (Some(kn), Some(c)) if kn == c =>
-                format!(" The elbow of the WCSS curve is at the same k = {kn}."),
-            (Some(kn), _) => format!(" The elbow of the WCSS curve is at k = {kn}."),
-            _ => String::new(),
+            "<tr>"
+        });
+        h.markup("<td>")
+            .text(&s.model)
+            .markup("</td><td>")
+            .text(s.clusters);
+        h.markup("</td><td>")
+            .text(format!("{:.1}%", s.noise_share * 100.0));
+        h.markup("</td><td>").text(num(s.silhouette));
+        h.markup("</td><td>").text(num(s.davies_bouldin));
+        h.markup("</td><td>").text(num(s.calinski_harabasz));
+        h.markup("</td><td>")
+            .text(format!("{:.3}", s.wcss))
+            .markup("</td></tr>");
+    }
+    let from = match p.evaluate.choose_from {
+        crate::config::ChooseFrom::KMeans => "K-means",
+        crate::config::ChooseFrom::Dbscan => "DBSCAN",
+        crate::config::ChooseFrom::Any => "configured",
+    };
+    let better = if p.evaluate.choose_by.higher_is_better() {
+        " (higher is better)"
+    } else {
+        " (lower is better)"
+    };
+    let elbow = match (s.knee, s.chosen_k) {
+        (Some(kn), Some(c)) if kn == c => {
+            format!(" The elbow of the WCSS curve is at the same k = {kn}.")
         }
-    );
-    h.push_str(&figs.html(&s.names, false));
+        (Some(kn), _) => format!(" The elbow of the WCSS curve is at k = {kn}."),
+        _ => String::new(),
+    };
+    h.markup("</table><p>Why this model: it has the best ")
+        .text(p.evaluate.choose_by.as_str());
+    h.markup(" among the ")
+        .text(from)
+        .markup(" models")
+        .text(better)
+        .markup(".");
+    h.text(elbow).markup("</p>");
+    figs.html(h, &s.names, false);
 }
 
 #[cfg(test)]
