@@ -119,6 +119,51 @@ pub fn infer_format(path: &std::path::Path) -> Format {
     }
 }
 
+/// `input.kind` and, for invoice lines, `input.columns`.
+fn kind_from_raw(rin: &RawInput, src: &Source) -> Result<InputKind> {
+    Ok(
+        match pick(
+            src,
+            &["input", "kind"],
+            rin.kind.as_deref().unwrap_or("customers"),
+            &["customers", "transactions"],
+        )? {
+            "customers" => {
+                if rin.columns.is_some() {
+                    return Err(src.error_at(
+                        &["input", "columns"],
+                        "input.columns maps transaction columns: set input.kind: transactions",
+                    ));
+                }
+                InputKind::Customers
+            }
+            _ => {
+                let c = rin.columns.clone().ok_or_else(|| {
+                src.error_at(&["input", "kind"], "input.kind: transactions needs input.columns (customer, date, and quantity + price or amount; invoice if the lines have one)")
+            })?;
+                if c.amount.is_none() && (c.quantity.is_none() || c.price.is_none()) {
+                    return Err(src.error_at(
+                        &["input", "columns"],
+                        "input.columns needs `amount`, or both `quantity` and `price`",
+                    ));
+                }
+                InputKind::Transactions(Box::new(TxColumns {
+                    customer: c.customer,
+                    invoice: c.invoice,
+                    date: c.date,
+                    date_format: c.date_format,
+                    quantity: c.quantity,
+                    price: c.price,
+                    amount: c.amount,
+                    product: c.product,
+                    category: c.category,
+                    country: c.country,
+                }))
+            }
+        },
+    )
+}
+
 /// `input.header` and `input.names`: the column names of a file without a header line.
 fn header_names(rin: &RawInput, format: &Format, src: &Source) -> Result<Option<Vec<String>>> {
     let names = match (rin.header.unwrap_or(true), &rin.names) {
@@ -207,45 +252,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         .map(|(a, b)| (a.clone(), b.clone()))
         .collect();
     rename.sort();
-    let kind = match pick(
-        src,
-        &["input", "kind"],
-        rin.kind.as_deref().unwrap_or("customers"),
-        &["customers", "transactions"],
-    )? {
-        "customers" => {
-            if rin.columns.is_some() {
-                return Err(src.error_at(
-                    &["input", "columns"],
-                    "input.columns maps transaction columns: set input.kind: transactions",
-                ));
-            }
-            InputKind::Customers
-        }
-        _ => {
-            let c = rin.columns.clone().ok_or_else(|| {
-                src.error_at(&["input", "kind"], "input.kind: transactions needs input.columns (customer, date, and quantity + price or amount; invoice if the lines have one)")
-            })?;
-            if c.amount.is_none() && (c.quantity.is_none() || c.price.is_none()) {
-                return Err(src.error_at(
-                    &["input", "columns"],
-                    "input.columns needs `amount`, or both `quantity` and `price`",
-                ));
-            }
-            InputKind::Transactions(Box::new(TxColumns {
-                customer: c.customer,
-                invoice: c.invoice,
-                date: c.date,
-                date_format: c.date_format,
-                quantity: c.quantity,
-                price: c.price,
-                amount: c.amount,
-                product: c.product,
-                category: c.category,
-                country: c.country,
-            }))
-        }
-    };
+    let kind = kind_from_raw(rin, src)?;
     Ok(InputPlan {
         names,
         path,

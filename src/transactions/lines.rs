@@ -42,58 +42,7 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
     if let Some(invoice) = tx.invoice_text() {
         exprs.push(col(invoice).cast(DataType::String));
     }
-    let date_dt = df.column(&tx.date)?.dtype().clone();
-    let date = match date_dt {
-        DataType::String => {
-            let opts = StrptimeOptions {
-                format: tx.date_format.as_deref().map(Into::into),
-                strict: true,
-                exact: true,
-                cache: true,
-            };
-            col(tx.date.as_str()).str().to_datetime(
-                Some(TimeUnit::Milliseconds),
-                None,
-                opts,
-                lit("raise"),
-            )
-        }
-        DataType::Date | DataType::Datetime(..) => {
-            col(tx.date.as_str()).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
-        }
-        int if int.is_integer() => match &tx.date_format {
-            // Dates stored as numbers (19970101): read as text with the format given.
-            Some(format) => col(tx.date.as_str())
-                .cast(DataType::String)
-                .str()
-                .to_datetime(
-                    Some(TimeUnit::Milliseconds),
-                    None,
-                    StrptimeOptions {
-                        format: Some(format.as_str().into()),
-                        strict: true,
-                        exact: true,
-                        cache: true,
-                    },
-                    lit("raise"),
-                ),
-            None => {
-                return Err(data_err!(
-                    "transaction date column `{}` holds whole numbers (e.g. {}): set input.columns.date_format to read them as dates (\"%Y%m%d\" for 19970101)",
-                    tx.date,
-                    first_value(&df, &tx.date)
-                ))
-            }
-        },
-        other => {
-            return Err(data_err!(
-                "transaction date column `{}` holds {}: expected dates, or text or whole numbers with input.columns.date_format",
-                tx.date,
-                type_words(&other)
-            ))
-        }
-    };
-    exprs.push(date);
+    exprs.push(date_expr(&df, tx)?);
     for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
         let dt = df.column(c)?.dtype().clone();
         if !dt.is_primitive_numeric() {
@@ -143,6 +92,62 @@ fn date_failure(e: &PolarsError) -> String {
     counts.unwrap_or_else(|| "some values are not dates in that format".to_string())
 }
 
+/// The date column as datetimes: parsed from text (with `date_format` or ISO), from whole
+/// numbers such as 19970101 with `date_format`, or cast from a date.
+fn date_expr(df: &DataFrame, tx: &TxColumns) -> Result<Expr> {
+    let date_dt = df.column(&tx.date)?.dtype().clone();
+    Ok(match date_dt {
+        DataType::String => {
+            let opts = StrptimeOptions {
+                format: tx.date_format.as_deref().map(Into::into),
+                strict: true,
+                exact: true,
+                cache: true,
+            };
+            col(tx.date.as_str()).str().to_datetime(
+                Some(TimeUnit::Milliseconds),
+                None,
+                opts,
+                lit("raise"),
+            )
+        }
+        DataType::Date | DataType::Datetime(..) => {
+            col(tx.date.as_str()).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+        }
+        int if int.is_integer() => match &tx.date_format {
+            // Dates stored as numbers (19970101): read as text with the format given.
+            Some(format) => col(tx.date.as_str())
+                .cast(DataType::String)
+                .str()
+                .to_datetime(
+                    Some(TimeUnit::Milliseconds),
+                    None,
+                    StrptimeOptions {
+                        format: Some(format.as_str().into()),
+                        strict: true,
+                        exact: true,
+                        cache: true,
+                    },
+                    lit("raise"),
+                ),
+            None => {
+                return Err(data_err!(
+                    "transaction date column `{}` holds whole numbers (e.g. {}): set input.columns.date_format to read them as dates (\"%Y%m%d\" for 19970101)",
+                    tx.date,
+                    first_value(df, &tx.date)
+                ))
+            }
+        },
+        other => {
+            return Err(data_err!(
+                "transaction date column `{}` holds {}: expected dates, or text or whole numbers with input.columns.date_format",
+                tx.date,
+                type_words(&other)
+            ))
+        }
+    })
+}
+
 /// Line-cleaning output: kept lines, dropped lines with `reason`, and counts per reason.
 pub struct LinesOutput {
     pub data: DataFrame,
@@ -150,8 +155,8 @@ pub struct LinesOutput {
     pub counts: Vec<(String, usize)>,
 }
 
-/// Applies the transaction rules. Each dropped line gets the first reason that applies.
-pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result<LinesOutput> {
+/// The cleaning rules in order, each a condition that drops a line and its reason.
+fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(Expr, String)> {
     let prefix = plan.cancel_prefix.as_str();
     let mut rules: Vec<(Expr, String)> = vec![(
         col(tx.customer.as_str()).is_null(),
@@ -183,6 +188,12 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
             "excluded product code".into(),
         ));
     }
+    rules
+}
+
+/// Applies the transaction rules. Each dropped line gets the first reason that applies.
+pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result<LinesOutput> {
+    let rules = rules(tx, plan);
     // One pass for the mask; the reasons are computed on the dropped lines only.
     let any = rules
         .iter()

@@ -12,6 +12,7 @@ use crate::frame::str_opts;
 use crate::matrix::Matrix;
 use crate::metrics::silhouette::sample_indices;
 use crate::metrics::{centroids_without_noise, dense_labels};
+use crate::stages::profile::Segment;
 
 pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Vec<String>> {
     let (sample, sample_note) = (&s.rows, &s.note);
@@ -102,76 +103,88 @@ pub fn html(
         members_of.entry(l).or_default().push(i);
     }
     for s in input.segments {
-        h.markup("<div class=\"card\" id=\"segment-")
-            .text(s.id)
-            .markup("\"><h3>Segment ");
-        h.text(s.id)
-            .markup(": ")
-            .text(&s.name)
-            .markup("</h3><p>")
-            .text(s.size);
-        h.markup(" customers (")
-            .text(format!("{:.1}%", s.share * 100.0))
-            .markup("). Traits: ");
-        let traits = if s.traits.is_empty() {
-            "none".to_string()
-        } else {
-            s.traits.join(", ")
-        };
-        h.text(traits).markup(".</p>");
-        if !s.actions.is_empty() {
-            h.markup("<p><b>Recommended actions</b></p><ul>");
-            for a in &s.actions {
-                h.markup("<li>")
-                    .text(&a.action)
-                    .markup(" <span class=\"why\">(because: ");
-                h.text(&a.because).markup(")</span></li>");
+        let members = members_of.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
+        card(h, input, s, members, values, &overall);
+    }
+    Ok(())
+}
+
+/// One segment's card: size, traits, actions, the tree's rules and its means.
+fn card(
+    h: &mut Html,
+    input: &ReportInput,
+    s: &Segment,
+    members: &[usize],
+    values: &[&Vec<Option<f64>>],
+    overall: &[Option<f64>],
+) {
+    h.markup("<div class=\"card\" id=\"segment-")
+        .text(s.id)
+        .markup("\"><h3>Segment ");
+    h.text(s.id)
+        .markup(": ")
+        .text(&s.name)
+        .markup("</h3><p>")
+        .text(s.size);
+    h.markup(" customers (")
+        .text(format!("{:.1}%", s.share * 100.0))
+        .markup("). Traits: ");
+    let traits = if s.traits.is_empty() {
+        "none".to_string()
+    } else {
+        s.traits.join(", ")
+    };
+    h.text(traits).markup(".</p>");
+    if !s.actions.is_empty() {
+        h.markup("<p><b>Recommended actions</b></p><ul>");
+        for a in &s.actions {
+            h.markup("<li>")
+                .text(&a.action)
+                .markup(" <span class=\"why\">(because: ");
+            h.text(&a.because).markup(")</span></li>");
+        }
+        h.markup("</ul>");
+    }
+    if let Some(e) = input.explanation {
+        let mut leaves: Vec<_> = e
+            .leaves
+            .iter()
+            .filter(|l| l.segment == s.id && l.correct > 0)
+            .collect();
+        leaves.sort_by_key(|l| std::cmp::Reverse(l.correct));
+        if !leaves.is_empty() {
+            h.markup("<p><b>Rules</b></p><ul>");
+            for l in leaves {
+                let share = 100.0 * l.correct as f64 / l.customers.max(1) as f64;
+                h.markup("<li><code>")
+                    .text(&l.conditions)
+                    .markup("</code> <span class=\"why\">(");
+                h.text(l.correct).markup(" of this segment's ").text(s.size);
+                h.markup(" customers; ")
+                    .text(format!("{share:.0}%"))
+                    .markup(" of the ");
+                h.text(l.customers)
+                    .markup(" customers it matches are in this segment)</span></li>");
             }
             h.markup("</ul>");
         }
-        if let Some(e) = input.explanation {
-            let mut leaves: Vec<_> = e
-                .leaves
-                .iter()
-                .filter(|l| l.segment == s.id && l.correct > 0)
-                .collect();
-            leaves.sort_by_key(|l| std::cmp::Reverse(l.correct));
-            if !leaves.is_empty() {
-                h.markup("<p><b>Rules</b></p><ul>");
-                for l in leaves {
-                    let share = 100.0 * l.correct as f64 / l.customers.max(1) as f64;
-                    h.markup("<li><code>")
-                        .text(&l.conditions)
-                        .markup("</code> <span class=\"why\">(");
-                    h.text(l.correct).markup(" of this segment's ").text(s.size);
-                    h.markup(" customers; ")
-                        .text(format!("{share:.0}%"))
-                        .markup(" of the ");
-                    h.text(l.customers)
-                        .markup(" customers it matches are in this segment)</span></li>");
-                }
-                h.markup("</ul>");
-            }
-        }
-        h.markup("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
-        let members = members_of.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
-        for (j, c) in input.model_columns.iter().enumerate() {
-            let mean = members
-                .iter()
-                .map(|&i| values[j][i])
-                .collect::<Float64Chunked>()
-                .mean();
-            h.markup("<tr><td>")
-                .text(c)
-                .markup("</td><td>")
-                .text(num(mean));
-            h.markup("</td><td>")
-                .text(num(overall[j]))
-                .markup("</td></tr>");
-        }
-        h.markup("</table></div>");
     }
-    Ok(())
+    h.markup("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
+    for (j, c) in input.model_columns.iter().enumerate() {
+        let mean = members
+            .iter()
+            .map(|&i| values[j][i])
+            .collect::<Float64Chunked>()
+            .mean();
+        h.markup("<tr><td>")
+            .text(c)
+            .markup("</td><td>")
+            .text(num(mean));
+        h.markup("</td><td>")
+            .text(num(overall[j]))
+            .markup("</td></tr>");
+    }
+    h.markup("</table></div>");
 }
 
 /// The segment × RFM segment crosstab as a table (rows: segments, columns: RFM segments).
