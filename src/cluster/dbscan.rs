@@ -71,6 +71,11 @@ type BoxKey = [i64; BOX_DIMS];
 /// looked up instead of every box offset (6,095 in 5 dimensions, most of them empty).
 /// Labels as scikit-learn's: clusters numbered in the order of their smallest core index, a
 /// border point in the smallest-numbered cluster with a core point within eps of it.
+///
+/// One function of more than 80 lines on purpose: a numeric kernel whose labels are tested
+/// bit for bit against the all-pairs reference; its phases share the box/cell tables and
+/// the union-find, and splitting them would move that state into a struct without making
+/// the order of operations (which the exact results depend on) any easier to follow.
 pub fn fit_boxes(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     let d = x.d;
     assert!(
@@ -243,6 +248,11 @@ pub fn fit_boxes(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
 /// distance computed; clusters are unions of core cells with a core pair within eps; a
 /// border point joins, as in scikit-learn, the cluster discovered first (the one whose
 /// smallest core index is lowest) among those with a core point within eps of it.
+///
+/// One function of more than 80 lines on purpose: a numeric kernel whose labels are tested
+/// bit for bit against the all-pairs reference; its phases share the box/cell tables and
+/// the union-find, and splitting them would move that state into a struct without making
+/// the order of operations (which the exact results depend on) any easier to follow.
 pub fn fit_cells(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     let d = x.d;
     let side = eps / (d as f64).sqrt();

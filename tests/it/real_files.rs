@@ -256,7 +256,9 @@ fn a_headerless_whitespace_log_with_integer_dates_and_no_invoices() {
     // invoice, each distinct date: the same here.
     for (name, invoice) in [("log", ""), ("dated", ", invoice: date")] {
         w.write(&format!("{name}.yaml"), &log_config(name, invoice));
-        w.ok(&["run", "-q", &format!("{name}.yaml")]);
+        let summary = w.ok(&["run", &format!("{name}.yaml")]);
+        assert!(summary.contains("no line dropped"), "{summary}");
+        assert!(!summary.contains("dropped: \n"), "{summary}");
         let f = read_parquet(&w.path(&format!("outputs/{name}/03_features.parquet")));
         assert_eq!(strs(&f, "customer"), ["00001", "00002", "00003"], "{name}");
         assert_eq!(strs(&f, "frequency"), ["2", "1", "2"], "{name}");

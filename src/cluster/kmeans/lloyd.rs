@@ -80,6 +80,10 @@ pub fn fit_once(
 }
 
 /// As [`fit_once_plain`], with Hamerly's bounds (same result, bit for bit).
+///
+/// Kept in one piece (over 80 lines) on purpose: the bounds, the rescan of near-ties and the
+/// M-step must stay in the plain loop's order for the results to be the same bits, and that
+/// order is easiest to check when it reads top to bottom.
 pub fn fit_once_hamerly(
     x: &Matrix,
     k: usize,
