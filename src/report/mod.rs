@@ -57,6 +57,8 @@ pub struct ReportInput<'a> {
     pub explanation: Option<&'a Explanation>,
     /// (columns, z per segment in `segments` order)
     pub zscores: &'a (Vec<String>, Vec<Vec<f64>>),
+    /// Model columns' means per segment (in `segments` order) and overall, from profile.
+    pub means: &'a crate::stages::profile::SegmentMeans,
     pub rfm_crosstab: Option<&'a DataFrame>,
 }
 
@@ -87,8 +89,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     sections::data::html(&mut h, input);
     sections::exploration::html(&mut h, &exploration, &figs);
     sections::selection::html(&mut h, input, &selection, &figs);
-    let model_values = exploration.model_values(input.model_columns.len());
-    sections::segments::html(&mut h, input, &segments, &figs, &model_values)?;
+    sections::segments::html(&mut h, input, &segments, &figs)?;
     sections::appendix::html(&mut h, input);
 
     let mut files = vec![("report.html".to_string(), h.into_string().into_bytes())];

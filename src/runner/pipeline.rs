@@ -364,6 +364,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                     before: run.ingested.0.as_ref(),
                     explanation: out.explanation.as_ref(),
                     zscores: &out.zscores,
+                    means: &out.means,
                     rfm_crosstab: out.rfm_crosstab.as_ref(),
                 })
             },

@@ -10,20 +10,12 @@ use super::super::{eda, ReportInput, Sample, MAX_HISTOGRAMS, MAX_PAIR_COLUMNS};
 use crate::error::Result;
 use crate::frame::{f64_opts, is_categorical, is_numeric, str_opts};
 
-/// The section's charts, and the numeric columns it read (model columns first).
+/// The section's charts.
 pub struct Exploration {
-    pub hist_cols: Vec<(String, Vec<Option<f64>>)>,
     hist: Vec<String>,
     bars: Vec<String>,
     wide: Vec<String>,
     pairs: Vec<String>,
-}
-
-impl Exploration {
-    /// The model columns' values, read once for the whole page.
-    pub fn model_values(&self, n_model: usize) -> Vec<&Vec<Option<f64>>> {
-        self.hist_cols[..n_model].iter().map(|(_, v)| v).collect()
-    }
 }
 
 pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exploration> {
@@ -38,7 +30,6 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Exp
         .collect();
     let pairs = pair_plots(input, &model_values, s, figs);
     Ok(Exploration {
-        hist_cols,
         hist,
         bars,
         wide,

@@ -68,13 +68,7 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Vec
     Ok(seg_charts)
 }
 
-pub fn html(
-    h: &mut Html,
-    input: &ReportInput,
-    names: &[String],
-    figs: &Drawn,
-    model_values: &[&Vec<Option<f64>>],
-) -> Result<()> {
+pub fn html(h: &mut Html, input: &ReportInput, names: &[String], figs: &Drawn) -> Result<()> {
     h.markup("<h2>Segments</h2>");
     figs.html(h, names, false);
     if let Some(ct) = input.rfm_crosstab {
@@ -93,31 +87,14 @@ pub fn html(
             .text(format!("{:.1}%", e.fidelity * 100.0));
         h.markup("</b> of customers in their own segment (its fidelity).</p>");
     }
-    let values = model_values;
-    let overall: Vec<Option<f64>> = values
-        .iter()
-        .map(|v| v.iter().copied().collect::<Float64Chunked>().mean())
-        .collect();
-    let mut members_of: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
-    for (i, &l) in input.chosen.labels.iter().enumerate() {
-        members_of.entry(l).or_default().push(i);
-    }
-    for s in input.segments {
-        let members = members_of.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
-        card(h, input, s, members, values, &overall);
+    for (r, s) in input.segments.iter().enumerate() {
+        card(h, input, s, &input.means.per_segment[r]);
     }
     Ok(())
 }
 
 /// One segment's card: size, traits, actions, the tree's rules and its means.
-fn card(
-    h: &mut Html,
-    input: &ReportInput,
-    s: &Segment,
-    members: &[usize],
-    values: &[&Vec<Option<f64>>],
-    overall: &[Option<f64>],
-) {
+fn card(h: &mut Html, input: &ReportInput, s: &Segment, means: &[Option<f64>]) {
     h.markup("<div class=\"card\" id=\"segment-")
         .text(s.id)
         .markup("\"><h3>Segment ");
@@ -171,17 +148,13 @@ fn card(
     }
     h.markup("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
     for (j, c) in input.model_columns.iter().enumerate() {
-        let mean = members
-            .iter()
-            .map(|&i| values[j][i])
-            .collect::<Float64Chunked>()
-            .mean();
+        let (mean, overall) = (means[j], input.means.overall[j]);
         h.markup("<tr><td>")
             .text(c)
             .markup("</td><td>")
             .text(num(mean));
         h.markup("</td><td>")
-            .text(num(overall[j]))
+            .text(num(overall))
             .markup("</td></tr>");
     }
     h.markup("</table></div>");

@@ -46,6 +46,16 @@ pub struct ProfileOutput {
     pub explanation: Option<explain::Explanation>,
     /// Mean z-score of every segment (rows, in `summary` order) on every profiled column.
     pub zscores: (Vec<String>, Vec<Vec<f64>>),
+    /// Mean of every model column: per segment (rows, in `summary` order), and over all
+    /// customers.
+    pub means: SegmentMeans,
+}
+
+/// Means of the model columns, per segment and overall (what the report's cards show).
+#[derive(Debug, Clone, Default)]
+pub struct SegmentMeans {
+    pub per_segment: Vec<Vec<Option<f64>>>,
+    pub overall: Vec<Option<f64>>,
 }
 
 /// |z| below this counts as "average" when naming.
@@ -104,6 +114,7 @@ pub fn run(
         segments,
         summary,
         explanation,
+        means: st.means(model_columns.len()),
         zscores: (st.cols, st.zrows),
     })
 }
@@ -203,6 +214,16 @@ impl Stats {
             per_col,
             zrows,
         })
+    }
+
+    /// The first `n_model` columns' means, per segment and overall.
+    fn means(&self, n_model: usize) -> SegmentMeans {
+        SegmentMeans {
+            per_segment: (0..self.seg_ids.len())
+                .map(|r| (0..n_model).map(|j| self.per_col[j][0][r]).collect())
+                .collect(),
+            overall: (0..n_model).map(|j| self.overall[j].0).collect(),
+        }
     }
 
     /// The segment whose customers are worth most on average (mean of the value column:
