@@ -104,8 +104,10 @@ pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>>
         Error::Internal("the evaluation chose a model that does not exist".into())
     })?;
     let run = Finished {
-        ingested: (&ing.before, &ing.missing),
-        cleaned: (&cleaned.model, &cleaned.dropped_reasons),
+        before: ing.before.as_ref(),
+        missing: &ing.missing,
+        clean_model: &cleaned.model,
+        dropped: &cleaned.dropped_reasons,
         feats: &feats,
         scaled: &scaled,
         models: &models,
@@ -313,8 +315,12 @@ fn run_evaluate(
 
 /// Everything the profile stage, `model.json` and the report read.
 struct Finished<'a> {
-    ingested: (&'a Option<Before>, &'a Vec<(String, usize)>),
-    cleaned: (&'a CleanModel, &'a Vec<(String, usize)>),
+    /// The input before cleaning (customer tables) and its missing values per column.
+    before: Option<&'a Before>,
+    missing: &'a [(String, usize)],
+    clean_model: &'a CleanModel,
+    /// Dropped rows per reason.
+    dropped: &'a [(String, usize)],
     feats: &'a Featured,
     scaled: &'a Scaled,
     models: &'a [Model],
@@ -330,7 +336,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
         let cols = &feats.state.model_columns;
         let mut out = profile::run(&feats.data, cols, run.chosen, &plan.profile, id, plan.seed)?;
         let fitted = Fitted {
-            clean: run.cleaned.0,
+            clean: run.clean_model,
             encodings: &feats.state.encodings,
             scaler: &run.scaled.scaler,
         };
@@ -351,8 +357,8 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                 crate::report::build(&ReportInput {
                     plan,
                     stages: &records_so_far,
-                    missing: run.ingested.1,
-                    dropped: run.cleaned.1,
+                    missing: run.missing,
+                    dropped: run.dropped,
                     scores: run.scores,
                     models: run.models,
                     chosen: run.chosen,
@@ -361,7 +367,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                     id,
                     model_columns: cols,
                     segments: &out.summary,
-                    before: run.ingested.0.as_ref(),
+                    before: run.before,
                     explanation: out.explanation.as_ref(),
                     zscores: &out.zscores,
                     means: &out.means,

@@ -64,7 +64,10 @@ fn impute(df: &mut DataFrame, plan: &CleanPlan, id: &str, model: &mut CleanModel
     for name in names.iter().filter(|n| n.as_str() != id) {
         match impute::fit(df, name, plan)? {
             Fitted::Fill(fill) => {
-                fill.apply(df)?;
+                // The fit counted the gaps: a column without any is left as it is.
+                if fill.filled > 0 {
+                    fill.apply(df)?;
+                }
                 model.fills.push(fill);
             }
             Fitted::Empty => model.empty_columns.push(name.clone()),

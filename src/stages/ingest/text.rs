@@ -19,17 +19,21 @@ pub(super) fn read(
     n_rows: Option<usize>,
 ) -> Result<DataFrame> {
     let path = &input.path;
-    let (bytes, sep) = match input.format {
-        Format::Whitespace => (Some(whitespace_to_tabs(&mut open(path)?, path)?), b'\t'),
-        Format::Csv { delimiter } => (
-            None,
-            delimiter.unwrap_or(sniff_delimiter(&header_line(path)?)),
-        ),
+    // The header line is read once: for the delimiter, the names and the messages.
+    let (bytes, header, sep) = match input.format {
+        Format::Whitespace => {
+            // Only as many lines as will be read (a sample reads the first thousand).
+            let lines = n_rows.map(|n| n + 1);
+            let b = whitespace_to_tabs(&mut open(path)?, path, lines)?;
+            let header = b.split(|&c| c == b'\n').next().unwrap_or_default().to_vec();
+            (Some(b), header, b'\t')
+        }
+        Format::Csv { delimiter } => {
+            let header = header_line(path)?;
+            let sep = delimiter.unwrap_or_else(|| sniff_delimiter(&header));
+            (None, header, sep)
+        }
         Format::Parquet => return Err(Error::Internal("a Parquet input read as text".into())),
-    };
-    let header = match &bytes {
-        Some(b) => b.split(|&c| c == b'\n').next().unwrap_or_default().to_vec(),
-        None => header_line(path)?,
     };
     // The names as polars gives them: column_1.. without a header; a byte-order mark stays on
     // the first name until ingest strips it.
@@ -63,7 +67,7 @@ pub(super) fn read(
             .try_into_reader_with_file_path(Some(path.into()))
             .and_then(|r| r.finish()),
     };
-    let mut df = read.map_err(|e| unreadable(input, &e))?;
+    let mut df = read.map_err(|e| unreadable(input, &header, &e))?;
     if matches!(input.format, Format::Csv { .. }) && df.width() == 1 {
         // One column whose name is a whole line of space-separated words.
         if let Some(hint) = whitespace_hint(&header, path) {
@@ -92,12 +96,12 @@ fn name_columns(df: &mut DataFrame, given: &[String], path: &Path) -> Result<()>
 
 /// Why polars could not read the file, in the user's terms, with a hint when the file looks
 /// separated by spaces or has no header line.
-fn unreadable(input: &InputPlan, e: &PolarsError) -> Error {
+fn unreadable(input: &InputPlan, header: &[u8], e: &PolarsError) -> Error {
     let path = &input.path;
     let text = e.to_string();
     let first = text.lines().next().unwrap_or_default();
-    let hint = match (&input.format, header_line(path)) {
-        (Format::Csv { .. }, Ok(header)) => whitespace_hint(&header, path),
+    let hint = match input.format {
+        Format::Csv { .. } => whitespace_hint(header, path),
         _ => None,
     };
     match hint {
@@ -174,12 +178,18 @@ fn open(path: &Path) -> Result<Box<dyn Read>> {
     })
 }
 
-/// Runs of spaces and tabs become one tab; leading and trailing ones, and `\r`, go.
-fn whitespace_to_tabs(reader: &mut dyn Read, path: &Path) -> Result<Vec<u8>> {
+/// Runs of spaces and tabs become one tab; leading and trailing ones, and `\r`, go; blank
+/// lines are skipped. With `max_lines`, stops after that many lines.
+fn whitespace_to_tabs(
+    reader: &mut dyn Read,
+    path: &Path,
+    max_lines: Option<usize>,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut line = Vec::new();
     let mut r = BufReader::new(reader);
-    loop {
+    let mut kept = 0;
+    while max_lines.is_none_or(|m| kept < m) {
         line.clear();
         let n = r
             .read_until(b'\n', &mut line)
@@ -196,6 +206,7 @@ fn whitespace_to_tabs(reader: &mut dyn Read, path: &Path) -> Result<Vec<u8>> {
         }
         out.extend_from_slice(&fields.join(&b'\t'));
         out.push(b'\n');
+        kept += 1;
     }
     Ok(out)
 }
@@ -243,10 +254,15 @@ pub(super) fn keep_ids(df: &mut DataFrame, name: &str) -> Result<()> {
     let Ok(text) = col.str() else {
         return Ok(());
     };
-    if !text.iter().flatten().all(|v| plain_integer(v).is_some()) {
-        return Ok(());
+    // One pass: are they all plain integers, and is any written with a zero fraction?
+    let mut fraction = false;
+    for v in text.iter().flatten() {
+        if plain_integer(v).is_none() {
+            return Ok(());
+        }
+        fraction |= v.contains('.');
     }
-    if text.iter().flatten().all(|v| !v.contains('.')) {
+    if !fraction {
         // A cast keeps the reader's chunks (and so the artifacts' bytes) as inferring did.
         let ints = col.strict_cast(&DataType::Int64)?;
         df.replace(name, ints.into())?;
