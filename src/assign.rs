@@ -12,7 +12,9 @@ use polars::prelude::*;
 
 use crate::cluster::kmeans::nearest;
 use crate::cluster::{Algorithm, Model, NOISE};
-use crate::config::{infer_format, parse_expression, InputKind, InputPlan, OutlierAction, ROW_ID};
+use crate::config::{
+    infer_format, parse_expression, Engine, InputKind, InputPlan, OutlierAction, ROW_ID,
+};
 use crate::data_err;
 use crate::error::Result;
 use crate::frame::{f64_opts, str_opts};
@@ -30,6 +32,7 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
         id: (model.id_column != ROW_ID).then(|| model.id_column.clone()),
         rename: model.rename.clone(),
         names: None,
+        engine: Engine::Local,
     };
     let df = ingest::run(&plan)?;
     check_columns(model, &df, input)?;

@@ -113,7 +113,7 @@ pub fn run_dir(dir: &Path) -> Result<String> {
         o,
         "input    {} sha256 {}",
         m.input_path,
-        &m.input_sha256[..12]
+        short(&m.input_sha256)
     );
     let _ = writeln!(o, "seed {}, chosen model {}", m.seed, m.chosen_model);
     let _ = writeln!(
@@ -121,6 +121,8 @@ pub fn run_dir(dir: &Path) -> Result<String> {
         "\nstage      rows in  rows out  seconds  cached  artifact"
     );
     let check = |file: &str, sha: &str| match sha256_file(&dir.join(file)) {
+        // A Parquet dataset Spark wrote (a folder or a URI) has no single digest.
+        _ if sha.is_empty() => "written by Spark",
         Ok(s) if s == sha => "ok",
         Ok(_) => "MODIFIED since the run",
         Err(_) => "MISSING",
@@ -135,15 +137,24 @@ pub fn run_dir(dir: &Path) -> Result<String> {
             s.seconds,
             if s.cached { "yes" } else { "no" },
             s.artifact,
-            &s.sha256[..12],
+            short(&s.sha256),
             check(&s.artifact, &s.sha256)
         );
     }
     for (file, sha) in &m.files {
-        let _ = writeln!(o, "{:<46}{file} {} ({})", "", &sha[..12], check(file, sha));
+        let _ = writeln!(o, "{:<46}{file} {} ({})", "", short(sha), check(file, sha));
     }
     for w in &m.warnings {
         let _ = writeln!(o, "warning: {w}");
     }
     Ok(o)
+}
+
+/// The first 12 characters of a digest; `-` where there is none.
+fn short(sha: &str) -> &str {
+    match sha.get(..12) {
+        Some(s) => s,
+        None if sha.is_empty() => "-",
+        None => sha,
+    }
 }

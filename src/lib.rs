@@ -16,6 +16,7 @@ pub mod metrics;
 // The validated pipeline file.
 pub mod config;
 // What the stages compute, and the fitted transforms they share with `assign`.
+pub mod spark;
 pub mod stages;
 pub mod transactions;
 pub mod transform;

@@ -288,11 +288,17 @@ fn print_summary(s: &RunSummary, quiet: bool) {
         emit(&o);
         return;
     }
-    let _ = writeln!(
-        o,
-        "dropped rows: {} (02_clean_dropped.parquet)",
-        s.dropped_rows
-    );
+    // Where the dropped rows are: the clean stage's audit table, or Spark's dataset.
+    let audit = match s
+        .manifest
+        .files
+        .iter()
+        .find(|(f, sha)| sha.is_empty() && f.ends_with("02_clean_dropped"))
+    {
+        Some((uri, _)) => uri.as_str(),
+        None => "02_clean_dropped.parquet",
+    };
+    let _ = writeln!(o, "dropped rows: {} ({audit})", s.dropped_rows);
     o.push('\n');
     let _ = writeln!(
         o,

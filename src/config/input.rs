@@ -64,6 +64,105 @@ impl TxColumns {
     }
 }
 
+/// Where the invoice-line work (reading, typing, cleaning rules, per-customer aggregation)
+/// runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Engine {
+    Local,
+    Spark(SparkPlan),
+}
+
+/// The default Spark Connect address: the cluster `scripts/spark-local start` runs.
+pub const DEFAULT_SPARK_REMOTE: &str = "sc://127.0.0.1:15002";
+/// The environment variable naming the Spark Connect address when the pipeline does not.
+pub const SPARK_REMOTE_ENV: &str = "SEGFLOW_SPARK_REMOTE";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparkPlan {
+    /// `sc://host:port`: `input.spark.remote`, else `SEGFLOW_SPARK_REMOTE`, else the default.
+    pub remote: String,
+    /// Where Spark writes `01_ingest/`, `02_clean/` and `02_clean_dropped/`; `None`: the
+    /// run's output folder.
+    pub artifacts: Option<String>,
+}
+
+impl InputPlan {
+    /// The input as Spark reads it: a URI as written, a local path made absolute (the
+    /// cluster does not share our working directory).
+    pub fn spark_path(&self) -> String {
+        let text = self.path.to_string_lossy();
+        if text.contains("://") {
+            return text.into_owned();
+        }
+        std::path::absolute(&self.path)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| text.into_owned())
+    }
+
+    /// Whether the input is read by Spark (and not from this machine's disk by segflow).
+    pub fn on_spark(&self) -> Option<&SparkPlan> {
+        match &self.engine {
+            Engine::Spark(s) => Some(s),
+            Engine::Local => None,
+        }
+    }
+}
+
+/// `input.engine` and `input.spark`.
+fn engine_from_raw(
+    rin: &RawInput,
+    kind: &InputKind,
+    format: &Format,
+    src: &Source,
+) -> Result<Engine> {
+    let word = pick(
+        src,
+        &["input", "engine"],
+        rin.engine.as_deref().unwrap_or("local"),
+        &["local", "spark"],
+    )?;
+    if word == "local" {
+        if rin.spark.is_some() {
+            return Err(src.error_at(
+                &["input", "spark"],
+                "input.spark configures the Spark engine: add `engine: spark`",
+            ));
+        }
+        return Ok(Engine::Local);
+    }
+    if *kind == InputKind::Customers {
+        return Err(src.error_at(
+            &["input", "engine"],
+            "input.engine: spark runs the invoice-line work (input.kind: transactions); a customer table is read on this machine",
+        ));
+    }
+    if *format == Format::Whitespace {
+        return Err(src.error_at(
+            &["input", "delimiter"],
+            "the Spark engine reads Parquet and delimited text; `delimiter: whitespace` is read on this machine only",
+        ));
+    }
+    let spark = rin.spark.clone().unwrap_or_default();
+    let remote = spark
+        .remote
+        .or_else(|| {
+            std::env::var(SPARK_REMOTE_ENV)
+                .ok()
+                .filter(|v| !v.is_empty())
+        })
+        .unwrap_or_else(|| DEFAULT_SPARK_REMOTE.to_string());
+    if !remote.starts_with("sc://") {
+        return Err(src.error_at(
+            &["input", "spark", "remote"],
+            format!("the Spark Connect address must look like sc://host:15002, got `{remote}`"),
+        ));
+    }
+    Ok(Engine::Spark(SparkPlan {
+        remote,
+        artifacts: spark.artifacts,
+    }))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum InputKind {
     Customers,
@@ -81,6 +180,7 @@ pub struct InputPlan {
     pub rename: Vec<(String, String)>,
     /// The column names of a file without a header line (`input.header: false`).
     pub names: Option<Vec<String>>,
+    pub engine: Engine,
 }
 
 impl InputPlan {
@@ -253,7 +353,9 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         .collect();
     rename.sort();
     let kind = kind_from_raw(rin, src)?;
+    let engine = engine_from_raw(rin, &kind, &format, src)?;
     Ok(InputPlan {
+        engine,
         names,
         path,
         kind,
@@ -266,7 +368,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
 #[cfg(test)]
 mod tests {
     use super::super::tests_support::{plan, refuses, BASE, TX};
-    use super::{Format, InputKind};
+    use super::{Engine, Format, InputKind, DEFAULT_SPARK_REMOTE};
 
     fn input(section: &str) -> String {
         BASE.replace("input: {path: d.csv, id: id}\n", section)
@@ -369,6 +471,53 @@ mod tests {
         refuses(
             &input("input: {path: d.csv, columns: {customer: c, date: d, amount: m}}\n"),
             "set input.kind: transactions",
+        );
+    }
+
+    #[test]
+    fn the_spark_engine_runs_invoice_lines() {
+        assert_eq!(plan(TX).input.engine, Engine::Local);
+        let spark = |extra: &str| {
+            TX.replace(
+                "  kind: transactions\n",
+                &format!("  kind: transactions\n{extra}"),
+            )
+        };
+        let p = plan(&spark("  engine: spark\n"));
+        let Engine::Spark(s) = &p.input.engine else {
+            panic!("spark")
+        };
+        if std::env::var_os("SEGFLOW_SPARK_REMOTE").is_none() {
+            assert_eq!(s.remote, DEFAULT_SPARK_REMOTE);
+        }
+        assert_eq!(s.artifacts, None);
+        let p = plan(&spark(
+            "  engine: spark\n  spark: {remote: \"sc://spark.example:443/;use_ssl=true\", artifacts: \"s3a://b/runs\"}\n",
+        ));
+        let Engine::Spark(s) = &p.input.engine else {
+            panic!("spark")
+        };
+        assert_eq!(s.remote, "sc://spark.example:443/;use_ssl=true");
+        assert_eq!(s.artifacts.as_deref(), Some("s3a://b/runs"));
+        refuses(
+            &spark("  engine: spark\n  spark: {remote: \"http://h:15002\"}\n"),
+            "must look like sc://host:15002, got `http://h:15002`",
+        );
+        refuses(
+            &spark("  spark: {remote: \"sc://h\"}\n"),
+            "input.spark configures the Spark engine: add `engine: spark`",
+        );
+        refuses(
+            &spark("  engine: spark\n  delimiter: whitespace\n"),
+            "`delimiter: whitespace` is read on this machine only",
+        );
+        refuses(
+            &input("input: {path: d.csv, id: id, engine: spark}\n"),
+            "a customer table is read on this machine",
+        );
+        refuses(
+            &spark("  engine: flink\n"),
+            "expected one of `local`, `spark`",
         );
     }
 }

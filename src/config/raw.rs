@@ -52,6 +52,22 @@ pub struct RawInput {
     /// For transactions: which input column holds what.
     #[serde(default)]
     pub columns: Option<RawTxColumns>,
+    /// `local` (the default) or `spark`: where the invoice-line work runs.
+    #[serde(default)]
+    pub engine: Option<String>,
+    #[serde(default)]
+    pub spark: Option<RawSpark>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpark {
+    /// The Spark Connect address, `sc://host:port`.
+    #[serde(default)]
+    pub remote: Option<String>,
+    /// Where Spark writes the line-level datasets (a path or URI Spark can write).
+    #[serde(default)]
+    pub artifacts: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

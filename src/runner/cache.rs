@@ -229,6 +229,53 @@ impl Runner<'_> {
         Some((frames, saved))
     }
 
+    /// Marks `stage` as running (for progress and for naming it if it fails).
+    pub(super) fn begin(&mut self, stage: Stage) {
+        self.current = stage.name();
+        self.progress.stage(stage.name());
+    }
+
+    /// Records a stage whose dataset Spark wrote: no digest (a dataset of many files, maybe
+    /// on another machine) and no cache entry; the other datasets go to `files`.
+    pub(super) fn record_dataset(&mut self, d: &crate::spark::Dataset, seconds: f64) {
+        self.records.push(StageRecord {
+            stage: d.stage.name().to_string(),
+            artifact: d.uri.clone(),
+            rows_in: d.rows_in,
+            rows_out: d.rows_out,
+            seconds,
+            write_seconds: 0.0,
+            sha256: String::new(),
+            cached: false,
+            cache_key: String::new(),
+            note: d.note.clone(),
+        });
+        self.files
+            .extend(d.also.iter().map(|uri| (uri.clone(), String::new())));
+        self.progress.done();
+    }
+
+    /// Chains the digest of the aggregated customer table Spark returned, so that the
+    /// stages after it are restored from the cache only for the same table.
+    pub(super) fn chain_digest(
+        &mut self,
+        agg: &crate::transactions::rfm::Aggregated,
+    ) -> Result<()> {
+        let mut link = self.upstream.clone();
+        let mut customers = agg.customers.clone();
+        link.push('\n');
+        link.push_str(&sha256_bytes(&crate::artifacts::csv_bytes(&mut customers)?));
+        if let Some(by) = &agg.by_category {
+            // Spark returns these rows in no particular order: sorted first.
+            let names: Vec<PlSmallStr> = by.get_column_names().into_iter().cloned().collect();
+            let mut sorted = by.sort(names, SortMultipleOptions::default())?;
+            link.push('\n');
+            link.push_str(&sha256_bytes(&crate::artifacts::csv_bytes(&mut sorted)?));
+        }
+        self.upstream = sha256_bytes(link.as_bytes());
+        Ok(())
+    }
+
     pub(super) fn stop_after(&self, stage: Stage) -> bool {
         self.opts.until.is_some_and(|u| stage >= u)
     }

@@ -54,6 +54,11 @@ pub struct RunSummary {
 /// Checks the plan against the input's columns (what `segflow validate` does) and
 /// returns the input's schema.
 pub fn check(plan: &Plan) -> Result<Schema> {
+    if plan.input.on_spark().is_some() {
+        let schema = crate::spark::schema(plan)?;
+        plan.check_schema(&schema)?;
+        return Ok(schema);
+    }
     let sample = ingest::sample(&plan.input).map_err(|e| match e {
         Error::Data(msg) => plan.source.error_at(&["input", "path"], msg),
         other => other,
@@ -139,7 +144,12 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
     let _lock = lock::acquire(&dir, &holder, !opts.no_wait)?;
     remove_stale_temporaries(&dir);
     remove_stale_temporaries(&dir.join(".state"));
-    let input_sha256 = sha256_file(&plan.input.path)?;
+    // Spark reads the input where it lies (maybe on another machine): its digest is the
+    // aggregated customer table's, taken by the pipeline before the features stage.
+    let input_sha256 = match plan.input.on_spark() {
+        Some(_) => String::new(),
+        None => sha256_file(&plan.input.path)?,
+    };
     let mut runner = Runner {
         dir: &dir,
         opts,

@@ -52,9 +52,16 @@ struct Ingested {
     missing: Vec<(String, usize)>,
 }
 
+/// The cleaned rows the features stage starts from: a table (customers, or invoice lines
+/// cleaned here) or invoice lines already aggregated per customer (by Spark).
+enum Rows {
+    Frame(DataFrame),
+    Aggregated(rfm::Aggregated),
+}
+
 /// What clean leaves: the cleaned rows, what was fitted, and the drop counts for the report.
 struct Cleaned {
-    data: DataFrame,
+    data: Rows,
     model: CleanModel,
     dropped_rows: usize,
     dropped_reasons: Vec<(String, usize)>,
@@ -75,14 +82,24 @@ struct Scaled {
 
 /// Runs the stages; `Ok(None)` when `--until` stopped the run early.
 pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
-    let ing = run_ingest(plan, r)?;
-    if r.stop_after(Stage::Ingest) {
-        return Ok(None);
-    }
-    let cleaned = run_clean(plan, r, ing.raw)?;
-    if r.stop_after(Stage::Clean) {
-        return Ok(None);
-    }
+    let (ing, cleaned) = match plan.input.on_spark() {
+        Some(_) => match run_on_spark(plan, r)? {
+            Some(done) => done,
+            None => return Ok(None),
+        },
+        None => {
+            let mut ing = run_ingest(plan, r)?;
+            if r.stop_after(Stage::Ingest) {
+                return Ok(None);
+            }
+            let raw = std::mem::take(&mut ing.raw);
+            let cleaned = run_clean(plan, r, raw)?;
+            if r.stop_after(Stage::Clean) {
+                return Ok(None);
+            }
+            (ing, cleaned)
+        }
+    };
     let feats = run_features(plan, r, cleaned.data)?;
     if r.stop_after(Stage::Features) {
         return Ok(None);
@@ -210,29 +227,74 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
             .push(format!("column `{c}` has no values; it was left empty"));
     }
     Ok(Cleaned {
-        data,
+        data: Rows::Frame(data),
         model,
         dropped_rows: dropped.height(),
         dropped_reasons: reason_counts(&dropped)?,
     })
 }
 
-fn run_features(plan: &Plan, r: &mut Runner, cleaned: DataFrame) -> Result<Featured> {
+/// Ingest and clean on Spark: their datasets are written by the cluster and recorded in the
+/// manifest; they run on every run (the cache covers the stages from features on, keyed
+/// by the aggregated table Spark returns). `None` when `--until` stops before features.
+fn run_on_spark(plan: &Plan, r: &mut Runner) -> Result<Option<(Ingested, Cleaned)>> {
+    let until = r.opts.until;
+    let dir = r.dir.to_path_buf();
+    let mut started = std::time::Instant::now();
+    let work = crate::spark::line_work(plan, &dir, until, &mut |event| match event {
+        crate::spark::Event::Started(stage) => {
+            started = std::time::Instant::now();
+            r.begin(stage);
+        }
+        crate::spark::Event::Finished(d) => r.record_dataset(&d, started.elapsed().as_secs_f64()),
+    })?;
+    let Some(aggregated) = work.aggregated else {
+        return Ok(None);
+    };
+    r.chain_digest(&aggregated)?;
+    let dropped_rows = work.dropped.iter().map(|(_, n)| n).sum();
+    let ingested = Ingested {
+        raw: DataFrame::empty(),
+        before: None,
+        missing: work.missing,
+    };
+    let cleaned = Cleaned {
+        data: Rows::Aggregated(aggregated),
+        model: CleanModel::default(),
+        dropped_rows,
+        dropped_reasons: work.dropped.into_iter().filter(|(_, n)| *n > 0).collect(),
+    };
+    Ok(Some((ingested, cleaned)))
+}
+
+fn run_features(plan: &Plan, r: &mut Runner, cleaned: Rows) -> Result<Featured> {
     let id = plan.input.id_column();
+    let rows_in = match &cleaned {
+        Rows::Frame(df) => df.height(),
+        Rows::Aggregated(a) => a.customers.height(),
+    };
     let (mut f, state) = r.stage(Stage::Features, format!("{:?}", plan.features), || {
-        let out = match (transactions(plan), &plan.features.rfm) {
-            (Some(tx), Some(rfm_plan)) => {
-                let table = rfm::features(&cleaned, tx, &plan.clean.transactions, rfm_plan)?;
+        let out = match (transactions(plan), &plan.features.rfm, &cleaned) {
+            (Some(tx), Some(rfm_plan), Rows::Frame(lines)) => {
+                let table = rfm::features(lines, tx, &plan.clean.transactions, rfm_plan)?;
                 features::run(&table, &plan.features, id)?
             }
-            _ => features::run(&cleaned, &plan.features, id)?,
+            (Some(tx), Some(rfm_plan), Rows::Aggregated(a)) => {
+                features::run(&rfm::table(a, tx, rfm_plan)?, &plan.features, id)?
+            }
+            (_, _, Rows::Frame(table)) => features::run(table, &plan.features, id)?,
+            (_, _, Rows::Aggregated(_)) => {
+                return Err(Error::Internal(
+                    "aggregated invoice lines without features.rfm".into(),
+                ))
+            }
         };
         let state = FeatureState {
             model_columns: out.model_columns,
             encodings: out.encodings,
         };
         Ok(Produced {
-            rows_in: cleaned.height(),
+            rows_in,
             ..Produced::frames(vec![(Stage::Features.artifact(), out.data)], state)
         })
     })?;

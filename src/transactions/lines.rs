@@ -258,12 +258,7 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
         return Err(data_err!(
             "no transaction lines are left after cleaning ({} dropped: {}): nothing to segment",
             dropped.height(),
-            counts
-                .iter()
-                .filter(|c| c.1 > 0)
-                .map(|(w, n)| format!("{n} {w}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            describe(&counts)
         ));
     }
     Ok(LinesOutput {
@@ -271,4 +266,14 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
         dropped,
         counts,
     })
+}
+
+/// Drop counts in words: "8905 cancellation (…), 40 price <= 0" (reasons with none left out).
+pub fn describe(counts: &[(String, usize)]) -> String {
+    counts
+        .iter()
+        .filter(|c| c.1 > 0)
+        .map(|(w, n)| format!("{n} {w}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -12,8 +12,23 @@ use crate::data_err;
 use crate::error::Result;
 
 const DAY_MS: i64 = 86_400_000;
-const AMOUNT: &str = "__amount";
 const MS: &str = "__ms";
+
+/// The per-customer aggregation of cleaned invoice lines, whichever engine computed it (this
+/// module on one machine, or Spark): the RFM table is made from it alone.
+pub struct Aggregated {
+    /// One row per customer sorted by id: the customer column, [`FIRST`] and [`LAST`] (epoch
+    /// milliseconds), `frequency`, `monetary`, [`ITEMS`] and the country column when mapped.
+    pub customers: DataFrame,
+    /// Spend per customer and category (customer, category, [`AMOUNT`]), when mapped.
+    pub by_category: Option<DataFrame>,
+}
+
+/// Column names of [`Aggregated`] besides the mapped ones.
+pub const FIRST: &str = "__first";
+pub const LAST: &str = "__last";
+pub const ITEMS: &str = "__items";
+pub const AMOUNT: &str = "__amount";
 
 /// The RFM table, one row per customer, sorted by customer id.
 pub fn features(
@@ -22,7 +37,13 @@ pub fn features(
     clean: &TxCleanPlan,
     plan: &RfmPlan,
 ) -> Result<DataFrame> {
-    let (lf, agg, as_of_ms) = aggregate(lines, tx, clean, plan)?;
+    table(&aggregate(lines, tx, clean)?, tx, plan)
+}
+
+/// The RFM table from the per-customer aggregation.
+pub fn table(aggregated: &Aggregated, tx: &TxColumns, plan: &RfmPlan) -> Result<DataFrame> {
+    let agg = &aggregated.customers;
+    let as_of_ms = as_of(agg, plan)?;
     let Measures {
         recency,
         frequency,
@@ -30,7 +51,7 @@ pub fn features(
         aov,
         tenure,
         items_per_order,
-    } = Measures::of(&agg, as_of_ms)?;
+    } = Measures::of(agg, as_of_ms)?;
     let n = agg.height();
     let ids = agg.column(&tx.customer)?.clone();
     let r_score = quintiles(&recency, true);
@@ -67,9 +88,9 @@ pub fn features(
     cols.push(Column::new("m_score".into(), m_score));
     cols.push(Column::new("rfm_cell".into(), cell));
     cols.push(Column::new("rfm_segment".into(), segment));
-    if let Some(cat) = &tx.category {
+    if let (Some(cat), Some(by)) = (&tx.category, &aggregated.by_category) {
         cols.extend(category_shares(
-            &lf,
+            by,
             tx,
             cat,
             agg.column(&tx.customer)?,
@@ -93,15 +114,25 @@ pub fn features(
     Ok(DataFrame::new(n, cols)?)
 }
 
-/// The lines with their amount and epoch milliseconds (`lf`), the per-customer aggregation
-/// sorted by customer id, and the reference date in epoch milliseconds.
-fn aggregate(
-    lines: &DataFrame,
-    tx: &TxColumns,
-    clean: &TxCleanPlan,
-    plan: &RfmPlan,
-) -> Result<(LazyFrame, DataFrame, i64)> {
-    let amount = match (&tx.amount, &tx.quantity, &tx.price) {
+/// The reference date in epoch milliseconds: `as_of`, or the day after the last purchase.
+fn as_of(agg: &DataFrame, plan: &RfmPlan) -> Result<i64> {
+    let last_ms = agg
+        .column(LAST)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .max()
+        .ok_or_else(|| data_err!("no transaction dates"))?;
+    Ok(match plan.as_of {
+        Some(d) => d
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis()),
+        None => (last_ms.div_euclid(DAY_MS) + 1) * DAY_MS,
+    })
+}
+
+/// The amount of a line: the amount column, or quantity × price.
+pub fn amount_expr(tx: &TxColumns) -> Result<Expr> {
+    Ok(match (&tx.amount, &tx.quantity, &tx.price) {
         (Some(a), _, _) => col(a.as_str()).cast(DataType::Float64),
         (None, Some(q), Some(p)) => {
             col(q.as_str()).cast(DataType::Float64) * col(p.as_str()).cast(DataType::Float64)
@@ -111,28 +142,18 @@ fn aggregate(
                 "transactions need an amount, or a quantity and a price"
             ))
         }
-    };
+    })
+}
+
+/// The per-customer aggregation of cleaned lines, sorted by customer id.
+pub fn aggregate(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
     let lf = lines.clone().lazy().with_columns([
-        amount.alias(AMOUNT),
+        amount_expr(tx)?.alias(AMOUNT),
         col(tx.date.as_str())
             .dt()
             .timestamp(TimeUnit::Milliseconds)
             .alias(MS),
     ]);
-    let last_ms = lf
-        .clone()
-        .select([col(MS).max()])
-        .collect()?
-        .column(MS)?
-        .i64()?
-        .get(0)
-        .ok_or_else(|| data_err!("no transaction dates"))?;
-    let as_of_ms = match plan.as_of {
-        Some(d) => d
-            .and_hms_opt(0, 0, 0)
-            .map_or(0, |t| t.and_utc().timestamp_millis()),
-        None => (last_ms.div_euclid(DAY_MS) + 1) * DAY_MS,
-    };
     // Under `net`, cancellations count towards the amounts but not as orders (without
     // `net` they were dropped by the clean stage: every invoice is an order, no filter).
     // Without an invoice number, each customer-day is one order; an invoice column that is
@@ -151,19 +172,14 @@ fn aggregate(
         _ => invoices,
     };
     let mut aggs = vec![
-        col(MS).max().alias("__last"),
-        col(MS).min().alias("__first"),
+        col(MS).max().alias(LAST),
+        col(MS).min().alias(FIRST),
         orders.n_unique().cast(DataType::Float64).alias("frequency"),
         col(AMOUNT).sum().alias("monetary"),
     ];
     match &tx.quantity {
-        Some(q) => aggs.push(
-            col(q.as_str())
-                .cast(DataType::Float64)
-                .sum()
-                .alias("__items"),
-        ),
-        None => aggs.push(lit(f64::NAN).alias("__items")),
+        Some(q) => aggs.push(col(q.as_str()).cast(DataType::Float64).sum().alias(ITEMS)),
+        None => aggs.push(lit(f64::NAN).alias(ITEMS)),
     }
     if let Some(c) = &tx.country {
         // The country of the customer's first purchase (the first line of it on ties).
@@ -173,13 +189,24 @@ fn aggregate(
                 .alias(c.as_str()),
         );
     }
-    let agg = lf
+    let customers = lf
         .clone()
         .group_by([col(tx.customer.as_str())])
         .agg(aggs)
         .sort([tx.customer.as_str()], SortMultipleOptions::default())
         .collect()?;
-    Ok((lf, agg, as_of_ms))
+    let by_category = match &tx.category {
+        Some(cat) => Some(
+            lf.group_by([col(tx.customer.as_str()), col(cat.as_str())])
+                .agg([col(AMOUNT).sum()])
+                .collect()?,
+        ),
+        None => None,
+    };
+    Ok(Aggregated {
+        customers,
+        by_category,
+    })
 }
 
 /// The per-customer measures, in the aggregation's order.
@@ -203,11 +230,11 @@ impl Measures {
                 .map(|v| v.unwrap_or(f64::NAN))
                 .collect())
         };
-        let last = get("__last")?;
-        let first = get("__first")?;
+        let last = get(LAST)?;
+        let first = get(FIRST)?;
         let frequency = get("frequency")?;
         let monetary = get("monetary")?;
-        let items = get("__items")?;
+        let items = get(ITEMS)?;
         let days = |ms: f64| ((as_of_ms as f64 - ms) / DAY_MS as f64).floor();
         let recency: Vec<f64> = last.iter().map(|&m| days(m)).collect();
         let tenure: Vec<f64> = first.iter().map(|&m| days(m)).collect();
@@ -233,17 +260,12 @@ impl Measures {
 /// Share of each customer's spend per category: `share_<category>` columns, categories
 /// sorted, 0 where the customer bought nothing of it.
 fn category_shares(
-    lf: &LazyFrame,
+    by: &DataFrame,
     tx: &TxColumns,
     cat: &str,
     customers: &Column,
     monetary: &[f64],
 ) -> Result<Vec<Column>> {
-    let by = lf
-        .clone()
-        .group_by([col(tx.customer.as_str()), col(cat)])
-        .agg([col(AMOUNT).sum()])
-        .collect()?;
     let ids = by.column(&tx.customer)?.cast(&DataType::String)?;
     let cats = by.column(cat)?.cast(&DataType::String)?;
     let amounts = by.column(AMOUNT)?.cast(&DataType::Float64)?;

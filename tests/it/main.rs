@@ -17,4 +17,6 @@ mod marketing_campaign;
 mod metrics;
 mod real_files;
 mod report;
+#[cfg(feature = "spark")]
+mod spark;
 mod transactions;

@@ -308,3 +308,20 @@ fn spend_share_per_category() {
         "excluded products are not categories"
     );
 }
+
+/// Without the cargo feature `spark`, asking for the Spark engine says how to get it.
+#[cfg(not(feature = "spark"))]
+#[test]
+fn the_spark_engine_needs_the_spark_build() {
+    let w = Workdir::new();
+    w.write("tx.csv", "c,d,m\n1,2024-01-01,5\n");
+    w.write(
+        "p.yaml",
+        "name: s\ninput:\n  path: tx.csv\n  kind: transactions\n  engine: spark\n  columns: {customer: c, date: d, amount: m}\nfeatures:\n  rfm: {}\n  use: [recency, monetary]\ncluster:\n  kmeans: {k: 2}\n",
+    );
+    let err = w.fails(&["run", "p.yaml"]);
+    assert!(
+        err.contains("p.yaml:5:") && err.contains("built without the Spark engine: build it with `cargo build --release --features spark`"),
+        "{err}"
+    );
+}

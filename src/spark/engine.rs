@@ -1,0 +1,568 @@
+//! Runs [`super::sql`] on a Spark cluster through the Apache Spark Connect client.
+//!
+//! The client is synchronous (it owns its runtime). Failures come back as one line in the
+//! user's words; Spark's full message (with its Java stack) goes to a log file the message
+//! names.
+
+use std::io::Cursor;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use polars::prelude::*;
+use spark_connect::{DataType as SparkType, SparkError, SparkSession};
+
+use super::sql::{self, Kind, SourceColumn, KEPT, LINE, LINES, READ, REASONED};
+use super::{Dataset, Event, LineWork};
+use crate::config::{Format, InputKind, InputPlan, Plan, SparkPlan, TxColumns};
+use crate::data_err;
+use crate::error::{Error, Result};
+use crate::stages::Stage;
+use crate::transactions::lines::describe;
+use crate::transactions::rfm::Aggregated;
+
+/// How long connecting may take before the run fails naming the address.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connected session and where its failures are logged.
+struct Session {
+    spark: SparkSession,
+    remote: String,
+    log: PathBuf,
+}
+
+impl Session {
+    fn connect(plan: &SparkPlan, log: PathBuf) -> Result<Session> {
+        let remote = plan.remote.clone();
+        reach(&remote)?;
+        let url = remote.clone();
+        // The first call is bounded: a port that answers but is not Spark Connect must not
+        // keep the run waiting on the client's retries.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let ready = match SparkSession::builder().remote(&url).get_or_create() {
+                // Dates without a zone are read as UTC, as the local engine reads them.
+                Ok(s) => match s.conf().set("spark.sql.session.timeZone", "UTC") {
+                    Ok(()) => Ok(s),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(ready);
+        });
+        let spark = match rx.recv_timeout(CONNECT_TIMEOUT) {
+            Ok(Ok(spark)) => spark,
+            Ok(Err(e)) => {
+                return Err(data_err!(
+                    "the Spark Connect server at {remote} did not accept a session: {}",
+                    first_line(&e)
+                ))
+            }
+            Err(_) => {
+                return Err(data_err!(
+                    "the Spark Connect server at {remote} did not answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ))
+            }
+        };
+        Ok(Session { spark, remote, log })
+    }
+
+    /// One line naming what failed; the full text goes to the log.
+    fn failed(&self, what: &str, e: SparkError) -> Error {
+        let full = format!(
+            "{what}\n{}\n{}\n",
+            e,
+            e.server_stacktrace.as_deref().unwrap_or_default()
+        );
+        let logged = std::fs::write(&self.log, full).is_ok();
+        data_err!(
+            "Spark ({}) could not {what}: {}{}",
+            self.remote,
+            first_line(&e.to_string()),
+            if logged {
+                format!(" (Spark's full message: {})", self.log.display())
+            } else {
+                String::new()
+            }
+        )
+    }
+
+    fn sql(&self, what: &str, query: &str) -> Result<spark_connect::DataFrame> {
+        self.spark.sql(query).map_err(|e| self.failed(what, e))
+    }
+
+    fn view(&self, what: &str, name: &str, query: &str) -> Result<()> {
+        self.sql(what, query)?
+            .create_or_replace_temp_view(name)
+            .map_err(|e| self.failed(what, e))
+    }
+
+    /// A small result (one row per customer at most) as a polars frame.
+    fn collect(&self, what: &str, query: &str) -> Result<DataFrame> {
+        let bytes = self
+            .sql(what, query)?
+            .to_arrow()
+            .map_err(|e| self.failed(what, e))?;
+        Ok(IpcReader::new(Cursor::new(bytes)).finish()?)
+    }
+
+    /// Writes a query's rows as a Parquet dataset at `uri`. A local folder is written under
+    /// a temporary name and renamed, so a failed write never leaves a partial dataset
+    /// under the final name.
+    fn write(&self, what: &str, query: &str, uri: &str) -> Result<()> {
+        let local = (!uri.contains("://")).then(|| PathBuf::from(uri));
+        let target = match &local {
+            Some(p) => temporary(p).to_string_lossy().into_owned(),
+            None => uri.to_string(),
+        };
+        self.sql(what, query)?
+            .write()
+            .mode("overwrite")
+            .parquet(&target)
+            .map_err(|e| self.failed(what, e))?;
+        if let Some(final_path) = local {
+            if final_path.exists() {
+                std::fs::remove_dir_all(&final_path).map_err(|e| Error::io(&final_path, e))?;
+            }
+            std::fs::rename(&target, &final_path).map_err(|e| Error::io(&final_path, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn temporary(p: &Path) -> PathBuf {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    p.with_file_name(format!(".segflow-spark-{name}.tmp"))
+}
+
+/// The first line of Spark's message, its error class said once (`[PATH_NOT_FOUND]`).
+fn first_line(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or(text);
+    let mut line = line.trim().to_string();
+    if let Some(end) = line.find("] ").filter(|_| line.starts_with('[')) {
+        let class = line[..end + 2].to_string();
+        if line[end + 2..].starts_with(class.trim_end()) {
+            line = line[end + 2..].to_string();
+        }
+    }
+    if line.chars().count() > 400 {
+        line = line.chars().take(400).collect::<String>() + "…";
+    }
+    line
+}
+
+/// Fails fast (and within seconds) when nothing listens at the address.
+fn reach(remote: &str) -> Result<()> {
+    let rest = remote.trim_start_matches("sc://");
+    let hostport = rest.split(['/', ';']).next().unwrap_or_default();
+    let hostport = if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:15002")
+    };
+    let unreachable = |why: String| {
+        data_err!(
+            "cannot reach the Spark Connect server at {remote}: {why} (start a local one with `scripts/spark-local start`, or set input.spark.remote or SEGFLOW_SPARK_REMOTE)"
+        )
+    };
+    let addrs: Vec<_> = hostport
+        .to_socket_addrs()
+        .map_err(|e| unreachable(e.to_string()))?
+        .collect();
+    let mut last = String::from("the address resolves to nothing");
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(unreachable(last))
+}
+
+fn kind_of(t: &SparkType) -> Kind {
+    match t {
+        SparkType::Byte | SparkType::Short | SparkType::Integer | SparkType::Long => Kind::Whole,
+        SparkType::Float | SparkType::Double | SparkType::Decimal { .. } => Kind::Fractional,
+        SparkType::String { .. } | SparkType::Char { .. } | SparkType::Varchar { .. } => Kind::Text,
+        SparkType::Date => Kind::Date,
+        SparkType::Timestamp | SparkType::TimestampNtz => Kind::Timestamp,
+        SparkType::Boolean => Kind::Boolean,
+        other => Kind::Other(format!("{other:?}")),
+    }
+}
+
+fn polars_type(kind: &Kind) -> DataType {
+    match kind {
+        Kind::Whole => DataType::Int64,
+        Kind::Fractional => DataType::Float64,
+        Kind::Text => DataType::String,
+        Kind::Date => DataType::Date,
+        Kind::Timestamp => DataType::Datetime(TimeUnit::Microseconds, None),
+        Kind::Boolean => DataType::Boolean,
+        Kind::Other(_) => DataType::Binary,
+    }
+}
+
+/// Registers the input as `segflow_src` and `segflow_read`; returns its columns after the
+/// names of a headerless file and the renames.
+fn read(s: &Session, input: &InputPlan) -> Result<Vec<SourceColumn>> {
+    let path = input.spark_path();
+    let reader = s.spark.read();
+    let df = match &input.format {
+        Format::Parquet => reader.format("parquet").load(Some(&path)),
+        Format::Csv { delimiter } => {
+            let sep = delimiter.map_or(",".to_string(), |d| (d as char).to_string());
+            reader
+                .format("csv")
+                .option(
+                    "header",
+                    if input.names.is_some() {
+                        "false"
+                    } else {
+                        "true"
+                    },
+                )
+                .option("inferSchema", "true")
+                .option("sep", &sep)
+                .load(Some(&path))
+        }
+        Format::Whitespace => {
+            return Err(data_err!(
+                "the Spark engine reads Parquet and delimited text, not whitespace-separated files"
+            ))
+        }
+    };
+    let what = format!("read {path}");
+    let schema = df.schema().map_err(|e| s.failed(&what, e))?;
+    let SparkType::Struct { fields } = schema else {
+        return Err(data_err!(
+            "Spark read {path} as something other than a table"
+        ));
+    };
+    df.create_or_replace_temp_view("segflow_src")
+        .map_err(|e| s.failed(&what, e))?;
+    let raw: Vec<SourceColumn> = fields
+        .iter()
+        .map(|f| SourceColumn {
+            name: f.name.clone(),
+            kind: kind_of(&f.data_type),
+        })
+        .collect();
+    if let Some(names) = &input.names {
+        if names.len() != raw.len() {
+            return Err(data_err!(
+                "{path} has {} columns but input.names gives {}",
+                raw.len(),
+                names.len()
+            ));
+        }
+    }
+    s.view(
+        &what,
+        READ,
+        &sql::read_view("segflow_src", &raw, input.names.as_deref(), &input.rename),
+    )?;
+    let names = s
+        .sql(&what, &format!("SELECT * FROM {READ}"))?
+        .schema()
+        .map_err(|e| s.failed(&what, e))?;
+    let SparkType::Struct { fields } = names else {
+        return Err(data_err!(
+            "Spark read {path} as something other than a table"
+        ));
+    };
+    Ok(fields
+        .iter()
+        .filter(|f| f.name != LINE)
+        .map(|f| SourceColumn {
+            name: f.name.clone(),
+            kind: kind_of(&f.data_type),
+        })
+        .collect())
+}
+
+fn columns_schema(columns: &[SourceColumn]) -> Schema {
+    columns
+        .iter()
+        .map(|c| Field::new(c.name.as_str().into(), polars_type(&c.kind)))
+        .collect()
+}
+
+fn session(plan: &Plan, log: &Path) -> Result<Session> {
+    let spark = plan
+        .input
+        .on_spark()
+        .ok_or_else(|| Error::Internal("the Spark engine was not configured".into()))?;
+    Session::connect(spark, log.to_path_buf())
+}
+
+pub fn schema(plan: &Plan) -> Result<Schema> {
+    let s = session(plan, &std::env::temp_dir().join("segflow-spark-error.log"))?;
+    Ok(columns_schema(&read(&s, &plan.input)?))
+}
+
+fn transactions(plan: &Plan) -> Result<&TxColumns> {
+    match &plan.input.kind {
+        InputKind::Transactions(tx) => Ok(tx),
+        InputKind::Customers => Err(Error::Internal(
+            "the Spark engine runs invoice lines only".into(),
+        )),
+    }
+}
+
+/// What one scan of the input told: rows, missing values, distinct customers, and whether
+/// the ids are whole numbers.
+struct Scanned {
+    rows: usize,
+    missing: Vec<(String, usize)>,
+    customers: usize,
+    ids_whole: bool,
+}
+
+fn scan(s: &Session, columns: &[SourceColumn], tx: &TxColumns, date: &str) -> Result<Scanned> {
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let mut query = sql::stats_query(&names, tx, date);
+    query = query.replacen(
+        "count(*) AS __rows",
+        &format!(
+            "count(*) AS __rows, count(DISTINCT {}) AS __customers",
+            sql::ident(&tx.customer)
+        ),
+        1,
+    );
+    let stats = s.collect("read the input", &query)?;
+    let int = |c: &str| -> Result<usize> {
+        Ok(stats
+            .column(c)?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .get(0)
+            .unwrap_or(0)
+            .max(0) as usize)
+    };
+    let rows = int("__rows")?;
+    let bad = int("__bad_dates")?;
+    if bad > 0 {
+        let example = stats
+            .column("__bad_example")?
+            .str()?
+            .get(0)
+            .unwrap_or_default()
+            .to_string();
+        return Err(data_err!(
+            "cannot read the transaction dates in `{}`{}: {bad} of {rows} values are not dates in that format, e.g. `{example}`",
+            tx.date,
+            tx.date_format
+                .as_ref()
+                .map(|f| format!(" with format `{f}`"))
+                .unwrap_or_default()
+        ));
+    }
+    let missing = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Ok((n.clone(), int(&format!("__null_{i}"))?)))
+        .collect::<Result<_>>()?;
+    Ok(Scanned {
+        rows,
+        missing,
+        customers: int("__customers")?,
+        ids_whole: int("__fractional_ids")? == 0,
+    })
+}
+
+/// Numbers where the plan needs numbers, as the local engine checks them.
+fn check_numbers(columns: &[SourceColumn], tx: &TxColumns) -> Result<()> {
+    for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
+        if let Some(col) = columns.iter().find(|s| &s.name == c) {
+            if !matches!(col.kind, Kind::Whole | Kind::Fractional) {
+                return Err(data_err!(
+                    "transaction column `{c}` holds {}: expected numbers",
+                    sql::kind_words(&col.kind)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn list(columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| sql::ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn line_work(
+    plan: &Plan,
+    out_dir: &Path,
+    until: Option<Stage>,
+    on: &mut dyn FnMut(Event),
+) -> Result<LineWork> {
+    let tx = transactions(plan)?;
+    let spark = plan
+        .input
+        .on_spark()
+        .ok_or_else(|| Error::Internal("the Spark engine was not configured".into()))?;
+    on(Event::Started(Stage::Ingest));
+    let state = out_dir.join(".state");
+    std::fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
+    let s = Session::connect(spark, state.join("spark-error.log"))?;
+    let base = match &spark.artifacts {
+        Some(uri) => uri.trim_end_matches('/').to_string(),
+        None => std::path::absolute(out_dir)
+            .map_err(|e| Error::io(out_dir, e))?
+            .to_string_lossy()
+            .into_owned(),
+    };
+    let at = |name: &str| format!("{base}/{name}");
+
+    // Ingest: read, type, write the typed lines.
+    let columns = read(&s, &plan.input)?;
+    check_numbers(&columns, tx)?;
+    let date_kind = columns
+        .iter()
+        .find(|c| c.name == tx.date)
+        .map(|c| c.kind.clone())
+        .ok_or_else(|| data_err!("the input has no column `{}`", tx.date))?;
+    let date = sql::date_expr(tx, &date_kind)?;
+    let scanned = scan(&s, &columns, tx, &date)?;
+    s.view(
+        "type the lines",
+        LINES,
+        &sql::lines_view(
+            &columns,
+            tx,
+            &date,
+            scanned.ids_whole,
+            plan.input.format != Format::Parquet,
+        ),
+    )?;
+    let all: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let ingest_uri = at("01_ingest");
+    s.write(
+        "write the ingest dataset",
+        &format!("SELECT {} FROM {LINES}", list(&all)),
+        &ingest_uri,
+    )?;
+    on(Event::Finished(Dataset {
+        stage: Stage::Ingest,
+        uri: ingest_uri,
+        also: Vec::new(),
+        rows_in: scanned.rows,
+        rows_out: scanned.rows,
+        note: format!("{} distinct customers; read by Spark", scanned.customers),
+    }));
+    let mut work = LineWork {
+        missing: scanned.missing,
+        dropped: Vec::new(),
+        aggregated: None,
+    };
+    if until.is_some_and(|u| u <= Stage::Ingest) {
+        return Ok(work);
+    }
+
+    // Clean: the rules, the counts per reason, the kept and the dropped lines.
+    on(Event::Started(Stage::Clean));
+    let clean = &plan.clean.transactions;
+    s.view(
+        "apply the cleaning rules",
+        REASONED,
+        &sql::reasoned_view(tx, clean),
+    )?;
+    let counts = s.collect(
+        "count the dropped lines",
+        &format!("SELECT reason, count(*) AS n FROM {REASONED} GROUP BY reason"),
+    )?;
+    let (reasons, ns) = (
+        counts.column("reason")?.str()?,
+        counts.column("n")?.cast(&DataType::Int64)?,
+    );
+    let ns = ns.i64()?;
+    let count_of = |why: Option<&str>| -> usize {
+        (0..counts.height())
+            .find(|&i| reasons.get(i) == why)
+            .and_then(|i| ns.get(i))
+            .unwrap_or(0) as usize
+    };
+    let rules = sql::rules(tx, clean);
+    work.dropped = rules
+        .iter()
+        .map(|(_, why)| (why.clone(), count_of(Some(why))))
+        .collect();
+    let kept = count_of(None);
+    let dropped_rows = scanned.rows - kept;
+    if kept == 0 {
+        return Err(data_err!(
+            "no transaction lines are left after cleaning ({dropped_rows} dropped: {}): nothing to segment",
+            describe(&work.dropped)
+        ));
+    }
+    let used: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|c| tx.all().contains(c))
+        .collect();
+    s.view(
+        "keep the clean lines",
+        KEPT,
+        &format!(
+            "SELECT {}, {LINE} FROM {REASONED} WHERE reason IS NULL",
+            list(&used)
+        ),
+    )?;
+    let (clean_uri, dropped_uri) = (at("02_clean"), at("02_clean_dropped"));
+    s.write(
+        "write the clean dataset",
+        &format!("SELECT {} FROM {KEPT}", list(&used)),
+        &clean_uri,
+    )?;
+    s.write(
+        "write the dropped lines",
+        &format!(
+            "SELECT {}, reason FROM {REASONED} WHERE reason IS NOT NULL",
+            list(&all)
+        ),
+        &dropped_uri,
+    )?;
+    on(Event::Finished(Dataset {
+        stage: Stage::Clean,
+        uri: clean_uri,
+        also: vec![dropped_uri],
+        rows_in: scanned.rows,
+        rows_out: kept,
+        note: if dropped_rows == 0 {
+            "no line dropped".to_string()
+        } else {
+            format!("dropped: {}", describe(&work.dropped))
+        },
+    }));
+    if until.is_some_and(|u| u <= Stage::Clean) {
+        return Ok(work);
+    }
+
+    // The per-customer aggregation, sorted here as the local engine sorts it.
+    let customers = s
+        .collect(
+            "aggregate the lines per customer",
+            &sql::customers_query(tx, clean)?,
+        )?
+        .sort([tx.customer.as_str()], SortMultipleOptions::default())?;
+    let by_category = match &tx.category {
+        Some(cat) => Some(s.collect(
+            "sum the spend per category",
+            &sql::categories_query(tx, cat)?,
+        )?),
+        None => None,
+    };
+    work.aggregated = Some(Aggregated {
+        customers,
+        by_category,
+    });
+    Ok(work)
+}

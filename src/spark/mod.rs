@@ -1,0 +1,81 @@
+//! The Spark engine (`input.engine: spark`): reading, typing, the cleaning rules and the
+//! per-customer aggregation of invoice lines run on a Spark cluster through Spark Connect;
+//! the customer table comes back as Arrow and the rest of the pipeline runs here as usual.
+//!
+//! [`sql`] builds the queries (always compiled, unit-tested); the client that runs them is
+//! behind the cargo feature `spark` (its build needs protoc). Without it, asking for the
+//! Spark engine is a clear error.
+
+pub mod sql;
+
+#[cfg(feature = "spark")]
+mod engine;
+
+use polars::prelude::Schema;
+
+use crate::config::Plan;
+use crate::error::Result;
+use crate::stages::Stage;
+use crate::transactions::rfm::Aggregated;
+
+/// A stage Spark ran: its dataset and its row counts.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub stage: Stage,
+    /// Where Spark wrote it (`<artifacts>/01_ingest`, a Parquet dataset).
+    pub uri: String,
+    /// Other datasets the stage wrote (the clean stage's dropped lines).
+    pub also: Vec<String>,
+    pub rows_in: usize,
+    pub rows_out: usize,
+    pub note: String,
+}
+
+/// What the runner hears while Spark works.
+pub enum Event {
+    Started(Stage),
+    Finished(Dataset),
+}
+
+/// What the line work hands the rest of the pipeline.
+pub struct LineWork {
+    /// Missing values per input column.
+    pub missing: Vec<(String, usize)>,
+    /// Dropped lines per reason, in rule order (reasons with none included).
+    pub dropped: Vec<(String, usize)>,
+    /// `None` when `until` stopped the work before the aggregation.
+    pub aggregated: Option<Aggregated>,
+}
+
+/// The input's columns as Spark reads them (after renames), for the plan's checks.
+pub fn schema(plan: &Plan) -> Result<Schema> {
+    #[cfg(feature = "spark")]
+    return engine::schema(plan);
+    #[cfg(not(feature = "spark"))]
+    Err(absent(plan))
+}
+
+/// Runs ingest and clean on Spark (writing their datasets under `out_dir` or the configured
+/// location) and aggregates the cleaned lines per customer, unless `until` stops earlier.
+pub fn line_work(
+    plan: &Plan,
+    out_dir: &std::path::Path,
+    until: Option<Stage>,
+    on: &mut dyn FnMut(Event),
+) -> Result<LineWork> {
+    #[cfg(feature = "spark")]
+    return engine::line_work(plan, out_dir, until, on);
+    #[cfg(not(feature = "spark"))]
+    {
+        let _ = (out_dir, until, on);
+        Err(absent(plan))
+    }
+}
+
+#[cfg(not(feature = "spark"))]
+fn absent(plan: &Plan) -> crate::error::Error {
+    plan.source.error_at(
+        &["input", "engine"],
+        "this segflow was built without the Spark engine: build it with `cargo build --release --features spark` (the build needs protoc: Debian's protobuf-compiler and libprotobuf-dev)",
+    )
+}

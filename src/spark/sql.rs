@@ -1,0 +1,390 @@
+//! The Spark SQL that does the invoice-line work: the same typing, cleaning rules and
+//! per-customer aggregation as [`crate::transactions`], written for Spark. Pure text
+//! building, so it is unit-tested without a cluster; [`super::engine`] runs it.
+//!
+//! Views, each built on the one before: `segflow_read` (the input with renames and a line
+//! number), `segflow_lines` (typed), `segflow_reasoned` (each line with the first cleaning
+//! rule it breaks, or none), `segflow_kept` (the cleaned lines).
+
+use crate::config::{TxCleanPlan, TxColumns};
+use crate::data_err;
+use crate::error::Result;
+use crate::transactions::rfm::{AMOUNT, FIRST, ITEMS, LAST};
+
+pub const READ: &str = "segflow_read";
+pub const LINES: &str = "segflow_lines";
+pub const REASONED: &str = "segflow_reasoned";
+pub const KEPT: &str = "segflow_kept";
+/// The line number in file order (`monotonically_increasing_id`), for "the first line"
+/// tie-breaks; never written to an artifact.
+pub const LINE: &str = "__line";
+const MS: &str = "__ms";
+const DAY_MS: i64 = 86_400_000;
+
+/// What kind of values an input column holds, as Spark reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Whole,
+    Fractional,
+    Text,
+    Date,
+    Timestamp,
+    Boolean,
+    Other(String),
+}
+
+/// A column of the input as Spark reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceColumn {
+    pub name: String,
+    pub kind: Kind,
+}
+
+/// A Spark SQL identifier.
+pub fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// A Spark SQL string literal.
+pub fn text(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// `segflow_read`: the input view `src` with the column names of a headerless file, the
+/// renames, and the line number.
+pub fn read_view(
+    src: &str,
+    columns: &[SourceColumn],
+    names: Option<&[String]>,
+    rename: &[(String, String)],
+) -> String {
+    let select: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let name = names.and_then(|n| n.get(i)).unwrap_or(&c.name);
+            let name = rename
+                .iter()
+                .find(|(from, _)| from == name)
+                .map_or(name, |(_, to)| to);
+            format!("{} AS {}", ident(&c.name), ident(name))
+        })
+        .collect();
+    format!(
+        "SELECT {}, monotonically_increasing_id() AS {LINE} FROM {src}",
+        select.join(", ")
+    )
+}
+
+/// A strftime format (`%d/%m/%Y %H:%M`) as a Spark datetime pattern (`d/M/yyyy H:m`).
+/// Numeric fields next to another field (`%Y%m%d`) keep fixed widths.
+pub fn spark_pattern(format: &str) -> Result<String> {
+    let chars: Vec<char> = format.chars().collect();
+    let mut out = String::new();
+    let mut literal = String::new();
+    let flush = |literal: &mut String, out: &mut String| {
+        if literal.is_empty() {
+            return;
+        }
+        if literal
+            .chars()
+            .any(|c| c.is_ascii_alphabetic() || c == '\'')
+        {
+            out.push_str(&format!("'{}'", literal.replace('\'', "''")));
+        } else {
+            out.push_str(literal);
+        }
+        literal.clear();
+    };
+    let is_field = |i: usize| chars.get(i) == Some(&'%') && chars.get(i + 1) != Some(&'%');
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '%' {
+            literal.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let spec = *chars.get(i + 1).ok_or_else(|| {
+            data_err!("input.columns.date_format `{format}` ends with a lone `%`")
+        })?;
+        let packed = (i >= 2 && is_field(i - 2)) || is_field(i + 2);
+        let field = |one: &str, two: &str| if packed { two } else { one }.to_string();
+        let piece = match spec {
+            '%' => {
+                literal.push('%');
+                i += 2;
+                continue;
+            }
+            'Y' => "yyyy".to_string(),
+            'y' => "yy".to_string(),
+            'm' => field("M", "MM"),
+            'd' => field("d", "dd"),
+            'H' => field("H", "HH"),
+            'I' => field("h", "hh"),
+            'M' => field("m", "mm"),
+            'S' => field("s", "ss"),
+            'j' => "DDD".to_string(),
+            'b' | 'h' => "MMM".to_string(),
+            'B' => "MMMM".to_string(),
+            'p' => "a".to_string(),
+            'T' => "HH:mm:ss".to_string(),
+            'F' => "yyyy-MM-dd".to_string(),
+            other => {
+                return Err(data_err!(
+                    "input.columns.date_format `{format}`: the Spark engine reads %Y %y %m %d %H %I %M %S %j %b %B %p %T %F, not `%{other}`"
+                ))
+            }
+        };
+        flush(&mut literal, &mut out);
+        out.push_str(&piece);
+        i += 2;
+    }
+    flush(&mut literal, &mut out);
+    Ok(out)
+}
+
+/// The date column as a timestamp, from the column's kind and the configured format.
+pub fn date_expr(tx: &TxColumns, kind: &Kind) -> Result<String> {
+    let d = ident(&tx.date);
+    let parse = |value: String| -> Result<String> {
+        Ok(match &tx.date_format {
+            Some(f) => format!("try_to_timestamp({value}, {})", text(&spark_pattern(f)?)),
+            None => format!("try_to_timestamp({value})"),
+        })
+    };
+    match kind {
+        Kind::Text => parse(d),
+        Kind::Date | Kind::Timestamp => Ok(format!("CAST({d} AS TIMESTAMP)")),
+        Kind::Whole if tx.date_format.is_some() => parse(format!("CAST({d} AS STRING)")),
+        Kind::Whole => Err(data_err!(
+            "transaction date column `{}` holds whole numbers: set input.columns.date_format to read them as dates (\"%Y%m%d\" for 19970101)",
+            tx.date
+        )),
+        other => Err(data_err!(
+            "transaction date column `{}` holds {}: expected dates, or text or whole numbers with input.columns.date_format",
+            tx.date,
+            kind_words(other)
+        )),
+    }
+}
+
+/// A kind in the words of segflow's messages.
+pub fn kind_words(kind: &Kind) -> String {
+    match kind {
+        Kind::Whole => "whole numbers".into(),
+        Kind::Fractional => "numbers".into(),
+        Kind::Text => "text".into(),
+        Kind::Date => "dates".into(),
+        Kind::Timestamp => "dates and times".into(),
+        Kind::Boolean => "true/false values".into(),
+        Kind::Other(t) => format!("values of Spark type {t}"),
+    }
+}
+
+/// One scan of `segflow_read` for what typing needs to know first: the row count, each
+/// column's missing values (`__null_<i>`), the dates that do not parse (`__bad_dates`, with
+/// one example) and the customer ids with a fraction (`__fractional_ids`).
+pub fn stats_query(columns: &[String], tx: &TxColumns, date: &str) -> String {
+    let mut parts = vec!["count(*) AS __rows".to_string()];
+    for (i, c) in columns.iter().enumerate() {
+        parts.push(format!("count_if({} IS NULL) AS __null_{i}", ident(c)));
+    }
+    let d = ident(&tx.date);
+    parts.push(format!(
+        "count_if({d} IS NOT NULL AND {date} IS NULL) AS __bad_dates"
+    ));
+    parts.push(format!(
+        "first(CASE WHEN {d} IS NOT NULL AND {date} IS NULL THEN CAST({d} AS STRING) END, true) AS __bad_example"
+    ));
+    let c = ident(&tx.customer);
+    parts.push(format!(
+        "count_if({c} IS NOT NULL AND CAST({c} AS DOUBLE) != floor(CAST({c} AS DOUBLE))) AS __fractional_ids"
+    ));
+    format!("SELECT {} FROM {READ}", parts.join(", "))
+}
+
+/// `segflow_lines`: the mapped columns typed as the local engine types them (ids as whole
+/// numbers where they are, invoice and text columns as text, dates as timestamps; whole
+/// numbers read from text as 64-bit, as polars reads them, where Spark may pick 32).
+pub fn lines_view(
+    columns: &[SourceColumn],
+    tx: &TxColumns,
+    date: &str,
+    ids_whole: bool,
+    from_text: bool,
+) -> String {
+    let mut texts: Vec<&String> = [&tx.product, &tx.category, &tx.country]
+        .into_iter()
+        .flatten()
+        .collect();
+    texts.extend(tx.invoice.as_ref().filter(|_| tx.invoice_text().is_some()));
+    let select: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let name = ident(&c.name);
+            if c.name == tx.date {
+                format!("{date} AS {name}")
+            } else if c.name == tx.customer && ids_whole && c.kind == Kind::Fractional {
+                format!("CAST({name} AS BIGINT) AS {name}")
+            } else if texts.contains(&&c.name) && c.kind != Kind::Text {
+                format!("CAST({name} AS STRING) AS {name}")
+            } else if from_text && c.kind == Kind::Whole {
+                format!("CAST({name} AS BIGINT) AS {name}")
+            } else {
+                name
+            }
+        })
+        .collect();
+    format!("SELECT {}, {LINE} FROM {READ}", select.join(", "))
+}
+
+/// The cleaning rules in order as SQL conditions, with their reasons: the same rules and
+/// words as [`crate::transactions::lines`].
+pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(String, String)> {
+    let prefix = plan.cancel_prefix.as_str();
+    let mut rules = vec![(
+        format!("{} IS NULL", ident(&tx.customer)),
+        "missing customer id".to_string(),
+    )];
+    if !plan.net {
+        if let Some(invoice) = tx.invoice_text() {
+            rules.push((
+                format!("startswith({}, {})", ident(invoice), text(prefix)),
+                format!("cancellation (invoice starts with {prefix})"),
+            ));
+        }
+        if let Some(q) = &tx.quantity {
+            rules.push((
+                format!("{} <= 0", ident(q)),
+                "quantity <= 0 (return)".into(),
+            ));
+        }
+    }
+    if plan.drop_non_positive_price {
+        if let Some(p) = &tx.price {
+            rules.push((format!("{} <= 0", ident(p)), "price <= 0".into()));
+        }
+    }
+    if let (Some(p), false) = (&tx.product, plan.exclude_products.is_empty()) {
+        let codes: Vec<String> = plan.exclude_products.iter().map(|c| text(c)).collect();
+        rules.push((
+            format!("{} IN ({})", ident(p), codes.join(", ")),
+            "excluded product code".into(),
+        ));
+    }
+    rules
+}
+
+/// `segflow_reasoned`: every line with `reason`, the first rule it breaks (a rule whose
+/// condition is unknown, on a missing value, is not broken).
+pub fn reasoned_view(tx: &TxColumns, plan: &TxCleanPlan) -> String {
+    let cases: Vec<String> = rules(tx, plan)
+        .iter()
+        .map(|(cond, why)| format!("WHEN coalesce({cond}, false) THEN {}", text(why)))
+        .collect();
+    format!(
+        "SELECT *, CASE {} END AS reason FROM {LINES}",
+        cases.join(" ")
+    )
+}
+
+/// The line amount as a double: the amount column, or quantity × price.
+fn amount(tx: &TxColumns) -> Result<String> {
+    let double = |c: &str| format!("CAST({} AS DOUBLE)", ident(c));
+    match (&tx.amount, &tx.quantity, &tx.price) {
+        (Some(a), _, _) => Ok(double(a)),
+        (None, Some(q), Some(p)) => Ok(format!("{} * {}", double(q), double(p))),
+        _ => Err(data_err!(
+            "transactions need an amount, or a quantity and a price"
+        )),
+    }
+}
+
+/// The kept lines with their amount and epoch milliseconds.
+fn priced(tx: &TxColumns) -> Result<String> {
+    Ok(format!(
+        "(SELECT *, {} AS {AMOUNT}, unix_millis({}) AS {MS} FROM {KEPT})",
+        amount(tx)?,
+        ident(&tx.date)
+    ))
+}
+
+/// The per-customer aggregation, with the columns and meaning of
+/// [`crate::transactions::rfm::aggregate`]: distinct orders counting a missing invoice as
+/// one (as polars' `n_unique` does), sums of nothing as 0, the country of the first line of
+/// the first purchase.
+pub fn customers_query(tx: &TxColumns, clean: &TxCleanPlan) -> Result<String> {
+    let invoices = match &tx.invoice {
+        Some(invoice) => ident(invoice),
+        None => format!("floor({MS} / {DAY_MS})"),
+    };
+    let frequency = match (clean.net, tx.invoice_text()) {
+        (true, Some(invoice)) => format!(
+            "count(DISTINCT CASE WHEN NOT startswith({}, {}) THEN {} END)",
+            ident(invoice),
+            text(&clean.cancel_prefix),
+            ident(invoice)
+        ),
+        _ => format!(
+            "count(DISTINCT {invoices}) + max(CASE WHEN {invoices} IS NULL THEN 1 ELSE 0 END)"
+        ),
+    };
+    let items = match &tx.quantity {
+        Some(q) => format!("coalesce(sum(CAST({} AS DOUBLE)), 0D)", ident(q)),
+        None => "CAST('NaN' AS DOUBLE)".to_string(),
+    };
+    let c = ident(&tx.customer);
+    let mut parts = vec![
+        c.clone(),
+        format!("max({MS}) AS {LAST}"),
+        format!("min({MS}) AS {FIRST}"),
+        format!("CAST({frequency} AS DOUBLE) AS frequency"),
+        format!("coalesce(sum({AMOUNT}), 0D) AS monetary"),
+        format!("{items} AS {ITEMS}"),
+    ];
+    if let Some(country) = &tx.country {
+        parts.push(format!(
+            "min_by({0}, CASE WHEN {MS} IS NOT NULL THEN named_struct('ms', {MS}, 'line', {LINE}) END) AS {0}",
+            ident(country)
+        ));
+    }
+    Ok(format!(
+        "SELECT {} FROM {} GROUP BY {c}",
+        parts.join(", "),
+        priced(tx)?
+    ))
+}
+
+/// Spend per customer and category.
+pub fn categories_query(tx: &TxColumns, category: &str) -> Result<String> {
+    let (c, cat) = (ident(&tx.customer), ident(category));
+    Ok(format!(
+        "SELECT {c}, {cat}, coalesce(sum({AMOUNT}), 0D) AS {AMOUNT} FROM {} GROUP BY {c}, {cat}",
+        priced(tx)?
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strftime_formats_become_spark_patterns() {
+        let p = |f: &str| spark_pattern(f).unwrap();
+        assert_eq!(p("%Y-%m-%d %H:%M:%S"), "yyyy-M-d H:m:s");
+        assert_eq!(p("%d/%m/%Y %H:%M"), "d/M/yyyy H:m");
+        assert_eq!(p("%Y%m%d"), "yyyyMMdd");
+        assert_eq!(p("%Y-%m-%dT%H:%M:%S"), "yyyy-M-d'T'H:m:s");
+        assert_eq!(p("%d %b %Y, 100%%"), "d MMM yyyy, 100%");
+        assert!(spark_pattern("%Y %Z")
+            .unwrap_err()
+            .to_string()
+            .contains("not `%Z`"));
+    }
+
+    #[test]
+    fn names_and_texts_are_quoted() {
+        assert_eq!(ident("a`b c"), "`a``b c`");
+        assert_eq!(text("it's"), "'it\\'s'");
+    }
+}

@@ -1,0 +1,253 @@
+//! The Spark engine on a real local cluster (`scripts/spark-local`: a standalone master, two
+//! workers and the Spark Connect server on 127.0.0.1). Built with `--features spark`.
+//!
+//! The cluster is the one already answering at `SEGFLOW_SPARK_REMOTE` (or the default
+//! address), or one these tests start with the script and stop afterwards. Outside CI,
+//! without Java, they skip with the reason; in CI they never skip.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use polars::prelude::*;
+
+use crate::common::{read_parquet, root, shared_data, strs, Workdir};
+
+const REMOTE: &str = "sc://127.0.0.1:15002";
+
+/// The local cluster for the length of a test: stopped on drop if this test started it.
+/// Tests that use it take turns (one `start` at a time).
+struct Cluster {
+    started_here: bool,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn answers(addr: &str) -> bool {
+    let addr = addr.parse().unwrap();
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok()
+}
+
+impl Cluster {
+    fn up() -> Option<Cluster> {
+        let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
+        if answers("127.0.0.1:15002") {
+            return Some(Cluster {
+                started_here: false,
+                _turn: turn,
+            });
+        }
+        let java = Command::new("java").arg("-version").output().is_ok();
+        if !java && std::env::var_os("CI").is_none() {
+            eprintln!("skipped: Java is absent and this is not CI (scripts/spark-local start installs it)");
+            return None;
+        }
+        let out = Command::new(root().join("scripts/spark-local"))
+            .arg("start")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/spark-local start failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(Cluster {
+            started_here: true,
+            _turn: turn,
+        })
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.started_here {
+            let _ = Command::new(root().join("scripts/spark-local"))
+                .arg("stop")
+                .output();
+        }
+    }
+}
+
+/// The Online Retail example with its data path made absolute, on `engine`.
+fn online_retail(data: &Path, name: &str, engine: &str) -> String {
+    let text = std::fs::read_to_string(root().join("examples/online_retail.yaml")).unwrap();
+    let text = text
+        .replace(
+            "../shared/data/online_retail.parquet",
+            data.to_str().unwrap(),
+        )
+        .replace("name: online_retail", &format!("name: {name}"));
+    if engine == "spark" {
+        text.replace(
+            "  kind: transactions\n",
+            &format!("  kind: transactions\n  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"),
+        )
+    } else {
+        text
+    }
+}
+
+/// Equal tables: same columns, types and rows; numbers equal to 1e-12 (relative), the rest
+/// exactly. Sums of amounts run in another order on Spark, so the last bit may differ.
+fn assert_same_table(a: &DataFrame, b: &DataFrame) {
+    assert_eq!(a.schema(), b.schema());
+    assert_eq!(a.height(), b.height());
+    for c in a.columns() {
+        let name = c.name().as_str();
+        if c.dtype().is_float() {
+            let x = c.f64().unwrap();
+            let y = b.column(name).unwrap().f64().unwrap();
+            for (i, (u, v)) in x.iter().zip(y.iter()).enumerate() {
+                let (u, v) = (u.unwrap_or(f64::NAN), v.unwrap_or(f64::NAN));
+                let close = (u.is_nan() && v.is_nan())
+                    || (u - v).abs() <= 1e-12 * u.abs().max(v.abs()).max(1.0);
+                assert!(close, "{name} row {i}: {u} vs {v}");
+            }
+        } else {
+            assert_eq!(strs(a, name), strs(b, name), "column {name}");
+        }
+    }
+}
+
+fn manifest(w: &Workdir, name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(w.path(&format!("outputs/{name}/manifest.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Rows of a Parquet dataset (a folder of part files).
+fn dataset_rows(dir: &Path) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "parquet") {
+            n += read_parquet(&p).height();
+        }
+    }
+    assert!(
+        dir.join("_SUCCESS").exists(),
+        "{} is complete",
+        dir.display()
+    );
+    n
+}
+
+#[test]
+fn spark_engine_gives_the_local_features_drop_counts_and_segments() {
+    let Some(data) = shared_data("online_retail.parquet") else {
+        return;
+    };
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("local.yaml", &online_retail(&data, "local", "local"));
+    w.write("spark.yaml", &online_retail(&data, "spark", "spark"));
+    w.ok(&["run", "-q", "local.yaml"]);
+    let started = Instant::now();
+    w.ok(&["run", "-q", "spark.yaml"]);
+    eprintln!(
+        "Online Retail on Spark: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let local = read_parquet(&w.path("outputs/local/03_features.parquet"));
+    let spark = read_parquet(&w.path("outputs/spark/03_features.parquet"));
+    assert_eq!(local.height(), 4334);
+    assert_same_table(&local, &spark);
+    // The same customers land in the same segments.
+    let seg = |name: &str| {
+        strs(
+            &read_parquet(&w.path(&format!("outputs/{name}/segments.parquet"))),
+            "segment",
+        )
+    };
+    assert_eq!(seg("local"), seg("spark"));
+
+    // Ingest and clean: the same row counts and drop counts per reason; Spark's datasets
+    // hold them and the manifest records where.
+    let (ml, ms) = (manifest(&w, "local"), manifest(&w, "spark"));
+    for i in 0..2 {
+        let (l, s) = (&ml["stages"][i], &ms["stages"][i]);
+        assert_eq!(l["rows_in"], s["rows_in"]);
+        assert_eq!(l["rows_out"], s["rows_out"]);
+    }
+    assert_eq!(ml["stages"][1]["note"], ms["stages"][1]["note"]);
+    assert_eq!(
+        ms["stages"][1]["note"],
+        "dropped: 135080 missing customer id, 8905 cancellation (invoice starts with C), 40 price <= 0, 1547 excluded product code"
+    );
+    let out = w.path("outputs/spark");
+    assert_eq!(
+        ms["stages"][0]["artifact"],
+        out.join("01_ingest")
+            .canonicalize()
+            .unwrap()
+            .to_str()
+            .unwrap()
+    );
+    assert_eq!(dataset_rows(&out.join("01_ingest")), 541_909);
+    assert_eq!(dataset_rows(&out.join("02_clean")), 396_337);
+    assert_eq!(dataset_rows(&out.join("02_clean_dropped")), 145_572);
+    let dropped = read_parquet(&w.path("outputs/local/02_clean_dropped.parquet"));
+    assert_eq!(dropped.height(), 145_572);
+
+    // The same lines as gzipped CSV, read by Spark's CSV reader: the same table.
+    if let Some(gz) = shared_data("online_retail.csv.gz") {
+        w.write("gz.yaml", &online_retail(&gz, "gz", "spark"));
+        w.ok(&["run", "-q", "gz.yaml", "--until", "features"]);
+        let g = read_parquet(&w.path("outputs/gz/03_features.parquet"));
+        assert_same_table(&local, &g);
+    }
+
+    // A second run restores the stages after Spark's from the cache.
+    let again = w.ok(&["run", "spark.yaml"]);
+    for stage in ["features", "cluster", "profile"] {
+        assert!(
+            again
+                .lines()
+                .any(|l| l.starts_with(stage) && l.ends_with("(cached)")),
+            "{stage} cached: {again}"
+        );
+    }
+}
+
+#[test]
+fn spark_engine_failures_are_one_clear_line() {
+    let Some(data) = shared_data("online_retail.parquet") else {
+        return;
+    };
+    // Nothing listens: exit 2 within seconds, naming the address.
+    let w = Workdir::new();
+    let unreachable = online_retail(&data, "x", "spark").replace(REMOTE, "sc://127.0.0.1:9");
+    w.write("down.yaml", &unreachable);
+    let started = Instant::now();
+    let err = w.fails(&["run", "down.yaml"]);
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("cannot reach the Spark Connect server at sc://127.0.0.1:9"),
+        "{err}"
+    );
+
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    // A file Spark cannot find: one line naming the path, Spark's text in a log file.
+    let missing = online_retail(Path::new("/nonexistent/lines.parquet"), "m", "spark");
+    w.write("missing.yaml", &missing);
+    let err = w.fails(&["run", "missing.yaml"]);
+    assert!(err.contains("/nonexistent/lines.parquet"), "{err}");
+    assert!(!err.contains("\tat "), "no Java stack: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // A mapped column the input does not have: named, with what it has.
+    let bad = online_retail(&data, "b", "spark").replace("price: UnitPrice", "price: Price");
+    w.write("bad.yaml", &bad);
+    let err = w.fails(&["run", "bad.yaml"]);
+    assert!(err.contains("`Price`"), "{err}");
+    assert!(err.contains("UnitPrice"), "{err}");
+}
