@@ -9,16 +9,15 @@
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
-use crate::cluster::kmeans::nearest;
-use crate::cluster::{Algorithm, Model, NOISE};
+use crate::cluster::place::Placer;
 use crate::config::{
     infer_format, parse_expression, Engine, InputKind, InputPlan, OutlierAction, ROW_ID,
 };
 use crate::data_err;
 use crate::error::Result;
 use crate::frame::{f64_opts, str_opts};
-use crate::matrix::sq_dist;
 use crate::model::ModelFile;
 use crate::stages::ingest;
 use crate::transform::derive;
@@ -39,9 +38,11 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
     let n = df.height();
     let Prepared { df, rows, reasons } = prepare(model, df)?;
     let chosen = model.chosen()?;
+    // Rows are placed independently, in parallel; DBSCAN's core points through a grid.
+    let placer = Placer::new(chosen, &model.core_points);
     let segment: Vec<Option<i64>> = rows
-        .iter()
-        .map(|row| row.as_deref().map(|row| place(model, chosen, row)))
+        .par_iter()
+        .map(|row| row.as_deref().map(|row| placer.place(row)))
         .collect();
     let names: std::collections::HashMap<i64, &str> = model
         .segments
@@ -159,22 +160,6 @@ fn scaled_rows(
         rows.push(why.is_empty().then_some(row));
     }
     Ok(rows)
-}
-
-/// K-means: the nearest centroid. DBSCAN: the segment of the nearest core point within
-/// eps, else noise.
-fn place(model: &ModelFile, chosen: &Model, row: &[f64]) -> i64 {
-    if chosen.algorithm != Algorithm::Dbscan {
-        return nearest(&chosen.centroids, row) as i64;
-    }
-    let eps2 = chosen.eps.unwrap_or(0.0).powi(2);
-    model
-        .core_points
-        .iter()
-        .map(|(p, l)| (sq_dist(row, p), *l))
-        .filter(|(d, _)| *d <= eps2)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map_or(NOISE, |(_, l)| l)
 }
 
 /// A numeric column of the run that reads as text here (a stray word in one row) is parsed

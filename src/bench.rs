@@ -113,6 +113,76 @@ fn config(case: &Case, path: &Path) -> String {
     }
 }
 
+/// The data file of a case, generated first when it is missing.
+fn ensure_data(dir: &Path, data: &Data) -> Result<PathBuf> {
+    let path = data_file(dir, data);
+    if !path.exists() {
+        eprintln!("generating {}", path.display());
+        match *data {
+            Data::Customers(n) => crate::generate::write_customers(&path, n, 42)?,
+            Data::Transactions { customers, rows } => {
+                crate::generate::write_transactions(&path, customers, rows, 42)?
+            }
+        };
+    }
+    Ok(path)
+}
+
+/// Scoring cases: the 1M customers of `customers_1m` scored by `segflow assign` against the
+/// model of a run of that pipeline that chose K-means or DBSCAN (the run is not timed).
+const ASSIGN_CASES: [(&str, &str); 2] = [
+    ("assign_1m_kmeans", "kmeans"),
+    ("assign_1m_dbscan", "dbscan"),
+];
+
+fn assign_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec<CaseResult>> {
+    let mut results = Vec::new();
+    let base = &CASES[1];
+    for (name, algorithm) in ASSIGN_CASES.iter().filter(|c| c.0.contains(filter)) {
+        let path = ensure_data(dir, &base.data)?;
+        let cfg = dir.join(format!("{name}.yaml"));
+        let text = config(base, &path)
+            .replacen(base.name, name, 1)
+            .replace("choose_from: kmeans", &format!("choose_from: {algorithm}"));
+        crate::artifacts::write_bytes(&cfg, text.as_bytes())?;
+        let out = dir.join("outputs");
+        let (cfg, out_s) = (cfg.to_string_lossy(), out.to_string_lossy());
+        eprintln!("{name}: fitting the model");
+        timed(exe, &["run", "--force", "-q", &cfg, "--out-dir", &out_s])?;
+        let model = out.join(name).join("model.json");
+        let scored = dir.join(format!("{name}.csv"));
+        let (mut secs, mut rss) = (Vec::new(), 0u64);
+        for r in 0..runs {
+            eprintln!("{name} run {}/{runs}", r + 1);
+            let (s, m) = timed(
+                exe,
+                &[
+                    "assign",
+                    "--model",
+                    &model.to_string_lossy(),
+                    &path.to_string_lossy(),
+                    "--out",
+                    &scored.to_string_lossy(),
+                ],
+            )?;
+            secs.push(s);
+            rss = rss.max(m);
+        }
+        let seconds = median(secs);
+        results.push(CaseResult {
+            case: name.to_string(),
+            input_rows: 1_000_000,
+            customers: 1_000_000,
+            runs,
+            seconds,
+            peak_rss_mib: rss as f64 / 1024.0,
+            stages: vec![("assign".to_string(), seconds)],
+            chosen_model: algorithm.to_string(),
+        });
+    }
+    Ok(results)
+}
+
 /// Runs `exe ARGS`, returning wall seconds and the child's peak RSS in KiB.
 fn timed(exe: &Path, args: &[&str]) -> Result<(f64, u64)> {
     let started = Instant::now();
@@ -150,18 +220,7 @@ pub fn run(dir: &Path, runs: usize, filter: &str) -> Result<(String, Vec<CaseRes
     let exe = std::env::current_exe().map_err(|e| Error::io("segflow", e))?;
     let mut results = Vec::new();
     for case in CASES.iter().filter(|c| c.name.contains(filter)) {
-        let path = data_file(dir, &case.data);
-        if !path.exists() {
-            eprintln!("generating {}", path.display());
-            match case.data {
-                Data::Customers(n) => {
-                    crate::generate::write_customers(&path, n, 42)?;
-                }
-                Data::Transactions { customers, rows } => {
-                    crate::generate::write_transactions(&path, customers, rows, 42)?;
-                }
-            }
-        }
+        let path = ensure_data(dir, &case.data)?;
         let cfg = dir.join(format!("{}.yaml", case.name));
         crate::artifacts::write_bytes(&cfg, config(case, &path).as_bytes())?;
         let out = dir.join("outputs");
@@ -211,6 +270,7 @@ pub fn run(dir: &Path, runs: usize, filter: &str) -> Result<(String, Vec<CaseRes
             chosen_model: mf.chosen_model.clone(),
         });
     }
+    results.extend(assign_cases(dir, &exe, runs, filter)?);
     let json = serde_json::to_vec_pretty(&results).map_err(|e| Error::Internal(e.to_string()))?;
     crate::artifacts::write_bytes(&dir.join("results.json"), &json)?;
     let mut t = String::new();
