@@ -227,6 +227,22 @@ mod tests {
         }
     }
 
+    /// The grid's answer is the scan's for every row, and both outcomes (a segment, noise)
+    /// occur.
+    fn assert_as_scan(grid: &Placer, core: &[(Vec<f64>, i64)], eps: f64, rows: &[Vec<f64>]) {
+        let scan = Placer::Scan {
+            core,
+            eps2: eps * eps,
+        };
+        let mut noise = 0;
+        for r in rows {
+            let (g, s) = (grid.place(r), scan.place(r));
+            assert_eq!(g, s, "row {r:?}");
+            noise += (s == NOISE) as usize;
+        }
+        assert!(noise > 0 && noise < rows.len(), "both outcomes occur");
+    }
+
     #[test]
     fn the_grid_places_every_row_as_the_scan_does() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
@@ -243,21 +259,8 @@ mod tests {
             let eps = [0.3, 1.0, 2.0, 2.5, 3.0][d - 2];
             let m = model(eps);
             let grid = Placer::new(&m, &core);
-            assert!(matches!(grid, Placer::Grid(_)));
-            let scan = Placer::Scan {
-                core: &core,
-                eps2: eps * eps,
-            };
-            let mut noise = 0;
-            for r in &rows {
-                let (g, s) = (grid.place(r), scan.place(r));
-                assert_eq!(g, s, "d = {d}, row {r:?}");
-                noise += (s == NOISE) as usize;
-            }
-            assert!(
-                noise > 0 && noise < rows.len(),
-                "d = {d}: both outcomes occur"
-            );
+            assert!(matches!(grid, Placer::Grid(_)), "d = {d}");
+            assert_as_scan(&grid, &core, eps, &rows);
         }
     }
 
@@ -288,20 +291,7 @@ mod tests {
                 panic!("grid")
             };
             assert!(g.side < eps, "d = {d}: finer cells for dense points");
-            let scan = Placer::Scan {
-                core: &core,
-                eps2: eps * eps,
-            };
-            let mut noise = 0;
-            for r in &rows {
-                let (a, b) = (grid.place(r), scan.place(r));
-                assert_eq!(a, b, "d = {d}, row {r:?}");
-                noise += (b == NOISE) as usize;
-            }
-            assert!(
-                noise > 0 && noise < rows.len(),
-                "d = {d}: both outcomes occur"
-            );
+            assert_as_scan(&grid, &core, eps, &rows);
         }
     }
 }
