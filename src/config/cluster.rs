@@ -10,6 +10,9 @@ pub struct KMeansPlan {
     pub n_init: usize,
     pub max_iter: usize,
     pub engine: crate::cluster::kmeans::Engine,
+    /// Fit on a seeded sample of this many customers and assign every customer to the
+    /// nearest fitted centroid; `None`: fit on all.
+    pub fit_sample: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,11 +106,29 @@ fn kmeans_from_raw(km: &RawKMeans, src: &Source) -> Result<KMeansPlan> {
         "smartcore" => crate::cluster::kmeans::Engine::Smartcore,
         _ => crate::cluster::kmeans::Engine::Lloyd,
     };
+    let fit_sample = match km.fit_sample {
+        None => None,
+        Some(n) => {
+            let at = ["cluster", "kmeans", "fit_sample"];
+            let kmax = ks.iter().max().copied().unwrap_or(2);
+            let n = positive_int(src, &at, n, 2)?;
+            if n < kmax {
+                return Err(src.error_at(
+                    &at,
+                    format!(
+                        "cluster.kmeans.fit_sample ({n}) must be at least the largest k ({kmax})"
+                    ),
+                ));
+            }
+            Some(n)
+        }
+    };
     Ok(KMeansPlan {
         ks,
         n_init,
         max_iter,
         engine,
+        fit_sample,
     })
 }
 
@@ -194,6 +215,21 @@ mod tests {
         refuses(
             &cluster("cluster: {kmeans: {k: 2, engine: smartcor}}\n"),
             "did you mean `smartcore`?",
+        );
+        let km = plan(&cluster(
+            "cluster: {kmeans: {k: [2, 6], fit_sample: 5000}}\n",
+        ))
+        .cluster
+        .kmeans
+        .unwrap();
+        assert_eq!(km.fit_sample, Some(5000));
+        refuses(
+            &cluster("cluster: {kmeans: {k: [2, 6], fit_sample: 5}}\n"),
+            "cluster.kmeans.fit_sample (5) must be at least the largest k (6)",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: 2, fit_sample: 0}}\n"),
+            "cluster.kmeans.fit_sample must be at least 2, got 0",
         );
     }
 

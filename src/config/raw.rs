@@ -219,6 +219,9 @@ pub struct RawKMeans {
     /// `lloyd` (segflow's parallel engine, default) or `smartcore`.
     #[serde(default)]
     pub engine: Option<String>,
+    /// Fit on a seeded sample of this many customers, then assign every customer.
+    #[serde(default)]
+    pub fit_sample: Option<i64>,
 }
 
 /// `eps: 0.3`, or `eps: auto` for the knee of the k-distance curve.

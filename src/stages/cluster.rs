@@ -44,6 +44,37 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
     })
 }
 
+/// `n` rows of `x` drawn without replacement with the run's seed, in their order in `x`.
+fn sample_rows(x: &Matrix, n: usize, seed: u64) -> Matrix {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut rows = rand::seq::index::sample(&mut rng, x.n, n).into_vec();
+    rows.sort_unstable();
+    let data = rows
+        .iter()
+        .flat_map(|&i| x.row(i).iter().copied())
+        .collect();
+    Matrix::new(n, x.d, data)
+}
+
+/// Labels per row, and the centroids they were assigned to when not the label means.
+type Labelled = (Vec<i64>, Option<Vec<Vec<f64>>>);
+
+/// K-means fitted on the sample `s`, every row of `x` then labelled with its nearest fitted
+/// centroid: the labels and those centroids.
+fn fit_on_sample(x: &Matrix, s: &Matrix, km: &KMeansPlan, k: usize, seed: u64) -> Result<Labelled> {
+    let (labels, _, assigned) = kmeans::fit_full(km.engine, s, k, km.n_init, km.max_iter, seed)?;
+    let centroids = match assigned {
+        Some(c) => c,
+        None => canonical_labels(s, &labels.iter().map(|&l| l as i64).collect::<Vec<_>>()).1,
+    };
+    let raw = (0..x.n)
+        .into_par_iter()
+        .map(|i| kmeans::nearest(&centroids, x.row(i)) as i64)
+        .collect();
+    Ok((raw, Some(centroids)))
+}
+
 /// One K-means model per k, fitted side by side, in canonical label order.
 fn kmeans_models(
     x: &Matrix,
@@ -52,13 +83,22 @@ fn kmeans_models(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Model>> {
     let mut models = Vec::new();
+    let sample = km
+        .fit_sample
+        .filter(|&n| n < x.n)
+        .map(|n| sample_rows(x, n, seed));
     let fits: Vec<Result<Model>> = km
         .ks
         .par_iter()
         .map(|&k| {
-            let (labels, _, assigned) =
-                kmeans::fit_full(km.engine, x, k, km.n_init, km.max_iter, seed)?;
-            let raw: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
+            let (raw, assigned) = match &sample {
+                None => {
+                    let (labels, _, assigned) =
+                        kmeans::fit_full(km.engine, x, k, km.n_init, km.max_iter, seed)?;
+                    (labels.iter().map(|&l| l as i64).collect(), assigned)
+                }
+                Some(s) => fit_on_sample(x, s, km, k, seed)?,
+            };
             let (canon, means) = canonical_labels(x, &raw);
             // Keep the centroids the labels were assigned to (what `assign` must use),
             // in canonical order; without them the label means are those centroids.

@@ -84,6 +84,44 @@ fn kmeans_training_customers_get_their_segments_back() {
 }
 
 #[test]
+fn kmeans_fitted_on_a_sample_labels_and_scores_every_customer() {
+    let w = project("kmeans");
+    let text = std::fs::read_to_string(w.path("pipeline.yaml")).unwrap();
+    w.write(
+        "pipeline.yaml",
+        &text.replace("max_iter: 300}", "max_iter: 300, fit_sample: 120}"),
+    );
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+    // Every one of the 198 customers has a segment, and assign gives each the same one.
+    let trained = trained(&w);
+    assert_eq!(trained.len(), 198);
+    w.ok(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "data/mall_customers.csv",
+        "--out",
+        "scored.csv",
+    ]);
+    let scored = read_scored(&w, "scored.csv");
+    for (id, seg) in &trained {
+        assert_eq!(&scored[id].0, seg, "customer {id}");
+    }
+    let report = std::fs::read_to_string(w.path("outputs/mall/report.html")).unwrap();
+    assert!(
+        report.contains("fitted on a seeded sample of 120 of the 198 customers"),
+        "the report says the model was fitted on a sample"
+    );
+    // Same config, same sample, same bytes.
+    let before = std::fs::read(w.path("outputs/mall/05_clusters.parquet")).unwrap();
+    w.ok(&["run", "-q", "--force", "pipeline.yaml"]);
+    assert_eq!(
+        before,
+        std::fs::read(w.path("outputs/mall/05_clusters.parquet")).unwrap()
+    );
+}
+
+#[test]
 fn dbscan_training_customers_get_their_segments_back_noise_included() {
     roundtrip("dbscan");
     let w = project("dbscan");

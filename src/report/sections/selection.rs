@@ -218,6 +218,14 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
         .text(better)
         .markup(".");
     h.text(elbow).markup("</p>");
+    if let Some(n) = p.cluster.kmeans.as_ref().and_then(|k| k.fit_sample) {
+        if n < input.x.n {
+            h.markup("<p>").text(format!(
+                "The K-means models were fitted on a seeded sample of {n} of the {} customers (cluster.kmeans.fit_sample); every customer was then assigned to the nearest fitted centroid, and the metrics above are computed on all of them.",
+                input.x.n
+            )).markup("</p>");
+        }
+    }
     figs.html(h, &s.names, false);
 }
 
