@@ -50,16 +50,21 @@ fn trained(w: &Workdir) -> HashMap<String, String> {
         .collect()
 }
 
-fn roundtrip(choose_from: &str) {
-    let w = project(choose_from);
-    let out = w.ok(&[
+/// Scores the training file with the run's model into `scored.csv`; returns stdout.
+fn assign_training_file(w: &Workdir) -> String {
+    w.ok(&[
         "assign",
         "--model",
         "outputs/mall/model.json",
         "data/mall_customers.csv",
         "--out",
         "scored.csv",
-    ]);
+    ])
+}
+
+fn roundtrip(choose_from: &str) {
+    let w = project(choose_from);
+    let out = assign_training_file(&w);
     assert!(out.contains("scored 198 of 200 customers"), "{out}");
     let scored = read_scored(&w, "scored.csv");
     let trained = trained(&w);
@@ -95,14 +100,7 @@ fn kmeans_fitted_on_a_sample_labels_and_scores_every_customer() {
     // Every one of the 198 customers has a segment, and assign gives each the same one.
     let trained = trained(&w);
     assert_eq!(trained.len(), 198);
-    w.ok(&[
-        "assign",
-        "--model",
-        "outputs/mall/model.json",
-        "data/mall_customers.csv",
-        "--out",
-        "scored.csv",
-    ]);
+    assign_training_file(&w);
     let scored = read_scored(&w, "scored.csv");
     for (id, seg) in &trained {
         assert_eq!(&scored[id].0, seg, "customer {id}");
