@@ -6,7 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{CommandFactory, Parser, Subcommand};
 use segflow::runner::{self, RunOptions, RunSummary};
 use segflow::stages::Stage;
 use segflow::{config, generate, Error};
@@ -25,6 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a pipeline: every stage writes its artifact under OUT_DIR/<name>/.
+    #[command(after_help = "Example:\n  segflow run pipeline.yaml --until features")]
     Run {
         /// The pipeline file (YAML).
         pipeline: PathBuf,
@@ -38,10 +40,10 @@ enum Command {
         #[arg(long)]
         force: bool,
         /// Re-run from this stage on (ingest, clean, features, scale, cluster, evaluate, profile).
-        #[arg(long, value_name = "STAGE", value_parser = Stage::parse)]
+        #[arg(long, value_name = "STAGE", value_parser = stage_parser())]
         from: Option<Stage>,
         /// Stop after this stage.
-        #[arg(long, value_name = "STAGE", value_parser = Stage::parse)]
+        #[arg(long, value_name = "STAGE", value_parser = stage_parser())]
         until: Option<Stage>,
         /// When another run is writing the same output folder, exit 2 at once instead of
         /// waiting for it to finish.
@@ -49,8 +51,12 @@ enum Command {
         no_wait: bool,
     },
     /// Check a pipeline file and the input's columns without running anything.
+    #[command(after_help = "Example:\n  segflow validate examples/online_retail.yaml")]
     Validate { pipeline: PathBuf },
     /// Print a Parquet artifact, or summarise a run folder from its manifest.
+    #[command(
+        after_help = "Example:\n  segflow inspect outputs/mall\n  segflow inspect outputs/mall/03_features.parquet --describe"
+    )]
     Inspect {
         /// A `.parquet` file or a run folder (outputs/<name>).
         path: PathBuf,
@@ -65,6 +71,9 @@ enum Command {
         describe: bool,
     },
     /// Place new customers in the segments of a finished run.
+    #[command(
+        after_help = "Example:\n  segflow assign --model outputs/mall/model.json new_customers.csv --out scored.csv"
+    )]
     Assign {
         /// The run's model.json.
         #[arg(long)]
@@ -76,6 +85,9 @@ enum Command {
         out: PathBuf,
     },
     /// Benchmark the reference pipelines on generated data (use a release build).
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench --runs 3 --only transactions_1m"
+    )]
     Bench {
         /// Folder for the generated data, configs, outputs and results.json.
         #[arg(long, default_value = "bench")]
@@ -88,10 +100,30 @@ enum Command {
         only: String,
     },
     /// Generate synthetic data.
+    #[command(
+        after_help = "Example:\n  segflow generate transactions --customers 5000 --rows 100000 --out lines.parquet"
+    )]
     Generate {
         #[command(subcommand)]
         what: Generate,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Example:\n  segflow completions bash > ~/.local/share/bash-completion/completions/segflow"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout.
+    #[command(after_help = "Example:\n  segflow man > segflow.1 && man ./segflow.1")]
+    Man,
+}
+
+/// `--from` / `--until`: the stage names, offered by shell completion.
+fn stage_parser() -> impl TypedValueParser<Value = Stage> {
+    let names: Vec<&'static str> = Stage::ALL.iter().map(|s| s.name()).collect();
+    PossibleValuesParser::new(names).try_map(|s| Stage::parse(&s))
 }
 
 #[derive(Subcommand)]
@@ -131,6 +163,18 @@ fn main() -> ExitCode {
 
 fn dispatch(cmd: Command) -> Result<(), Error> {
     match cmd {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "segflow",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(|e| Error::io("stdout", e)),
         Command::Run {
             pipeline,
             out_dir,

@@ -133,5 +133,12 @@ fn force_from_and_until() {
         [true, true, true, true, false, false, false]
     );
     let err = w.fails(&["run", "pipeline.yaml", "--from", "clustr"]);
-    assert!(err.contains("unknown stage `clustr`: expected one of ingest, clean, features, scale, cluster, evaluate, profile"), "{err}");
+    assert!(
+        err.contains("invalid value 'clustr' for '--from <STAGE>'")
+            && err.contains(
+                "[possible values: ingest, clean, features, scale, cluster, evaluate, profile]"
+            )
+            && err.contains("a similar value exists: 'cluster'"),
+        "{err}"
+    );
 }

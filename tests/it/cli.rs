@@ -310,3 +310,49 @@ fn a_crash_at_every_write_then_a_rerun_gives_the_uninterrupted_artifacts() {
     }
     assert!(n > 15, "crashed at each of the {} writes of a run", n - 1);
 }
+
+#[test]
+fn completions_offer_the_subcommands_and_the_stage_names_and_man_renders() {
+    let w = Workdir::new();
+    let bash = w.ok(&["completions", "bash"]);
+    assert!(bash.contains("_segflow()"), "a bash completion function");
+    for word in ["run", "validate", "assign", "completions"] {
+        assert!(bash.contains(word), "{word} is completed");
+    }
+    // --from and --until complete to the stage names, in run order.
+    assert!(
+        bash.contains("ingest clean features scale cluster evaluate profile"),
+        "stage names offered"
+    );
+    for shell in ["zsh", "fish", "powershell"] {
+        assert!(w.ok(&["completions", shell]).contains("segflow"), "{shell}");
+    }
+    let man = w.ok(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH segflow"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    assert!(man.contains("Customer segmentation"));
+    // Every subcommand's help ends with an example; a wrong stage name lists the right ones.
+    for cmd in [
+        "run",
+        "validate",
+        "inspect",
+        "assign",
+        "bench",
+        "generate",
+        "completions",
+        "man",
+    ] {
+        let help = w.ok(&[cmd, "--help"]);
+        assert!(help.contains("Example:\n  "), "{cmd} --help has an example");
+    }
+    let out = w.run(&["run", "p.yaml", "--until", "featurs"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("[possible values: ingest, clean, features"),
+        "{err}"
+    );
+}
