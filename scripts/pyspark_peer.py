@@ -27,6 +27,8 @@ def main(data: str, out: str, remote: str = "sc://127.0.0.1:15002") -> None:
     lines = spark.read.parquet(data).withColumn("__line", F.monotonically_increasing_id())
     if dict(lines.dtypes)["InvoiceDate"] == "string":
         lines = lines.withColumn("InvoiceDate", F.to_timestamp("InvoiceDate"))
+    else:  # a datetime without zone (timestamp_ntz), read as UTC
+        lines = lines.withColumn("InvoiceDate", F.col("InvoiceDate").cast("timestamp"))
     lines = lines.withColumn("InvoiceNo", F.col("InvoiceNo").cast("string"))
     columns = [c for c in lines.columns if c != "__line"]
     lines.select(columns).write.mode("overwrite").parquet(f"{out}/01_ingest")

@@ -69,6 +69,9 @@ pub(super) struct Runner<'a> {
     /// Hash chain of the input file and every artifact written so far.
     pub(super) upstream: String,
     pub(super) current: &'static str,
+    /// Seconds spent for the next stage before it started (Spark's aggregation, for
+    /// features), added to its record.
+    pub(super) carried_seconds: f64,
 }
 
 impl Runner<'_> {
@@ -119,7 +122,7 @@ impl Runner<'_> {
             artifact: artifact.to_string(),
             rows_in: saved.rows_in,
             rows_out: saved.rows_out,
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: started.elapsed().as_secs_f64() + std::mem::take(&mut self.carried_seconds),
             write_seconds,
             sha256: sha.clone(),
             cached,

@@ -159,6 +159,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         progress: Progress::new(opts.progress),
         upstream: input_sha256.clone(),
         current: "",
+        carried_seconds: 0.0,
     };
     let result = pipeline::run_stages(plan, &mut runner);
     runner.progress.finish();

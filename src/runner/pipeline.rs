@@ -251,6 +251,8 @@ fn run_on_spark(plan: &Plan, r: &mut Runner) -> Result<Option<(Ingested, Cleaned
     let Some(aggregated) = work.aggregated else {
         return Ok(None);
     };
+    // The aggregation on Spark counts towards the features stage's seconds.
+    r.carried_seconds = started.elapsed().as_secs_f64();
     r.chain_digest(&aggregated)?;
     let dropped_rows = work.dropped.iter().map(|(_, n)| n).sum();
     let ingested = Ingested {

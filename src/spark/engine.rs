@@ -546,7 +546,9 @@ pub fn line_work(
         return Ok(work);
     }
 
-    // The per-customer aggregation, sorted here as the local engine sorts it.
+    // The per-customer aggregation, sorted here as the local engine sorts it: the first
+    // half of the features stage (the local engine aggregates there too).
+    on(Event::Started(Stage::Features));
     let customers = s
         .collect(
             "aggregate the lines per customer",
