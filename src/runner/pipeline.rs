@@ -195,20 +195,11 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
     let (mut f, model) = r.stage(Stage::Clean, format!("{:?}", plan.clean), || {
         if let Some(tx) = transactions(plan) {
             let out = lines::clean_lines(&raw, tx, &plan.clean.transactions)?;
-            let counts: Vec<String> = out
-                .counts
-                .iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(why, n)| format!("{n} {why}"))
-                .collect();
+            let note = lines::drop_note(&out.counts);
             let frames = vec![(Stage::Clean.artifact(), out.data), (DROPPED, out.dropped)];
             return Ok(Produced {
                 rows_in: raw.height(),
-                note: if counts.is_empty() {
-                    "no line dropped".to_string()
-                } else {
-                    format!("dropped: {}", counts.join(", "))
-                },
+                note,
                 ..Produced::frames(frames, CleanModel::default())
             });
         }

@@ -18,7 +18,7 @@ use crate::config::{Format, InputKind, InputPlan, Plan, SparkPlan, TxColumns};
 use crate::data_err;
 use crate::error::{Error, Result};
 use crate::stages::Stage;
-use crate::transactions::lines::describe;
+use crate::transactions::lines::{describe, drop_note};
 use crate::transactions::rfm::Aggregated;
 
 /// How long connecting may take before the run fails naming the address.
@@ -325,16 +325,7 @@ struct Scanned {
 
 fn scan(s: &Session, columns: &[SourceColumn], tx: &TxColumns, date: &str) -> Result<Scanned> {
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-    let mut query = sql::stats_query(&names, tx, date);
-    query = query.replacen(
-        "count(*) AS __rows",
-        &format!(
-            "count(*) AS __rows, count(DISTINCT {}) AS __customers",
-            sql::ident(&tx.customer)
-        ),
-        1,
-    );
-    let stats = s.collect("read the input", &query)?;
+    let stats = s.collect("read the input", &sql::stats_query(&names, tx, date))?;
     let int = |c: &str| -> Result<usize> {
         Ok(stats
             .column(c)?
@@ -536,11 +527,7 @@ pub fn line_work(
         also: vec![dropped_uri],
         rows_in: scanned.rows,
         rows_out: kept,
-        note: if dropped_rows == 0 {
-            "no line dropped".to_string()
-        } else {
-            format!("dropped: {}", describe(&work.dropped))
-        },
+        note: drop_note(&work.dropped),
     }));
     if until.is_some_and(|u| u <= Stage::Clean) {
         return Ok(work);

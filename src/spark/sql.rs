@@ -181,11 +181,15 @@ pub fn kind_words(kind: &Kind) -> String {
     }
 }
 
-/// One scan of `segflow_read` for what typing needs to know first: the row count, each
-/// column's missing values (`__null_<i>`), the dates that do not parse (`__bad_dates`, with
-/// one example) and the customer ids with a fraction (`__fractional_ids`).
+/// One scan of `segflow_read` for what typing needs to know first: the row count, the
+/// distinct customers, each column's missing values (`__null_<i>`), the dates that do not
+/// parse (`__bad_dates`, with one example) and the customer ids with a fraction
+/// (`__fractional_ids`).
 pub fn stats_query(columns: &[String], tx: &TxColumns, date: &str) -> String {
-    let mut parts = vec!["count(*) AS __rows".to_string()];
+    let mut parts = vec![
+        "count(*) AS __rows".to_string(),
+        format!("count(DISTINCT {}) AS __customers", ident(&tx.customer)),
+    ];
     for (i, c) in columns.iter().enumerate() {
         parts.push(format!("count_if({} IS NULL) AS __null_{i}", ident(c)));
     }

@@ -277,3 +277,11 @@ pub fn describe(counts: &[(String, usize)]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The clean stage's note: "no line dropped", or "dropped: " and the counts in words.
+pub fn drop_note(counts: &[(String, usize)]) -> String {
+    match describe(counts) {
+        d if d.is_empty() => "no line dropped".to_string(),
+        d => format!("dropped: {d}"),
+    }
+}
