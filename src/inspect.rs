@@ -44,7 +44,56 @@ pub fn file(path: &Path, head: usize, schema: bool, describe: bool) -> Result<St
     Ok(o)
 }
 
-/// count, nulls, mean, std, min, quartiles and max of every numeric column.
+/// One column's statistics: counts for every column, the numbers for numeric ones.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ColumnStats {
+    pub column: String,
+    pub count: usize,
+    pub nulls: usize,
+    /// Distinct values, for columns that are not numeric.
+    pub distinct: Option<usize>,
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+    pub min: Option<f64>,
+    pub q25: Option<f64>,
+    pub median: Option<f64>,
+    pub q75: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// count, nulls, mean, std, min, quartiles and max of every numeric column; count, nulls
+/// and distinct values of the others.
+pub fn stats(df: &DataFrame) -> Result<Vec<ColumnStats>> {
+    let mut out = Vec::new();
+    for c in df.columns() {
+        let mut s = ColumnStats {
+            column: c.name().to_string(),
+            count: c.len() - c.null_count(),
+            nulls: c.null_count(),
+            distinct: None,
+            mean: None,
+            std: None,
+            min: None,
+            q25: None,
+            median: None,
+            q75: None,
+            max: None,
+        };
+        if !is_numeric(c.dtype()) {
+            s.distinct = Some(c.n_unique()?);
+            out.push(s);
+            continue;
+        }
+        let ca: Float64Chunked = f64_opts(df, c.name())?.into_iter().collect();
+        let q = |p| ca.quantile(p, QuantileMethod::Linear).ok().flatten();
+        (s.mean, s.std, s.min, s.max) = (ca.mean(), ca.std(1), ca.min(), ca.max());
+        (s.q25, s.median, s.q75) = (q(0.25), q(0.5), q(0.75));
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// [`stats`] as a table.
 pub fn describe(df: &DataFrame) -> Result<String> {
     let mut o = String::new();
     let _ = writeln!(
@@ -52,42 +101,36 @@ pub fn describe(df: &DataFrame) -> Result<String> {
         "{:<28} {:>8} {:>6} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}",
         "column", "count", "nulls", "mean", "std", "min", "25%", "50%", "75%", "max"
     );
-    for c in df.columns() {
-        if !is_numeric(c.dtype()) {
+    let f = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.4}"));
+    for s in stats(df)? {
+        if let Some(d) = s.distinct {
             let _ = writeln!(
                 o,
-                "{:<28} {:>8} {:>6}  {} distinct",
-                c.name(),
-                c.len() - c.null_count(),
-                c.null_count(),
-                c.n_unique()?
+                "{:<28} {:>8} {:>6}  {d} distinct",
+                s.column, s.count, s.nulls
             );
             continue;
         }
-        let ca: Float64Chunked = f64_opts(df, c.name())?.into_iter().collect();
-        let q = |p| ca.quantile(p, QuantileMethod::Linear).ok().flatten();
-        let f = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.4}"));
         let _ = writeln!(
             o,
             "{:<28} {:>8} {:>6} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}",
-            c.name(),
-            ca.len() - ca.null_count(),
-            c.null_count(),
-            f(ca.mean()),
-            f(ca.std(1)),
-            f(ca.min()),
-            f(q(0.25)),
-            f(q(0.5)),
-            f(q(0.75)),
-            f(ca.max())
+            s.column,
+            s.count,
+            s.nulls,
+            f(s.mean),
+            f(s.std),
+            f(s.min),
+            f(s.q25),
+            f(s.median),
+            f(s.q75),
+            f(s.max)
         );
     }
     Ok(o)
 }
 
-/// A run folder: status, each stage's rows, time, cache state and whether its artifact
-/// still matches the manifest's hash.
-pub fn run_dir(dir: &Path) -> Result<String> {
+/// The manifest of a run folder.
+pub fn manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join("manifest.json");
     let bytes = std::fs::read(&path).map_err(|e| {
         data_err!(
@@ -95,8 +138,25 @@ pub fn run_dir(dir: &Path) -> Result<String> {
             dir.display()
         )
     })?;
-    let m: Manifest = serde_json::from_slice(&bytes)
-        .map_err(|e| data_err!("{}: not a segflow manifest: {e}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| data_err!("{}: not a segflow manifest: {e}", path.display()))
+}
+
+/// Whether a file of the run still has the digest the manifest recorded.
+pub fn file_state(dir: &Path, file: &str, sha: &str) -> &'static str {
+    match sha256_file(&dir.join(file)) {
+        // A Parquet dataset Spark wrote (a folder or a URI) has no single digest.
+        _ if sha.is_empty() => "written by Spark",
+        Ok(s) if s == sha => "ok",
+        Ok(_) => "MODIFIED since the run",
+        Err(_) => "MISSING",
+    }
+}
+
+/// A run folder: status, each stage's rows, time, cache state and whether its artifact
+/// still matches the manifest's hash.
+pub fn run_dir(dir: &Path) -> Result<String> {
+    let m = manifest(dir)?;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -120,13 +180,7 @@ pub fn run_dir(dir: &Path) -> Result<String> {
         o,
         "\nstage      rows in  rows out  seconds  cached  artifact"
     );
-    let check = |file: &str, sha: &str| match sha256_file(&dir.join(file)) {
-        // A Parquet dataset Spark wrote (a folder or a URI) has no single digest.
-        _ if sha.is_empty() => "written by Spark",
-        Ok(s) if s == sha => "ok",
-        Ok(_) => "MODIFIED since the run",
-        Err(_) => "MISSING",
-    };
+    let check = |file: &str, sha: &str| file_state(dir, file, sha);
     for s in &m.stages {
         let _ = writeln!(
             o,

@@ -28,7 +28,10 @@ pub mod report;
 pub mod assign;
 pub mod bench;
 pub mod generate;
+pub mod init;
 pub mod inspect;
 pub mod runner;
+// Machine-readable output of the commands above.
+pub mod json;
 
 pub use error::{Error, Result};

@@ -49,10 +49,33 @@ enum Command {
         /// waiting for it to finish.
         #[arg(long)]
         no_wait: bool,
+        /// Print one JSON document on stdout (the outcome, or the error) and nothing else.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Propose a pipeline for your own file: reads it and writes a commented pipeline.yaml.
+    #[command(
+        after_help = "Example:\n  segflow init customers.csv --out pipeline.yaml && segflow run pipeline.yaml"
+    )]
+    Init {
+        /// Your data: a customer table or invoice lines (CSV, TSV, whitespace-separated text,
+        /// gzip, or Parquet).
+        data: PathBuf,
+        /// Where to write the pipeline.
+        #[arg(long, default_value = "pipeline.yaml")]
+        out: PathBuf,
+        /// Replace the file at --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a pipeline file and the input's columns without running anything.
     #[command(after_help = "Example:\n  segflow validate examples/online_retail.yaml")]
-    Validate { pipeline: PathBuf },
+    Validate {
+        pipeline: PathBuf,
+        /// Print one JSON document on stdout (the outcome, or the error) and nothing else.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a Parquet artifact, or summarise a run folder from its manifest.
     #[command(
         after_help = "Example:\n  segflow inspect outputs/mall\n  segflow inspect outputs/mall/03_features.parquet --describe"
@@ -69,6 +92,9 @@ enum Command {
         /// Show count, nulls, mean, std, min, quartiles and max per column.
         #[arg(long)]
         describe: bool,
+        /// Print one JSON document on stdout (the outcome, or the error) and nothing else.
+        #[arg(long)]
+        json: bool,
     },
     /// Place new customers in the segments of a finished run.
     #[command(
@@ -83,6 +109,9 @@ enum Command {
         /// Where to write id, segment, segment_name, reason (.csv or .parquet).
         #[arg(long)]
         out: PathBuf,
+        /// Print one JSON document on stdout (the outcome, or the error) and nothing else.
+        #[arg(long)]
+        json: bool,
     },
     /// Benchmark the reference pipelines on generated data (use a release build).
     #[command(
@@ -152,13 +181,46 @@ enum Generate {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = json_request(&cli.command);
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            match json {
+                Some((command, file)) => {
+                    print_json(&segflow::json::error(command, &e, Some(&file)));
+                }
+                None => eprintln!("error: {e}"),
+            }
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// With `--json`: the command's name and the file it was given, for an error document.
+fn json_request(cmd: &Command) -> Option<(&'static str, PathBuf)> {
+    match cmd {
+        Command::Run {
+            json: true,
+            pipeline,
+            ..
+        } => Some(("run", pipeline.clone())),
+        Command::Validate {
+            json: true,
+            pipeline,
+        } => Some(("validate", pipeline.clone())),
+        Command::Inspect {
+            json: true, path, ..
+        } => Some(("inspect", path.clone())),
+        Command::Assign {
+            json: true, input, ..
+        } => Some(("assign", input.clone())),
+        _ => None,
+    }
+}
+
+fn print_json(v: &serde_json::Value) {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    emit(&format!("{text}\n"));
 }
 
 fn dispatch(cmd: Command) -> Result<(), Error> {
@@ -183,23 +245,50 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             from,
             until,
             no_wait,
+            json,
         } => {
             let plan = config::load(&pipeline)?;
             let opts = RunOptions {
                 out_root: out_dir,
-                progress: !quiet && std::io::stderr().is_terminal(),
+                progress: !quiet && !json && std::io::stderr().is_terminal(),
                 force,
                 from,
                 until,
                 no_wait,
             };
             let summary = runner::run(&plan, &opts)?;
-            print_summary(&summary, quiet);
+            if json {
+                for w in &summary.manifest.warnings {
+                    eprintln!("warning: {w}");
+                }
+                print_json(&segflow::json::run(&summary));
+            } else {
+                print_summary(&summary, quiet);
+            }
             Ok(())
         }
-        Command::Validate { pipeline } => {
+        Command::Init { data, out, force } => {
+            let proposal = segflow::init::write(&data, &out, force)?;
+            let mut text = String::new();
+            for d in &proposal.decisions {
+                let _ = writeln!(text, "{d}");
+            }
+            let _ = writeln!(
+                text,
+                "wrote {}: check it, then run `segflow run {}`",
+                out.display(),
+                out.display()
+            );
+            emit(&text);
+            Ok(())
+        }
+        Command::Validate { pipeline, json } => {
             let plan = config::load(&pipeline)?;
             let schema = runner::check(&plan)?;
+            if json {
+                print_json(&segflow::json::validate(&plan, &schema));
+                return Ok(());
+            }
             println!(
                 "{}: ok (pipeline `{}`, input {} with {} columns)",
                 pipeline.display(),
@@ -214,7 +303,16 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             head,
             schema,
             describe,
+            json,
         } => {
+            if json {
+                print_json(&if path.is_dir() {
+                    segflow::json::inspect_dir(&path)?
+                } else {
+                    segflow::json::inspect_file(&path, head, describe)?
+                });
+                return Ok(());
+            }
             let text = if path.is_dir() {
                 segflow::inspect::run_dir(&path)?
             } else {
@@ -223,7 +321,12 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             emit(&text);
             Ok(())
         }
-        Command::Assign { model, input, out } => assign(&model, &input, &out),
+        Command::Assign {
+            model,
+            input,
+            out,
+            json,
+        } => assign(&model, &input, &out, json),
         Command::Bench { dir, runs, only } => {
             let (table, _) = segflow::bench::run(&dir, runs.max(1), &only)?;
             emit(&table);
@@ -242,6 +345,7 @@ fn assign(
     model: &std::path::Path,
     input: &std::path::Path,
     out: &std::path::Path,
+    json: bool,
 ) -> Result<(), Error> {
     let m = segflow::model::ModelFile::read(model)?;
     let mut scored = segflow::assign::assign(&m, input)?;
@@ -250,6 +354,10 @@ fn assign(
         segflow::artifacts::write_parquet(out, &mut scored)?;
     } else {
         segflow::artifacts::write_csv(out, &mut scored)?;
+    }
+    if json {
+        print_json(&segflow::json::assign(&m, out, &scored)?);
+        return Ok(());
     }
     let unscored = scored.column("reason")?.len() - scored.column("reason")?.null_count();
     emit(&format!(

@@ -12,6 +12,7 @@ mod config_errors;
 mod engines;
 mod fuzz;
 mod hostile;
+mod init;
 mod mall_kaggle;
 mod marketing_campaign;
 mod metrics;

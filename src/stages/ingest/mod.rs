@@ -32,6 +32,17 @@ pub fn sample(input: &InputPlan) -> Result<DataFrame> {
     Ok(df)
 }
 
+/// The first `n` rows of the input after renames, unchecked (what `segflow init` profiles).
+pub fn head(input: &InputPlan, n: usize) -> Result<DataFrame> {
+    read_raw(input, Some(n))
+}
+
+/// The first line of a text input (inside a gzip file too), at most 1 MiB of it.
+pub fn first_line(path: &Path) -> Result<Vec<u8>> {
+    check_file(path)?;
+    text::header_line(path)
+}
+
 /// Reads the whole input, applies renames and checks the id column. A fault polars finds in
 /// the file is the file's problem (exit 2), said with the file's name.
 pub fn run(input: &InputPlan) -> Result<DataFrame> {

@@ -1,0 +1,252 @@
+//! A customer table: which column is the id, which columns shape the segments, which are
+//! left out and why, what needs imputing and what is better on a log scale.
+
+use super::columns::{Column, Kind};
+use super::transactions::thousands;
+
+/// Text columns with at most this many values are one-hot encoded.
+const MAX_LEVELS: usize = 12;
+/// A money-like column skewed more than this is proposed on a log scale.
+const SKEWED: f64 = 1.0;
+/// Column-name keys that suggest an amount of money.
+const MONEY: &[&str] = &[
+    "income", "spend", "amount", "mnt", "price", "revenue", "sales", "value", "monetary", "salary",
+    "balance", "payment", "cost", "total",
+];
+/// Column-name keys that suggest an id.
+const ID_WORDS: &[&str] = &["id", "customer", "client", "key", "number", "code"];
+
+/// What to do with the table's columns.
+#[derive(Debug, Default)]
+pub struct Choice {
+    pub id: Option<(String, String)>,
+    /// Original name → the name used in the pipeline, for names that are not plain words.
+    pub rename: Vec<(String, String)>,
+    /// Model columns (pipeline names, after `log1p_` where proposed).
+    pub features: Vec<String>,
+    /// (new column, SQL, why).
+    pub derive: Vec<(String, String, String)>,
+    /// (pipeline name, levels).
+    pub one_hot: Vec<(String, usize)>,
+    /// (pipeline name, share of rows missing), of the columns used.
+    pub missing: Vec<(String, f64)>,
+    /// (file name, reason).
+    pub left_out: Vec<(String, String)>,
+}
+
+/// Decides the id and the role of every other column.
+pub fn choose(cols: &[Column]) -> Choice {
+    let mut ch = Choice {
+        id: pick_id(cols),
+        ..Choice::default()
+    };
+    let mut used_names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    for c in cols {
+        if ch.id.as_ref().is_some_and(|(id, _)| *id == c.name) {
+            continue;
+        }
+        if let Some(why) = left_out(c) {
+            ch.left_out.push((c.name.clone(), why));
+            continue;
+        }
+        let name = pipeline_name(c, &mut used_names, &mut ch.rename);
+        if c.nulls > 0 {
+            ch.missing.push((name.clone(), c.null_share()));
+        }
+        if c.kind == Kind::Text {
+            ch.one_hot.push((name, c.distinct));
+            continue;
+        }
+        match skewed_money(c) {
+            Some(skew) => {
+                let logged = format!("log1p_{name}");
+                ch.derive.push((
+                    logged.clone(),
+                    format!("LN(1 + {name})"),
+                    format!(
+                        "{} is skewed (skewness {skew:.1}): its log evens it out",
+                        name
+                    ),
+                ));
+                ch.features.push(logged);
+            }
+            None => ch.features.push(name),
+        }
+    }
+    ch
+}
+
+/// A unique, never-empty column of whole numbers or text: by an id-like name first, else
+/// the first column if it is one.
+fn pick_id(cols: &[Column]) -> Option<(String, String)> {
+    let unique = |c: &&Column| {
+        c.nulls == 0
+            && c.distinct == c.rows
+            && (matches!(c.kind, Kind::Integer | Kind::Text) || (c.kind == Kind::Float && c.whole))
+    };
+    let rows = cols.first().map_or(0, |c| c.rows);
+    let why = format!("unique and never empty in {} rows", thousands(rows));
+    let id_like = |c: &&Column| {
+        let k = c.key();
+        ID_WORDS
+            .iter()
+            .any(|w| k == *w || k.ends_with(w) || k.starts_with(w))
+    };
+    if let Some(c) = cols.iter().filter(unique).find(id_like) {
+        return Some((c.name.clone(), format!("by name; {why}")));
+    }
+    cols.first()
+        .filter(unique)
+        .filter(|c| c.kind != Kind::Float)
+        .map(|c| {
+            (
+                c.name.clone(),
+                format!("by content: the first column, {why}"),
+            )
+        })
+}
+
+/// Why a column is not proposed as a feature, if it is not.
+fn left_out(c: &Column) -> Option<String> {
+    let present = c.rows - c.nulls;
+    Some(match c.kind {
+        _ if present == 0 => "empty in every row".to_string(),
+        _ if c.distinct == 1 => "the same value in every row".to_string(),
+        Kind::Date => "a date: derive a number of days from it to use it".to_string(),
+        Kind::Flag => {
+            "a yes/no column: add it to `use` if it should shape the segments".to_string()
+        }
+        Kind::Other => "neither numbers nor text".to_string(),
+        Kind::Text if present > 20 && c.distinct * 10 > present * 9 => {
+            format!(
+                "text with a different value in almost every row ({} distinct): a name or a code",
+                thousands(c.distinct)
+            )
+        }
+        Kind::Text if c.distinct > MAX_LEVELS => {
+            format!(
+                "text with {} distinct values: too many to one-hot encode",
+                thousands(c.distinct)
+            )
+        }
+        Kind::Integer | Kind::Float if c.distinct == 2 => {
+            "a yes/no flag: add it to `use` if it should shape the segments".to_string()
+        }
+        _ => return None,
+    })
+}
+
+fn skewed_money(c: &Column) -> Option<f64> {
+    let k = c.key();
+    let money = MONEY.iter().any(|w| k.contains(w));
+    let skew = c.skew?;
+    (money && c.min? >= 0.0 && skew > SKEWED).then_some(skew)
+}
+
+/// The name a column goes by in the pipeline: as in the file when it is a plain word,
+/// else snake_case (`Annual Income (k$)` → `annual_income_k`), recorded in `rename`.
+fn pipeline_name(
+    c: &Column,
+    taken: &mut Vec<String>,
+    rename: &mut Vec<(String, String)>,
+) -> String {
+    if is_plain(&c.name) {
+        return c.name.clone();
+    }
+    let snake = snake_case(&c.name);
+    if snake.is_empty() || !is_plain(&snake) || taken.contains(&snake) {
+        return c.name.clone();
+    }
+    taken.push(snake.clone());
+    rename.push((c.name.clone(), snake.clone()));
+    snake
+}
+
+/// Letters, digits and `_`, not starting with a digit: usable in `derive` expressions as is.
+pub fn is_plain(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `Annual Income (k$)` → `annual_income_k`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(name: &str, kind: Kind, distinct: usize) -> Column {
+        Column {
+            name: name.into(),
+            kind,
+            rows: 100,
+            nulls: 0,
+            distinct,
+            min: Some(0.0),
+            max: Some(10.0),
+            skew: Some(0.1),
+            whole: true,
+            values: vec![],
+        }
+    }
+
+    #[test]
+    fn names_become_snake_case() {
+        assert_eq!(snake_case("Annual Income (k$)"), "annual_income_k");
+        assert_eq!(snake_case("Spending Score (1-100)"), "spending_score_1_100");
+        assert!(is_plain("MntWines"));
+        assert!(!is_plain("1st"));
+    }
+
+    #[test]
+    fn picks_the_id_and_leaves_out_constant_and_near_unique_columns() {
+        let mut spend = col("Total Spend", Kind::Float, 90);
+        spend.skew = Some(2.5);
+        spend.nulls = 5;
+        let cols = vec![
+            col("age", Kind::Integer, 40),
+            col("CustomerID", Kind::Integer, 100),
+            col("country", Kind::Text, 1),
+            col("email", Kind::Text, 100),
+            col("gender", Kind::Text, 2),
+            col("churned", Kind::Integer, 2),
+            spend,
+        ];
+        let ch = choose(&cols);
+        assert_eq!(ch.id.unwrap().0, "CustomerID");
+        assert_eq!(ch.features, ["age", "log1p_total_spend"]);
+        assert_eq!(
+            ch.rename,
+            [("Total Spend".to_string(), "total_spend".to_string())]
+        );
+        assert_eq!(ch.one_hot, [("gender".to_string(), 2)]);
+        assert_eq!(ch.missing, [("total_spend".to_string(), 0.05)]);
+        let out: Vec<&str> = ch.left_out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(out, ["country", "email", "churned"]);
+    }
+
+    #[test]
+    fn without_an_id_like_name_the_first_unique_column_is_the_id() {
+        let cols = vec![
+            col("column_1", Kind::Integer, 100),
+            col("column_2", Kind::Integer, 30),
+        ];
+        assert_eq!(choose(&cols).id.unwrap().0, "column_1");
+        let cols = vec![
+            col("column_1", Kind::Integer, 30),
+            col("column_2", Kind::Integer, 100),
+        ];
+        assert!(choose(&cols).id.is_none());
+    }
+}

@@ -1,0 +1,313 @@
+//! `segflow init DATA`: reads the user's file and writes a commented pipeline that runs as
+//! is: how to read the file, a customer table or invoice lines, the id, the features, what is
+//! left out and why, and the clustering to try.
+
+mod columns;
+mod customers;
+mod probe;
+mod transactions;
+mod yaml;
+
+use std::path::Path;
+
+use crate::config;
+use crate::data_err;
+use crate::error::{Error, Result};
+use columns::Column;
+use customers::Choice;
+use transactions::{thousands, Mapping};
+use yaml::{list, quote, Doc};
+
+/// The proposed pipeline and one line per decision, for the terminal.
+pub struct Proposal {
+    pub yaml: String,
+    pub decisions: Vec<String>,
+}
+
+/// Writes the pipeline proposed for `data` to `out`; refuses to replace an existing file
+/// unless `force`.
+pub fn write(data: &Path, out: &Path, force: bool) -> Result<Proposal> {
+    if out.exists() && !force {
+        return Err(Error::Config(format!(
+            "{} exists: segflow init does not overwrite it (pass --force to replace it, or --out to write elsewhere)",
+            out.display()
+        )));
+    }
+    let proposal = propose(data)?;
+    // The proposal must pass the checks `segflow validate` makes before it is written.
+    let plan = config::parse(out, proposal.yaml.clone())
+        .map_err(|e| Error::Internal(format!("the proposed pipeline does not validate: {e}")))?;
+    crate::runner::check(&plan)?;
+    crate::artifacts::write_bytes(out, proposal.yaml.as_bytes())?;
+    Ok(proposal)
+}
+
+/// The pipeline proposed for `data` (the path as written in the pipeline).
+pub fn propose(data: &Path) -> Result<Proposal> {
+    let shown = data.to_string_lossy().to_string();
+    let reading = probe::read(data, &shown)?;
+    let cols = columns::profile(&reading.df)?;
+    let mut decisions = reading.decisions.clone();
+    let mut doc = Doc::default();
+    let rows = reading.df.height();
+    doc.line(format!(
+        "# Proposed by `segflow init` from {shown} ({} rows and {} columns read).",
+        thousands(rows),
+        cols.len()
+    ));
+    doc.line("# Check the choices and the comments, then: segflow run <this file>");
+    doc.line(format!("name: {}", quote(&pipeline_name(data))));
+    doc.line("seed: 42");
+    doc.line("");
+    doc.line("input:");
+    doc.line(format!("  path: {}", quote(&shown)));
+    for l in &reading.lines {
+        match l.split_once("  # ") {
+            Some((text, comment)) => doc.note(format!("  {text}"), comment),
+            None => doc.line(format!("  {l}")),
+        }
+    }
+    let (customers, dims) = match transactions::detect(&cols) {
+        Some(m) => {
+            decisions.push(format!(
+                "kind: invoice lines (customer ids repeat over the rows; {} customers in the rows read)",
+                m.customer.as_ref().map_or(0, |p| distinct(&cols, &p.column))
+            ));
+            invoice_lines(&mut doc, &mut decisions, &m);
+            (
+                m.customer
+                    .as_ref()
+                    .map_or(0, |p| distinct(&cols, &p.column)),
+                5,
+            )
+        }
+        None => {
+            decisions.push("kind: customer table (one row per customer)".to_string());
+            let ch = customers::choose(&cols);
+            customer_table(&mut doc, &mut decisions, &ch, &cols)?;
+            (rows, ch.features.len())
+        }
+    };
+    clustering(&mut doc, &mut decisions, customers, dims);
+    Ok(Proposal {
+        yaml: doc.render(),
+        decisions,
+    })
+}
+
+fn distinct(cols: &[Column], name: &str) -> usize {
+    cols.iter()
+        .find(|c| c.name == name)
+        .map_or(0, |c| c.distinct)
+}
+
+/// `outputs/<name>`: the file name without its extensions, in lower case.
+fn pipeline_name(data: &Path) -> String {
+    let file = data
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or_default();
+    let name = customers::snake_case(stem);
+    if name.is_empty() {
+        "segments".to_string()
+    } else {
+        name
+    }
+}
+
+fn customer_table(
+    doc: &mut Doc,
+    decisions: &mut Vec<String>,
+    ch: &Choice,
+    cols: &[Column],
+) -> Result<()> {
+    match &ch.id {
+        Some((id, why)) => {
+            doc.note(format!("  id: {}", quote(id)), why.as_str());
+            decisions.push(format!("id: {id} ({why})"));
+        }
+        None => {
+            doc.line("  # no id: no column is unique and never empty, so rows are numbered from 1 (row_id)");
+            decisions.push("id: none found; rows are numbered from 1 as row_id".to_string());
+        }
+    }
+    if !ch.rename.is_empty() {
+        doc.note("  rename:", "plain names, usable in derive expressions");
+        for (from, to) in &ch.rename {
+            doc.line(format!("    {}: {}", quote(from), quote(to)));
+            decisions.push(format!("rename: {from} -> {to}"));
+        }
+    }
+    if ch.features.is_empty() && ch.one_hot.is_empty() {
+        let why: Vec<String> = ch
+            .left_out
+            .iter()
+            .map(|(n, w)| format!("`{n}`: {w}"))
+            .collect();
+        return Err(data_err!(
+            "no column of the {} columns read can shape segments ({}): segflow needs numbers or short lists of categories per customer",
+            cols.len(),
+            why.join("; ")
+        ));
+    }
+    doc.line("");
+    cleaning(doc, decisions, ch);
+    doc.line("");
+    features(doc, decisions, ch);
+    Ok(())
+}
+
+fn cleaning(doc: &mut Doc, decisions: &mut Vec<String>, ch: &Choice) {
+    doc.line("clean:");
+    if ch.missing.is_empty() {
+        doc.note(
+            "  impute: {numeric: median, categorical: mode}",
+            "no value is missing in the rows read",
+        );
+        return;
+    }
+    let shares: Vec<String> = ch
+        .missing
+        .iter()
+        .map(|(n, s)| format!("{n} {:.1}%", s * 100.0))
+        .collect();
+    doc.note(
+        "  impute: {numeric: median, categorical: mode}",
+        format!("missing: {}", shares.join(", ")),
+    );
+    decisions.push(format!(
+        "impute: median / most frequent ({})",
+        shares.join(", ")
+    ));
+}
+
+fn features(doc: &mut Doc, decisions: &mut Vec<String>, ch: &Choice) {
+    doc.line("features:");
+    if !ch.derive.is_empty() {
+        doc.line("  derive:");
+        for (name, sql, why) in &ch.derive {
+            doc.note(format!("    {name}: {}", quote(sql)), why.as_str());
+            decisions.push(format!("log scale: {why}"));
+        }
+    }
+    if !ch.one_hot.is_empty() {
+        let names: Vec<&str> = ch.one_hot.iter().map(|(n, _)| n.as_str()).collect();
+        let levels: Vec<String> = ch.one_hot.iter().map(|(n, l)| format!("{n} {l}")).collect();
+        doc.note(
+            format!("  one_hot: {}", list(&names)),
+            format!(
+                "categories ({}): in the profiles; add to `use` to let them shape segments",
+                levels.join(", ")
+            ),
+        );
+        decisions.push(format!("one-hot: {}", levels.join(", ")));
+    }
+    doc.line(format!("  use: {}", list(&ch.features)));
+    decisions.push(format!("features: {}", ch.features.join(", ")));
+    for (name, why) in &ch.left_out {
+        doc.line(format!("  # left out: {name}: {why}"));
+        decisions.push(format!("left out: {name} ({why})"));
+    }
+    doc.line("");
+    doc.line("scale: {method: standard}");
+}
+
+fn invoice_lines(doc: &mut Doc, decisions: &mut Vec<String>, m: &Mapping) {
+    doc.line("  kind: transactions");
+    doc.note("  columns:", "recognised by name and content; check them");
+    let mut picked = vec![
+        ("customer", &m.customer),
+        ("invoice", &m.invoice),
+        ("date", &m.date),
+    ];
+    let more = [
+        ("quantity", &m.quantity),
+        ("price", &m.price),
+        ("amount", &m.amount),
+        ("product", &m.product),
+        ("category", &m.category),
+        ("country", &m.country),
+    ];
+    picked.extend(more);
+    for (name, p) in picked {
+        let Some(p) = p else { continue };
+        doc.note(format!("    {name}: {}", quote(&p.column)), p.why.as_str());
+        decisions.push(format!("{name}: {} ({})", p.column, p.why));
+        if name == "date" {
+            if let Some(f) = &m.date_format {
+                doc.line(format!("    date_format: {}", quote(f)));
+            }
+        }
+    }
+    if m.invoice.is_none() {
+        doc.line("    # no invoice column: each customer-day counts as one order");
+    }
+    doc.line("");
+    doc.line("clean:");
+    doc.line("  transactions:");
+    if m.invoice.is_some() {
+        let seen = match m.cancellations {
+            0 => "no invoice in the rows read starts with C and a digit".to_string(),
+            n => format!(
+                "{} lines read have an invoice starting with C: cancellations",
+                thousands(n)
+            ),
+        };
+        doc.note("    cancellations: drop", seen.as_str());
+        doc.line("    cancel_prefix: C");
+        decisions.push(format!("cancellations: drop ({seen})"));
+    }
+    doc.note(
+        format!("    drop_non_positive_price: {}", m.price.is_some()),
+        "lines priced at 0 or less are not purchases",
+    );
+    doc.line("    # exclude_products: [POST, BANK CHARGES]  # codes that are not purchases (postage, fees)");
+    doc.line("");
+    doc.line("features:");
+    doc.line("  rfm:");
+    doc.note(
+        "    log1p: [frequency, monetary, aov]",
+        "counts and money are skewed: logs even them out",
+    );
+    doc.line("    # as_of: 2011-12-10  # the reference day for recency; default: the day after the last line");
+    doc.line("  use: [recency, log1p_frequency, log1p_monetary, log1p_aov, tenure]");
+    decisions.push(
+        "features: recency, frequency, monetary, average order value, tenure (RFM)".to_string(),
+    );
+    doc.line("");
+    doc.line("scale: {method: standard}");
+}
+
+fn clustering(doc: &mut Doc, decisions: &mut Vec<String>, customers: usize, dims: usize) {
+    let k_max = if customers >= 100 {
+        10
+    } else {
+        (customers / 10).max(2)
+    };
+    let k = if k_max > 2 {
+        format!("[2, {k_max}]")
+    } else {
+        "2".to_string()
+    };
+    let min_samples = (2 * dims).clamp(4, 20);
+    doc.line("");
+    doc.line("cluster:");
+    doc.note(
+        format!("  kmeans: {{k: {k}, n_init: 10, max_iter: 300}}"),
+        "every k in the range is fitted; evaluate picks one",
+    );
+    doc.note(
+        format!("  dbscan: {{eps: auto, min_samples: {min_samples}}}"),
+        "eps from the knee of the k-distance curve; min_samples = 2 x features",
+    );
+    doc.line("");
+    doc.line("evaluate:");
+    doc.note(
+        "  choose_by: silhouette",
+        "or davies_bouldin, calinski_harabasz",
+    );
+    decisions.push(format!(
+        "clustering: k-means with k {k}, DBSCAN with eps auto and min_samples {min_samples}; chosen by silhouette"
+    ));
+}

@@ -1,0 +1,132 @@
+//! How to read the file: its format, delimiter and whether its first line is a header,
+//! decided from the file itself, then the first rows read the way `segflow run` will.
+
+use std::path::Path;
+
+use polars::prelude::DataFrame;
+
+use super::yaml::quote;
+use crate::config::{self, Format};
+use crate::error::Result;
+use crate::stages::ingest;
+
+/// Rows profiled: enough to see ids repeat across invoice lines and dates' formats.
+pub const PROFILE_ROWS: usize = 100_000;
+
+/// The file's reading options and its first rows.
+pub struct Reading {
+    /// `input:` lines after `path:` (delimiter, header, names), each with its comment.
+    pub lines: Vec<String>,
+    pub decisions: Vec<String>,
+    pub df: DataFrame,
+}
+
+/// The reading options of a text file, from its first line.
+#[derive(Debug, PartialEq)]
+pub struct TextLayout {
+    /// Columns separated by runs of spaces or tabs.
+    pub whitespace: bool,
+    pub delimiter: char,
+    /// The first line is data: `Some(number of fields)`.
+    pub headerless: Option<usize>,
+}
+
+pub fn layout(first: &str) -> TextLayout {
+    let first = first.trim_start_matches('\u{feff}').trim_end();
+    let count = |c: char| first.matches(c).count();
+    let delimiter = [',', ';', '\t', '|']
+        .into_iter()
+        .max_by_key(|&c| (count(c), c == ','))
+        .unwrap_or(',');
+    let whitespace = count(delimiter) == 0 && first.split_whitespace().count() > 1;
+    let fields: Vec<&str> = if whitespace {
+        first.split_whitespace().collect()
+    } else {
+        first.split(delimiter).collect()
+    };
+    // A header names columns; a first line with a number in it is data.
+    let data = fields
+        .iter()
+        .map(|f| f.trim().trim_matches('"'))
+        .any(|f| !f.is_empty() && f.parse::<f64>().is_ok());
+    TextLayout {
+        whitespace,
+        delimiter,
+        headerless: data.then_some(fields.len()),
+    }
+}
+
+/// Decides how to read `path` and reads its first [`PROFILE_ROWS`] rows.
+pub fn read(path: &Path, shown: &str) -> Result<Reading> {
+    let mut lines = Vec::new();
+    let mut decisions = Vec::new();
+    let format = config::infer_format(path);
+    if format == Format::Parquet {
+        decisions.push("format: Parquet".to_string());
+    } else {
+        let first = ingest::first_line(path)?;
+        let t = layout(&String::from_utf8_lossy(&first));
+        text_lines(&t, &mut lines, &mut decisions);
+    }
+    let probe = format!(
+        "name: init\ninput:\n  path: {}\n{}cluster: {{kmeans: {{k: 2}}}}\n",
+        quote(shown),
+        lines
+            .iter()
+            .map(|l| format!("  {}\n", l.split("  #").next().unwrap_or(l)))
+            .collect::<String>()
+    );
+    let plan = config::parse(Path::new("segflow init"), probe)?;
+    let df = ingest::head(&plan.input, PROFILE_ROWS)?;
+    Ok(Reading {
+        lines,
+        decisions,
+        df,
+    })
+}
+
+fn text_lines(t: &TextLayout, lines: &mut Vec<String>, decisions: &mut Vec<String>) {
+    let separated = match (t.whitespace, t.delimiter) {
+        (true, _) => {
+            lines.push(
+                "delimiter: whitespace  # columns separated by runs of spaces or tabs".into(),
+            );
+            "runs of spaces or tabs".to_string()
+        }
+        (false, '\t') => "tabs".to_string(),
+        (false, c) => format!("`{c}`"),
+    };
+    decisions.push(format!("format: text, columns separated by {separated}"));
+    if let Some(n) = t.headerless {
+        let names: Vec<String> = (1..=n).map(|i| format!("column_{i}")).collect();
+        lines.push("header: false  # the first line holds numbers: it is data, not names".into());
+        lines.push(format!(
+            "names: [{}]  # rename them to what they mean",
+            names.join(", ")
+        ));
+        decisions.push(format!(
+            "header: none (the first line is data); columns named column_1..column_{n}"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_delimiters_whitespace_and_missing_headers() {
+        let l = layout("CustomerID,Gender,Age\r\n");
+        assert_eq!(
+            (l.delimiter, l.whitespace, l.headerless),
+            (',', false, None)
+        );
+        assert_eq!(layout("ID\tYear_Birth\tIncome").delimiter, '\t');
+        let w = layout("id   age  income\n");
+        assert!(w.whitespace);
+        assert_eq!(w.headerless, None);
+        assert_eq!(layout("0001,Male,19,15,39").headerless, Some(5));
+        assert_eq!(layout("1  17.5  0.3").headerless, Some(3));
+        assert!(layout("1  17.5  0.3").whitespace);
+    }
+}

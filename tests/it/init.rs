@@ -1,0 +1,224 @@
+//! `segflow init`: a pipeline proposed from the user's own file, which `validate` accepts and
+//! `run` completes, on customer tables and invoice lines as they come.
+
+use crate::common::{read_parquet, root, shared_data, strs, Workdir};
+
+/// `init DATA --out p.yaml`, then `validate` and `run`; returns the pipeline text and what
+/// init printed.
+fn init_validate_run(w: &Workdir, data: &str, out: &str) -> (String, String) {
+    let printed = w.ok(&["init", data, "--out", out]);
+    let yaml = std::fs::read_to_string(w.path(out)).unwrap();
+    w.ok(&["validate", out]);
+    w.ok(&["run", "-q", out]);
+    (yaml, printed)
+}
+
+fn run_dir(w: &Workdir, yaml: &str) -> std::path::PathBuf {
+    let name = yaml.lines().find_map(|l| l.strip_prefix("name: ")).unwrap();
+    w.path(&format!("outputs/{name}"))
+}
+
+#[test]
+fn init_on_the_shipped_customer_table() {
+    let w = Workdir::new();
+    w.copy(&root().join("data/mall_customers.csv"), "customers.csv");
+    let (yaml, printed) = init_validate_run(&w, "customers.csv", "p.yaml");
+    assert!(yaml.contains("  id: CustomerID "), "{yaml}");
+    assert!(
+        yaml.contains("\"Annual Income (k$)\": annual_income_k"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("one_hot: [Gender]"), "{yaml}");
+    // 2% of ages are missing in the shipped data; income has planted outliers (skewed).
+    assert!(yaml.contains("missing: Age 2.0%"), "{yaml}");
+    assert!(
+        yaml.contains("log1p_annual_income_k: \"LN(1 + annual_income_k)\""),
+        "{yaml}"
+    );
+    assert!(printed.contains("id: CustomerID (by name; unique and never empty in 200 rows)"));
+    assert!(printed.lines().last().unwrap().starts_with("wrote p.yaml"));
+    let segments = read_parquet(&run_dir(&w, &yaml).join("segments.parquet"));
+    assert_eq!(segments.height(), 200);
+}
+
+#[test]
+fn init_on_invoice_lines_in_csv_and_parquet() {
+    let w = Workdir::new();
+    for file in ["lines.csv", "lines.parquet"] {
+        w.ok(&[
+            "generate",
+            "transactions",
+            "--customers",
+            "120",
+            "--rows",
+            "3000",
+            "--out",
+            file,
+        ]);
+        let out = format!("{file}.yaml");
+        let (yaml, _) = init_validate_run(&w, file, &out);
+        for line in [
+            "  kind: transactions",
+            "    customer: CustomerID",
+            "    invoice: InvoiceNo",
+            "    date: InvoiceDate",
+            "    quantity: Quantity",
+            "    price: UnitPrice",
+            "    product: StockCode",
+            "    country: Country",
+            "  use: [recency, log1p_frequency, log1p_monetary, log1p_aov, tenure]",
+        ] {
+            assert!(yaml.contains(line), "{file}: no `{line}` in\n{yaml}");
+        }
+        let dir = run_dir(&w, &yaml);
+        let clean = read_parquet(&dir.join("02_clean.parquet"));
+        let mut customers = strs(&clean, "CustomerID");
+        customers.sort();
+        customers.dedup();
+        let features = read_parquet(&dir.join("03_features.parquet"));
+        assert_eq!(features.height(), customers.len(), "{file}");
+    }
+}
+
+/// 60 customers: the id in the third column, a constant column, a near-unique text column.
+fn tab_separated() -> String {
+    let mut s = String::from("age\tincome\tcustomer_id\tcountry\temail\tvisits\n");
+    for i in 0..60u64 {
+        let age = 20 + (i * 7) % 45;
+        let income = 20_000 + (i * 7919) % 60_000;
+        let visits = (i * 13) % 30;
+        s.push_str(&format!(
+            "{age}\t{income}\tC{i:04}\tUK\tu{i}@example.com\t{visits}\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn init_on_a_tab_separated_file_with_the_id_not_first() {
+    let w = Workdir::new();
+    w.write("people.txt", &tab_separated());
+    let (yaml, printed) = init_validate_run(&w, "people.txt", "p.yaml");
+    assert!(printed.contains("columns separated by tabs"), "{printed}");
+    assert!(yaml.contains("  id: customer_id "), "{yaml}");
+    assert!(yaml.contains("  use: [age, income, visits]"), "{yaml}");
+    assert!(
+        yaml.contains("# left out: country: the same value in every row"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("# left out: email: text with a different value in almost every row"),
+        "{yaml}"
+    );
+    let segments = read_parquet(&run_dir(&w, &yaml).join("segments.parquet"));
+    assert_eq!(strs(&segments, "customer_id")[..2], ["C0000", "C0001"]);
+}
+
+#[test]
+fn init_on_a_headerless_whitespace_file() {
+    let w = Workdir::new();
+    let mut s = String::new();
+    for i in 1..=80u64 {
+        s.push_str(&format!(
+            "{i:03}   {}  {}.5\n",
+            18 + (i * 11) % 50,
+            (i * 37) % 90
+        ));
+    }
+    w.write("plain.dat", &s);
+    let (yaml, _) = init_validate_run(&w, "plain.dat", "p.yaml");
+    assert!(yaml.contains("  delimiter: whitespace"), "{yaml}");
+    assert!(yaml.contains("  header: false"), "{yaml}");
+    assert!(
+        yaml.contains("  names: [column_1, column_2, column_3]"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("  id: column_1 "), "{yaml}");
+    // Zero-padded ids come out as written.
+    let segments = read_parquet(&run_dir(&w, &yaml).join("segments.parquet"));
+    assert_eq!(strs(&segments, "column_1")[0], "001");
+}
+
+#[test]
+fn init_never_overwrites_without_force() {
+    let w = Workdir::new();
+    w.copy(&root().join("data/mall_customers.csv"), "customers.csv");
+    w.write("p.yaml", "# mine\n");
+    let err = w.fails(&["init", "customers.csv", "--out", "p.yaml"]);
+    assert!(err.contains("p.yaml exists"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(w.path("p.yaml")).unwrap(),
+        "# mine\n"
+    );
+    w.ok(&["init", "customers.csv", "--out", "p.yaml", "--force"]);
+    assert!(std::fs::read_to_string(w.path("p.yaml"))
+        .unwrap()
+        .contains("id: CustomerID"));
+    let err = w.fails(&["init", "missing.csv", "--out", "q.yaml"]);
+    assert!(err.contains("missing.csv"), "{err}");
+    assert!(!w.path("q.yaml").exists());
+}
+
+#[test]
+fn init_on_the_real_customer_tables() {
+    let w = Workdir::new();
+    let Some(mall) = shared_data("Mall_Customers.csv") else {
+        return;
+    };
+    let Some(campaign) = shared_data("marketing_campaign.csv") else {
+        return;
+    };
+    let (yaml, _) = init_validate_run(&w, mall.to_str().unwrap(), "mall.yaml");
+    assert!(
+        yaml.contains("use: [Age, annual_income_k, spending_score_1_100]"),
+        "{yaml}"
+    );
+    let (yaml, _) = init_validate_run(&w, campaign.to_str().unwrap(), "campaign.yaml");
+    assert!(yaml.contains("  id: ID "), "{yaml}");
+    assert!(yaml.contains("missing: Income 1.1%"), "{yaml}");
+    for out in [
+        "Z_CostContact: the same value",
+        "Z_Revenue: the same value",
+        "Dt_Customer: a date",
+        "Response: a yes/no flag",
+    ] {
+        assert!(
+            yaml.contains(&format!("# left out: {out}")),
+            "{out}: {yaml}"
+        );
+    }
+    assert!(
+        yaml.contains("one_hot: [Education, Marital_Status]"),
+        "{yaml}"
+    );
+}
+
+/// Online Retail as Parquet runs to the end; the gzip CSV copy gives the same features.
+#[test]
+fn init_on_the_real_invoice_lines() {
+    let w = Workdir::new();
+    let Some(parquet) = shared_data("online_retail.parquet") else {
+        return;
+    };
+    let Some(csv) = shared_data("online_retail.csv.gz") else {
+        return;
+    };
+    let (yaml, _) = init_validate_run(&w, parquet.to_str().unwrap(), "parquet.yaml");
+    assert!(
+        yaml.contains("    date_format: \"%Y-%m-%d %H:%M:%S\""),
+        "{yaml}"
+    );
+    let printed = w.ok(&["init", csv.to_str().unwrap(), "--out", "csv.yaml"]);
+    assert!(printed.contains("date: InvoiceDate (by name and content: read as dates)"));
+    let text = std::fs::read_to_string(w.path("csv.yaml")).unwrap();
+    w.write(
+        "csv.yaml",
+        &text.replace("name: online_retail", "name: online_retail_csv"),
+    );
+    w.ok(&["run", "-q", "csv.yaml", "--until", "features"]);
+    let a = read_parquet(&w.path("outputs/online_retail/03_features.parquet"));
+    let b = read_parquet(&w.path("outputs/online_retail_csv/03_features.parquet"));
+    assert_eq!(a.height(), 4_338);
+    assert!(a.equals_missing(&b));
+}
