@@ -13,6 +13,7 @@ mod engines;
 mod fuzz;
 mod hostile;
 mod init;
+mod json;
 mod mall_kaggle;
 mod marketing_campaign;
 mod metrics;
