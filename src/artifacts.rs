@@ -25,6 +25,61 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<String> {
     })
 }
 
+/// Batches of rows, handed one by one to a writer: `produce` calls its argument per batch
+/// and returns the number of rows.
+pub type Batches<'a> = dyn FnMut(&mut dyn FnMut(DataFrame) -> Result<()>) -> Result<usize> + 'a;
+
+/// Writes the batches `produce` makes to `file` as one Parquet file (a row group or more per
+/// batch), with the compression and statistics of [`write_parquet`].
+pub fn parquet_batches(file: &mut File, produce: &mut Batches) -> Result<usize> {
+    let level = ZstdLevel::try_new(3).map_err(|e| Error::Internal(e.to_string()))?;
+    let handle = file.try_clone().map_err(|e| Error::io("output file", e))?;
+    let mut handle = Some(handle);
+    let mut writer = None;
+    let n = produce(&mut |df: DataFrame| {
+        if let Some(h) = handle.take() {
+            writer = Some(
+                ParquetWriter::new(h)
+                    .with_compression(ParquetCompression::Zstd(Some(level)))
+                    .with_statistics(StatisticsOptions::full())
+                    .batched(df.schema())?,
+            );
+        }
+        if let Some(w) = writer.as_mut() {
+            w.write_batch(&df)?;
+        }
+        Ok(())
+    })?;
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    Ok(n)
+}
+
+/// Writes the batches `produce` makes to `file` as one CSV file with a header.
+pub fn csv_batches(file: &mut File, produce: &mut Batches) -> Result<usize> {
+    let handle = file.try_clone().map_err(|e| Error::io("output file", e))?;
+    let mut handle = Some(handle);
+    let mut writer = None;
+    let n = produce(&mut |df: DataFrame| {
+        if let Some(h) = handle.take() {
+            writer = Some(
+                CsvWriter::new(h)
+                    .include_header(true)
+                    .batched(df.schema())?,
+            );
+        }
+        if let Some(w) = writer.as_mut() {
+            w.write_batch(&df)?;
+        }
+        Ok(())
+    })?;
+    if let Some(mut w) = writer {
+        w.finish()?;
+    }
+    Ok(n)
+}
+
 /// Writes `df` as CSV with a header to `path`, atomically. Returns the file's sha256.
 pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<String> {
     write_atomic(path, |file| {

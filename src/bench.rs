@@ -17,6 +17,10 @@ struct Case {
     name: &'static str,
     data: Data,
     dbscan: &'static str,
+    /// `input.engine` when not the default (`streaming`).
+    engine: &'static str,
+    /// `cluster.kmeans.fit_sample` when set.
+    fit_sample: usize,
 }
 
 enum Data {
@@ -24,16 +28,20 @@ enum Data {
     Transactions { customers: usize, rows: usize },
 }
 
-const CASES: [Case; 5] = [
+const CASES: [Case; 7] = [
     Case {
         name: "customers_100k",
         data: Data::Customers(100_000),
         dbscan: "{eps: 0.5, min_samples: 5}",
+        engine: "",
+        fit_sample: 0,
     },
     Case {
         name: "customers_1m",
         data: Data::Customers(1_000_000),
         dbscan: "{eps: 0.5, min_samples: 5}",
+        engine: "",
+        fit_sample: 0,
     },
     Case {
         name: "transactions_1m",
@@ -42,6 +50,8 @@ const CASES: [Case; 5] = [
             rows: 1_000_000,
         },
         dbscan: "",
+        engine: "",
+        fit_sample: 0,
     },
     Case {
         name: "transactions_10m",
@@ -50,6 +60,8 @@ const CASES: [Case; 5] = [
             rows: 10_000_000,
         },
         dbscan: "",
+        engine: "",
+        fit_sample: 0,
     },
     Case {
         name: "transactions_10m_dbscan",
@@ -58,6 +70,28 @@ const CASES: [Case; 5] = [
             rows: 10_000_000,
         },
         dbscan: "{eps: auto, min_samples: 5}",
+        engine: "",
+        fit_sample: 0,
+    },
+    Case {
+        name: "transactions_10m_streaming",
+        data: Data::Transactions {
+            customers: 500_000,
+            rows: 10_000_000,
+        },
+        dbscan: "",
+        engine: "streaming",
+        fit_sample: 0,
+    },
+    Case {
+        name: "transactions_100m_streaming",
+        data: Data::Transactions {
+            customers: 5_000_000,
+            rows: 100_000_000,
+        },
+        dbscan: "",
+        engine: "streaming",
+        fit_sample: 200_000,
     },
 ];
 
@@ -91,8 +125,16 @@ fn config(case: &Case, path: &Path) -> String {
     } else {
         format!("\n  dbscan: {}", case.dbscan)
     };
+    let sample = match case.fit_sample {
+        0 => String::new(),
+        n => format!(", fit_sample: {n}"),
+    };
+    let engine = match case.engine {
+        "" => String::new(),
+        e => format!("\n  engine: {e}"),
+    };
     let common = format!(
-        "scale: {{method: standard}}\ncluster:\n  kmeans: {{k: [2, 10], n_init: 1, max_iter: 300}}{cluster_db}\n\
+        "scale: {{method: standard}}\ncluster:\n  kmeans: {{k: [2, 10], n_init: 1, max_iter: 300{sample}}}{cluster_db}\n\
          evaluate: {{choose_by: silhouette, choose_from: kmeans, silhouette_sample: 10000}}\nprofile: {{top_features: 2}}\n"
     );
     match case.data {
@@ -104,7 +146,7 @@ fn config(case: &Case, path: &Path) -> String {
             path.display()
         ),
         Data::Transactions { .. } => format!(
-            "name: {}\nseed: 42\ninput:\n  path: {}\n  kind: transactions\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}\n\
+            "name: {}\nseed: 42\ninput:\n  path: {}\n  kind: transactions{engine}\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}\n\
              clean:\n  transactions: {{cancellations: drop, drop_non_positive_price: false}}\n\
              features:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary, aov, tenure]\n{common}",
             case.name,

@@ -178,6 +178,32 @@ pub fn transactions(
     rows: usize,
     seed: u64,
 ) -> Result<polars::prelude::DataFrame> {
+    let mut all: Option<polars::prelude::DataFrame> = None;
+    transaction_batches(customers, rows, seed, &mut |df| {
+        match &mut all {
+            Some(a) => {
+                a.vstack_mut(&df)?;
+            }
+            None => all = Some(df),
+        }
+        Ok(())
+    })?;
+    let mut df = all.ok_or_else(|| crate::error::Error::Internal("no lines generated".into()))?;
+    df.rechunk_mut();
+    Ok(df)
+}
+
+/// Chunks of invoices generated per batch: ~2.5M lines, two cores busy, bounded memory.
+const BATCH_CHUNKS: usize = 64;
+
+/// [`transactions`] in batches of about 2.5M lines, handed to `emit` in order: the lines
+/// are the same, however they are batched. Returns the number of lines.
+pub fn transaction_batches(
+    customers: usize,
+    rows: usize,
+    seed: u64,
+    emit: &mut dyn FnMut(polars::prelude::DataFrame) -> Result<()>,
+) -> Result<usize> {
     use polars::prelude::*;
     use rayon::prelude::*;
 
@@ -209,7 +235,9 @@ pub fn transactions(
     let span_days = 730;
     // Invoices have ~20 lines; chunks are generated (in parallel, each from its own seed)
     // until there are enough lines, then the last ones are cut.
-    let per_round = rows.div_ceil(20 * INVOICES_PER_CHUNK).max(1);
+    let per_round = rows
+        .div_ceil(20 * INVOICES_PER_CHUNK)
+        .clamp(1, BATCH_CHUNKS);
 
     #[derive(Default)]
     struct Lines {
@@ -266,56 +294,80 @@ pub fn transactions(
         }
         l
     };
-    let mut parts: Vec<Lines> = Vec::new();
+    let to_frame = |all: Lines| -> Result<DataFrame> {
+        let n = all.qty.len();
+        let description: Vec<&str> = all
+            .code
+            .iter()
+            .map(|c| if c == "POST" { "POSTAGE" } else { "PRODUCT" })
+            .collect();
+        let date = Column::new("InvoiceDate".into(), all.date)
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
+        Ok(DataFrame::new(
+            n,
+            vec![
+                Column::new("InvoiceNo".into(), all.invoice),
+                Column::new("StockCode".into(), all.code),
+                Column::new("Description".into(), description),
+                Column::new("Quantity".into(), all.qty),
+                date,
+                Column::new("UnitPrice".into(), all.price),
+                Column::new("CustomerID".into(), all.customer),
+                Column::new("Country".into(), all.country),
+            ],
+        )?)
+    };
     let mut have = 0;
+    let mut next = 0;
     while have < rows {
-        let next = parts.len();
         let round: Vec<Lines> = (next..next + per_round).into_par_iter().map(make).collect();
-        have += round.iter().map(|l| l.qty.len()).sum::<usize>();
-        parts.extend(round);
+        next += per_round;
+        let mut batch = Lines::default();
+        for p in round {
+            let take = (rows - have - batch.qty.len()).min(p.qty.len());
+            batch.invoice.extend(p.invoice.into_iter().take(take));
+            batch.code.extend(p.code.into_iter().take(take));
+            batch.qty.extend(p.qty.into_iter().take(take));
+            batch.date.extend(p.date.into_iter().take(take));
+            batch.price.extend(p.price.into_iter().take(take));
+            batch.customer.extend(p.customer.into_iter().take(take));
+            batch.country.extend(p.country.into_iter().take(take));
+        }
+        have += batch.qty.len();
+        emit(to_frame(batch)?)?;
     }
-
-    let mut all = Lines::default();
-    for p in parts {
-        let take = rows.saturating_sub(all.qty.len()).min(p.qty.len());
-        all.invoice.extend(p.invoice.into_iter().take(take));
-        all.code.extend(p.code.into_iter().take(take));
-        all.qty.extend(p.qty.into_iter().take(take));
-        all.date.extend(p.date.into_iter().take(take));
-        all.price.extend(p.price.into_iter().take(take));
-        all.customer.extend(p.customer.into_iter().take(take));
-        all.country.extend(p.country.into_iter().take(take));
-    }
-    let n = all.qty.len();
-    let description: Vec<&str> = all
-        .code
-        .iter()
-        .map(|c| if c == "POST" { "POSTAGE" } else { "PRODUCT" })
-        .collect();
-    let date = Column::new("InvoiceDate".into(), all.date)
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
-    Ok(DataFrame::new(
-        n,
-        vec![
-            Column::new("InvoiceNo".into(), all.invoice),
-            Column::new("StockCode".into(), all.code),
-            Column::new("Description".into(), description),
-            Column::new("Quantity".into(), all.qty),
-            date,
-            Column::new("UnitPrice".into(), all.price),
-            Column::new("CustomerID".into(), all.customer),
-            Column::new("Country".into(), all.country),
-        ],
-    )?)
+    Ok(have)
 }
 
-/// Writes generated transactions as Parquet (`.parquet`) or CSV, atomically.
+/// Lines up to which `write_transactions` writes one table as before; above, it writes
+/// batch by batch, holding one batch at a time.
+const WRITE_AT_ONCE: usize = 20_000_000;
+
+/// Writes generated transactions as Parquet (`.parquet`) or CSV, atomically. Above
+/// [`WRITE_AT_ONCE`] lines, batch by batch (a Parquet row group or CSV block each).
 pub fn write_transactions(path: &Path, customers: usize, rows: usize, seed: u64) -> Result<usize> {
-    let mut df = transactions(customers, rows, seed)?;
-    if path.extension().is_some_and(|e| e == "parquet") {
-        crate::artifacts::write_parquet(path, &mut df)?;
-    } else {
-        crate::artifacts::write_csv(path, &mut df)?;
+    let parquet = path.extension().is_some_and(|e| e == "parquet");
+    if rows <= WRITE_AT_ONCE {
+        let mut df = transactions(customers, rows, seed)?;
+        if parquet {
+            crate::artifacts::write_parquet(path, &mut df)?;
+        } else {
+            crate::artifacts::write_csv(path, &mut df)?;
+        }
+        return Ok(df.height());
     }
-    Ok(df.height())
+    let mut n = 0;
+    crate::artifacts::write_atomic(path, |file| {
+        n = if parquet {
+            crate::artifacts::parquet_batches(file, &mut |emit| {
+                transaction_batches(customers, rows, seed, emit)
+            })?
+        } else {
+            crate::artifacts::csv_batches(file, &mut |emit| {
+                transaction_batches(customers, rows, seed, emit)
+            })?
+        };
+        Ok(())
+    })?;
+    Ok(n)
 }

@@ -16,10 +16,12 @@ pub mod metrics;
 // The validated pipeline file.
 pub mod config;
 // What the stages compute, and the fitted transforms they share with `assign`.
-pub mod spark;
 pub mod stages;
 pub mod transactions;
 pub mod transform;
+// Engines that do the invoice-line work and write their own datasets.
+pub mod engines;
+pub mod spark;
 // What a run leaves behind.
 pub mod manifest;
 pub mod model;

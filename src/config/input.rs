@@ -68,7 +68,10 @@ impl TxColumns {
 /// runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Engine {
+    /// In memory on this machine.
     Local,
+    /// On this machine with polars' streaming engine: memory bounded by the customer table.
+    Streaming,
     Spark(SparkPlan),
 }
 
@@ -103,7 +106,7 @@ impl InputPlan {
     pub fn on_spark(&self) -> Option<&SparkPlan> {
         match &self.engine {
             Engine::Spark(s) => Some(s),
-            Engine::Local => None,
+            Engine::Local | Engine::Streaming => None,
         }
     }
 }
@@ -119,16 +122,18 @@ fn engine_from_raw(
         src,
         &["input", "engine"],
         rin.engine.as_deref().unwrap_or("local"),
-        &["local", "spark"],
+        &["local", "streaming", "spark"],
     )?;
-    if word == "local" {
-        if rin.spark.is_some() {
-            return Err(src.error_at(
-                &["input", "spark"],
-                "input.spark configures the Spark engine: add `engine: spark`",
-            ));
-        }
-        return Ok(Engine::Local);
+    if word != "spark" && rin.spark.is_some() {
+        return Err(src.error_at(
+            &["input", "spark"],
+            "input.spark configures the Spark engine: add `engine: spark`",
+        ));
+    }
+    match word {
+        "local" => return Ok(Engine::Local),
+        "streaming" => return streaming(rin, kind, format, src),
+        _ => {}
     }
     if *kind == InputKind::Customers {
         return Err(src.error_at(
@@ -161,6 +166,39 @@ fn engine_from_raw(
         remote,
         artifacts: spark.artifacts,
     }))
+}
+
+/// `input.engine: streaming`: invoice lines in a Parquet file or an uncompressed CSV/TSV
+/// file with a header line.
+fn streaming(rin: &RawInput, kind: &InputKind, format: &Format, src: &Source) -> Result<Engine> {
+    let refuse = |key: &str, why: &str| {
+        Err(src.error_at(
+            &["input", key],
+            format!("input.engine: streaming {why}; use `engine: local` for it"),
+        ))
+    };
+    if *kind == InputKind::Customers {
+        return refuse(
+            "engine",
+            "streams invoice lines (input.kind: transactions); a customer table is read in memory",
+        );
+    }
+    if *format == Format::Whitespace {
+        return refuse(
+            "delimiter",
+            "reads Parquet and delimited text, not `delimiter: whitespace`",
+        );
+    }
+    if rin.header == Some(false) {
+        return refuse("header", "reads files with a header line");
+    }
+    if rin.path.to_ascii_lowercase().ends_with(".gz") {
+        return refuse(
+            "path",
+            "reads uncompressed files (gzip cannot be read in parts)",
+        );
+    }
+    Ok(Engine::Streaming)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -517,7 +555,7 @@ mod tests {
         );
         refuses(
             &spark("  engine: flink\n"),
-            "expected one of `local`, `spark`",
+            "expected one of `local`, `streaming`, `spark`",
         );
     }
 }

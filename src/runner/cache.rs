@@ -238,9 +238,10 @@ impl Runner<'_> {
         self.progress.stage(stage.name());
     }
 
-    /// Records a stage whose dataset Spark wrote: no digest (a dataset of many files, maybe
-    /// on another machine) and no cache entry; the other datasets go to `files`.
-    pub(super) fn record_dataset(&mut self, d: &crate::spark::Dataset, seconds: f64) {
+    /// Records a stage whose dataset its engine wrote (Spark: no digest, a dataset of many
+    /// files maybe on another machine; the streaming engine: a file here) and no cache entry;
+    /// the other datasets go to `files`.
+    pub(super) fn record_dataset(&mut self, d: &crate::engines::Dataset, seconds: f64) {
         self.records.push(StageRecord {
             stage: d.stage.name().to_string(),
             artifact: d.uri.clone(),
@@ -248,13 +249,12 @@ impl Runner<'_> {
             rows_out: d.rows_out,
             seconds,
             write_seconds: 0.0,
-            sha256: String::new(),
+            sha256: d.sha256.clone(),
             cached: false,
             cache_key: String::new(),
             note: d.note.clone(),
         });
-        self.files
-            .extend(d.also.iter().map(|uri| (uri.clone(), String::new())));
+        self.files.extend(d.also.iter().cloned());
         self.progress.done();
     }
 

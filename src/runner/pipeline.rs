@@ -82,12 +82,21 @@ struct Scaled {
 
 /// Runs the stages; `Ok(None)` when `--until` stopped the run early.
 pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
-    let (ing, cleaned) = match plan.input.on_spark() {
-        Some(_) => match run_on_spark(plan, r)? {
+    let streaming = plan.input.engine == crate::config::Engine::Streaming;
+    let (ing, cleaned) = match (plan.input.on_spark(), transactions(plan)) {
+        (Some(_), _) => match run_line_work(r, &mut |dir, until, on| {
+            crate::spark::line_work(plan, dir, until, on)
+        })? {
             Some(done) => done,
             None => return Ok(None),
         },
-        None => {
+        (None, Some(tx)) if streaming => match run_line_work(r, &mut |dir, until, on| {
+            crate::engines::streaming::line_work(plan, tx, dir, until, on)
+        })? {
+            Some(done) => done,
+            None => return Ok(None),
+        },
+        _ => {
             let mut ing = run_ingest(plan, r)?;
             if r.stop_after(Stage::Ingest) {
                 return Ok(None);
@@ -225,24 +234,34 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
     })
 }
 
-/// Ingest and clean on Spark: their datasets are written by the cluster and recorded in the
-/// manifest; they run on every run (the cache covers the stages from features on, keyed
-/// by the aggregated table Spark returns). `None` when `--until` stops before features.
-fn run_on_spark(plan: &Plan, r: &mut Runner) -> Result<Option<(Ingested, Cleaned)>> {
+/// The engine's line work (Spark's, or polars' streaming engine's).
+type LineWorkFn<'a> = dyn FnMut(
+        &std::path::Path,
+        Option<Stage>,
+        &mut dyn FnMut(crate::engines::Event),
+    ) -> Result<crate::engines::LineWork>
+    + 'a;
+
+/// Ingest and clean on an engine that writes its own datasets (Spark, or the streaming
+/// engine): they are recorded in the manifest and run on every run (the cache covers the
+/// stages from features on, keyed by the aggregated table the engine returns). `None` when
+/// `--until` stops before features.
+fn run_line_work(r: &mut Runner, work: &mut LineWorkFn) -> Result<Option<(Ingested, Cleaned)>> {
+    use crate::engines::Event;
     let until = r.opts.until;
     let dir = r.dir.to_path_buf();
     let mut started = std::time::Instant::now();
-    let work = crate::spark::line_work(plan, &dir, until, &mut |event| match event {
-        crate::spark::Event::Started(stage) => {
+    let work = work(&dir, until, &mut |event| match event {
+        Event::Started(stage) => {
             started = std::time::Instant::now();
             r.begin(stage);
         }
-        crate::spark::Event::Finished(d) => r.record_dataset(&d, started.elapsed().as_secs_f64()),
+        Event::Finished(d) => r.record_dataset(&d, started.elapsed().as_secs_f64()),
     })?;
     let Some(aggregated) = work.aggregated else {
         return Ok(None);
     };
-    // The aggregation on Spark counts towards the features stage's seconds.
+    // The aggregation counts towards the features stage's seconds.
     r.carried_seconds = started.elapsed().as_secs_f64();
     r.chain_digest(&aggregated)?;
     let dropped_rows = work.dropped.iter().map(|(_, n)| n).sum();

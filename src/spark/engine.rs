@@ -444,6 +444,7 @@ pub fn line_work(
     on(Event::Finished(Dataset {
         stage: Stage::Ingest,
         uri: ingest_uri,
+        sha256: String::new(),
         also: Vec::new(),
         rows_in: scanned.rows,
         rows_out: scanned.rows,
@@ -524,7 +525,8 @@ pub fn line_work(
     on(Event::Finished(Dataset {
         stage: Stage::Clean,
         uri: clean_uri,
-        also: vec![dropped_uri],
+        sha256: String::new(),
+        also: vec![(dropped_uri, String::new())],
         rows_in: scanned.rows,
         rows_out: kept,
         note: drop_note(&work.dropped),

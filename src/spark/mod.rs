@@ -16,36 +16,8 @@ use polars::prelude::Schema;
 use crate::config::Plan;
 use crate::error::Result;
 use crate::stages::Stage;
-use crate::transactions::rfm::Aggregated;
 
-/// A stage Spark ran: its dataset and its row counts.
-#[derive(Debug, Clone)]
-pub struct Dataset {
-    pub stage: Stage,
-    /// Where Spark wrote it (`<artifacts>/01_ingest`, a Parquet dataset).
-    pub uri: String,
-    /// Other datasets the stage wrote (the clean stage's dropped lines).
-    pub also: Vec<String>,
-    pub rows_in: usize,
-    pub rows_out: usize,
-    pub note: String,
-}
-
-/// What the runner hears while Spark works.
-pub enum Event {
-    Started(Stage),
-    Finished(Dataset),
-}
-
-/// What the line work hands the rest of the pipeline.
-pub struct LineWork {
-    /// Missing values per input column.
-    pub missing: Vec<(String, usize)>,
-    /// Dropped lines per reason, in rule order (reasons with none included).
-    pub dropped: Vec<(String, usize)>,
-    /// `None` when `until` stopped the work before the aggregation.
-    pub aggregated: Option<Aggregated>,
-}
+pub use crate::engines::{Dataset, Event, LineWork};
 
 /// The input's columns as Spark reads them (after renames), for the plan's checks.
 pub fn schema(plan: &Plan) -> Result<Schema> {

@@ -25,26 +25,47 @@ fn first_value(df: &DataFrame, name: &str) -> String {
 /// Types the mapped columns of invoice lines: customer ids as integers where they are
 /// numbers (17850.0 → 17850), dates as datetimes; quantities and prices must be numbers.
 pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
-    let mut exprs = Vec::new();
     let cust = df.column(&tx.customer)?.dtype().clone();
-    if cust.is_float() {
-        let frac = df
+    let fractional = cust.is_float()
+        && df
             .column(&tx.customer)?
             .as_materialized_series()
             .f64()?
             .iter()
             .flatten()
             .any(|v| v.fract() != 0.0);
-        if !frac {
-            exprs.push(col(tx.customer.as_str()).cast(DataType::Int64));
-        }
+    let exprs = typing(df.schema(), tx, fractional, || first_value(&df, &tx.date))?;
+    df.lazy()
+        .with_columns(exprs)
+        .collect()
+        .map_err(|e| date_error(tx, &e))
+}
+
+/// The expressions that type the mapped columns of lines with this schema. `fractional`:
+/// the customer column holds numbers with a fraction (then they stay as they are);
+/// `first_date` gives an example date for a message.
+pub fn typing(
+    schema: &Schema,
+    tx: &TxColumns,
+    fractional: bool,
+    first_date: impl Fn() -> String,
+) -> Result<Vec<Expr>> {
+    let dtype = |c: &str| {
+        schema
+            .get(c)
+            .cloned()
+            .ok_or_else(|| data_err!("the lines have no column `{c}`"))
+    };
+    let mut exprs = Vec::new();
+    if dtype(&tx.customer)?.is_float() && !fractional {
+        exprs.push(col(tx.customer.as_str()).cast(DataType::Int64));
     }
     if let Some(invoice) = tx.invoice_text() {
         exprs.push(col(invoice).cast(DataType::String));
     }
-    exprs.push(date_expr(&df, tx)?);
+    exprs.push(date_expr(&dtype(&tx.date)?, tx, first_date)?);
     for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
-        let dt = df.column(c)?.dtype().clone();
+        let dt = dtype(c)?;
         if !dt.is_primitive_numeric() {
             return Err(data_err!(
                 "transaction column `{c}` holds {}: expected numbers",
@@ -63,17 +84,20 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
     for c in texts {
         exprs.push(col(c.as_str()).cast(DataType::String));
     }
-    df.lazy().with_columns(exprs).collect().map_err(|e| {
-        data_err!(
-            "cannot read the transaction dates in `{}`{}: {}",
-            tx.date,
-            tx.date_format
-                .as_ref()
-                .map(|f| format!(" with format `{f}`"))
-                .unwrap_or_default(),
-            date_failure(&e)
-        )
-    })
+    Ok(exprs)
+}
+
+/// A failure to type the lines, which is the dates' (the only typing that can fail).
+pub fn date_error(tx: &TxColumns, e: &PolarsError) -> crate::error::Error {
+    data_err!(
+        "cannot read the transaction dates in `{}`{}: {}",
+        tx.date,
+        tx.date_format
+            .as_ref()
+            .map(|f| format!(" with format `{f}`"))
+            .unwrap_or_default(),
+        date_failure(e)
+    )
 }
 
 /// polars' "conversion from `str` to `datetime[ms]` failed in column 'd' for 2 out of 9
@@ -94,9 +118,12 @@ fn date_failure(e: &PolarsError) -> String {
 
 /// The date column as datetimes: parsed from text (with `date_format` or ISO), from whole
 /// numbers such as 19970101 with `date_format`, or cast from a date.
-fn date_expr(df: &DataFrame, tx: &TxColumns) -> Result<Expr> {
-    let date_dt = df.column(&tx.date)?.dtype().clone();
-    Ok(match date_dt {
+pub fn date_expr(
+    date_dt: &DataType,
+    tx: &TxColumns,
+    first_date: impl Fn() -> String,
+) -> Result<Expr> {
+    Ok(match date_dt.clone() {
         DataType::String => {
             let opts = StrptimeOptions {
                 format: tx.date_format.as_deref().map(Into::into),
@@ -134,7 +161,7 @@ fn date_expr(df: &DataFrame, tx: &TxColumns) -> Result<Expr> {
                 return Err(data_err!(
                     "transaction date column `{}` holds whole numbers (e.g. {}): set input.columns.date_format to read them as dates (\"%Y%m%d\" for 19970101)",
                     tx.date,
-                    first_value(df, &tx.date)
+                    first_date()
                 ))
             }
         },
@@ -148,6 +175,21 @@ fn date_expr(df: &DataFrame, tx: &TxColumns) -> Result<Expr> {
     })
 }
 
+/// The amount of a line: the amount column, or quantity × price.
+pub fn amount_expr(tx: &TxColumns) -> Result<Expr> {
+    Ok(match (&tx.amount, &tx.quantity, &tx.price) {
+        (Some(a), _, _) => col(a.as_str()).cast(DataType::Float64),
+        (None, Some(q), Some(p)) => {
+            col(q.as_str()).cast(DataType::Float64) * col(p.as_str()).cast(DataType::Float64)
+        }
+        _ => {
+            return Err(data_err!(
+                "transactions need an amount, or a quantity and a price"
+            ))
+        }
+    })
+}
+
 /// Line-cleaning output: kept lines, dropped lines with `reason`, and counts per reason.
 pub struct LinesOutput {
     pub data: DataFrame,
@@ -156,7 +198,7 @@ pub struct LinesOutput {
 }
 
 /// The cleaning rules in order, each a condition that drops a line and its reason.
-fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(Expr, String)> {
+pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(Expr, String)> {
     let prefix = plan.cancel_prefix.as_str();
     let mut rules: Vec<(Expr, String)> = vec![(
         col(tx.customer.as_str()).is_null(),

@@ -2,5 +2,7 @@
 //! stages: ingest types the lines ([`lines::type_lines`]), clean applies the line rules
 //! ([`lines::clean_lines`]) and features aggregates them per customer ([`rfm::features`]).
 
+pub mod aggregated;
+pub mod fold;
 pub mod lines;
 pub mod rfm;

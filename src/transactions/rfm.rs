@@ -14,21 +14,7 @@ use crate::error::Result;
 const DAY_MS: i64 = 86_400_000;
 const MS: &str = "__ms";
 
-/// The per-customer aggregation of cleaned invoice lines, whichever engine computed it (this
-/// module on one machine, or Spark): the RFM table is made from it alone.
-pub struct Aggregated {
-    /// One row per customer sorted by id: the customer column, [`FIRST`] and [`LAST`] (epoch
-    /// milliseconds), `frequency`, `monetary`, [`ITEMS`] and the country column when mapped.
-    pub customers: DataFrame,
-    /// Spend per customer and category (customer, category, [`AMOUNT`]), when mapped.
-    pub by_category: Option<DataFrame>,
-}
-
-/// Column names of [`Aggregated`] besides the mapped ones.
-pub const FIRST: &str = "__first";
-pub const LAST: &str = "__last";
-pub const ITEMS: &str = "__items";
-pub const AMOUNT: &str = "__amount";
+pub use super::aggregated::{Aggregated, AMOUNT, FIRST, ITEMS, LAST};
 
 /// The RFM table, one row per customer, sorted by customer id.
 pub fn features(
@@ -130,20 +116,7 @@ fn as_of(agg: &DataFrame, plan: &RfmPlan) -> Result<i64> {
     })
 }
 
-/// The amount of a line: the amount column, or quantity × price.
-pub fn amount_expr(tx: &TxColumns) -> Result<Expr> {
-    Ok(match (&tx.amount, &tx.quantity, &tx.price) {
-        (Some(a), _, _) => col(a.as_str()).cast(DataType::Float64),
-        (None, Some(q), Some(p)) => {
-            col(q.as_str()).cast(DataType::Float64) * col(p.as_str()).cast(DataType::Float64)
-        }
-        _ => {
-            return Err(data_err!(
-                "transactions need an amount, or a quantity and a price"
-            ))
-        }
-    })
-}
+pub use super::lines::amount_expr;
 
 /// The per-customer aggregation of cleaned lines, sorted by customer id.
 pub fn aggregate(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
@@ -195,12 +168,10 @@ pub fn aggregate(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Resu
         .agg(aggs)
         .sort([tx.customer.as_str()], SortMultipleOptions::default())
         .collect()?;
+    // Spend per category: a compensated sum in line order, as the streaming engine's fold
+    // makes it (polars' two-key group-by sum is neither, so the engines would differ).
     let by_category = match &tx.category {
-        Some(cat) => Some(
-            lf.group_by([col(tx.customer.as_str()), col(cat.as_str())])
-                .agg([col(AMOUNT).sum()])
-                .collect()?,
-        ),
+        Some(_) => super::fold::by_category(lines, tx, clean)?,
         None => None,
     };
     Ok(Aggregated {

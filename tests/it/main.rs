@@ -21,4 +21,5 @@ mod real_files;
 mod report;
 #[cfg(feature = "spark")]
 mod spark;
+mod streaming;
 mod transactions;

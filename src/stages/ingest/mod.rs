@@ -43,6 +43,11 @@ pub fn first_line(path: &Path) -> Result<Vec<u8>> {
     text::header_line(path)
 }
 
+/// The delimiter of a text file with this first line: the most frequent of `,` `;` tab `|`.
+pub fn sniff_delimiter(first_line: &[u8]) -> u8 {
+    text::sniff_delimiter(first_line)
+}
+
 /// Reads the whole input, applies renames and checks the id column. A fault polars finds in
 /// the file is the file's problem (exit 2), said with the file's name.
 pub fn run(input: &InputPlan) -> Result<DataFrame> {

@@ -232,7 +232,7 @@ fn header_names(header: &[u8], sep: u8) -> Vec<String> {
 }
 
 /// Picks the delimiter that occurs most often in the header line (`,` `;` tab `|`).
-fn sniff_delimiter(line: &[u8]) -> u8 {
+pub(super) fn sniff_delimiter(line: &[u8]) -> u8 {
     let count = |c: u8| line.iter().filter(|&&b| b == c).count();
     let best = [b',', b';', b'\t', b'|']
         .into_iter()

@@ -1,0 +1,336 @@
+//! Invoice lines out of core (`input.engine: streaming`): ingest, the cleaning rules and the
+//! per-customer aggregation run on polars' streaming engine, reading the input in parts and
+//! writing `01_ingest.parquet`, `02_clean.parquet` and `02_clean_dropped.parquet` through
+//! sinks, so memory is bounded by the customer table, not the number of lines.
+//!
+//! The lines are typed and cleaned by the same expressions as in memory ([`lines::typing`],
+//! [`lines::rules`]) and aggregated by the same query ([`rfm::aggregate_lazy`]); the rows of
+//! every artifact are those of the in-memory engine, in the same order.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::{Dataset, Event, LineWork};
+use crate::artifacts::{copy_file, sha256_file};
+use crate::config::{Format, InputPlan, Plan, TxColumns};
+use crate::data_err;
+use crate::error::{Error, Result};
+use crate::stages::files::DROPPED;
+use crate::stages::Stage;
+use crate::transactions::aggregated::Aggregated;
+use crate::transactions::{fold, lines};
+
+/// Runs ingest and clean, then aggregates the cleaned lines per customer, unless `until`
+/// stops earlier.
+pub fn line_work(
+    plan: &Plan,
+    tx: &TxColumns,
+    dir: &Path,
+    until: Option<Stage>,
+    on: &mut dyn FnMut(Event),
+) -> Result<LineWork> {
+    let mut work = LineWork {
+        missing: Vec::new(),
+        dropped: Vec::new(),
+        aggregated: None,
+    };
+    on(Event::Started(Stage::Ingest));
+    let (ingested, missing) = ingest(&plan.input, tx, dir)?;
+    work.missing = missing;
+    let lines_read = ingested.rows_out;
+    on(Event::Finished(ingested));
+    if until.is_some_and(|u| u <= Stage::Ingest) {
+        return Ok(work);
+    }
+    on(Event::Started(Stage::Clean));
+    let (cleaned, dropped) = clean(plan, tx, dir, lines_read)?;
+    work.dropped = dropped;
+    on(Event::Finished(cleaned));
+    if until.is_some_and(|u| u <= Stage::Clean) {
+        return Ok(work);
+    }
+    on(Event::Started(Stage::Features));
+    work.aggregated = Some(aggregate(plan, tx, dir)?);
+    Ok(work)
+}
+
+/// The input as polars scans it, renames applied.
+fn scan(input: &InputPlan) -> Result<LazyFrame> {
+    let path = PlRefPath::try_from_path(&input.path)?;
+    let lf = match &input.format {
+        Format::Parquet => LazyFrame::scan_parquet(path, ScanArgsParquet::default())?,
+        Format::Csv { delimiter } => {
+            let first = crate::stages::ingest::first_line(&input.path)?;
+            let sep = delimiter.unwrap_or_else(|| crate::stages::ingest::sniff_delimiter(&first));
+            LazyCsvReader::new(path)
+                .with_has_header(true)
+                .with_infer_schema_length(Some(10_000))
+                .with_separator(sep)
+                .with_try_parse_dates(true)
+                .finish()?
+        }
+        Format::Whitespace => {
+            return Err(Error::Internal(
+                "the streaming engine read a whitespace file".into(),
+            ))
+        }
+    };
+    let (from, to): (Vec<&str>, Vec<&str>) = input
+        .rename
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .unzip();
+    Ok(lf.rename(from, to, true))
+}
+
+fn scan_file(path: &Path) -> Result<LazyFrame> {
+    Ok(LazyFrame::scan_parquet(
+        PlRefPath::try_from_path(path)?,
+        ScanArgsParquet::default(),
+    )?)
+}
+
+fn collect(lf: LazyFrame) -> Result<DataFrame> {
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
+/// Writes `lf` to `dir/file` through a streaming sink: under a temporary name first, renamed
+/// when complete. Returns the file's sha256.
+fn sink(lf: LazyFrame, dir: &Path, file: &str) -> Result<String> {
+    let tmp = dir.join(format!(".segflow-{file}.tmp"));
+    let options = ParquetWriteOptions {
+        compression: ParquetCompression::Zstd(Some(polars_parquet::write::ZstdLevel::try_new(3)?)),
+        statistics: StatisticsOptions::full(),
+        ..ParquetWriteOptions::default()
+    };
+    let target = SinkTarget::Path(PlRefPath::try_from_path(&tmp)?);
+    let written = lf
+        .sink(
+            SinkDestination::File { target },
+            FileWriteFormat::Parquet(Arc::new(options)),
+            UnifiedSinkArgs::default(),
+        )
+        .and_then(|lf| lf.collect_with_engine(Engine::Streaming));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    let path = dir.join(file);
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    sha256_file(&path)
+}
+
+/// Ingest: the typed lines, copied when the input is a Parquet file that needs no change.
+fn ingest(
+    input: &InputPlan,
+    tx: &TxColumns,
+    dir: &Path,
+) -> Result<(Dataset, Vec<(String, usize)>)> {
+    let raw = scan(input)?;
+    let schema = raw.clone().collect_schema()?;
+    let fractional = match schema.get(&tx.customer) {
+        Some(dt) if dt.is_float() => {
+            let any = col(tx.customer.as_str())
+                .neq(col(tx.customer.as_str()).floor())
+                .any(true);
+            collect(raw.clone().select([any]))?
+                .column(&tx.customer)?
+                .bool()?
+                .get(0)
+                == Some(true)
+        }
+        _ => false,
+    };
+    let exprs = lines::typing(&schema, tx, fractional, || first_value(&raw, &tx.date))?;
+    check_dates(&raw, &schema, tx)?;
+    let typed = raw.with_columns(exprs);
+    let unchanged = input.format == Format::Parquet
+        && input.rename.is_empty()
+        && *typed.clone().collect_schema()? == *schema;
+    let file = Stage::Ingest.artifact();
+    let sha = if unchanged {
+        copy_file(&input.path, &dir.join(file))?
+    } else {
+        sink(typed, dir, file).map_err(|e| match e {
+            Error::Polars(p) => lines::date_error(tx, &p),
+            other => other,
+        })?
+    };
+    let written = scan_file(&dir.join(file))?;
+    let mut counts = vec![
+        len().alias("__lines"),
+        col(tx.customer.as_str())
+            .drop_nulls()
+            .n_unique()
+            .alias("__customers"),
+    ];
+    counts.extend(schema.iter_names().map(|n| col(n.as_str()).null_count()));
+    let stats = collect(written.select(counts))?;
+    let number = |c: &str| -> Result<usize> {
+        Ok(stats
+            .column(c)?
+            .cast(&DataType::UInt64)?
+            .u64()?
+            .get(0)
+            .unwrap_or(0) as usize)
+    };
+    let lines_read = number("__lines")?;
+    let missing = schema
+        .iter_names()
+        .map(|n| Ok((n.to_string(), number(n)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let dataset = Dataset {
+        stage: Stage::Ingest,
+        uri: file.to_string(),
+        sha256: sha,
+        also: Vec::new(),
+        rows_in: lines_read,
+        rows_out: lines_read,
+        note: format!("{} distinct customers", number("__customers")?),
+    };
+    Ok((dataset, missing))
+}
+
+/// Dates read from text or numbers: polars' streaming engine leaves a value it cannot parse
+/// empty instead of failing, so the values that did not parse are counted first, and any
+/// is an error as in memory.
+fn check_dates(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<()> {
+    let Some(dt) = schema.get(&tx.date) else {
+        return Ok(());
+    };
+    if !(dt == &DataType::String || dt.is_integer()) {
+        return Ok(());
+    }
+    let date = col(tx.date.as_str());
+    let parsed = lines::date_expr(dt, tx, String::new)?;
+    let bad = parsed.is_null().and(date.clone().is_not_null());
+    let found = collect(
+        raw.clone().select([
+            bad.clone().sum().cast(DataType::UInt64).alias("bad"),
+            date.clone()
+                .is_not_null()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("all"),
+            date.filter(bad)
+                .first()
+                .cast(DataType::String)
+                .alias("example"),
+        ]),
+    )?;
+    let number = |c: &str| -> Result<u64> { Ok(found.column(c)?.u64()?.get(0).unwrap_or(0)) };
+    if number("bad")? == 0 {
+        return Ok(());
+    }
+    let example = found
+        .column("example")?
+        .str()?
+        .get(0)
+        .unwrap_or_default()
+        .to_string();
+    Err(data_err!(
+        "cannot read the transaction dates in `{}`{}: {} of {} values are not dates in that format, e.g. `{example}`",
+        tx.date,
+        tx.date_format
+            .as_ref()
+            .map(|f| format!(" with format `{f}`"))
+            .unwrap_or_default(),
+        number("bad")?,
+        number("all")?
+    ))
+}
+
+/// The first non-missing value of a column, as written, for messages.
+fn first_value(lf: &LazyFrame, name: &str) -> String {
+    let first = lf
+        .clone()
+        .select([col(name).drop_nulls().first().cast(DataType::String)]);
+    collect(first)
+        .ok()
+        .and_then(|df| df.column(name).ok()?.str().ok()?.get(0).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Clean: the kept lines (mapped columns) and the dropped ones with the first rule each
+/// breaks, as the in-memory engine gives them.
+fn clean(
+    plan: &Plan,
+    tx: &TxColumns,
+    dir: &Path,
+    lines_read: usize,
+) -> Result<(Dataset, Vec<(String, usize)>)> {
+    let rules = lines::rules(tx, &plan.clean.transactions);
+    let broken = |cond: &Expr| cond.clone().fill_null(lit(false));
+    let any = rules
+        .iter()
+        .map(|(cond, _)| broken(cond))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let reason = rules
+        .iter()
+        .rev()
+        .fold(lit(NULL).cast(DataType::String), |rest, (cond, why)| {
+            when(broken(cond)).then(lit(why.as_str())).otherwise(rest)
+        });
+    let lines = scan_file(&dir.join(Stage::Ingest.artifact()))?;
+    let schema = lines.clone().collect_schema()?;
+    let used: Vec<Expr> = schema
+        .iter_names()
+        .filter(|c| tx.all().contains(&c.as_str()))
+        .map(|c| col(c.as_str()))
+        .collect();
+    let file = Stage::Clean.artifact();
+    let kept_sha = sink(
+        lines.clone().filter(any.clone().not()).select(used),
+        dir,
+        file,
+    )?;
+    let dropped_sha = sink(
+        lines.filter(any).with_column(reason.alias("reason")),
+        dir,
+        DROPPED,
+    )?;
+    let per_reason = collect(
+        scan_file(&dir.join(DROPPED))?
+            .group_by([col("reason")])
+            .agg([len().alias("n")]),
+    )?;
+    let mut counts: Vec<(String, usize)> = rules.iter().map(|(_, why)| (why.clone(), 0)).collect();
+    for (why, n) in per_reason
+        .column("reason")?
+        .str()?
+        .iter()
+        .zip(per_reason.column("n")?.idx()?.iter())
+    {
+        if let Some(c) = counts.iter_mut().find(|(w, _)| Some(w.as_str()) == why) {
+            c.1 = n.unwrap_or(0) as usize;
+        }
+    }
+    let dropped: usize = counts.iter().map(|c| c.1).sum();
+    if dropped == lines_read {
+        return Err(data_err!(
+            "no transaction lines are left after cleaning ({dropped} dropped: {}): nothing to segment",
+            lines::describe(&counts)
+        ));
+    }
+    let dataset = Dataset {
+        stage: Stage::Clean,
+        uri: file.to_string(),
+        sha256: kept_sha,
+        also: vec![(DROPPED.to_string(), dropped_sha)],
+        rows_in: lines_read,
+        rows_out: lines_read - dropped,
+        note: lines::drop_note(&counts),
+    };
+    Ok((dataset, counts))
+}
+
+/// The per-customer aggregation of the cleaned lines, read in parts in file order.
+fn aggregate(plan: &Plan, tx: &TxColumns, dir: &Path) -> Result<Aggregated> {
+    fold::aggregate(
+        &dir.join(Stage::Clean.artifact()),
+        tx,
+        &plan.clean.transactions,
+    )
+}

@@ -1,0 +1,393 @@
+//! The per-customer aggregation of cleaned lines read from a Parquet file in parts, in file
+//! order: memory holds one part and one accumulator per customer (and per customer and
+//! order), never the lines.
+//!
+//! Sums are compensated (Kahan) sums in line order, the way polars sums a group in memory,
+//! so the result is the same, bit for bit, as [`super::rfm::aggregate`] on the whole table,
+//! on any thread count. (polars' streaming group-by adds partial sums in whatever order its
+//! threads finish: a last-bit difference from run to run, which a reproducible artifact
+//! cannot have.)
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::aggregated::{Aggregated, AMOUNT, FIRST, ITEMS, LAST};
+use super::lines::amount_expr;
+use crate::config::{TxCleanPlan, TxColumns};
+use crate::data_err;
+use crate::error::{Error, Result};
+
+/// Lines read per part.
+const PART_ROWS: usize = 1 << 20;
+const DAY_MS: i64 = 86_400_000;
+
+/// polars' compensated sum (`polars_utils::kahan_sum::KahanSum`), step for step.
+#[derive(Debug, Clone, Copy, Default)]
+struct Kahan {
+    sum: f64,
+    err: f64,
+}
+
+impl Kahan {
+    fn add(&mut self, x: f64) {
+        let y = x - self.err;
+        let new_sum = self.sum + y;
+        let new_err = (new_sum - self.sum) - y;
+        self.sum = new_sum;
+        if new_err.is_finite() {
+            self.err = new_err;
+        }
+    }
+}
+
+/// A customer id: whole numbers or text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    Int(i64),
+    Text(String),
+}
+
+/// What identifies an order: the invoice as text, or the day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Order {
+    Invoice(Option<String>),
+    Day(Option<i64>),
+}
+
+#[derive(Debug, Default)]
+struct Acc {
+    first: Option<i64>,
+    last: Option<i64>,
+    monetary: Kahan,
+    items: Kahan,
+    /// The country of the earliest line (the first such line on ties).
+    country: Option<(i64, Option<String>)>,
+}
+
+#[derive(Default)]
+struct Fold {
+    index: HashMap<Key, usize>,
+    accs: Vec<Acc>,
+    orders: HashSet<(usize, Order)>,
+    by_category: HashMap<(usize, Option<String>), Kahan>,
+    /// The order of the line before.
+    previous: Option<(usize, Order)>,
+}
+
+/// Aggregates the cleaned lines in `path` per customer: the same table as
+/// [`super::rfm::aggregate`] of the whole file.
+pub fn aggregate(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
+    let total = part(path, 0, 0)?;
+    let customer_dtype = total.column(&tx.customer)?.dtype().clone();
+    let mut fold = Fold::default();
+    let mut offset = 0;
+    loop {
+        let lines = part(path, offset, PART_ROWS)?;
+        if lines.height() == 0 {
+            break;
+        }
+        offset += lines.height();
+        fold.add(derived(lines, tx, clean)?)?;
+    }
+    fold.finish(tx, &customer_dtype)
+}
+
+/// Spend per customer and category of the lines in memory, as [`aggregate`] gives it.
+pub fn by_category(
+    lines: &DataFrame,
+    tx: &TxColumns,
+    clean: &TxCleanPlan,
+) -> Result<Option<DataFrame>> {
+    let dtype = lines.column(&tx.customer)?.dtype().clone();
+    let mut fold = Fold::default();
+    fold.add(derived(lines.clone(), tx, clean)?)?;
+    Ok(fold.finish(tx, &dtype)?.by_category)
+}
+
+fn part(path: &Path, offset: usize, len: usize) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(ParquetReader::new(file)
+        .with_slice(Some((offset, len)))
+        .finish()?)
+}
+
+/// The columns the fold reads, computed as the in-memory aggregation computes them.
+fn derived(lines: DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<DataFrame> {
+    let ms = col(tx.date.as_str()).dt().timestamp(TimeUnit::Milliseconds);
+    let mut cols = vec![
+        col(tx.customer.as_str()).alias("__customer"),
+        amount_expr(tx)?.alias(AMOUNT),
+        ms.clone().alias("__ms"),
+    ];
+    cols.push(match &tx.invoice {
+        Some(invoice) => col(invoice.as_str())
+            .cast(DataType::String)
+            .alias("__order"),
+        None => ms.floor_div(lit(DAY_MS)).alias("__order"),
+    });
+    let cancelled = match (clean.net, tx.invoice_text()) {
+        (true, Some(invoice)) => col(invoice)
+            .str()
+            .starts_with(lit(clean.cancel_prefix.as_str())),
+        _ => lit(false),
+    };
+    // A line counts as an order unless it is a cancellation (under `net`); a missing flag
+    // (no invoice) is not counted, as polars' filter drops it.
+    cols.push(cancelled.not().fill_null(lit(false)).alias("__counts"));
+    if let Some(q) = &tx.quantity {
+        cols.push(col(q.as_str()).cast(DataType::Float64).alias("__items"));
+    }
+    for (c, name) in [(&tx.country, "__country"), (&tx.category, "__category")] {
+        if let Some(c) = c {
+            cols.push(col(c.as_str()).cast(DataType::String).alias(name));
+        }
+    }
+    Ok(lines.lazy().select(cols).collect()?)
+}
+
+impl Fold {
+    fn add(&mut self, d: DataFrame) -> Result<()> {
+        let keys = keys(d.column("__customer")?)?;
+        let amount = d.column(AMOUNT)?.f64()?.clone();
+        let ms = d.column("__ms")?.i64()?.clone();
+        let counts = d.column("__counts")?.bool()?.clone();
+        let order = d.column("__order")?.as_materialized_series().clone();
+        let items = d
+            .column("__items")
+            .ok()
+            .map(|c| c.f64().cloned())
+            .transpose()?;
+        let text = |name: &str| -> Result<Option<StringChunked>> {
+            d.column(name)
+                .ok()
+                .map(|c| c.str().cloned())
+                .transpose()
+                .map_err(Into::into)
+        };
+        let (country, category) = (text("__country")?, text("__category")?);
+        for (i, key) in keys.into_iter().enumerate() {
+            let next = self.accs.len();
+            let c = *self.index.entry(key).or_insert(next);
+            if c == next {
+                self.accs.push(Acc::default());
+            }
+            let acc = &mut self.accs[c];
+            let when = ms.get(i);
+            if let Some(m) = when {
+                acc.first = Some(acc.first.map_or(m, |f| f.min(m)));
+                acc.last = Some(acc.last.map_or(m, |l| l.max(m)));
+                if acc.country.as_ref().is_none_or(|(best, _)| m < *best) {
+                    let name = country.as_ref().and_then(|s| s.get(i).map(str::to_string));
+                    acc.country = Some((m, name));
+                }
+            }
+            if let Some(a) = amount.get(i) {
+                acc.monetary.add(a);
+                if let Some(cat) = &category {
+                    let k = (c, cat.get(i).map(str::to_string));
+                    self.by_category.entry(k).or_default().add(a);
+                }
+            }
+            if let Some(q) = items.as_ref().and_then(|s| s.get(i)) {
+                acc.items.add(q);
+            }
+            if counts.get(i) == Some(true) {
+                self.count_order(c, &order, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts line `i`'s order for customer `c`. The lines of an order mostly follow one
+    /// another: a line of the same customer and order as the line before is not looked up.
+    fn count_order(&mut self, c: usize, order: &Series, i: usize) -> Result<()> {
+        let o = match order.dtype() {
+            DataType::String => {
+                let text = order.str()?.get(i);
+                if self.previous.as_ref().is_some_and(|(pc, p)| {
+                    *pc == c && matches!(p, Order::Invoice(t) if t.as_deref() == text)
+                }) {
+                    return Ok(());
+                }
+                Order::Invoice(text.map(str::to_string))
+            }
+            _ => Order::Day(order.i64()?.get(i)),
+        };
+        self.orders.insert((c, o.clone()));
+        self.previous = Some((c, o));
+        Ok(())
+    }
+
+    /// The customers sorted by id, in the columns and types of the in-memory aggregation.
+    fn finish(self, tx: &TxColumns, customer_dtype: &DataType) -> Result<Aggregated> {
+        let mut frequency = vec![0usize; self.accs.len()];
+        for (c, _) in &self.orders {
+            frequency[*c] += 1;
+        }
+        let mut keys: Vec<(Key, usize)> = self.index.into_iter().collect();
+        keys.sort();
+        let rows: Vec<usize> = keys.iter().map(|(_, c)| *c).collect();
+        let id = match customer_dtype {
+            DataType::String => Column::new(
+                tx.customer.as_str().into(),
+                keys.iter().map(|(k, _)| text_of(k)).collect::<Vec<_>>(),
+            ),
+            dt => Column::new(
+                tx.customer.as_str().into(),
+                keys.iter().map(|(k, _)| int_of(k)).collect::<Vec<_>>(),
+            )
+            .cast(dt)?,
+        };
+        let accs = &self.accs;
+        let pick =
+            |f: &dyn Fn(&Acc) -> Option<i64>| rows.iter().map(|&c| f(&accs[c])).collect::<Vec<_>>();
+        let mut columns = vec![
+            id,
+            Column::new(LAST.into(), pick(&|a| a.last)),
+            Column::new(FIRST.into(), pick(&|a| a.first)),
+            Column::new(
+                "frequency".into(),
+                rows.iter()
+                    .map(|&c| frequency[c] as f64)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "monetary".into(),
+                rows.iter()
+                    .map(|&c| accs[c].monetary.sum)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                ITEMS.into(),
+                rows.iter()
+                    .map(|&c| {
+                        if tx.quantity.is_some() {
+                            accs[c].items.sum
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        ];
+        if let Some(country) = &tx.country {
+            let names: Vec<Option<String>> = rows
+                .iter()
+                .map(|&c| accs[c].country.as_ref().and_then(|(_, n)| n.clone()))
+                .collect();
+            columns.push(Column::new(country.as_str().into(), names));
+        }
+        let customers = DataFrame::new(rows.len(), columns)?;
+        let by_category = match &tx.category {
+            Some(cat) => Some(categories(
+                self.by_category,
+                &keys,
+                tx,
+                cat,
+                customer_dtype,
+            )?),
+            None => None,
+        };
+        Ok(Aggregated {
+            customers,
+            by_category,
+        })
+    }
+}
+
+/// Spend per customer and category, sorted by customer (as its id sorts) and category.
+fn categories(
+    sums: HashMap<(usize, Option<String>), Kahan>,
+    keys: &[(Key, usize)],
+    tx: &TxColumns,
+    cat: &str,
+    customer_dtype: &DataType,
+) -> Result<DataFrame> {
+    let key_of: HashMap<usize, &Key> = keys.iter().map(|(k, c)| (*c, k)).collect();
+    let mut rows: Vec<(&Key, Option<String>, f64)> = sums
+        .into_iter()
+        .map(|((c, name), s)| (key_of[&c], name, s.sum))
+        .collect();
+    rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let id = match customer_dtype {
+        DataType::String => Column::new(
+            tx.customer.as_str().into(),
+            rows.iter().map(|r| text_of(r.0)).collect::<Vec<_>>(),
+        ),
+        dt => Column::new(
+            tx.customer.as_str().into(),
+            rows.iter().map(|r| int_of(r.0)).collect::<Vec<_>>(),
+        )
+        .cast(dt)?,
+    };
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            id,
+            Column::new(
+                cat.into(),
+                rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(AMOUNT.into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+        ],
+    )?)
+}
+
+fn keys(c: &Column) -> Result<Vec<Key>> {
+    let s = c.as_materialized_series();
+    if s.dtype().is_integer() {
+        let v = s.cast(&DataType::Int64)?;
+        return v
+            .i64()?
+            .iter()
+            .map(|k| k.map(Key::Int).ok_or_else(missing))
+            .collect();
+    }
+    if s.dtype() == &DataType::String {
+        return s
+            .str()?
+            .iter()
+            .map(|k| k.map(|t| Key::Text(t.to_string())).ok_or_else(missing))
+            .collect();
+    }
+    Err(data_err!(
+        "input.engine: streaming needs customer ids that are whole numbers or text; `{}` holds {}",
+        c.name(),
+        crate::frame::type_words(s.dtype())
+    ))
+}
+
+fn missing() -> Error {
+    Error::Internal("a cleaned line has no customer id".into())
+}
+
+fn text_of(k: &Key) -> Option<String> {
+    match k {
+        Key::Text(t) => Some(t.clone()),
+        Key::Int(i) => Some(i.to_string()),
+    }
+}
+
+fn int_of(k: &Key) -> Option<i64> {
+    match k {
+        Key::Int(i) => Some(*i),
+        Key::Text(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kahan;
+
+    #[test]
+    fn kahan_keeps_what_plain_addition_loses() {
+        let mut k = Kahan::default();
+        for x in [1.0, 1e-16, 1e-16, 1e-16, 1e-16] {
+            k.add(x);
+        }
+        assert_eq!(k.sum, 1.0000000000000004);
+        assert_eq!(1.0 + 1e-16 + 1e-16 + 1e-16 + 1e-16, 1.0);
+    }
+}
