@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::aggregated::{Aggregated, AMOUNT, FIRST, ITEMS, LAST};
 use super::lines::amount_expr;
@@ -49,6 +50,19 @@ enum Key {
     Text(String),
 }
 
+impl Key {
+    /// A number to split customers between threads by.
+    fn spread(&self) -> usize {
+        let h = match self {
+            Key::Int(i) => *i as u64,
+            Key::Text(t) => t.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+            }),
+        };
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize
+    }
+}
+
 /// What identifies an order: the invoice as text, or the day.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Order {
@@ -64,6 +78,8 @@ struct Acc {
     items: Kahan,
     /// The country of the earliest line (the first such line on ties).
     country: Option<(i64, Option<String>)>,
+    /// Distinct orders, once [`Fold::count_orders`] has counted them.
+    orders: usize,
 }
 
 #[derive(Default)]
@@ -81,7 +97,10 @@ struct Fold {
 pub fn aggregate(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
     let total = part(path, 0, 0)?;
     let customer_dtype = total.column(&tx.customer)?.dtype().clone();
-    let mut fold = Fold::default();
+    // Customers are split between the threads by their id; each thread folds its customers'
+    // lines in file order, so the sums do not depend on the number of threads.
+    let threads = rayon::current_num_threads().clamp(1, 16);
+    let mut folds: Vec<Fold> = (0..threads).map(|_| Fold::default()).collect();
     let mut offset = 0;
     loop {
         let lines = part(path, offset, PART_ROWS)?;
@@ -89,9 +108,19 @@ pub fn aggregate(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Agg
             break;
         }
         offset += lines.height();
-        fold.add(derived(lines, tx, clean)?)?;
+        let d = derived(lines, tx, clean)?;
+        let keys = keys(d.column("__customer")?)?;
+        let owner: Vec<usize> = keys.iter().map(|k| k.spread() % threads).collect();
+        folds
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(t, f)| f.add(&d, &keys, |i| owner[i] == t))?;
     }
-    fold.finish(tx, &customer_dtype)
+    let mut all = Fold::default();
+    for f in folds {
+        all.merge(f);
+    }
+    all.finish(tx, &customer_dtype)
 }
 
 /// Spend per customer and category of the lines in memory, as [`aggregate`] gives it.
@@ -101,8 +130,10 @@ pub fn by_category(
     clean: &TxCleanPlan,
 ) -> Result<Option<DataFrame>> {
     let dtype = lines.column(&tx.customer)?.dtype().clone();
+    let d = derived(lines.clone(), tx, clean)?;
+    let keys = keys(d.column("__customer")?)?;
     let mut fold = Fold::default();
-    fold.add(derived(lines.clone(), tx, clean)?)?;
+    fold.add(&d, &keys, |_| true)?;
     Ok(fold.finish(tx, &dtype)?.by_category)
 }
 
@@ -148,8 +179,8 @@ fn derived(lines: DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Data
 }
 
 impl Fold {
-    fn add(&mut self, d: DataFrame) -> Result<()> {
-        let keys = keys(d.column("__customer")?)?;
+    /// Folds the lines `mine` selects, in order.
+    fn add(&mut self, d: &DataFrame, keys: &[Key], mine: impl Fn(usize) -> bool) -> Result<()> {
         let amount = d.column(AMOUNT)?.f64()?.clone();
         let ms = d.column("__ms")?.i64()?.clone();
         let counts = d.column("__counts")?.bool()?.clone();
@@ -167,9 +198,15 @@ impl Fold {
                 .map_err(Into::into)
         };
         let (country, category) = (text("__country")?, text("__category")?);
-        for (i, key) in keys.into_iter().enumerate() {
+        for (i, key) in keys.iter().enumerate().filter(|(i, _)| mine(*i)) {
             let next = self.accs.len();
-            let c = *self.index.entry(key).or_insert(next);
+            let c = match self.index.get(key) {
+                Some(&c) => c,
+                None => {
+                    self.index.insert(key.clone(), next);
+                    next
+                }
+            };
             if c == next {
                 self.accs.push(Acc::default());
             }
@@ -220,12 +257,34 @@ impl Fold {
         Ok(())
     }
 
-    /// The customers sorted by id, in the columns and types of the in-memory aggregation.
-    fn finish(self, tx: &TxColumns, customer_dtype: &DataType) -> Result<Aggregated> {
-        let mut frequency = vec![0usize; self.accs.len()];
-        for (c, _) in &self.orders {
-            frequency[*c] += 1;
+    /// Takes over the customers of `other` (none of them is in `self`).
+    fn merge(&mut self, mut other: Fold) {
+        other.count_orders();
+        self.count_orders();
+        let offset = self.accs.len();
+        self.accs.extend(other.accs);
+        self.index
+            .extend(other.index.into_iter().map(|(k, c)| (k, c + offset)));
+        self.by_category.extend(
+            other
+                .by_category
+                .into_iter()
+                .map(|((c, cat), s)| ((c + offset, cat), s)),
+        );
+    }
+
+    /// Moves the distinct orders into each customer's count.
+    fn count_orders(&mut self) {
+        for (c, _) in self.orders.drain() {
+            self.accs[c].orders += 1;
         }
+        self.previous = None;
+    }
+
+    /// The customers sorted by id, in the columns and types of the in-memory aggregation.
+    fn finish(mut self, tx: &TxColumns, customer_dtype: &DataType) -> Result<Aggregated> {
+        self.count_orders();
+        let frequency: Vec<usize> = self.accs.iter().map(|a| a.orders).collect();
         let mut keys: Vec<(Key, usize)> = self.index.into_iter().collect();
         keys.sort();
         let rows: Vec<usize> = keys.iter().map(|(_, c)| *c).collect();
