@@ -86,6 +86,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     let figs = figs.draw()?;
 
     let mut h = head(input, n);
+    sections::summary::html(&mut h, input)?;
     sections::data::html(&mut h, input);
     sections::exploration::html(&mut h, &exploration, &figs);
     sections::selection::html(&mut h, input, &selection, &figs);

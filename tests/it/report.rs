@@ -258,3 +258,79 @@ fn report_text_skeleton_matches_the_snapshot() {
         );
     }
 }
+
+/// The cells of one column of the summary table, by their class.
+fn summary_cells(html: &str, class: &str) -> Vec<String> {
+    let table = html.split("<table id=\"summary-table\">").nth(1).unwrap();
+    let table = &table[..table.find("</table>").unwrap()];
+    table
+        .split(&format!("<td class=\"{class}\">"))
+        .skip(1)
+        .map(|c| c[..c.find("</td>").unwrap()].to_string())
+        .collect()
+}
+
+#[test]
+fn the_summary_comes_first_with_value_shares_that_match_the_segments() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "1500",
+        "--rows",
+        "40000",
+        "--out",
+        "tx.parquet",
+    ]);
+    w.write(
+        "tx.yaml",
+        "name: tx\nseed: 42\ninput:\n  path: tx.parquet\n  kind: transactions\n  columns: {customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}\nfeatures:\n  rfm: {log1p: [frequency, monetary]}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {k: [3, 5]}\n",
+    );
+    w.ok(&["run", "-q", "tx.yaml"]);
+    let html = std::fs::read_to_string(w.path("outputs/tx/report.html")).unwrap();
+    let first_h2 = html.find("<h2").unwrap();
+    assert!(html[first_h2..].starts_with("<h2 id=\"summary\">Summary</h2>"));
+    assert!(html.contains("<th>share of monetary</th><th>median monetary</th><th>median recency</th><th>median frequency</th>"), "{html}");
+    // The shares on the page equal the shares computed from segments.parquet, and add to 100%.
+    let seg = read_parquet(&w.path("outputs/tx/segments.parquet"));
+    let ids: Vec<i64> = seg
+        .column("segment")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let money: Vec<f64> = seg
+        .column("monetary")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let total: f64 = money.iter().sum();
+    let mut segments: Vec<i64> = ids.clone();
+    segments.sort();
+    segments.dedup();
+    let expected: Vec<String> = segments
+        .iter()
+        .map(|s| {
+            let v: f64 = ids
+                .iter()
+                .zip(&money)
+                .filter(|(i, _)| *i == s)
+                .map(|(_, m)| m)
+                .sum();
+            format!("{:.1}%", v / total * 100.0)
+        })
+        .collect();
+    let shown = summary_cells(&html, "value-share");
+    assert_eq!(shown, expected);
+    let sum: f64 = shown
+        .iter()
+        .map(|s| s.trim_end_matches('%').parse::<f64>().unwrap())
+        .sum();
+    assert!((sum - 100.0).abs() < 0.05 * shown.len() as f64, "{sum}");
+    assert!(html.contains("of customers) bring "), "no value finding");
+    assert!(html.contains("last bought a median "), "no recency finding");
+}

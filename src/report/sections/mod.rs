@@ -6,3 +6,4 @@ pub mod data;
 pub mod exploration;
 pub mod segments;
 pub mod selection;
+pub mod summary;
