@@ -1,11 +1,12 @@
 // Opens report.html files in headless Chromium (Debian's /usr/bin/chromium) and fails on
-// a console error, a page error, a failed request, a broken <img>, or a chart that did
-// not render (no size or no text). Writes a full-page screenshot of each report to
+// a console error, a page error, a failed request, a broken <img>, a chart that did not
+// render (no size or no text), a first section that is not the summary, or a link to a CSV
+// file that is not there. Writes a full-page screenshot of each report to
 // $SCREENSHOT_DIR (default: the temporary directory) as <run name>-report.png.
 //
 //   node check-report.mjs outputs/mall/report.html [more reports...]
 import { chromium } from "playwright-core";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 
@@ -42,7 +43,9 @@ for (const report of reports) {
         ok: !!svg && box.width > 100 && box.height > 50 && svg.querySelectorAll("text").length > 0,
       };
     });
-    return { broken, charts, title: document.title, h1: document.querySelector("h1")?.textContent };
+    const csv = [...document.querySelectorAll("a[href$='.csv']")].map((a) => a.getAttribute("href"));
+    const firstSection = document.querySelector("h2")?.id;
+    return { broken, charts, csv, firstSection, title: document.title, h1: document.querySelector("h1")?.textContent };
   });
   for (const b of found.broken) problems.push(`broken image: ${b}`);
   for (const c of found.charts) if (!c.ok) problems.push(`chart ${c.id} did not render`);
@@ -52,6 +55,12 @@ for (const report of reports) {
     problems.push(`${files.length} charts in charts/ but ${found.charts.length} on the page`);
   }
   if (!found.h1) problems.push("no heading");
+  // The summary comes first, and every CSV the page links to is there.
+  if (found.firstSection !== "summary") problems.push(`first section is ${found.firstSection}, not the summary`);
+  if (found.csv.length === 0) problems.push("no link to a CSV");
+  for (const href of found.csv) {
+    if (!existsSync(join(dirname(path), href))) problems.push(`link to a missing file: ${href}`);
+  }
   const shot = join(
     process.env.SCREENSHOT_DIR || tmpdir(),
     `${basename(dirname(path))}-report.png`,
@@ -63,7 +72,7 @@ for (const report of reports) {
     console.log(`FAIL ${report}`);
     for (const p of problems) console.log(`  ${p}`);
   } else {
-    console.log(`ok   ${report}: ${found.charts.length} charts rendered, no console error, no broken image (screenshot ${shot})`);
+    console.log(`ok   ${report}: ${found.charts.length} charts rendered, summary first, ${found.csv.length} CSV links resolve, no console error, no broken image (screenshot ${shot})`);
   }
 }
 await browser.close();

@@ -450,6 +450,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
             },
         );
         let (csv, report) = (csv?, report?);
+        let exports = profile::exports(&out.segments, &out.summary)?;
         let mut frames = vec![
             (Stage::Profile.artifact(), out.data),
             (SEGMENTS_PARQUET, out.segments),
@@ -461,6 +462,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
             (SEGMENTS_CSV.to_string(), csv),
             (crate::stages::files::MODEL.to_string(), json),
         ];
+        files.extend(exports);
         files.extend(report);
         Ok(Produced {
             rows_in: feats.data.height(),

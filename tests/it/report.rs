@@ -331,6 +331,19 @@ fn the_summary_comes_first_with_value_shares_that_match_the_segments() {
         .map(|s| s.trim_end_matches('%').parse::<f64>().unwrap())
         .sum();
     assert!((sum - 100.0).abs() < 0.05 * shown.len() as f64, "{sum}");
+    // Each segment's own CSV is linked and holds that segment's customers.
+    let links: Vec<&str> = html
+        .split("<a href=\"segments/")
+        .skip(1)
+        .map(|l| &l[..l.find('"').unwrap()])
+        .collect();
+    assert_eq!(links.len(), segments.len());
+    for (link, s) in links.iter().zip(&segments) {
+        assert!(link.starts_with(&format!("{s}_")), "{link}");
+        let text = std::fs::read_to_string(w.path(&format!("outputs/tx/segments/{link}"))).unwrap();
+        let rows = text.lines().count() - 1;
+        assert_eq!(rows, ids.iter().filter(|i| *i == s).count(), "{link}");
+    }
     assert!(html.contains("of customers) bring "), "no value finding");
     assert!(html.contains("last bought a median "), "no recency finding");
 }

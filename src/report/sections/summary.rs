@@ -16,6 +16,8 @@ const KEY_FIGURES: usize = 3;
 /// One segment's row of the summary table.
 pub struct Row {
     pub id: i64,
+    /// The segment's own CSV, relative to the report.
+    pub file: String,
     pub name: String,
     pub customers: usize,
     pub share: f64,
@@ -120,6 +122,7 @@ pub fn summary(input: &ReportInput) -> crate::error::Result<Summary> {
             let pick = |v: &Vec<f64>| mine.iter().map(|&i| v[i]).collect::<Vec<f64>>();
             Row {
                 id: s.id,
+                file: crate::stages::profile::export_file(s),
                 name: s.name.clone(),
                 customers: mine.len(),
                 share: mine.len() as f64 / n as f64,
@@ -253,7 +256,7 @@ pub fn html(h: &mut Html, input: &ReportInput) -> crate::error::Result<()> {
     for k in &s.keys {
         h.markup("<th>median ").text(k).markup("</th>");
     }
-    h.markup("<th>first action</th></tr>");
+    h.markup("<th>first action</th><th>customer list</th></tr>");
     for r in &s.rows {
         h.markup("<tr><td>")
             .text(&r.name)
@@ -267,9 +270,12 @@ pub fn html(h: &mut Html, input: &ReportInput) -> crate::error::Result<()> {
         for m in &r.medians {
             h.markup("</td><td>").text(figure(*m));
         }
-        h.markup("</td><td>").text(&r.action).markup("</td></tr>");
+        h.markup("</td><td>").text(&r.action);
+        h.markup("</td><td><a href=\"")
+            .text(&r.file)
+            .markup("\">CSV</a></td></tr>");
     }
-    h.markup("</table>");
+    h.markup("</table><p>All customers with their segment: <a href=\"segments.csv\">segments.csv</a>.</p>");
     Ok(())
 }
 

@@ -482,6 +482,36 @@ fn rfm_crosstab(features: &DataFrame, labels: &[i64]) -> Result<Option<Crosstab>
     )))
 }
 
+/// Where a segment's own customer list is written, relative to the run folder:
+/// `segments/<id>_<name as a slug>.csv` (`segments/noise.csv` for DBSCAN noise).
+pub fn export_file(s: &Segment) -> String {
+    if s.id < 0 {
+        return "segments/noise.csv".to_string();
+    }
+    let mut slug = String::new();
+    for ch in s.name.chars() {
+        if ch.is_ascii_alphanumeric() {
+            slug.push(ch.to_ascii_lowercase());
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    format!("segments/{}_{}.csv", s.id, slug.trim_matches('_'))
+}
+
+/// One CSV per segment (the rows of `segments.csv` that are in it), for a campaign.
+pub fn exports(table: &DataFrame, summary: &[Segment]) -> Result<Vec<(String, Vec<u8>)>> {
+    let ids = table.column("segment")?.i64()?.clone();
+    summary
+        .iter()
+        .map(|s| {
+            let mask: BooleanChunked = ids.iter().map(|v| v == Some(s.id)).collect();
+            let mut part = table.filter(&mask)?;
+            Ok((export_file(s), crate::artifacts::csv_bytes(&mut part)?))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::auto_name;
