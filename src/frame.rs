@@ -117,6 +117,19 @@ pub fn distinct_ids(c: &Column) -> Result<usize> {
     Ok(c.drop_nulls().n_unique()?)
 }
 
+/// 541909 → "541,909".
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -239,18 +239,7 @@ fn cancellations(cols: &[Column], invoice: &str) -> usize {
         .count()
 }
 
-/// 541909 → "541,909".
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::frame::thousands;
 
 #[cfg(test)]
 mod tests {

@@ -154,18 +154,12 @@ pub fn figure(v: Option<f64>) -> String {
         let s = format!("{v:.2}");
         return s.trim_end_matches('0').trim_end_matches('.').to_string();
     }
-    let whole = format!("{:.0}", v.abs());
-    let mut out = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
+    let whole = crate::frame::thousands(v.abs().round() as usize);
     if v < 0.0 {
-        out.insert(0, '-');
+        format!("-{whole}")
+    } else {
+        whole
     }
-    out
 }
 
 fn percent(x: f64) -> String {
