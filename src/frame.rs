@@ -130,9 +130,38 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// A figure as a person writes it: 12345.678 → "12,346", 7.7184 → "7.72", none → "–".
+pub fn figure(v: Option<f64>) -> String {
+    let Some(v) = v.filter(|v| v.is_finite()) else {
+        return "–".into();
+    };
+    if v.abs() < 100.0 {
+        let s = format!("{v:.2}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        return if s == "-0" { "0".into() } else { s.to_string() };
+    }
+    let whole = thousands(v.abs().round() as usize);
+    if v < 0.0 {
+        format!("-{whole}")
+    } else {
+        whole
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_read_as_a_person_writes_them() {
+        assert_eq!(figure(Some(12_345.678)), "12,346");
+        assert_eq!(figure(Some(-1_234_567.0)), "-1,234,567");
+        assert_eq!(figure(Some(7.7184)), "7.72");
+        assert_eq!(figure(Some(3.0)), "3");
+        assert_eq!(figure(Some(-0.001)), "0");
+        assert_eq!(figure(None), "–");
+        assert_eq!(figure(Some(f64::NAN)), "–");
+    }
 
     #[test]
     fn distinct_ids_counts_as_polars_does() {

@@ -1,7 +1,7 @@
 // Opens report.html files in headless Chromium (Debian's /usr/bin/chromium) and fails on
 // a console error, a page error, a failed request, a broken <img>, a chart that did not
-// render (no size or no text), a first section that is not the summary, or a link to a CSV
-// file that is not there. Writes a full-page screenshot of each report to
+// render (no size or no text), a first section that is not the summary, a link to a CSV
+// file that is not there, or a table that does not sort when its header is clicked. Writes a full-page screenshot of each report to
 // $SCREENSHOT_DIR (default: the temporary directory) as <run name>-report.png.
 //
 //   node check-report.mjs outputs/mall/report.html [more reports...]
@@ -66,13 +66,33 @@ for (const report of reports) {
     `${basename(dirname(path))}-report.png`,
   );
   await page.screenshot({ path: shot, fullPage: true });
+  // Clicking a header sorts its table: ascending, then descending on a second click.
+  const sorting = await page.evaluate(() => {
+    const tables = [...document.querySelectorAll("table.sortable")].filter((t) => t.rows.length >= 3);
+    if (tables.length === 0) return { tables: 0, problem: "no sortable table with two rows or more" };
+    for (const t of tables) {
+      const head = t.rows[0];
+      const num = (r) => parseFloat(r.cells[1].textContent.replace(/[,%\u00d7]/g, ""));
+      const column = () => [...t.rows].slice(1).map(num);
+      const ordered = (v, sign) => v.every((x, i) => i === 0 || isNaN(x) || isNaN(v[i - 1]) || sign * (x - v[i - 1]) >= 0);
+      head.cells[1].click();
+      const up = column();
+      head.cells[1].click();
+      const down = column();
+      if (!ordered(up, 1) || !ordered(down, -1)) {
+        return { tables: tables.length, problem: `a table did not sort on "${head.cells[1].textContent}": ${up} / ${down}` };
+      }
+    }
+    return { tables: tables.length, problem: null };
+  });
+  if (sorting.problem) problems.push(sorting.problem);
   await page.close();
   if (problems.length) {
     failed++;
     console.log(`FAIL ${report}`);
     for (const p of problems) console.log(`  ${p}`);
   } else {
-    console.log(`ok   ${report}: ${found.charts.length} charts rendered, summary first, ${found.csv.length} CSV links resolve, no console error, no broken image (screenshot ${shot})`);
+    console.log(`ok   ${report}: ${found.charts.length} charts rendered, summary first, ${found.csv.length} CSV links resolve, ${sorting.tables} tables sort, no console error, no broken image (screenshot ${shot})`);
   }
 }
 await browser.close();

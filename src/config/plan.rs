@@ -186,6 +186,14 @@ impl Plan {
                 }
             }
         }
+        let profiled = self.profile.value.iter().map(|v| (v, "value"));
+        let profiled = profiled.chain(self.profile.categories.iter().map(|c| (c, "categories")));
+        for (c, key) in profiled {
+            if !known.contains(c) {
+                let role = format!("profile.{key}");
+                return Err(self.missing(schema, table, c, &["profile", key], &role));
+            }
+        }
         if self.features.use_.iter().any(|c| c == id) {
             return Err(src.error_at(
                 &["features", "use"],

@@ -15,6 +15,10 @@ pub struct ProfilePlan {
     pub explain_depth: Option<usize>,
     /// The recommendation rule table (the shipped one unless the YAML gives one).
     pub rules: Vec<Rule>,
+    /// The value column (`profile.value`); `None`: `monetary`, else a column named like "spend".
+    pub value: Option<String>,
+    /// Spend-per-category columns (`profile.categories`) of a customer table.
+    pub categories: Vec<String>,
 }
 
 pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<ProfilePlan> {
@@ -74,11 +78,33 @@ pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<Profile
             rules
         }
     };
+    let value = rp.value.map(|v| v.trim().to_string());
+    if value.as_deref() == Some("") {
+        return Err(src.error_at(
+            &["profile", "value"],
+            "profile.value names a column: it cannot be empty",
+        ));
+    }
+    let mut categories = Vec::new();
+    for c in rp.categories {
+        let c = c.trim().to_string();
+        if c.is_empty() || categories.contains(&c) {
+            return Err(src.error_at(
+                &["profile", "categories"],
+                format!(
+                    "profile.categories lists `{c}` twice or empty: name each spend column once"
+                ),
+            ));
+        }
+        categories.push(c);
+    }
     Ok(ProfilePlan {
         top_features,
         names,
         explain_depth,
         rules,
+        value,
+        categories,
     })
 }
 
@@ -111,6 +137,16 @@ mod tests {
             &with("profile:\n  recommendations:\n    - {when: [tall], action: x}\n"),
             "rule 1: `tall` is not a trait",
         );
+        refuses(
+            &with("profile: {categories: [a, a]}\n"),
+            "profile.categories lists `a` twice",
+        );
+        refuses(
+            &with("profile: {value: \" \"}\n"),
+            "profile.value names a column",
+        );
+        let p = plan(&with("profile: {value: b, categories: [a, b]}\n")).profile;
+        assert_eq!((p.value.as_deref(), p.categories.len()), (Some("b"), 2));
         let custom = plan(&with(
             "profile:\n  recommendations:\n    - {when: [lapsed], action: \" Win back \"}\n",
         ));

@@ -265,6 +265,13 @@ pub struct RawProfile {
     /// Replaces the shipped recommendation rule table.
     #[serde(default)]
     pub recommendations: Option<Vec<RawRule>>,
+    /// The column holding each customer's value (default: `monetary`, else a column named
+    /// like "spend").
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Spend-per-category columns of a customer table, for the segments' category mix.
+    #[serde(default)]
+    pub categories: Vec<String>,
 }
 
 /// `{when: [high income, low spending], action: "Premium offers"}`; `when` may be one trait.

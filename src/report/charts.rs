@@ -7,6 +7,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
+use crate::frame::figure;
+
+pub mod by_segment;
 
 /// Full-width charts; `SMALL` for the grids of histograms and bars.
 pub const WIDE: (u32, u32) = (720, 400);
@@ -302,6 +305,11 @@ pub struct Scatter {
     pub points: Vec<(f64, f64, i64)>,
     /// (x, y, segment)
     pub centres: Vec<(f64, f64, i64)>,
+    /// Segment id → name, for the legend.
+    pub names: Vec<(i64, String)>,
+    /// Map axis values back to the data's units (log columns' ticks read as money).
+    pub x_back: Option<fn(f64) -> f64>,
+    pub y_back: Option<fn(f64) -> f64>,
 }
 
 impl Draw for Scatter {
@@ -328,11 +336,19 @@ impl Draw for Scatter {
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(err)?;
-        c.configure_mesh()
-            .x_desc(self.x_label.as_str())
-            .y_desc(self.y_label.as_str())
-            .draw()
-            .map_err(err)?;
+        let (xb, yb) = (self.x_back, self.y_back);
+        let xt = move |x: &f64| xb.map_or_else(|| format!("{x}"), |f| figure(Some(f(*x))));
+        let yt = move |y: &f64| yb.map_or_else(|| format!("{y}"), |f| figure(Some(f(*y))));
+        let mut mesh = c.configure_mesh();
+        mesh.x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str());
+        if xb.is_some() {
+            mesh.x_label_formatter(&xt);
+        }
+        if yb.is_some() {
+            mesh.y_label_formatter(&yt);
+        }
+        mesh.draw().map_err(err)?;
         let mut segments: Vec<i64> = self.points.iter().map(|p| p.2).collect();
         segments.sort_unstable();
         segments.dedup();
@@ -345,11 +361,12 @@ impl Draw for Scatter {
                     .map(|&(x, y, _)| Circle::new((x, y), 3, colour.mix(0.75).filled())),
             )
             .map_err(err)?
-            .label(if s < 0 {
-                "noise".to_string()
-            } else {
-                format!("segment {s}")
-            })
+            .label(
+                self.names
+                    .iter()
+                    .find(|n| n.0 == s)
+                    .map_or_else(|| format!("segment {s}"), |n| n.1.clone()),
+            )
             .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
         }
         c.draw_series(self.centres.iter().flat_map(|&(x, y, s)| {
@@ -373,6 +390,8 @@ pub struct Histogram {
     hi: f64,
     before: Option<Vec<usize>>,
     after: Vec<usize>,
+    /// Maps an axis value back to the data's units (a log column's ticks read as money).
+    pub back: Option<fn(f64) -> f64>,
 }
 
 impl Histogram {
@@ -400,6 +419,7 @@ impl Histogram {
             hi,
             before: before.map(|b| bin_counts(b, lo, hi, bins)),
             after: bin_counts(after, lo, hi, bins),
+            back: None,
         }
     }
 }
@@ -441,14 +461,18 @@ impl Draw for Histogram {
             .y_label_area_size(56)
             .build_cartesian_2d(lo..hi, 0f64..top)
             .map_err(err)?;
-        c.configure_mesh()
-            .disable_x_mesh()
+        let back = self.back;
+        let ticks = move |x: &f64| back.map_or_else(|| format!("{x}"), |f| figure(Some(f(*x))));
+        let mut mesh = c.configure_mesh();
+        mesh.disable_x_mesh()
             .x_desc(self.x_label.as_str())
             .y_desc("customers")
             .x_labels(5)
-            .y_labels(5)
-            .draw()
-            .map_err(err)?;
+            .y_labels(5);
+        if back.is_some() {
+            mesh.x_label_formatter(&ticks);
+        }
+        mesh.draw().map_err(err)?;
         let rect = |counts: &Vec<usize>, style: ShapeStyle| {
             counts
                 .iter()
@@ -491,6 +515,8 @@ pub struct Heatmap {
     pub values: Vec<Vec<f64>>,
     /// |value| that gets the full colour.
     pub range: f64,
+    /// Cell texts in place of the values (`values` then only colour the cells).
+    pub labels: Option<Vec<Vec<String>>>,
 }
 
 fn diverging(v: f64, range: f64) -> RGBColor {
@@ -562,10 +588,11 @@ impl Draw for Heatmap {
                     diverging(v, self.range).filled(),
                 )))
                 .map_err(err)?;
-                let text = if v.is_finite() {
-                    format!("{v:.2}")
-                } else {
-                    "–".into()
+                let given = self.labels.as_ref().and_then(|l| l.get(r)?.get(j).cloned());
+                let text = match given {
+                    Some(t) => t,
+                    None if v.is_finite() => format!("{v:.2}"),
+                    None => "–".into(),
                 };
                 c.draw_series(std::iter::once(Text::new(
                     text,

@@ -34,6 +34,20 @@ impl Html {
     }
 }
 
+/// Sorting for tables of class `sortable`: a click on a header sorts the rows by that
+/// column (numbers as numbers, "1,234", "12.5%" and "2.1×" included; a second click reverses).
+/// Inline and self-contained; without script the tables read the same, unsorted.
+pub(super) const SORT_SCRIPT: &str = "<script>(function(){\
+function key(r,c){var s=r.cells[c]?r.cells[c].textContent.trim():'';var n=parseFloat(s.replace(/[,%\\u00d7]/g,''));return isNaN(n)?s.toLowerCase():n;}\
+document.querySelectorAll('table.sortable').forEach(function(t){var head=t.rows[0];\
+Array.prototype.forEach.call(head.cells,function(th,c){th.style.cursor='pointer';th.title='Sort by this column';\
+th.addEventListener('click',function(){var body=t.tBodies[t.tBodies.length-1];\
+var rows=Array.prototype.filter.call(body.rows,function(r){return r!==head;});\
+var asc=th.getAttribute('aria-sort')!=='ascending';\
+rows.sort(function(a,b){var x=key(a,c),y=key(b,c);var d=(typeof x==='number'&&typeof y==='number')?x-y:String(x).localeCompare(String(y));return asc?d:-d;});\
+Array.prototype.forEach.call(head.cells,function(h){h.removeAttribute('aria-sort');});\
+th.setAttribute('aria-sort',asc?'ascending':'descending');rows.forEach(function(r){body.appendChild(r);});});});});})();</script>";
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -46,13 +60,28 @@ pub(super) fn num(v: Option<f64>) -> String {
     v.map_or("–".to_string(), |x| format!("{x:.4}"))
 }
 
-/// A segment on a chart axis: its id (and name), or "noise".
-pub(super) fn segment_label(s: &Segment, with_name: bool) -> String {
-    match (s.id < 0, with_name) {
-        (true, _) => "noise".into(),
-        (false, true) => format!("{}: {}", s.id, s.name),
-        (false, false) => s.id.to_string(),
-    }
+/// Each segment's name as charts and tables show it ("noise" for DBSCAN's), the id added
+/// only where two segments share a name.
+pub(super) fn segment_names(segments: &[Segment]) -> Vec<(i64, String)> {
+    let base = |s: &Segment| {
+        if s.id < 0 {
+            "noise".to_string()
+        } else {
+            s.name.clone()
+        }
+    };
+    segments
+        .iter()
+        .map(|s| {
+            let twice = segments.iter().filter(|o| base(o) == base(s)).count() > 1;
+            let name = if twice {
+                format!("{} ({})", base(s), s.id)
+            } else {
+                base(s)
+            };
+            (s.id, name)
+        })
+        .collect()
 }
 
 /// A file-name-safe version of a column name.

@@ -1,4 +1,5 @@
-//! `report.html` and `charts/`: one self-contained page (inline SVG, no scripts, no network)
+//! `report.html` and `charts/`: one self-contained page (inline SVG, nothing from the network,
+//! one small inline script that sorts tables — the page reads the same without it)
 //! with the data summary, exploration, model selection, the segments with their actions and
 //! rules, and the config; every chart is also written as SVG and PNG.
 //!
@@ -8,6 +9,8 @@ pub mod charts;
 pub mod eda;
 mod figures;
 mod html;
+pub mod keys;
+mod mix;
 mod sections;
 
 use polars::prelude::*;
@@ -57,8 +60,6 @@ pub struct ReportInput<'a> {
     pub explanation: Option<&'a Explanation>,
     /// (columns, z per segment in `segments` order)
     pub zscores: &'a (Vec<String>, Vec<Vec<f64>>),
-    /// Model columns' means per segment (in `segments` order) and overall, from profile.
-    pub means: &'a crate::stages::profile::SegmentMeans,
     pub rfm_crosstab: Option<&'a DataFrame>,
 }
 
@@ -79,18 +80,22 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
         String::new()
     };
     let sample = Sample { rows, note };
+    let kf = keys::KeyFigures::of(input)?;
+    let mix = mix::CategoryMix::of(input, &kf)?;
     let mut figs = Figures::default();
-    let exploration = sections::exploration::charts(input, &sample, &mut figs)?;
+    let exploration = sections::exploration::charts(input, &kf, &sample, &mut figs)?;
     let selection = sections::selection::charts(input, &sample, &mut figs);
-    let segments = sections::segments::charts(input, &sample, &mut figs)?;
+    let value = sections::value::charts(input, &kf, &mut figs);
+    let segments = sections::segments::charts(input, &kf, mix.as_ref(), &sample, &mut figs)?;
     let figs = figs.draw()?;
 
     let mut h = head(input, n);
-    sections::summary::html(&mut h, input)?;
+    sections::summary::html(&mut h, input, &kf);
+    sections::value::html(&mut h, &value, &figs);
     sections::data::html(&mut h, input);
     sections::exploration::html(&mut h, &exploration, &figs);
     sections::selection::html(&mut h, input, &selection, &figs);
-    sections::segments::html(&mut h, input, &segments, &figs)?;
+    sections::segments::html(&mut h, input, &kf, mix.as_ref(), &segments, &figs)?;
     sections::appendix::html(&mut h, input);
 
     let mut files = vec![("report.html".to_string(), h.into_string().into_bytes())];
@@ -118,7 +123,11 @@ fn head(input: &ReportInput, n: usize) -> Html {
          .card{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}\
          .chosen{background:#fff4d6}pre{background:#f6f6f6;padding:1em;overflow:auto}\
          figure{margin:0.5em 0}figcaption{font-size:0.85em;color:#555}svg{max-width:100%;height:auto}\
-         .grid{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}.why{color:#555;font-size:0.9em}</style></head><body>\
+         .grid{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}.why{color:#555;font-size:0.9em}\
+         th[aria-sort=ascending]::after{content:\" \\25B2\"}th[aria-sort=descending]::after{content:\" \\25BC\"}\
+         @media print{body{max-width:none;margin:0;font-size:10pt}table{display:table;page-break-inside:avoid}\
+         .card,figure{break-inside:avoid;page-break-inside:avoid}h2{break-before:page}#summary,h2#value{break-before:auto}\
+         .grid{grid-template-columns:1fr 1fr}a{color:inherit}}</style></head><body>\
          <h1>Customer segments: ",
     );
     h.text(&p.name)

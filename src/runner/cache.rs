@@ -143,6 +143,33 @@ impl Runner<'_> {
         Ok((frames, saved.state))
     }
 
+    /// Removes the files this stage's previous run wrote and this run did not (a chart or a
+    /// segment's CSV that no longer exists), so the folder holds only what the run says.
+    /// Only plain relative paths inside the run folder are touched.
+    fn remove_stale(&self, stage: Stage, now: &[(String, String)]) {
+        #[derive(serde::Deserialize)]
+        struct Listed {
+            files: Vec<(String, String)>,
+        }
+        let Ok(bytes) = std::fs::read(self.state_path(stage)) else {
+            return;
+        };
+        let Ok(before) = serde_json::from_slice::<Listed>(&bytes) else {
+            return;
+        };
+        let plain = |f: &str| {
+            let p = std::path::Path::new(f);
+            p.is_relative()
+                && p.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+        };
+        for (file, _) in before.files {
+            if plain(&file) && !now.iter().any(|(f, _)| *f == file) {
+                let _ = std::fs::remove_file(self.dir.join(&file));
+            }
+        }
+    }
+
     /// Writes what a stage computed (each frame atomically, in parallel; then its other
     /// files and its cache entry) and returns the frames with the entry.
     fn write<S: Serialize>(
@@ -183,6 +210,7 @@ impl Runner<'_> {
             let sha = write_bytes(&path, bytes)?;
             files.push((file.to_string(), sha));
         }
+        self.remove_stale(stage, &files);
         let saved = Saved {
             key,
             files,

@@ -444,7 +444,6 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                     before: run.before,
                     explanation: out.explanation.as_ref(),
                     zscores: &out.zscores,
-                    means: &out.means,
                     rfm_crosstab: out.rfm_crosstab.as_ref(),
                 })
             },

@@ -85,8 +85,9 @@ fn default_pipeline_writes_every_artifact() {
     let report = String::from_utf8(bytes(&w, "outputs/mall/report.html")).unwrap();
     assert!(report.contains("<h1>Customer segments: mall</h1>"));
     assert!(
-        report.contains("Segment 1: High income · high spending"),
-        "segment cards"
+        report
+            .contains("<div class=\"card\" id=\"segment-1\"><h3>High income · high spending</h3>"),
+        "segment cards, by name"
     );
     assert!(
         report.contains("<td>outlier: Age</td>"),
@@ -105,14 +106,20 @@ fn default_pipeline_writes_every_artifact() {
         "calinski_harabasz",
         "silhouette_clusters",
         "k_distance",
+        "value_shares",
+        "value_concentration",
         "segment_sizes",
+        "box_spending",
+        "box_income",
         "segments_pca",
         "segment_zscores",
     ];
     assert_eq!(report.matches("<svg").count(), charts.len());
     assert!(
-        !report.contains("<script") && !report.contains("src=\"http"),
-        "nothing loaded from the network"
+        report.matches("<script").count() == 1
+            && !report.contains("<script src")
+            && !report.contains("src=\"http"),
+        "one inline script (table sorting), nothing loaded from the network"
     );
     for chart in charts {
         assert!(

@@ -19,6 +19,7 @@ mod marketing_campaign;
 mod metrics;
 mod real_files;
 mod report;
+mod report_language;
 #[cfg(feature = "spark")]
 mod spark;
 mod streaming;

@@ -5,7 +5,7 @@ use super::super::ReportInput;
 
 pub fn html(h: &mut Html, input: &ReportInput) {
     let p = input.plan;
-    h.markup("<h2>Appendix</h2><h3>Recommendation rules</h3><table><tr><th>when</th><th>action</th></tr>");
+    h.markup("<h2 id=\"appendix\">Appendix</h2><h3>Recommendation rules</h3><table><tr><th>when</th><th>action</th></tr>");
     for r in &p.profile.rules {
         let when: Vec<String> = r.when.iter().map(|t| t.label()).collect();
         h.markup("<tr><td>").text(when.join(" and "));
@@ -33,5 +33,7 @@ pub fn html(h: &mut Html, input: &ReportInput) {
          <code>manifest.json</code>.</p><h3>Pipeline</h3><pre>",
     );
     h.text(&p.source.text);
-    h.markup("</pre><p>Charts are also in <code>charts/</code> as SVG and PNG.</p></body></html>");
+    h.markup("</pre><p>Charts are also in <code>charts/</code> as SVG and PNG.</p>");
+    h.markup(super::super::html::SORT_SCRIPT);
+    h.markup("</body></html>");
 }

@@ -4,7 +4,9 @@ use super::super::html::Html;
 use super::super::ReportInput;
 
 pub fn html(h: &mut Html, input: &ReportInput) {
-    h.markup("<h2>Data</h2><table><tr><th>stage</th><th>rows in</th><th>rows out</th></tr>");
+    h.markup(
+        "<h2 id=\"data\">Data</h2><table><tr><th>stage</th><th>rows in</th><th>rows out</th></tr>",
+    );
     for s in input.stages {
         h.markup("<tr><td>")
             .text(&s.stage)

@@ -7,3 +7,4 @@ pub mod exploration;
 pub mod segments;
 pub mod selection;
 pub mod summary;
+pub mod value;

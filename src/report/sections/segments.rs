@@ -3,106 +3,231 @@
 
 use polars::prelude::*;
 
-use super::super::charts::{later, Bars, Heatmap, Pending, Scatter, WIDE};
+use super::super::charts::by_segment::{BoxStats, SegmentBars, SegmentBoxes};
+use super::super::charts::{later, Heatmap, Pending, Scatter, WIDE};
 use super::super::figures::{Drawn, Figures};
-use super::super::html::{num, segment_label, Html};
+use super::super::html::{segment_names, slug, Html};
+use super::super::keys::KeyFigures;
+use super::super::mix::CategoryMix;
 use super::super::{ReportInput, Sample, MAX_HISTOGRAMS, PCA_SAMPLE};
 use crate::error::Result;
-use crate::frame::str_opts;
+use crate::frame::{figure, str_opts, thousands};
 use crate::matrix::Matrix;
 use crate::metrics::silhouette::sample_indices;
 use crate::metrics::{centroids_without_noise, dense_labels};
+use crate::stages::profile::explain::Explanation;
 use crate::stages::profile::Segment;
 
-pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Result<Vec<String>> {
+/// Key figures given a box plot at most.
+const BOX_PLOTS: usize = 4;
+
+pub fn charts(
+    input: &ReportInput,
+    kf: &KeyFigures,
+    mix: Option<&CategoryMix>,
+    s: &Sample,
+    figs: &mut Figures,
+) -> Result<Vec<String>> {
     let (sample, sample_note) = (&s.rows, &s.note);
     let mut seg_charts = Vec::new();
+    let rows: Vec<(String, i64)> = segment_names(input.segments)
+        .into_iter()
+        .map(|(id, name)| (name, id))
+        .collect();
+    let tall = (WIDE.0, WIDE.1.max(80 + 36 * rows.len() as u32));
     figs.add(
         later(
             "segment_sizes",
-            WIDE,
-            Bars {
+            tall,
+            SegmentBars {
                 title: "Customers per segment".into(),
-                bars: input
-                    .segments
-                    .iter()
-                    .map(|s| (segment_label(s, false), s.size as f64))
-                    .collect(),
-                by_segment: true,
+                x_label: "customers".into(),
+                rows: rows.clone(),
+                series: vec![(
+                    "customers".into(),
+                    input.segments.iter().map(|s| s.size as f64).collect(),
+                )],
+                percent: false,
             },
         ),
         "Segment sizes".into(),
     );
     seg_charts.push("segment_sizes".to_string());
+    for key in kf.keys.iter().take(BOX_PLOTS) {
+        let name = figs.unique(&format!("box_{}", slug(&key.name)));
+        let boxes = kf
+            .members
+            .iter()
+            .map(|m| BoxStats::of(&m.iter().map(|&i| key.values[i]).collect::<Vec<_>>()))
+            .collect();
+        figs.add(
+            later(
+                &name,
+                tall,
+                SegmentBoxes {
+                    title: format!("{} by segment", key.name),
+                    x_label: key.name.clone(),
+                    rows: rows.clone(),
+                    boxes,
+                    log: key.logged,
+                },
+            ),
+            format!(
+                "{}: the box holds the middle half of each segment's customers, the thick line is the median, whiskers reach the furthest customer within 1.5 box lengths",
+                key.name
+            ),
+        );
+        seg_charts.push(name);
+    }
     if let Some((chart, caption)) = pca_chart(input, sample, sample_note)? {
         figs.add(chart, caption);
         seg_charts.push("segments_pca".into());
     }
-    let (zcols, zrows) = input.zscores;
-    if !zcols.is_empty() && !zrows.is_empty() {
-        let shown = zcols.len().min(MAX_HISTOGRAMS);
-        let rows: Vec<String> = input
-            .segments
-            .iter()
-            .map(|s| segment_label(s, true))
-            .collect();
+    if let Some(mix) = mix {
+        figs.add(category_heatmap(input, mix), "Spend per customer in each category against the average customer: 2.0× is twice the average, 0.5× half; categories with the most spend first".into());
+        seg_charts.push("segment_categories".into());
+    }
+    if let Some(z) = zscore_heatmap(input, kf) {
+        let logs = if kf.readable.iter().any(|r| r.is_transform()) {
+            " (a column the model takes the log of, on its log scale)"
+        } else {
+            ""
+        };
         figs.add(
-            later(
-                "segment_zscores",
-                (
-                    WIDE.0.max(160 + 70 * shown as u32),
-                    WIDE.1.max(120 + 40 * rows.len() as u32),
-                ),
-                Heatmap {
-                    title: "Segment means as z-scores (sd from all customers)".into(),
-                    rows,
-                    cols: zcols[..shown].to_vec(),
-                    values: zrows.iter().map(|r| r[..shown].to_vec()).collect(),
-                    range: 1.5,
-                },
+            z,
+            format!(
+                "Each segment's mean per feature, in standard deviations from all customers{logs}"
             ),
-            "Each segment's mean per feature, in standard deviations from all customers".into(),
         );
         seg_charts.push("segment_zscores".into());
     }
     Ok(seg_charts)
 }
 
-pub fn html(h: &mut Html, input: &ReportInput, names: &[String], figs: &Drawn) -> Result<()> {
-    h.markup("<h2>Segments</h2>");
+/// Each segment's spend per customer per category against everyone's, as "2.1×".
+fn category_heatmap(input: &ReportInput, mix: &CategoryMix) -> Pending {
+    segment_heatmap("segment_categories", input, (200, 120), |rows| Heatmap {
+        title: "Spend per category against the average customer".into(),
+        rows,
+        cols: mix.categories.clone(),
+        values: mix
+            .lift
+            .iter()
+            .map(|r| r.iter().map(|l| l.map_or(f64::NAN, f64::log2)).collect())
+            .collect(),
+        range: 1.5,
+        labels: Some(
+            mix.lift
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|l| l.map_or("–".into(), |l| format!("{l:.1}×")))
+                        .collect()
+                })
+                .collect(),
+        ),
+    })
+}
+
+/// A heatmap with one row per segment, by name, sized to its rows and its columns
+/// (`px`: pixels for the labels, and per column).
+fn segment_heatmap(
+    name: &str,
+    input: &ReportInput,
+    px: (u32, u32),
+    make: impl FnOnce(Vec<String>) -> Heatmap,
+) -> Pending {
+    let rows: Vec<String> = segment_names(input.segments)
+        .into_iter()
+        .map(|n| n.1)
+        .collect();
+    let height = WIDE.1.max(120 + 40 * rows.len() as u32);
+    let map = make(rows);
+    let width = WIDE.0.max(px.0 + px.1 * map.cols.len() as u32);
+    later(name, (width, height), map)
+}
+
+/// The segments' means as z-scores: a column the model takes the log of is shown on that
+/// scale under its own name ("monetary (log)") and its raw twin left out.
+fn zscore_heatmap(input: &ReportInput, kf: &KeyFigures) -> Option<Pending> {
+    let (zcols, zrows) = input.zscores;
+    if zcols.is_empty() || zrows.is_empty() {
+        return None;
+    }
+    let logged = |c: &String| {
+        kf.readable
+            .iter()
+            .find(|r| r.is_transform() && r.model == *c)
+    };
+    let raw_twin = |c: &String| kf.readable.iter().any(|r| r.is_transform() && r.name == *c);
+    let shown: Vec<usize> = (0..zcols.len())
+        .filter(|&j| !raw_twin(&zcols[j]))
+        .take(MAX_HISTOGRAMS)
+        .collect();
+    let cols: Vec<String> = shown
+        .iter()
+        .map(|&j| logged(&zcols[j]).map_or(zcols[j].clone(), |r| format!("{} (log)", r.name)))
+        .collect();
+    Some(segment_heatmap(
+        "segment_zscores",
+        input,
+        (160, 70),
+        |rows| Heatmap {
+            title: "Segment means as z-scores (sd from all customers)".into(),
+            rows,
+            cols,
+            values: zrows
+                .iter()
+                .map(|r| shown.iter().map(|&j| r[j]).collect())
+                .collect(),
+            range: 1.5,
+            labels: None,
+        },
+    ))
+}
+
+pub fn html(
+    h: &mut Html,
+    input: &ReportInput,
+    kf: &KeyFigures,
+    mix: Option<&CategoryMix>,
+    names: &[String],
+    figs: &Drawn,
+) -> Result<()> {
+    h.markup("<h2 id=\"segments\">Segments</h2>");
     figs.html(h, names, false);
     if let Some(ct) = input.rfm_crosstab {
-        crosstab_html(h, ct)?;
+        crosstab_html(h, input, ct)?;
     }
     if let Some(e) = input.explanation {
-        h.markup("<p>Rules below come from a decision tree of depth ")
+        h.markup("<p>The rules in each card come from a decision tree of depth ")
             .text(e.depth);
-        h.markup(" trained to predict the segment from the unscaled features ");
-        for (i, c) in input.model_columns.iter().enumerate() {
+        h.markup(" trained to predict the segment from ");
+        for (i, r) in kf.readable.iter().enumerate() {
             h.markup(if i == 0 { "<code>" } else { ", <code>" })
-                .text(c)
+                .text(&r.name)
                 .markup("</code>");
         }
-        h.markup("; it puts <b>")
+        h.markup(" (thresholds in the data's units); it puts <b>")
             .text(format!("{:.1}%", e.fidelity * 100.0));
         h.markup("</b> of customers in their own segment (its fidelity).</p>");
     }
     for (r, s) in input.segments.iter().enumerate() {
-        card(h, input, s, &input.means.per_segment[r]);
+        card(h, input, kf, r, s);
+        if let Some(mix) = mix {
+            mix_html(h, mix, r);
+        }
+        h.markup("</div>");
     }
     Ok(())
 }
 
-/// One segment's card: size, traits, actions, the tree's rules and its means.
-fn card(h: &mut Html, input: &ReportInput, s: &Segment, means: &[Option<f64>]) {
+/// One segment's card: size, traits, actions, the tree's rules and its key figures.
+fn card(h: &mut Html, input: &ReportInput, kf: &KeyFigures, r: usize, s: &Segment) {
     h.markup("<div class=\"card\" id=\"segment-")
         .text(s.id)
-        .markup("\"><h3>Segment ");
-    h.text(s.id)
-        .markup(": ")
-        .text(&s.name)
-        .markup("</h3><p>")
-        .text(s.size);
+        .markup("\"><h3>");
+    h.text(&s.name).markup("</h3><p>").text(thousands(s.size));
     h.markup(" customers (")
         .text(format!("{:.1}%", s.share * 100.0))
         .markup("). Traits: ");
@@ -123,45 +248,78 @@ fn card(h: &mut Html, input: &ReportInput, s: &Segment, means: &[Option<f64>]) {
         h.markup("</ul>");
     }
     if let Some(e) = input.explanation {
-        let mut leaves: Vec<_> = e
-            .leaves
-            .iter()
-            .filter(|l| l.segment == s.id && l.correct > 0)
-            .collect();
-        leaves.sort_by_key(|l| std::cmp::Reverse(l.correct));
-        if !leaves.is_empty() {
-            h.markup("<p><b>Rules</b></p><ul>");
-            for l in leaves {
-                let share = 100.0 * l.correct as f64 / l.customers.max(1) as f64;
-                h.markup("<li><code>")
-                    .text(&l.conditions)
-                    .markup("</code> <span class=\"why\">(");
-                h.text(l.correct).markup(" of this segment's ").text(s.size);
-                h.markup(" customers; ")
-                    .text(format!("{share:.0}%"))
-                    .markup(" of the ");
-                h.text(l.customers)
-                    .markup(" customers it matches are in this segment)</span></li>");
-            }
-            h.markup("</ul>");
-        }
+        rules_html(h, e, s);
     }
-    h.markup("<table><tr><th>feature</th><th>segment mean</th><th>all customers</th></tr>");
-    for (j, c) in input.model_columns.iter().enumerate() {
-        let (mean, overall) = (means[j], input.means.overall[j]);
+    h.markup("<table class=\"sortable figures\"><thead><tr><th>key figure</th><th>segment mean</th><th>segment median</th><th>all customers: mean</th><th>all customers: median</th><th>lift (mean / all)</th></tr></thead><tbody>");
+    for key in &kf.keys {
+        let (mine, all) = (key.per_segment[r], key.overall);
+        h.markup("<tr><td>")
+            .text(&key.name)
+            .markup("</td><td>")
+            .text(figure(mine.mean));
+        h.markup("</td><td>")
+            .text(figure(mine.median))
+            .markup("</td><td>")
+            .text(figure(all.mean));
+        h.markup("</td><td>")
+            .text(figure(all.median))
+            .markup("</td><td>")
+            .text(key.lift(r).map_or("–".into(), |l| format!("{l:.2}×")));
+        h.markup("</td></tr>");
+    }
+    h.markup("</tbody></table>");
+}
+
+/// The segment's spend mix against everyone's, with the sentence that sums it up.
+fn mix_html(h: &mut Html, mix: &CategoryMix, r: usize) {
+    if let Some(line) = mix.sentence(r) {
+        h.markup("<p class=\"mix\">").text(line).markup("</p>");
+    }
+    h.markup("<table class=\"sortable mix\"><thead><tr><th>category</th><th>share of this segment's spend</th><th>share of all spend</th><th>spend per customer vs average</th></tr></thead><tbody>");
+    for (j, c) in mix.categories.iter().enumerate() {
         h.markup("<tr><td>")
             .text(c)
             .markup("</td><td>")
-            .text(num(mean));
+            .text(format!("{:.1}%", mix.share[r][j] * 100.0));
         h.markup("</td><td>")
-            .text(num(overall))
-            .markup("</td></tr>");
+            .text(format!("{:.1}%", mix.overall_share[j] * 100.0))
+            .markup("</td><td>")
+            .text(mix.lift[r][j].map_or("–".into(), |l| format!("{l:.2}×")));
+        h.markup("</td></tr>");
     }
-    h.markup("</table></div>");
+    h.markup("</tbody></table>");
+}
+
+/// The tree's leaves that place this segment's customers, most customers first.
+fn rules_html(h: &mut Html, e: &Explanation, s: &Segment) {
+    let mut leaves: Vec<_> = e
+        .leaves
+        .iter()
+        .filter(|l| l.segment == s.id && l.correct > 0)
+        .collect();
+    leaves.sort_by_key(|l| std::cmp::Reverse(l.correct));
+    if leaves.is_empty() {
+        return;
+    }
+    h.markup("<p><b>Rules</b></p><ul>");
+    for l in leaves {
+        let share = 100.0 * l.correct as f64 / l.customers.max(1) as f64;
+        h.markup("<li><code>")
+            .text(&l.conditions)
+            .markup("</code> <span class=\"why\">(");
+        h.text(l.correct).markup(" of this segment's ").text(s.size);
+        h.markup(" customers; ")
+            .text(format!("{share:.0}%"))
+            .markup(" of the ");
+        h.text(l.customers)
+            .markup(" customers it matches are in this segment)</span></li>");
+    }
+    h.markup("</ul>");
 }
 
 /// The segment × RFM segment crosstab as a table (rows: segments, columns: RFM segments).
-fn crosstab_html(h: &mut Html, ct: &DataFrame) -> Result<()> {
+fn crosstab_html(h: &mut Html, input: &ReportInput, ct: &DataFrame) -> Result<()> {
+    let names = segment_names(input.segments);
     let segs: Vec<i64> = ct.column("segment")?.i64()?.iter().flatten().collect();
     let rfm = str_opts(ct, "rfm_segment")?;
     let counts: Vec<u32> = ct
@@ -176,17 +334,16 @@ fn crosstab_html(h: &mut Html, ct: &DataFrame) -> Result<()> {
     let mut cols: Vec<String> = rfm.iter().map(|r| r.clone().unwrap_or_default()).collect();
     cols.sort();
     cols.dedup();
-    h.markup("<p>Customers per segment and RFM segment:</p><table><tr><th>segment</th>");
+    h.markup("<p>Customers per segment and RFM segment:</p><table class=\"sortable\"><tr><th>segment</th>");
     for c in &cols {
         h.markup("<th>").text(c).markup("</th>");
     }
     h.markup("</tr>");
     for r in &rows {
-        let label = if *r < 0 {
-            "noise".into()
-        } else {
-            r.to_string()
-        };
+        let label = names
+            .iter()
+            .find(|n| n.0 == *r)
+            .map_or_else(|| r.to_string(), |n| n.1.clone());
         h.markup("<tr><td>").text(label).markup("</td>");
         for c in &cols {
             let v: u32 = (0..segs.len())
@@ -281,6 +438,9 @@ fn pca_chart(
             y_label: format!("PC2 ({:.0}% of variance)", share(1)),
             points,
             centres,
+            names: segment_names(input.segments),
+            x_back: None,
+            y_back: None,
         },
     );
     Ok(Some((

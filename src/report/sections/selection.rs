@@ -173,7 +173,7 @@ fn k_distance(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<Str
 
 pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
     let p = input.plan;
-    h.markup("<h2>Model selection</h2><table><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th></tr>");
+    h.markup("<h2 id=\"selection\">Model selection</h2><table class=\"sortable\"><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th></tr>");
     for s in input.scores {
         h.markup(if s.chosen {
             "<tr class=\"chosen\">"

@@ -3,12 +3,11 @@
 //! of the data, the first recommended action) and a few findings in words, all computed from
 //! the run.
 
-use polars::prelude::*;
-
 use super::super::html::Html;
+use super::super::keys::KeyFigures;
 use super::super::ReportInput;
 use crate::cluster::NOISE;
-use crate::frame::f64_opts;
+use crate::frame::figure;
 
 /// Key figures shown per segment at most.
 const KEY_FIGURES: usize = 3;
@@ -39,87 +38,20 @@ pub struct Summary {
     pub noise: usize,
 }
 
-/// The numeric columns of the features table, lower-cased name → name.
-fn numeric_columns(df: &DataFrame) -> Vec<String> {
-    df.columns()
-        .iter()
-        .filter(|c| c.dtype().is_primitive_numeric())
-        .map(|c| c.name().to_string())
-        .collect()
-}
-
-/// `monetary`, else the first column whose name contains "spend" (not a log of one).
-fn value_column(cols: &[String]) -> Option<String> {
-    let lower = |c: &String| c.to_lowercase();
-    cols.iter()
-        .find(|c| lower(c) == "monetary")
-        .or_else(|| {
-            cols.iter()
-                .find(|c| lower(c).contains("spend") && !lower(c).starts_with("log"))
-        })
-        .cloned()
-}
-
-/// The model columns as the user knows them: `log1p_x` read as `x`, one-hot indicators and
-/// the id left out; the value column first.
-fn key_columns(input: &ReportInput, cols: &[String], value: Option<&String>) -> Vec<String> {
-    let mut keys: Vec<String> = value.into_iter().cloned().collect();
-    let one_hot = &input.plan.features.one_hot;
-    for c in input.model_columns {
-        let raw = ["log1p_", "log_", "ln_"]
-            .iter()
-            .find_map(|p| c.strip_prefix(p))
-            .filter(|r| cols.iter().any(|x| x == r))
-            .unwrap_or(c);
-        let indicator = one_hot.iter().any(|o| raw.starts_with(&format!("{o}_")));
-        let usable = cols.iter().any(|x| x == raw) && raw != input.id && !indicator;
-        if usable && !keys.iter().any(|k| k == raw) {
-            keys.push(raw.to_string());
-        }
-    }
-    keys.truncate(KEY_FIGURES);
-    keys
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.retain(|x| x.is_finite());
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    })
-}
-
 /// The summary of a run.
-pub fn summary(input: &ReportInput) -> crate::error::Result<Summary> {
-    let cols = numeric_columns(input.features);
-    let value = value_column(&cols);
-    let keys = key_columns(input, &cols, value.as_ref());
-    let labels = &input.chosen.labels;
-    let values: Vec<Vec<f64>> = keys
-        .iter()
-        .map(|k| {
-            Ok(f64_opts(input.features, k)?
-                .into_iter()
-                .map(|v| v.unwrap_or(f64::NAN))
-                .collect())
-        })
-        .collect::<crate::error::Result<_>>()?;
-    let value_of: Option<&Vec<f64>> = value.as_ref().map(|_| &values[0]);
-    let total_value: f64 = value_of.map_or(0.0, |v| v.iter().filter(|x| x.is_finite()).sum());
-    let n = labels.len().max(1);
+pub fn summary(input: &ReportInput, kf: &KeyFigures) -> Summary {
+    let keys = &kf.keys[..kf.keys.len().min(KEY_FIGURES)];
+    let value_of: Option<&Vec<f64>> = kf.value.as_ref().map(|_| &kf.keys[0].values);
+    let finite_sum = |it: &mut dyn Iterator<Item = f64>| it.filter(|x| x.is_finite()).sum::<f64>();
+    let total_value: f64 = value_of.map_or(0.0, |v| finite_sum(&mut v.iter().copied()));
+    let n = input.chosen.labels.len().max(1);
     let rows = input
         .segments
         .iter()
-        .filter(|s| s.id != NOISE)
-        .map(|s| {
-            let mine: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == s.id).collect();
-            let pick = |v: &Vec<f64>| mine.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        .enumerate()
+        .filter(|(_, s)| s.id != NOISE)
+        .map(|(r, s)| {
+            let mine = &kf.members[r];
             Row {
                 id: s.id,
                 file: crate::stages::profile::export_file(s),
@@ -128,8 +60,8 @@ pub fn summary(input: &ReportInput) -> crate::error::Result<Summary> {
                 share: mine.len() as f64 / n as f64,
                 value_share: value_of
                     .filter(|_| total_value > 0.0)
-                    .map(|v| pick(v).iter().filter(|x| x.is_finite()).sum::<f64>() / total_value),
-                medians: values.iter().map(|v| median(pick(v))).collect(),
+                    .map(|v| finite_sum(&mut mine.iter().map(|&i| v[i])) / total_value),
+                medians: keys.iter().map(|k| k.per_segment[r].median).collect(),
                 action: s
                     .actions
                     .first()
@@ -138,27 +70,12 @@ pub fn summary(input: &ReportInput) -> crate::error::Result<Summary> {
             }
         })
         .collect();
-    Ok(Summary {
-        overall: values.iter().map(|v| median(v.clone())).collect(),
-        noise: labels.iter().filter(|&&l| l == NOISE).count(),
-        value,
-        keys,
+    Summary {
+        overall: keys.iter().map(|k| k.overall.median).collect(),
+        noise: input.chosen.labels.iter().filter(|&&l| l == NOISE).count(),
+        value: kf.value.clone(),
+        keys: keys.iter().map(|k| k.name.clone()).collect(),
         rows,
-    })
-}
-
-/// 12345.678 → "12,346"; 7.7184 → "7.72".
-pub fn figure(v: Option<f64>) -> String {
-    let Some(v) = v else { return "–".into() };
-    if v.abs() < 100.0 {
-        let s = format!("{v:.2}");
-        return s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    let whole = crate::frame::thousands(v.abs().round() as usize);
-    if v < 0.0 {
-        format!("-{whole}")
-    } else {
-        whole
     }
 }
 
@@ -237,13 +154,13 @@ pub fn findings(s: &Summary) -> Vec<String> {
     out
 }
 
-pub fn html(h: &mut Html, input: &ReportInput) -> crate::error::Result<()> {
-    let s = summary(input)?;
+pub fn html(h: &mut Html, input: &ReportInput, kf: &KeyFigures) {
+    let s = summary(input, kf);
     h.markup("<h2 id=\"summary\">Summary</h2><ul class=\"findings\">");
     for f in findings(&s) {
         h.markup("<li>").text(f).markup("</li>");
     }
-    h.markup("</ul><table id=\"summary-table\"><tr><th>segment</th><th>customers</th><th>share of customers</th>");
+    h.markup("</ul><table id=\"summary-table\" class=\"sortable\"><tr><th>segment</th><th>customers</th><th>share of customers</th>");
     if let Some(v) = &s.value {
         h.markup("<th>share of ").text(v).markup("</th>");
     }
@@ -255,7 +172,7 @@ pub fn html(h: &mut Html, input: &ReportInput) -> crate::error::Result<()> {
         h.markup("<tr><td>")
             .text(&r.name)
             .markup("</td><td>")
-            .text(r.customers);
+            .text(crate::frame::thousands(r.customers));
         h.markup("</td><td>").text(percent(r.share));
         if s.value.is_some() {
             h.markup("</td><td class=\"value-share\">")
@@ -270,39 +187,4 @@ pub fn html(h: &mut Html, input: &ReportInput) -> crate::error::Result<()> {
             .markup("\">CSV</a></td></tr>");
     }
     h.markup("</table><p>All customers with their segment: <a href=\"segments.csv\">segments.csv</a>.</p>");
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn figures_read_as_a_person_writes_them() {
-        assert_eq!(figure(Some(12_345.678)), "12,346");
-        assert_eq!(figure(Some(-1_234_567.0)), "-1,234,567");
-        assert_eq!(figure(Some(7.7184)), "7.72");
-        assert_eq!(figure(Some(3.0)), "3");
-        assert_eq!(figure(None), "–");
-        assert_eq!(median(vec![3.0, 1.0, 2.0, f64::NAN]), Some(2.0));
-        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), Some(2.5));
-    }
-
-    #[test]
-    fn the_value_column_is_monetary_else_a_spend_column() {
-        let cols = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            value_column(&cols(&["recency", "monetary"])).as_deref(),
-            Some("monetary")
-        );
-        assert_eq!(
-            value_column(&cols(&["log_total_spend", "total_spend"])).as_deref(),
-            Some("total_spend")
-        );
-        assert_eq!(
-            value_column(&cols(&["income", "spending"])).as_deref(),
-            Some("spending")
-        );
-        assert_eq!(value_column(&cols(&["income"])), None);
-    }
 }

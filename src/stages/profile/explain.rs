@@ -13,6 +13,7 @@ use smartcore::tree::decision_tree_classifier::{
     DecisionTreeClassifier, DecisionTreeClassifierParameters,
 };
 
+use super::units::Readable;
 use crate::error::{Error, Result};
 use crate::metrics::silhouette::sample_indices;
 
@@ -73,18 +74,20 @@ fn short(v: f64) -> String {
 type Step = (usize, bool, f64);
 
 /// Readable conditions from a path's splits: bounds on one feature merge into a range.
-fn conditions(path: &[Step], names: &[String]) -> String {
+/// Thresholds are shown in the data's units (`monetary > 785`, not `log1p_monetary > 6.666`).
+fn conditions(path: &[Step], names: &[Readable]) -> String {
     let mut parts = Vec::new();
-    for (f, name) in names.iter().enumerate() {
+    for (f, column) in names.iter().enumerate() {
+        let name = &column.name;
         let lo = path
             .iter()
             .filter(|p| p.0 == f && !p.1)
-            .map(|p| p.2)
+            .map(|p| column.back(p.2))
             .fold(f64::NEG_INFINITY, f64::max);
         let hi = path
             .iter()
             .filter(|p| p.0 == f && p.1)
-            .map(|p| p.2)
+            .map(|p| column.back(p.2))
             .fold(f64::INFINITY, f64::min);
         match (lo.is_finite(), hi.is_finite()) {
             (true, true) => parts.push(format!("{} < {name} ≤ {}", short(lo), short(hi))),
@@ -108,7 +111,7 @@ pub const AUTO_DEPTHS: std::ops::RangeInclusive<usize> = 2..=5;
 /// [`TARGET_FIDELITY`] (the deepest when none does): short rules when they suffice.
 pub fn explain_auto(
     columns: &[Vec<f64>],
-    names: &[String],
+    names: &[Readable],
     labels: &[i64],
     depth: Option<usize>,
     seed: u64,
@@ -132,7 +135,7 @@ pub fn explain_auto(
 /// `None` when there are fewer than two segments.
 pub fn explain(
     columns: &[Vec<f64>],
-    names: &[String],
+    names: &[Readable],
     labels: &[i64],
     depth: usize,
     seed: u64,
@@ -281,7 +284,7 @@ mod tests {
         assert_eq!(short(40.0), "40");
         assert_eq!(short(0.123456), "0.1235");
         assert_eq!(short(12345.678), "12346");
-        let names = vec!["income".to_string(), "score".to_string()];
+        let names = vec![Readable::same("income"), Readable::same("score")];
         let path = [
             (0, false, 69.5),
             (1, true, 40.5),
@@ -291,6 +294,16 @@ mod tests {
         assert_eq!(
             conditions(&path, &names),
             "70 < income ≤ 90 and score ≤ 40.5"
+        );
+        // A split on a log column reads in the column's own units.
+        let logged = [Readable {
+            model: "log1p_monetary".into(),
+            name: "monetary".into(),
+            inverse: super::super::units::Inverse::Expm1,
+        }];
+        assert_eq!(
+            conditions(&[(0, false, 100f64.ln_1p())], &logged),
+            "monetary > 100"
         );
     }
 
@@ -308,7 +321,7 @@ mod tests {
                 labels.push(i64::from(a > 50.0 && b > 50.0));
             }
         }
-        let names = vec!["income".to_string(), "score".to_string()];
+        let names = vec![Readable::same("income"), Readable::same("score")];
         let e = explain(&[income, score], &names, &labels, 3, 7)
             .unwrap()
             .unwrap();

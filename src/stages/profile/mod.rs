@@ -9,6 +9,7 @@
 
 pub mod explain;
 pub mod recommend;
+pub mod units;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -17,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::Model;
 use crate::config::ProfilePlan;
 use crate::error::Result;
-use crate::frame::{f64_opts, is_numeric};
+use crate::frame::{f64_opts, figure, is_numeric};
+use std::collections::BTreeMap;
 
 /// A segment's summary, also written to model.json.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,16 +48,6 @@ pub struct ProfileOutput {
     pub explanation: Option<explain::Explanation>,
     /// Mean z-score of every segment (rows, in `summary` order) on every profiled column.
     pub zscores: (Vec<String>, Vec<Vec<f64>>),
-    /// Mean of every model column: per segment (rows, in `summary` order), and over all
-    /// customers.
-    pub means: SegmentMeans,
-}
-
-/// Means of the model columns, per segment and overall (what the report's cards show).
-#[derive(Debug, Clone, Default)]
-pub struct SegmentMeans {
-    pub per_segment: Vec<Vec<Option<f64>>>,
-    pub overall: Vec<Option<f64>>,
 }
 
 /// |z| below this counts as "average" when naming.
@@ -81,17 +73,10 @@ pub fn run(
                 .map(|(_, rfm)| rfm.clone())
         })
         .collect();
-    let most_valuable = st.most_valuable();
+    let most_valuable = st.most_valuable(plan.value.as_deref());
+    let readable = units::readable(features, model_columns)?;
     let summary: Vec<Segment> = (0..st.seg_ids.len())
-        .map(|r| {
-            st.segment(
-                r,
-                model_columns.len(),
-                plan,
-                dominant[r].clone(),
-                most_valuable,
-            )
-        })
+        .map(|r| st.segment(r, &readable, plan, dominant[r].clone(), most_valuable))
         .collect();
 
     // Explanation rules on the unscaled model features.
@@ -101,7 +86,7 @@ pub fn run(
         .collect();
     let explanation = explain::explain_auto(
         &tree_cols,
-        model_columns,
+        &readable,
         &model.labels,
         plan.explain_depth,
         seed,
@@ -114,7 +99,6 @@ pub fn run(
         segments,
         summary,
         explanation,
-        means: st.means(model_columns.len()),
         zscores: (st.cols, st.zrows),
     })
 }
@@ -128,6 +112,8 @@ struct Stats {
     values: Vec<Vec<Option<f64>>>,
     /// (mean, population sd) of every column over all customers.
     overall: Vec<(Option<f64>, Option<f64>)>,
+    /// Median of every column over all customers.
+    overall_median: Vec<Option<f64>>,
     /// Row numbers of each segment's customers.
     members_of: std::collections::BTreeMap<i64, Vec<usize>>,
     /// Per column: the segments' means, medians and lifts, in `seg_ids` order.
@@ -165,6 +151,10 @@ impl Stats {
                 let ca: Float64Chunked = v.iter().copied().collect();
                 (ca.mean(), ca.std(0))
             })
+            .collect();
+        let overall_median: Vec<Option<f64>> = values
+            .par_iter()
+            .map(|v| v.iter().copied().collect::<Float64Chunked>().median())
             .collect();
         let mut members_of: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
         for (i, &l) in labels.iter().enumerate() {
@@ -210,34 +200,28 @@ impl Stats {
             cols,
             values,
             overall,
+            overall_median,
             members_of,
             per_col,
             zrows,
         })
     }
 
-    /// The first `n_model` columns' means, per segment and overall.
-    fn means(&self, n_model: usize) -> SegmentMeans {
-        SegmentMeans {
-            per_segment: (0..self.seg_ids.len())
-                .map(|r| (0..n_model).map(|j| self.per_col[j][0][r]).collect())
-                .collect(),
-            overall: (0..n_model).map(|j| self.overall[j].0).collect(),
-        }
-    }
-
     /// The segment whose customers are worth most on average (mean of the value column:
-    /// monetary, else a column named like "spend"), if the table has one.
-    fn most_valuable(&self) -> Option<i64> {
+    /// `profile.value`, else monetary, else a column named like "spend"), if there is one.
+    fn most_valuable(&self, value: Option<&str>) -> Option<i64> {
         let cols = &self.cols;
-        let value_col = ["monetary", "spend"]
-            .iter()
-            .find_map(|w| cols.iter().position(|c| c.to_lowercase() == *w))
-            .or_else(|| {
-                ["monetary", "spend"]
-                    .iter()
-                    .find_map(|w| cols.iter().position(|c| c.to_lowercase().contains(w)))
-            });
+        let named = value.map(|v| cols.iter().position(|c| c == v));
+        let value_col = named.unwrap_or_else(|| {
+            ["monetary", "spend"]
+                .iter()
+                .find_map(|w| cols.iter().position(|c| c.to_lowercase() == *w))
+                .or_else(|| {
+                    ["monetary", "spend"]
+                        .iter()
+                        .find_map(|w| cols.iter().position(|c| c.to_lowercase().contains(w)))
+                })
+        });
         value_col.and_then(|j| {
             self.seg_ids
                 .iter()
@@ -253,12 +237,13 @@ impl Stats {
     fn segment(
         &self,
         r: usize,
-        n_model: usize,
+        readable: &[units::Readable],
         plan: &ProfilePlan,
         dominant_rfm: Option<String>,
         most_valuable: Option<i64>,
     ) -> Segment {
         let s = self.seg_ids[r];
+        let n_model = readable.len();
         let size = self.members_of[&s].len();
         let n: usize = self.members_of.values().map(Vec::len).sum();
         let varies = |j: usize| self.overall[j].1.is_some_and(|sd| sd > 0.0);
@@ -291,6 +276,7 @@ impl Stats {
                     .filter(|&j| varies(j))
                     .map(|j| (self.cols[j].clone(), self.zrows[r][j]))
                     .collect(),
+                figures: self.figures(r, readable),
                 rfm: dominant_rfm,
                 most_valuable: most_valuable == Some(s),
                 average: zs.iter().all(|(z, _)| z.abs() < DISTINCT_Z),
@@ -308,6 +294,28 @@ impl Stats {
             traits,
             actions,
         }
+    }
+
+    /// Every column's evidence for segment `r` in the data's units: its median against all
+    /// customers' (a log column speaks through the column it was made from).
+    fn figures(&self, r: usize, readable: &[units::Readable]) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for (j, col) in self.cols.iter().enumerate() {
+            let name = readable.get(j).map_or(col, |u| &u.name);
+            let k = self.cols.iter().position(|c| c == name).unwrap_or(j);
+            let (seg, all) = (self.per_col[k][1][r], self.overall_median[k]);
+            if seg.is_some() && all.is_some() {
+                out.insert(
+                    col.clone(),
+                    format!(
+                        "median {name} {} vs {} for all customers",
+                        figure(seg),
+                        figure(all)
+                    ),
+                );
+            }
+        }
+        out
     }
 
     /// `07_profile.parquet`: one row per segment with its summary, rules and statistics.
