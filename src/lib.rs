@@ -29,6 +29,7 @@ pub mod report;
 // Running and using runs.
 pub mod assign;
 pub mod bench;
+pub mod compare;
 pub mod generate;
 pub mod init;
 pub mod inspect;

@@ -113,6 +113,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare two finished runs: which segment is which, who moved where, who is new or gone.
+    #[command(
+        after_help = "Example:\n  segflow compare outputs/retail_2024_11 outputs/retail_2024_12\n\nWrites transitions.parquet, migrations.parquet and migrations.csv to --out\n(default: the later run's compare/ folder)."
+    )]
+    Compare {
+        /// The earlier run folder (outputs/<name>).
+        before: PathBuf,
+        /// The later run folder.
+        after: PathBuf,
+        /// Folder for the comparison's files (default: AFTER/compare).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Benchmark the reference pipelines on generated data (use a release build).
     #[command(
         after_help = "Example:\n  cargo run --release -- bench --runs 3 --only transactions_1m"
@@ -327,6 +340,12 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             out,
             json,
         } => assign(&model, &input, &out, json),
+        Command::Compare { before, after, out } => {
+            let out = out.unwrap_or_else(|| after.join("compare"));
+            let c = segflow::compare::compare(&before, &after, &out)?;
+            emit(&c.text);
+            Ok(())
+        }
         Command::Bench { dir, runs, only } => {
             let (table, _) = segflow::bench::run(&dir, runs.max(1), &only)?;
             emit(&table);

@@ -123,7 +123,7 @@ fn head(input: &ReportInput, n: usize) -> Html {
          .card{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}\
          .chosen{background:#fff4d6}pre{background:#f6f6f6;padding:1em;overflow:auto}\
          figure{margin:0.5em 0}figcaption{font-size:0.85em;color:#555}svg{max-width:100%;height:auto}\
-         .grid{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}.why{color:#555;font-size:0.9em}\
+         .grid{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}.why{color:#555;font-size:0.9em}td.text{text-align:left}\
          th[aria-sort=ascending]::after{content:\" \\25B2\"}th[aria-sort=descending]::after{content:\" \\25BC\"}\
          @media print{body{max-width:none;margin:0;font-size:10pt}table{display:table;page-break-inside:avoid}\
          .card,figure{break-inside:avoid;page-break-inside:avoid}h2{break-before:page}#summary,h2#value{break-before:auto}\
@@ -138,7 +138,7 @@ fn head(input: &ReportInput, n: usize) -> Html {
         .markup("</code>, seed ");
     h.text(p.seed)
         .markup(". ")
-        .text(n)
+        .text(crate::frame::thousands(n))
         .markup(" customers in ")
         .text(n_segments);
     h.markup(" segments; chosen model: <b>")

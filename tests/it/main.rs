@@ -8,6 +8,7 @@ mod assign;
 mod cache;
 mod clean_reference;
 mod cli;
+mod compare;
 mod config_errors;
 mod engines;
 mod fuzz;

@@ -181,7 +181,7 @@ pub fn html(h: &mut Html, input: &ReportInput, kf: &KeyFigures) {
         for m in &r.medians {
             h.markup("</td><td>").text(figure(*m));
         }
-        h.markup("</td><td>").text(&r.action);
+        h.markup("</td><td class=\"text\">").text(&r.action);
         h.markup("</td><td><a href=\"")
             .text(&r.file)
             .markup("\">CSV</a></td></tr>");

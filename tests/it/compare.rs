@@ -1,0 +1,156 @@
+//! `segflow compare`: a known drift between two runs is recovered exactly in the transition
+//! matrix and the migrations table; identical runs give the identity; runs that cannot be
+//! compared are refused with what differs.
+
+use crate::common::{read_parquet, strs, Workdir};
+
+/// Four tight, far-apart groups of 25 customers (ids 0-99, group = id / 25), with `moved`
+/// customers of group 0 placed in group 3, `gone` ids left out and `new` ids added to group 1.
+fn customers(moved: usize, gone: &[usize], new: &[usize]) -> String {
+    let centre = |g: usize| [(20, 20), (20, 80), (80, 20), (80, 80)][g];
+    let mut csv = String::from("id,x,y\n");
+    let mut row = |id: usize, g: usize| {
+        let (cx, cy) = centre(g);
+        csv.push_str(&format!(
+            "{id},{},{}\n",
+            cx + (id % 5) as i64,
+            cy + (id % 3) as i64
+        ));
+    };
+    for id in 0..100 {
+        if gone.contains(&id) {
+            continue;
+        }
+        let g = if id < moved { 3 } else { id / 25 };
+        row(id, g);
+    }
+    for &id in new {
+        row(id, 1);
+    }
+    csv
+}
+
+const PIPELINE: &str = "name: monthly\ninput: {path: c.csv, id: id}\nfeatures:\n  use: [x, y]\ncluster:\n  kmeans: {k: 4, n_init: 10}\n";
+
+fn run(w: &Workdir, csv: &str, out: &str) {
+    w.write("c.csv", csv);
+    w.write("p.yaml", PIPELINE);
+    w.ok(&["run", "-q", "p.yaml", "--out-dir", out]);
+}
+
+#[test]
+fn a_known_drift_is_recovered_exactly() {
+    let w = Workdir::new();
+    run(&w, &customers(0, &[], &[]), "nov");
+    // December: 7 customers of group 0 now look like group 3; ids 90-92 are gone; 5 are new.
+    run(
+        &w,
+        &customers(7, &[90, 91, 92], &[100, 101, 102, 103, 104]),
+        "dec",
+    );
+    let text = w.ok(&["compare", "nov/monthly", "dec/monthly"]);
+    assert!(
+        text.contains("97 customers in both, 5 new, 3 gone"),
+        "{text}"
+    );
+    // Group g's segment in each run, read from any of its customers.
+    let seg = |run: &str, id: i64| -> i64 {
+        let df = read_parquet(&w.path(&format!("{run}/monthly/segments.parquet")));
+        let ids = df.column("id").unwrap().i64().unwrap();
+        let s = df.column("segment").unwrap().i64().unwrap();
+        (0..df.height())
+            .find(|&i| ids.get(i) == Some(id))
+            .map(|i| s.get(i).unwrap())
+            .unwrap()
+    };
+    let (g0_nov, g3_nov) = (seg("nov", 10), seg("nov", 80));
+    let (g0_dec, g3_dec) = (seg("dec", 10), seg("dec", 80));
+    let t = read_parquet(&w.path("dec/monthly/compare/transitions.parquet"));
+    let cell = |from: i64, to: i64| -> u32 {
+        let f = t.column("from_segment").unwrap().i64().unwrap();
+        let to_c = t.column("to_segment").unwrap().i64().unwrap();
+        let n = t.column("customers").unwrap().u32().unwrap();
+        (0..t.height())
+            .find(|&i| f.get(i) == Some(from) && to_c.get(i) == Some(to))
+            .map(|i| n.get(i).unwrap())
+            .unwrap()
+    };
+    assert_eq!(cell(g0_nov, g3_dec), 7, "the 7 movers");
+    assert_eq!(cell(g0_nov, g0_dec), 18);
+    assert_eq!(cell(g3_nov, g3_dec), 22, "25 less the 3 gone");
+    let total: u32 = t
+        .column("customers")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .sum();
+    assert_eq!(total, 97, "every shared customer once");
+    // Each customer's move, with the id as it went in (a whole number).
+    let m = read_parquet(&w.path("dec/monthly/compare/migrations.parquet"));
+    assert_eq!(
+        m.column("id").unwrap().dtype(),
+        &polars::prelude::DataType::Int64
+    );
+    let status = strs(&m, "status");
+    let count = |s: &str| status.iter().filter(|x| *x == s).count();
+    assert_eq!(
+        (count("moved"), count("new"), count("lost"), count("stayed")),
+        (7, 5, 3, 90)
+    );
+    let csv = std::fs::read_to_string(w.path("dec/monthly/compare/migrations.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 105);
+    assert!(
+        csv.contains(&format!("\n3,{g0_nov},")),
+        "customer 3 moved from group 0"
+    );
+}
+
+#[test]
+fn identical_runs_give_the_identity_and_the_same_segments() {
+    let w = Workdir::new();
+    run(&w, &customers(0, &[], &[]), "a");
+    run(&w, &customers(0, &[], &[]), "b");
+    let text = w.ok(&["compare", "a/monthly", "b/monthly", "--out", "cmp"]);
+    assert!(
+        text.contains("100 customers in both, 0 new, 0 gone"),
+        "{text}"
+    );
+    for s in 0..4 {
+        assert!(text.contains(&format!("\n  {s}: ")), "{text}");
+    }
+    let t = read_parquet(&w.path("cmp/transitions.parquet"));
+    let f = t.column("from_segment").unwrap().i64().unwrap();
+    let to = t.column("to_segment").unwrap().i64().unwrap();
+    let n = t.column("customers").unwrap().u32().unwrap();
+    for i in 0..t.height() {
+        let want = if f.get(i) == to.get(i) { 25 } else { 0 };
+        assert_eq!(n.get(i), Some(want));
+    }
+    let status = strs(&read_parquet(&w.path("cmp/migrations.parquet")), "status");
+    assert!(status.iter().all(|s| s == "stayed"));
+}
+
+#[test]
+fn runs_that_cannot_be_compared_are_refused_with_what_differs() {
+    let w = Workdir::new();
+    run(&w, &customers(0, &[], &[]), "a");
+    std::fs::create_dir_all(w.path("empty")).unwrap();
+    let err = w.fails(&["compare", "empty", "a/monthly"]);
+    assert!(
+        err.contains("is not a segflow run folder: it has no manifest.json"),
+        "{err}"
+    );
+    // The same customers under another id column.
+    w.write(
+        "c.csv",
+        &customers(0, &[], &[]).replacen("id,", "customer,", 1),
+    );
+    w.write("p.yaml", &PIPELINE.replace("id: id", "id: customer"));
+    w.ok(&["run", "-q", "p.yaml", "--out-dir", "b"]);
+    let err = w.fails(&["compare", "a/monthly", "b/monthly"]);
+    assert!(
+        err.contains("different columns: `id` in a/monthly and `customer` in b/monthly"),
+        "{err}"
+    );
+}
