@@ -37,6 +37,9 @@ struct Run {
     /// Ids in the run's order.
     ids: Vec<String>,
     names: BTreeMap<i64, String>,
+    /// The value column (`monetary`, else a column named like "spend") and each segment's
+    /// total of it, when the run has one.
+    value: Option<(String, BTreeMap<i64, f64>)>,
 }
 
 impl Run {
@@ -83,6 +86,22 @@ impl Run {
         for s in &model.segments {
             names.insert(s.id, s.name.clone());
         }
+        let numeric: Vec<String> = seg
+            .columns()
+            .iter()
+            .filter(|c| c.dtype().is_primitive_numeric() && c.name() != "segment")
+            .map(|c| c.name().to_string())
+            .collect();
+        let value = match crate::report::keys::value_column(None, &numeric) {
+            Some(v) => {
+                let mut totals = BTreeMap::new();
+                for (s, x) in segments.iter().zip(crate::frame::f64_opts(&seg, &v)?) {
+                    *totals.entry(*s).or_insert(0.0) += x.filter(|x| x.is_finite()).unwrap_or(0.0);
+                }
+                Some((v, totals))
+            }
+            None => None,
+        };
         Ok(Run {
             dir: dir.to_path_buf(),
             id_column: model.id_column,
@@ -90,6 +109,7 @@ impl Run {
             segment_of: ids.iter().cloned().zip(segments.iter().copied()).collect(),
             ids,
             names,
+            value,
         })
     }
 
@@ -126,7 +146,7 @@ pub struct Comparison {
 }
 
 /// Compares run `a` (before) with run `b` (after) and writes `out/`: `transitions.parquet`,
-/// `migrations.parquet` / `.csv` and `segments.parquet`.
+/// `migrations.parquet` / `.csv` and `segments.parquet` (size and value per matched pair).
 pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<Comparison> {
     let (ra, rb) = (Run::open(a)?, Run::open(b)?);
     if ra.id_column != rb.id_column {
@@ -174,6 +194,7 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<Comparison> {
     std::fs::create_dir_all(out).map_err(|e| crate::error::Error::io(out, e))?;
     write_transitions(out, &ra, &rb, &from, &to, &counts)?;
     write_migrations(out, &ra, &rb, &matched)?;
+    write_segments(out, &ra, &rb, &matched)?;
     let text = summary(
         &ra,
         &rb,
@@ -304,6 +325,58 @@ fn write_migrations(out: &Path, ra: &Run, rb: &Run, matched: &[(i64, Option<i64>
     Ok(())
 }
 
+/// One row per segment of either run: its match in the other, customers before and after
+/// and the change, and the value column's total before and after when both runs have it.
+fn write_segments(out: &Path, ra: &Run, rb: &Run, matched: &[(i64, Option<i64>)]) -> Result<()> {
+    let size = |r: &Run, s: i64| r.segment_of.values().filter(|&&x| x == s).count() as u32;
+    let mut pairs: Vec<(Option<i64>, Option<i64>)> =
+        matched.iter().map(|(a, b)| (Some(*a), *b)).collect();
+    for t in rb.segments() {
+        if t >= 0 && !pairs.iter().any(|p| p.1 == Some(t)) {
+            pairs.push((None, Some(t)));
+        }
+    }
+    let (mut sa, mut na, mut sb, mut nb, mut before, mut after, mut change) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (a, b) in &pairs {
+        let (x, y) = (a.map_or(0, |a| size(ra, a)), b.map_or(0, |b| size(rb, b)));
+        sa.push(*a);
+        na.push(a.map(|a| ra.name(a)));
+        sb.push(*b);
+        nb.push(b.map(|b| rb.name(b)));
+        before.push(x);
+        after.push(y);
+        change.push(y as i64 - x as i64);
+    }
+    let mut cols = vec![
+        Column::new("before_segment".into(), sa),
+        Column::new("before_name".into(), na),
+        Column::new("after_segment".into(), sb),
+        Column::new("after_name".into(), nb),
+        Column::new("customers_before".into(), before),
+        Column::new("customers_after".into(), after),
+        Column::new("change".into(), change),
+    ];
+    if let (Some((va, ta)), Some((vb, tb))) = (&ra.value, &rb.value) {
+        if va == vb {
+            let total = |t: &BTreeMap<i64, f64>, s: Option<i64>| {
+                s.map_or(0.0, |s| t.get(&s).copied().unwrap_or(0.0))
+            };
+            cols.push(Column::new(
+                format!("{va}_before").into(),
+                pairs.iter().map(|p| total(ta, p.0)).collect::<Vec<_>>(),
+            ));
+            cols.push(Column::new(
+                format!("{va}_after").into(),
+                pairs.iter().map(|p| total(tb, p.1)).collect::<Vec<_>>(),
+            ));
+        }
+    }
+    let mut df = DataFrame::new(pairs.len(), cols)?;
+    write_parquet(&out.join("segments.parquet"), &mut df)?;
+    Ok(())
+}
+
 /// What the command prints: the counts, the matching, and the transition matrix.
 #[allow(clippy::too_many_arguments)]
 fn summary(
@@ -363,7 +436,7 @@ fn summary(
     }
     let _ = writeln!(
         o,
-        "written: {}/transitions.parquet, migrations.parquet, migrations.csv",
+        "written: {}/transitions.parquet, migrations.parquet, migrations.csv, segments.parquet",
         out.display()
     );
     o

@@ -98,6 +98,26 @@ fn a_known_drift_is_recovered_exactly() {
         (count("moved"), count("new"), count("lost"), count("stayed")),
         (7, 5, 3, 90)
     );
+    // Sizes per matched pair: group 0 lost its 7 movers, group 3 gained them and lost 3,
+    // group 1 gained the 5 new customers.
+    let sizes = read_parquet(&w.path("dec/monthly/compare/segments.parquet"));
+    let col = |c: &str| -> Vec<i64> {
+        let c = sizes
+            .column(c)
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int64)
+            .unwrap();
+        c.i64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or(-9))
+            .collect()
+    };
+    let (before, after, change) = (col("before_segment"), col("customers_after"), col("change"));
+    let row = |s: i64| before.iter().position(|&b| b == s).unwrap();
+    assert_eq!((after[row(g0_nov)], change[row(g0_nov)]), (18, -7));
+    assert_eq!((after[row(g3_nov)], change[row(g3_nov)]), (29, 4));
+    assert_eq!(change.iter().sum::<i64>(), 2, "5 new less 3 gone");
     let csv = std::fs::read_to_string(w.path("dec/monthly/compare/migrations.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 105);
     assert!(
