@@ -32,6 +32,7 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
         rename: model.rename.clone(),
         names: None,
         engine: Engine::Local,
+        window: None,
     };
     let df = ingest::run(&plan)?;
     check_columns(model, &df, input)?;

@@ -48,6 +48,8 @@ pub struct TxCleanPlan {
     pub cancel_prefix: String,
     pub drop_non_positive_price: bool,
     pub exclude_products: Vec<String>,
+    /// `input.window`: lines dated outside it are dropped first.
+    pub window: Option<super::input::Window>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,9 +62,10 @@ pub struct CleanPlan {
 
 pub(super) fn from_raw(
     raw: Option<&RawClean>,
-    kind: &InputKind,
+    input: &super::input::InputPlan,
     src: &Source,
 ) -> Result<CleanPlan> {
+    let kind = &input.kind;
     let rclean = raw.cloned().unwrap_or_default();
     let rimp = rclean.impute.clone().unwrap_or_default();
     let (numeric, categorical) = impute_from_raw(&rimp, src)?;
@@ -86,6 +89,7 @@ pub(super) fn from_raw(
             cancel_prefix: rtx.cancel_prefix.unwrap_or_else(|| "C".into()),
             drop_non_positive_price: rtx.drop_non_positive_price.unwrap_or(true),
             exclude_products: rtx.exclude_products,
+            window: input.window,
         },
     };
     if rclean.transactions.is_some() && *kind == InputKind::Customers {

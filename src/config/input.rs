@@ -219,6 +219,80 @@ pub struct InputPlan {
     /// The column names of a file without a header line (`input.header: false`).
     pub names: Option<Vec<String>>,
     pub engine: Engine,
+    /// Invoice lines outside this period are dropped with their reason (`input.window`).
+    pub window: Option<Window>,
+}
+
+/// A period of invoice dates, both ends included; an open end is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl Window {
+    /// "2011-01-01 to 2011-06-30", "from 2011-01-01", "to 2011-06-30".
+    pub fn describe(&self) -> String {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) => format!("{f} to {t}"),
+            (Some(f), None) => format!("from {f}"),
+            (None, Some(t)) => format!("to {t}"),
+            (None, None) => "all dates".into(),
+        }
+    }
+}
+
+/// `input.window`: dates like 2011-01-01, `from` not after `to`, invoice lines only, not
+/// (yet) on Spark.
+fn window_from_raw(
+    rin: &RawInput,
+    kind: &InputKind,
+    engine: &Engine,
+    src: &Source,
+) -> Result<Option<Window>> {
+    let Some(w) = &rin.window else {
+        return Ok(None);
+    };
+    let at = |k: &'static str| ["input", "window", k];
+    let date = |v: &Option<String>, k: &'static str| -> Result<Option<chrono::NaiveDate>> {
+        v.as_deref()
+            .map(|s| {
+                chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+                    src.error_at(
+                        &at(k),
+                        format!("input.window.{k} must be a date like 2011-01-01, got `{s}`"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let window = Window {
+        from: date(&w.from, "from")?,
+        to: date(&w.to, "to")?,
+    };
+    if *kind == InputKind::Customers {
+        return Err(src.error_at(
+            &["input", "window"],
+            "input.window selects invoice lines by date: set input.kind: transactions",
+        ));
+    }
+    if matches!(engine, Engine::Spark(_)) {
+        return Err(src.error_at(
+            &["input", "window"],
+            "input.window is not available on the Spark engine yet: use engine: local or streaming",
+        ));
+    }
+    match (window.from, window.to) {
+        (None, None) => Err(src.error_at(
+            &["input", "window"],
+            "input.window needs `from`, `to` or both",
+        )),
+        (Some(f), Some(t)) if f > t => Err(src.error_at(
+            &["input", "window"],
+            format!("input.window.from ({f}) is after input.window.to ({t})"),
+        )),
+        _ => Ok(Some(window)),
+    }
 }
 
 impl InputPlan {
@@ -392,7 +466,9 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
     rename.sort();
     let kind = kind_from_raw(rin, src)?;
     let engine = engine_from_raw(rin, &kind, &format, src)?;
+    let window = window_from_raw(rin, &kind, &engine, src)?;
     Ok(InputPlan {
+        window,
         engine,
         names,
         path,
@@ -509,6 +585,46 @@ mod tests {
         refuses(
             &input("input: {path: d.csv, columns: {customer: c, date: d, amount: m}}\n"),
             "set input.kind: transactions",
+        );
+    }
+
+    #[test]
+    fn a_window_selects_invoice_lines_by_date() {
+        let with = |w: &str| {
+            TX.replace(
+                "  kind: transactions\n",
+                &format!("  kind: transactions\n  window: {w}\n"),
+            )
+        };
+        let p = plan(&with("{from: 2011-01-01, to: 2011-06-30}"));
+        let w = p.input.window.unwrap();
+        assert_eq!(w.describe(), "2011-01-01 to 2011-06-30");
+        assert_eq!(p.clean.transactions.window, Some(w));
+        assert_eq!(
+            plan(&with("{to: 2011-06-30}"))
+                .input
+                .window
+                .unwrap()
+                .describe(),
+            "to 2011-06-30"
+        );
+        refuses(
+            &with("{from: 2011-13-01}"),
+            "input.window.from must be a date like 2011-01-01, got `2011-13-01`",
+        );
+        refuses(
+            &with("{from: 2011-07-01, to: 2011-06-30}"),
+            "input.window.from (2011-07-01) is after input.window.to (2011-06-30)",
+        );
+        refuses(&with("{}"), "input.window needs `from`, `to` or both");
+        refuses(&with("{from: 2011-01-01, until: 2011-02-01}"), "until");
+        refuses(
+            &BASE.replace("id: id}", "id: id, window: {from: 2011-01-01}}"),
+            "input.window selects invoice lines by date: set input.kind: transactions",
+        );
+        refuses(
+            &with("{from: 2011-01-01}\n  engine: spark"),
+            "input.window is not available on the Spark engine yet",
         );
     }
 

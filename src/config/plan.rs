@@ -40,7 +40,7 @@ impl Plan {
         let src = &source;
         let name = pipeline_name(&raw, src)?;
         let input = input::from_raw(&raw.input, src)?;
-        let clean = clean::from_raw(raw.clean.as_ref(), &input.kind, src)?;
+        let clean = clean::from_raw(raw.clean.as_ref(), &input, src)?;
         let features = features::from_raw(&raw.features, &input.kind, src)?;
         let scale = scale::from_raw(raw.scale.as_ref(), src)?;
         let cluster = cluster::from_raw(&raw.cluster, src)?;

@@ -57,6 +57,18 @@ pub struct RawInput {
     pub engine: Option<String>,
     #[serde(default)]
     pub spark: Option<RawSpark>,
+    /// Keep only invoice lines dated in this period (both ends included).
+    #[serde(default)]
+    pub window: Option<RawWindow>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

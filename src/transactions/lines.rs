@@ -200,10 +200,26 @@ pub struct LinesOutput {
 /// The cleaning rules in order, each a condition that drops a line and its reason.
 pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(Expr, String)> {
     let prefix = plan.cancel_prefix.as_str();
-    let mut rules: Vec<(Expr, String)> = vec![(
+    let mut rules: Vec<(Expr, String)> = Vec::new();
+    if let Some(w) = &plan.window {
+        // Days since 1970-01-01 of each line's date, against the window's ends.
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        let day = |d: chrono::NaiveDate| lit((d - epoch).num_days() as i32);
+        let days = col(tx.date.as_str())
+            .cast(DataType::Date)
+            .cast(DataType::Int32);
+        let outside = match (w.from, w.to) {
+            (Some(f), Some(t)) => days.clone().lt(day(f)).or(days.gt(day(t))),
+            (Some(f), None) => days.lt(day(f)),
+            (None, Some(t)) => days.gt(day(t)),
+            (None, None) => lit(false),
+        };
+        rules.push((outside, format!("outside input.window ({})", w.describe())));
+    }
+    rules.push((
         col(tx.customer.as_str()).is_null(),
         "missing customer id".into(),
-    )];
+    ));
     if !plan.net {
         if let Some(invoice) = tx.invoice_text() {
             rules.push((

@@ -107,11 +107,7 @@ fn a_known_drift_is_recovered_exactly() {
             .unwrap()
             .cast(&polars::prelude::DataType::Int64)
             .unwrap();
-        c.i64()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap_or(-9))
-            .collect()
+        c.i64().unwrap().iter().map(|v| v.unwrap_or(-9)).collect()
     };
     let (before, after, change) = (col("before_segment"), col("customers_after"), col("change"));
     let row = |s: i64| before.iter().position(|&b| b == s).unwrap();
@@ -173,4 +169,55 @@ fn runs_that_cannot_be_compared_are_refused_with_what_differs() {
         err.contains("different columns: `id` in a/monthly and `customer` in b/monthly"),
         "{err}"
     );
+}
+
+/// The README's half-year example: Online Retail cut by `input.window` into two periods,
+/// compared. Every customer of either half is counted once: in both, new or gone.
+#[test]
+fn online_retail_first_half_against_second_half() {
+    let Some(_) = crate::common::shared_data("online_retail.parquet") else {
+        return;
+    };
+    let w = Workdir::new();
+    for half in ["h1", "h2"] {
+        let out = crate::common::run_in_root(
+            &["run", "-q", &format!("examples/online_retail_{half}.yaml")],
+            &w.path("out"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = w.ok(&["compare", "out/online_retail_h1", "out/online_retail_h2"]);
+    let customers = |half: &str| {
+        read_parquet(&w.path(&format!("out/online_retail_{half}/segments.parquet"))).height()
+    };
+    let t = read_parquet(&w.path("out/online_retail_h2/compare/transitions.parquet"));
+    let shared: u32 = t
+        .column("customers")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .sum();
+    let m = read_parquet(&w.path("out/online_retail_h2/compare/migrations.parquet"));
+    let status = strs(&m, "status");
+    let count = |s: &str| status.iter().filter(|x| *x == s).count();
+    assert_eq!(count("stayed") + count("moved"), shared as usize);
+    assert_eq!(shared as usize + count("new"), customers("h2"));
+    assert_eq!(shared as usize + count("lost"), customers("h1"));
+    assert!(
+        text.contains(&format!(
+            "{} customers in both",
+            segflow::frame::thousands(shared as usize)
+        )),
+        "{text}"
+    );
+    // The first half's dropped lines name the window.
+    let dropped = read_parquet(&w.path("out/online_retail_h1/02_clean_dropped.parquet"));
+    assert!(strs(&dropped, "reason")
+        .iter()
+        .any(|r| r == "outside input.window (2010-12-01 to 2011-05-31)"));
 }

@@ -215,3 +215,60 @@ fn streaming_on_the_real_online_retail_lines() {
         .replace("name: online_retail", "name: or");
     same_as_local(&w, "or", &yaml);
 }
+
+/// `input.window` keeps the lines of its period, on both engines alike: every line outside
+/// it is dropped with its reason (counted here from the ingested lines), every kept line is
+/// inside it.
+#[test]
+fn a_window_keeps_the_lines_of_its_period_on_both_engines() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "300",
+        "--rows",
+        "10000",
+        "--out",
+        "lines.parquet",
+    ]);
+    let yaml = pipeline(
+        "h2",
+        "lines.parquet",
+        "ENGINE",
+        COLUMNS,
+        "cancellations: drop",
+    )
+    .replace(
+        "  kind: transactions\n",
+        "  kind: transactions\n  window: {from: 2022-07-01, to: 2023-06-30}\n",
+    );
+    same_as_local(&w, "h2", &yaml);
+    let days = |file: &str| -> Vec<String> {
+        let df = read_parquet(&w.path(&format!("outputs/h2_local/{file}")));
+        let c = df
+            .column("InvoiceDate")
+            .unwrap()
+            .cast(&polars::prelude::DataType::String)
+            .unwrap();
+        c.str()
+            .unwrap()
+            .iter()
+            .map(|s| s.unwrap_or_default().chars().take(10).collect())
+            .collect()
+    };
+    let inside = |d: &String| d.as_str() >= "2022-07-01" && d.as_str() <= "2023-06-30";
+    let outside = days("01_ingest.parquet")
+        .iter()
+        .filter(|d| !inside(d))
+        .count();
+    assert!(outside > 1000, "{outside}");
+    assert!(days("02_clean.parquet").iter().all(inside));
+    let dropped = read_parquet(&w.path("outputs/h2_local/02_clean_dropped.parquet"));
+    let reasons = crate::common::strs(&dropped, "reason");
+    let by_window = reasons
+        .iter()
+        .filter(|r| *r == "outside input.window (2022-07-01 to 2023-06-30)")
+        .count();
+    assert_eq!(by_window, outside);
+}
