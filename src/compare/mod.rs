@@ -22,6 +22,7 @@ use crate::frame::thousands;
 use crate::inspect::read_parquet;
 use crate::manifest::{Manifest, Status};
 use crate::model::ModelFile;
+use crate::report::compare::{compare_page, ComparePage};
 use crate::stages::files::{MANIFEST, MODEL, SEGMENTS_PARQUET};
 
 /// Segment id of DBSCAN noise.
@@ -37,6 +38,8 @@ struct Run {
     /// Ids in the run's order.
     ids: Vec<String>,
     names: BTreeMap<i64, String>,
+    /// Each segment's first recommended action.
+    actions: Vec<(i64, String)>,
     /// The value column (`monetary`, else a column named like "spend") and each segment's
     /// total of it, when the run has one.
     value: Option<(String, BTreeMap<i64, f64>)>,
@@ -109,6 +112,11 @@ impl Run {
             segment_of: ids.iter().cloned().zip(segments.iter().copied()).collect(),
             ids,
             names,
+            actions: model
+                .segments
+                .iter()
+                .filter_map(|s| Some((s.id, s.actions.first()?.action.clone())))
+                .collect(),
             value,
         })
     }
@@ -195,6 +203,16 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<Comparison> {
     write_transitions(out, &ra, &rb, &from, &to, &counts)?;
     write_migrations(out, &ra, &rb, &matched)?;
     write_segments(out, &ra, &rb, &matched)?;
+    write_page(
+        out,
+        &ra,
+        &rb,
+        &from,
+        &to,
+        &counts,
+        (shared, new, lost),
+        &matched,
+    )?;
     let text = summary(
         &ra,
         &rb,
@@ -377,6 +395,41 @@ fn write_segments(out: &Path, ra: &Run, rb: &Run, matched: &[(i64, Option<i64>)]
     Ok(())
 }
 
+/// `report.html` and its chart.
+#[allow(clippy::too_many_arguments)]
+fn write_page(
+    out: &Path,
+    ra: &Run,
+    rb: &Run,
+    from: &[i64],
+    to: &[i64],
+    counts: &[Vec<usize>],
+    (shared, new, lost): (usize, usize, usize),
+    matched: &[(i64, Option<i64>)],
+) -> Result<()> {
+    let named = |r: &Run, list: &[i64]| list.iter().map(|&s| (s, r.name(s))).collect();
+    let page = ComparePage {
+        before: ra.dir.display().to_string(),
+        after: rb.dir.display().to_string(),
+        shared,
+        new,
+        lost,
+        from: named(ra, from),
+        to: named(rb, to),
+        counts: counts.to_vec(),
+        matched: matched.to_vec(),
+        actions: rb.actions.clone(),
+    };
+    for (file, bytes) in compare_page(&page)? {
+        let path = out.join(&file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| crate::error::Error::io(parent, e))?;
+        }
+        write_bytes(&path, &bytes)?;
+    }
+    Ok(())
+}
+
 /// What the command prints: the counts, the matching, and the transition matrix.
 #[allow(clippy::too_many_arguments)]
 fn summary(
@@ -436,7 +489,7 @@ fn summary(
     }
     let _ = writeln!(
         o,
-        "written: {}/transitions.parquet, migrations.parquet, migrations.csv, segments.parquet",
+        "written: {}/report.html, transitions.parquet, migrations.parquet, migrations.csv, segments.parquet",
         out.display()
     );
     o

@@ -6,6 +6,7 @@
 //! The page is as reproducible as the artifacts: no timings, no dates, seeded samples.
 
 pub mod charts;
+pub mod compare;
 pub mod eda;
 mod figures;
 mod html;
@@ -106,17 +107,9 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(files)
 }
 
-/// The page up to its first section: style, title and the one-line summary.
-fn head(input: &ReportInput, n: usize) -> Html {
-    let p = input.plan;
-    let mut h = Html::default();
-    let n_segments = input.segments.iter().filter(|s| s.id >= 0).count();
-    h.markup(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>segflow report: ",
-    );
-    h.text(&p.name).markup("</title>");
-    h.markup(
-        "\
+/// The page's stylesheet (with its print rules), shared by the run report and the
+/// comparison page.
+const STYLE: &str = "\
          <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em}\
          table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}\
          th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
@@ -127,7 +120,19 @@ fn head(input: &ReportInput, n: usize) -> Html {
          th[aria-sort=ascending]::after{content:\" \\25B2\"}th[aria-sort=descending]::after{content:\" \\25BC\"}\
          @media print{body{max-width:none;margin:0;font-size:10pt}table{display:table;page-break-inside:avoid}\
          .card,figure{break-inside:avoid;page-break-inside:avoid}h2{break-before:page}#summary,h2#value{break-before:auto}\
-         .grid{grid-template-columns:1fr 1fr}a{color:inherit}}</style></head><body>\
+         .grid{grid-template-columns:1fr 1fr}a{color:inherit}}</style>";
+
+/// The page up to its first section: style, title and the one-line summary.
+fn head(input: &ReportInput, n: usize) -> Html {
+    let p = input.plan;
+    let mut h = Html::default();
+    let n_segments = input.segments.iter().filter(|s| s.id >= 0).count();
+    h.markup(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>segflow report: ",
+    );
+    h.text(&p.name).markup("</title>");
+    h.markup(STYLE).markup(
+        "</head><body>\
          <h1>Customer segments: ",
     );
     h.text(&p.name)

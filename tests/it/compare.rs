@@ -114,6 +114,21 @@ fn a_known_drift_is_recovered_exactly() {
     assert_eq!((after[row(g0_nov)], change[row(g0_nov)]), (18, -7));
     assert_eq!((after[row(g3_nov)], change[row(g3_nov)]), (29, 4));
     assert_eq!(change.iter().sum::<i64>(), 2, "5 new less 3 gone");
+    // The page says it in words, largest movement first.
+    let page = std::fs::read_to_string(w.path("dec/monthly/compare/report.html")).unwrap();
+    let names = strs(
+        &read_parquet(&w.path("nov/monthly/07_profile.parquet")),
+        "name",
+    );
+    let later = strs(
+        &read_parquet(&w.path("dec/monthly/07_profile.parquet")),
+        "name",
+    );
+    let sentence = format!(
+        "<li>7 customers of {} (28% of its customers in both runs) are now in {}.</li>",
+        names[g0_nov as usize], later[g3_dec as usize]
+    );
+    assert!(page.contains(&sentence), "{sentence}");
     let csv = std::fs::read_to_string(w.path("dec/monthly/compare/migrations.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 105);
     assert!(
