@@ -131,6 +131,21 @@ pub fn assign(model: &ModelFile, out: &Path, scored: &DataFrame) -> Result<Value
     }))
 }
 
+/// `compare`: the counts, which segment matched which, and the transition matrix.
+pub fn compare(c: &crate::compare::Comparison) -> Value {
+    let matched: Vec<Value> = c
+        .matched
+        .iter()
+        .map(|(a, b)| json!({"before": a, "after": b}))
+        .collect();
+    json!({
+        "command": "compare", "ok": true, "out": c.out,
+        "customers_in_both": c.shared, "new": c.new, "gone": c.lost,
+        "matched": matched, "from_segments": c.from, "to_segments": c.to,
+        "transitions": c.counts,
+    })
+}
+
 /// An error: its message, where it points (`file:line:column:` at its start, else the file
 /// the command was given) and the exit code.
 pub fn error(command: &str, e: &Error, file: Option<&Path>) -> Value {

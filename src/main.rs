@@ -125,6 +125,9 @@ enum Command {
         /// Folder for the comparison's files (default: AFTER/compare).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print one JSON document on stdout (the outcome, or the error) and nothing else.
+        #[arg(long)]
+        json: bool,
     },
     /// Benchmark the reference pipelines on generated data (use a release build).
     #[command(
@@ -227,6 +230,9 @@ fn json_request(cmd: &Command) -> Option<(&'static str, PathBuf)> {
         Command::Assign {
             json: true, input, ..
         } => Some(("assign", input.clone())),
+        Command::Compare {
+            json: true, after, ..
+        } => Some(("compare", after.clone())),
         _ => None,
     }
 }
@@ -340,10 +346,19 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             out,
             json,
         } => assign(&model, &input, &out, json),
-        Command::Compare { before, after, out } => {
+        Command::Compare {
+            before,
+            after,
+            out,
+            json,
+        } => {
             let out = out.unwrap_or_else(|| after.join("compare"));
             let c = segflow::compare::compare(&before, &after, &out)?;
-            emit(&c.text);
+            if json {
+                print_json(&segflow::json::compare(&c));
+            } else {
+                emit(&c.text);
+            }
             Ok(())
         }
         Command::Bench { dir, runs, only } => {

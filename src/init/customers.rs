@@ -32,6 +32,44 @@ pub struct Choice {
     pub missing: Vec<(String, f64)>,
     /// (file name, reason).
     pub left_out: Vec<(String, String)>,
+    /// Spend-per-category columns (pipeline names) sharing a money-like prefix, for
+    /// `profile.categories`; empty when there are fewer than two.
+    pub categories: Vec<String>,
+    /// The value column proposed for `profile.value` (the categories' sum).
+    pub value: Option<String>,
+}
+
+/// The prefix of a column name before its second word: `MntWines` → `mnt`,
+/// `spend_food` → `spend`.
+fn prefix_key(name: &str) -> String {
+    let cut = name
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_ascii_uppercase() || *c == '_')
+        .map_or(name.len(), |(i, _)| i);
+    super::columns::key(&name[..cut])
+}
+
+/// The largest group of at least two non-negative number columns whose names share a
+/// money-like prefix (`MntWines`, `MntFruits`, …): spend per category.
+fn spend_categories(cols: &[Column], pipeline: &[(String, String)]) -> Vec<String> {
+    let mut groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (file, name) in pipeline {
+        let Some(c) = cols.iter().find(|c| c.name == *file) else {
+            continue;
+        };
+        let numeric = matches!(c.kind, Kind::Integer | Kind::Float);
+        let prefix = prefix_key(file);
+        let money = ["mnt", "spend", "amount", "sales", "revenue"].contains(&prefix.as_str());
+        if numeric && money && c.min.is_some_and(|m| m >= 0.0) && prefix.len() < c.key().len() {
+            groups.entry(prefix).or_default().push(name.clone());
+        }
+    }
+    groups
+        .into_values()
+        .filter(|g| g.len() >= 2)
+        .max_by_key(Vec::len)
+        .unwrap_or_default()
 }
 
 /// Decides the id and the role of every other column.
@@ -41,6 +79,7 @@ pub fn choose(cols: &[Column]) -> Choice {
         ..Choice::default()
     };
     let mut used_names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    let mut named: Vec<(String, String)> = Vec::new();
     for c in cols {
         if ch.id.as_ref().is_some_and(|(id, _)| *id == c.name) {
             continue;
@@ -50,6 +89,7 @@ pub fn choose(cols: &[Column]) -> Choice {
             continue;
         }
         let name = pipeline_name(c, &mut used_names, &mut ch.rename);
+        named.push((c.name.clone(), name.clone()));
         if c.nulls > 0 {
             ch.missing.push((name.clone(), c.null_share()));
         }
@@ -72,6 +112,24 @@ pub fn choose(cols: &[Column]) -> Choice {
             }
             None => ch.features.push(name),
         }
+    }
+    ch.categories = spend_categories(cols, &named);
+    if ch.categories.len() >= 2 {
+        // Their sum is each customer's value: the report's shares of value use it.
+        let taken = |n: &str| named.iter().any(|(_, p)| p == n);
+        let total = ["total_spend", "category_total", "segflow_total"]
+            .into_iter()
+            .find(|n| !taken(n))
+            .unwrap_or("segflow_total");
+        ch.derive.push((
+            total.to_string(),
+            ch.categories.join(" + "),
+            format!(
+                "spend per category ({}): their sum is each customer's value",
+                ch.categories.join(", ")
+            ),
+        ));
+        ch.value = Some(total.to_string());
     }
     ch
 }

@@ -67,6 +67,7 @@ pub fn propose(data: &Path) -> Result<Proposal> {
             None => doc.line(format!("  {l}")),
         }
     }
+    let mut profiled: Option<Choice> = None;
     let (customers, dims) = match transactions::detect(&cols) {
         Some(m) => {
             decisions.push(format!(
@@ -85,10 +86,14 @@ pub fn propose(data: &Path) -> Result<Proposal> {
             decisions.push("kind: customer table (one row per customer)".to_string());
             let ch = customers::choose(&cols);
             customer_table(&mut doc, &mut decisions, &ch, &cols)?;
-            (rows, ch.features.len())
+            profiled = Some(ch);
+            (rows, profiled.as_ref().map_or(0, |c| c.features.len()))
         }
     };
     clustering(&mut doc, &mut decisions, customers, dims);
+    if let Some(ch) = profiled.as_ref().filter(|c| c.value.is_some()) {
+        profile_section(&mut doc, &mut decisions, ch);
+    }
     Ok(Proposal {
         yaml: doc.render(),
         decisions,
@@ -188,7 +193,7 @@ fn features(doc: &mut Doc, decisions: &mut Vec<String>, ch: &Choice) {
         doc.line("  derive:");
         for (name, sql, why) in &ch.derive {
             doc.note(format!("    {name}: {}", quote(sql)), why.as_str());
-            decisions.push(format!("log scale: {why}"));
+            decisions.push(format!("derive {name}: {why}"));
         }
     }
     if !ch.one_hot.is_empty() {
@@ -277,6 +282,26 @@ fn invoice_lines(doc: &mut Doc, decisions: &mut Vec<String>, m: &Mapping) {
     );
     doc.line("");
     doc.line("scale: {method: standard}");
+}
+
+/// `profile.value` and `profile.categories` when the table has spend per category.
+fn profile_section(doc: &mut Doc, decisions: &mut Vec<String>, ch: &Choice) {
+    let Some(value) = &ch.value else { return };
+    doc.line("");
+    doc.line("profile:");
+    doc.note(
+        format!("  value: {}", quote(value)),
+        "the report's shares of value are measured in it",
+    );
+    let names: Vec<&str> = ch.categories.iter().map(String::as_str).collect();
+    doc.note(
+        format!("  categories: {}", list(&names)),
+        "each segment's spend mix against everyone's, in its card",
+    );
+    decisions.push(format!(
+        "profile: value {value}, categories {}",
+        ch.categories.join(", ")
+    ));
 }
 
 fn clustering(doc: &mut Doc, decisions: &mut Vec<String>, customers: usize, dims: usize) {

@@ -160,6 +160,26 @@ fn identical_runs_give_the_identity_and_the_same_segments() {
     }
     let status = strs(&read_parquet(&w.path("cmp/migrations.parquet")), "status");
     assert!(status.iter().all(|s| s == "stayed"));
+    // The same as one JSON document: every segment matched to itself, the identity matrix.
+    let doc: serde_json::Value = serde_json::from_str(&w.ok(&[
+        "compare",
+        "a/monthly",
+        "b/monthly",
+        "--out",
+        "cmp",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(doc["customers_in_both"], 100);
+    for m in doc["matched"].as_array().unwrap() {
+        assert_eq!(m["before"], m["after"]);
+    }
+    let t = doc["transitions"].as_array().unwrap();
+    for (i, row) in t.iter().enumerate() {
+        for (j, n) in row.as_array().unwrap().iter().enumerate() {
+            assert_eq!(n.as_u64().unwrap(), if i == j { 25 } else { 0 });
+        }
+    }
 }
 
 #[test]

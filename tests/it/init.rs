@@ -192,6 +192,16 @@ fn init_on_the_real_customer_tables() {
         yaml.contains("one_hot: [Education, Marital_Status]"),
         "{yaml}"
     );
+    // Spend per category: their sum is the value, and each segment gets its mix.
+    assert!(
+        yaml.contains("total_spend: \"MntWines + MntFruits + MntMeatProducts + MntFishProducts + MntSweetProducts + MntGoldProds\""),
+        "{yaml}"
+    );
+    assert!(yaml.contains("  value: total_spend "), "{yaml}");
+    assert!(
+        yaml.contains("  categories: [MntWines, MntFruits, MntMeatProducts, MntFishProducts, MntSweetProducts, MntGoldProds]"),
+        "{yaml}"
+    );
 }
 
 /// Online Retail as Parquet runs to the end; the gzip CSV copy gives the same features.
