@@ -121,10 +121,13 @@ impl Run {
         })
     }
 
-    /// Segment ids, clusters in order and noise last.
+    /// Segment ids (named in model.json or held by a customer), clusters in order and noise
+    /// last, so every customer is counted.
     fn segments(&self) -> Vec<i64> {
         let mut s: Vec<i64> = self.names.keys().copied().collect();
+        s.extend(self.segment_of.values().copied());
         s.sort_by_key(|&s| (s < 0, s));
+        s.dedup();
         s
     }
 

@@ -87,6 +87,7 @@ fn percent(x: f64) -> String {
 /// other key figure the segment furthest above everyone.
 pub fn findings(s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
+    let mut said = None;
     if let (Some(value), Some(top)) = (
         &s.value,
         s.rows
@@ -106,8 +107,11 @@ pub fn findings(s: &Summary) -> Vec<String> {
             figure(top.medians[0]),
             figure(s.overall[0])
         ));
+        said = Some(top.id);
     }
-    if let Some(big) = s.rows.iter().max_by_key(|r| (r.customers, -r.id)) {
+    // The largest segment, unless the first finding was already about it.
+    let largest = s.rows.iter().max_by_key(|r| (r.customers, -r.id));
+    if let Some(big) = largest.filter(|b| said != Some(b.id)) {
         out.push(format!(
             "The largest segment, {}, holds {} of customers{}.",
             big.name,
