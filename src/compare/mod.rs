@@ -206,28 +206,8 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<Comparison> {
     write_transitions(out, &ra, &rb, &from, &to, &counts)?;
     write_migrations(out, &ra, &rb, &matched)?;
     write_segments(out, &ra, &rb, &matched)?;
-    write_page(
-        out,
-        &ra,
-        &rb,
-        &from,
-        &to,
-        &counts,
-        (shared, new, lost),
-        &matched,
-    )?;
-    let text = summary(
-        &ra,
-        &rb,
-        &from,
-        &to,
-        &counts,
-        (shared, new, lost),
-        &matched,
-        out,
-    );
-    Ok(Comparison {
-        text,
+    let mut c = Comparison {
+        text: String::new(),
         out: out.to_path_buf(),
         shared,
         new,
@@ -236,7 +216,10 @@ pub fn compare(a: &Path, b: &Path, out: &Path) -> Result<Comparison> {
         from,
         to,
         counts,
-    })
+    };
+    write_page(&c, &ra, &rb)?;
+    c.text = summary(&c, &ra, &rb);
+    Ok(c)
 }
 
 /// Each of A's clusters with the B cluster that shares the most customers with it under a
@@ -399,17 +382,9 @@ fn write_segments(out: &Path, ra: &Run, rb: &Run, matched: &[(i64, Option<i64>)]
 }
 
 /// `report.html` and its chart.
-#[allow(clippy::too_many_arguments)]
-fn write_page(
-    out: &Path,
-    ra: &Run,
-    rb: &Run,
-    from: &[i64],
-    to: &[i64],
-    counts: &[Vec<usize>],
-    (shared, new, lost): (usize, usize, usize),
-    matched: &[(i64, Option<i64>)],
-) -> Result<()> {
+fn write_page(c: &Comparison, ra: &Run, rb: &Run) -> Result<()> {
+    let (out, from, to, counts, matched) = (&c.out, &c.from, &c.to, &c.counts, &c.matched);
+    let (shared, new, lost) = (c.shared, c.new, c.lost);
     let named = |r: &Run, list: &[i64]| list.iter().map(|&s| (s, r.name(s))).collect();
     let page = ComparePage {
         before: ra.dir.display().to_string(),
@@ -434,17 +409,9 @@ fn write_page(
 }
 
 /// What the command prints: the counts, the matching, and the transition matrix.
-#[allow(clippy::too_many_arguments)]
-fn summary(
-    ra: &Run,
-    rb: &Run,
-    from: &[i64],
-    to: &[i64],
-    counts: &[Vec<usize>],
-    (shared, new, lost): (usize, usize, usize),
-    matched: &[(i64, Option<i64>)],
-    out: &Path,
-) -> String {
+fn summary(c: &Comparison, ra: &Run, rb: &Run) -> String {
+    let (out, from, to, counts, matched) = (&c.out, &c.from, &c.to, &c.counts, &c.matched);
+    let (shared, new, lost) = (c.shared, c.new, c.lost);
     let mut o = String::new();
     let _ = writeln!(
         o,
