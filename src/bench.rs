@@ -163,7 +163,7 @@ fn ensure_data(dir: &Path, data: &Data) -> Result<PathBuf> {
         match *data {
             Data::Customers(n) => crate::generate::write_customers(&path, n, 42)?,
             Data::Transactions { customers, rows } => {
-                crate::generate::write_transactions(&path, customers, rows, 42)?
+                crate::generate::write_transactions(&path, customers, rows, 42, 0.0)?
             }
         };
     }

@@ -173,13 +173,19 @@ const INVOICES_PER_CHUNK: usize = 2_000;
 /// activity, invoices of ~20 lines over two years (2022-2023), ~2% cancellations (invoice
 /// `C…`, negative quantities), ~20% of invoices without a customer id, ~0.5% zero prices and
 /// some postage lines (`POST`). Exactly `rows` lines; deterministic for a seed.
+///
+/// `drift` (0 to 1): that share of the customers (drawn with the seed) lapse after the first
+/// year — their 2023 invoices are dated a year earlier, so they buy as much as before, all
+/// in 2022 — a known change between two periods for `input.window` and `segflow compare`.
+/// Every other line is the same as without drift.
 pub fn transactions(
     customers: usize,
     rows: usize,
     seed: u64,
+    drift: f64,
 ) -> Result<polars::prelude::DataFrame> {
     let mut all: Option<polars::prelude::DataFrame> = None;
-    transaction_batches(customers, rows, seed, &mut |df| {
+    transaction_batches(customers, rows, seed, drift, &mut |df| {
         match &mut all {
             Some(a) => {
                 a.vstack_mut(&df)?;
@@ -193,6 +199,15 @@ pub fn transactions(
     Ok(df)
 }
 
+/// Which customers lapse after the first year: a `drift` share of them, drawn from a
+/// stream of their own so that the lines' random draws do not change.
+pub fn lapsing(customers: usize, seed: u64, drift: f64) -> Vec<bool> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_d41f_7000_0001);
+    (0..customers)
+        .map(|_| rng.random::<f64>() < drift)
+        .collect()
+}
+
 /// Chunks of invoices generated per batch: ~2.5M lines, two cores busy, bounded memory.
 const BATCH_CHUNKS: usize = 64;
 
@@ -202,6 +217,7 @@ pub fn transaction_batches(
     customers: usize,
     rows: usize,
     seed: u64,
+    drift: f64,
     emit: &mut dyn FnMut(polars::prelude::DataFrame) -> Result<()>,
 ) -> Result<usize> {
     use polars::prelude::*;
@@ -228,6 +244,7 @@ pub fn transaction_batches(
         }
         country.push(pick);
     }
+    let lapses = lapsing(customers, seed, drift);
     let products: Vec<f64> = (0..3000)
         .map(|_| (normal(&mut rng, 0.7, 0.9).exp() * 100.0).round() / 100.0)
         .collect();
@@ -260,7 +277,10 @@ pub fn transaction_batches(
             let c = cum.partition_point(|&w| w < u).min(customers - 1);
             let guest = rng.random::<f64>() < 0.2;
             let cancel = !guest && rng.random::<f64>() < 0.02;
-            let day = rng.random_range(0..span_days) as i64;
+            let mut day = rng.random_range(0..span_days) as i64;
+            if lapses[c] && day >= 365 {
+                day -= 365;
+            }
             let minute = rng.random_range(8 * 60..20 * 60) as i64;
             let when = start_ms + day * 86_400_000 + minute * 60_000;
             let n_lines = 1 + (-(rng.random::<f64>().max(1e-12)).ln() * 19.0) as usize;
@@ -345,10 +365,16 @@ const WRITE_AT_ONCE: usize = 20_000_000;
 
 /// Writes generated transactions as Parquet (`.parquet`) or CSV, atomically. Above
 /// [`WRITE_AT_ONCE`] lines, batch by batch (a Parquet row group or CSV block each).
-pub fn write_transactions(path: &Path, customers: usize, rows: usize, seed: u64) -> Result<usize> {
+pub fn write_transactions(
+    path: &Path,
+    customers: usize,
+    rows: usize,
+    seed: u64,
+    drift: f64,
+) -> Result<usize> {
     let parquet = path.extension().is_some_and(|e| e == "parquet");
     if rows <= WRITE_AT_ONCE {
-        let mut df = transactions(customers, rows, seed)?;
+        let mut df = transactions(customers, rows, seed, drift)?;
         if parquet {
             crate::artifacts::write_parquet(path, &mut df)?;
         } else {
@@ -360,11 +386,11 @@ pub fn write_transactions(path: &Path, customers: usize, rows: usize, seed: u64)
     crate::artifacts::write_atomic(path, |file| {
         n = if parquet {
             crate::artifacts::parquet_batches(file, &mut |emit| {
-                transaction_batches(customers, rows, seed, emit)
+                transaction_batches(customers, rows, seed, drift, emit)
             })?
         } else {
             crate::artifacts::csv_batches(file, &mut |emit| {
-                transaction_batches(customers, rows, seed, emit)
+                transaction_batches(customers, rows, seed, drift, emit)
             })?
         };
         Ok(())

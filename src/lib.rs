@@ -23,6 +23,7 @@ pub mod transform;
 pub mod engines;
 pub mod spark;
 // What a run leaves behind.
+pub mod identity;
 pub mod manifest;
 pub mod model;
 pub mod report;

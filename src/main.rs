@@ -190,6 +190,9 @@ enum Generate {
         rows: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Share of customers (0 to 1) who lapse after 2022: their 2023 invoices move to 2022.
+        #[arg(long, default_value_t = 0.0)]
+        drift: f64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -424,6 +427,7 @@ fn generate(what: Generate) -> Result<(), Error> {
             customers,
             rows,
             seed,
+            drift,
             out,
         } => {
             if rows == 0 || customers == 0 {
@@ -431,13 +435,25 @@ fn generate(what: Generate) -> Result<(), Error> {
                     "--rows and --customers must be at least 1".into(),
                 ));
             }
+            if !(0.0..=1.0).contains(&drift) {
+                return Err(Error::Config(format!(
+                    "--drift is a share of the customers, from 0 to 1: got {drift}"
+                )));
+            }
             let started = std::time::Instant::now();
-            let n = generate::write_transactions(&out, customers, rows, seed)?;
+            let n = generate::write_transactions(&out, customers, rows, seed, drift)?;
             println!(
                 "wrote {n} invoice lines of {customers} customers to {} in {:.1} s",
                 out.display(),
                 started.elapsed().as_secs_f64()
             );
+            if drift > 0.0 {
+                let lapsed = generate::lapsing(customers, seed, drift);
+                println!(
+                    "{} customers lapse after 2022-12-31 (--drift {drift}): their 2023 invoices are dated in 2022",
+                    lapsed.iter().filter(|&&l| l).count()
+                );
+            }
             Ok(())
         }
     }

@@ -68,8 +68,10 @@ impl ModelFile {
             // A DBSCAN model's core points are row numbers of this run's matrix: `assign`
             // needs the chosen model's as coordinates (below), not the numbers (a million
             // of them took 15 MB of model.json).
+            // With `cluster.reference`, `chosen` carries the kept segment ids.
             models: models
                 .iter()
+                .map(|m| if m.name == chosen.name { chosen } else { m })
                 .map(|m| Model {
                     name: m.name.clone(),
                     algorithm: m.algorithm,
@@ -80,6 +82,7 @@ impl ModelFile {
                     eps: m.eps,
                     min_samples: m.min_samples,
                     core_points: Vec::new(),
+                    segment_ids: m.segment_ids.clone(),
                 })
                 .collect(),
             core_points: chosen

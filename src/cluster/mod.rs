@@ -49,6 +49,17 @@ pub struct Model {
     pub min_samples: Option<usize>,
     /// DBSCAN core points (rows of the model matrix).
     pub core_points: Vec<usize>,
+    /// The segment id of each centroid when the ids were kept from a reference run
+    /// (`cluster.reference`); empty when a centroid's index is its id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segment_ids: Vec<i64>,
+}
+
+impl Model {
+    /// The segment id of centroid `i`.
+    pub fn segment_id(&self, i: usize) -> i64 {
+        self.segment_ids.get(i).copied().unwrap_or(i as i64)
+    }
 }
 
 /// Renumbers clusters canonically: largest first, ties broken by the centroid coordinates,

@@ -18,7 +18,7 @@ type Cell = [i64; GRID_DIMS];
 
 /// Places rows in the segments of one model.
 pub enum Placer<'a> {
-    Centroids(&'a [Vec<f64>]),
+    Centroids(&'a Model),
     Scan {
         core: &'a [(Vec<f64>, i64)],
         eps2: f64,
@@ -44,7 +44,7 @@ impl<'a> Placer<'a> {
     pub fn new(model: &'a Model, core: &'a [(Vec<f64>, i64)]) -> Placer<'a> {
         let eps = model.eps.unwrap_or(0.0);
         if model.algorithm != Algorithm::Dbscan {
-            return Placer::Centroids(&model.centroids);
+            return Placer::Centroids(model);
         }
         let d = core.first().map_or(0, |(p, _)| p.len());
         if d == 0 || d > GRID_DIMS || eps <= 0.0 || core.len() < 64 {
@@ -59,7 +59,7 @@ impl<'a> Placer<'a> {
     /// The segment of `row` (model space), or [`NOISE`].
     pub fn place(&self, row: &[f64]) -> i64 {
         match self {
-            Placer::Centroids(c) => nearest(c, row) as i64,
+            Placer::Centroids(m) => m.segment_id(nearest(&m.centroids, row)),
             Placer::Scan { core, eps2 } => core
                 .iter()
                 .map(|(p, l)| (sq_dist(row, p), *l))
@@ -224,6 +224,7 @@ mod tests {
             eps: Some(eps),
             min_samples: Some(5),
             core_points: Vec::new(),
+            segment_ids: Vec::new(),
         }
     }
 

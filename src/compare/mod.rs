@@ -38,8 +38,8 @@ struct Run {
     /// Ids in the run's order.
     ids: Vec<String>,
     names: BTreeMap<i64, String>,
-    /// Each segment's first recommended action.
-    actions: Vec<(i64, String)>,
+    /// Each segment's recommended actions, in the rule table's order.
+    actions: BTreeMap<i64, Vec<String>>,
     /// The value column (`monetary`, else a column named like "spend") and each segment's
     /// total of it, when the run has one.
     value: Option<(String, BTreeMap<i64, f64>)>,
@@ -115,7 +115,7 @@ impl Run {
             actions: model
                 .segments
                 .iter()
-                .filter_map(|s| Some((s.id, s.actions.first()?.action.clone())))
+                .map(|s| (s.id, s.actions.iter().map(|a| a.action.clone()).collect()))
                 .collect(),
             value,
         })
@@ -396,7 +396,8 @@ fn write_page(c: &Comparison, ra: &Run, rb: &Run) -> Result<()> {
         to: named(rb, to),
         counts: counts.to_vec(),
         matched: matched.to_vec(),
-        actions: rb.actions.clone(),
+        actions_before: ra.actions.clone(),
+        actions_after: rb.actions.clone(),
     };
     for (file, bytes) in compare_page(&page)? {
         let path = out.join(&file);

@@ -1,6 +1,8 @@
 //! `cluster`: the K-means k range and engine, DBSCAN's eps and min_samples.
 
 use super::raw::{RawCluster, RawDbscan, RawEps, RawK, RawKMeans};
+use std::path::PathBuf;
+
 use super::source::{pick, positive_int, Source};
 use crate::error::Result;
 
@@ -31,6 +33,9 @@ pub struct DbscanPlan {
 pub struct ClusterPlan {
     pub kmeans: Option<KMeansPlan>,
     pub dbscan: Option<DbscanPlan>,
+    /// `cluster.reference`: the model.json of an earlier run whose segment ids and names
+    /// the matching segments of this run keep.
+    pub reference: Option<PathBuf>,
 }
 
 pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
@@ -50,7 +55,39 @@ pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
             "cluster needs at least one algorithm: `kmeans` or `dbscan`",
         ));
     }
-    Ok(ClusterPlan { kmeans, dbscan })
+    let reference = raw
+        .reference
+        .as_deref()
+        .map(|r| reference_from_raw(r, src))
+        .transpose()?;
+    Ok(ClusterPlan {
+        kmeans,
+        dbscan,
+        reference,
+    })
+}
+
+/// `cluster.reference`: a run folder or its model.json, which must exist (the model in it
+/// is read and checked when the run reaches its segments).
+fn reference_from_raw(text: &str, src: &Source) -> Result<PathBuf> {
+    let at = ["cluster", "reference"];
+    if text.trim().is_empty() {
+        return Err(src.error_at(
+            &at,
+            "cluster.reference names an earlier run's folder or its model.json: it cannot be empty",
+        ));
+    }
+    let path = PathBuf::from(text);
+    if !path.exists() {
+        return Err(src.error_at(
+            &at,
+            format!(
+                "cluster.reference: {} does not exist; name the folder of a finished run (outputs/<name>) or its model.json",
+                path.display()
+            ),
+        ));
+    }
+    Ok(path)
 }
 
 /// `cluster.kmeans`: the k (or k range), n_init, max_iter and engine.
@@ -252,6 +289,24 @@ mod tests {
             &cluster("cluster: {dbscan: {eps: 0.5, min_samples: 0}}\n"),
             "min_samples must be at least 1",
         );
+    }
+
+    #[test]
+    fn reference_must_exist() {
+        refuses(
+            &cluster("cluster: {kmeans: {k: 2}, reference: no/such/run}\n"),
+            "cluster.reference: no/such/run does not exist",
+        );
+        refuses(
+            &cluster("cluster: {kmeans: {k: 2}, reference: ' '}\n"),
+            "cluster.reference names an earlier run's folder",
+        );
+        let dir = std::env::temp_dir();
+        let text = cluster(&format!(
+            "cluster: {{kmeans: {{k: 2}}, reference: '{}'}}\n",
+            dir.display()
+        ));
+        assert_eq!(plan(&text).cluster.reference, Some(dir));
     }
 
     #[test]

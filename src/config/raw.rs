@@ -210,6 +210,9 @@ pub struct RawCluster {
     pub kmeans: Option<RawKMeans>,
     #[serde(default)]
     pub dbscan: Option<RawDbscan>,
+    /// An earlier run's model.json (or its folder) whose segment ids and names to keep.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
 /// `k: 5` fixes k; `k: [2, 10]` sweeps the inclusive range.

@@ -6,6 +6,8 @@ use super::charts::{later, Heatmap, WIDE};
 use super::figures::Figures;
 use super::html::{Html, SORT_SCRIPT};
 use super::STYLE;
+use std::collections::BTreeMap;
+
 use crate::error::Result;
 use crate::frame::thousands;
 
@@ -25,8 +27,9 @@ pub struct ComparePage {
     pub counts: Vec<Vec<usize>>,
     /// Earlier segment → the later segment it matched.
     pub matched: Vec<(i64, Option<i64>)>,
-    /// Later segment → its first recommended action (the later run's rule table).
-    pub actions: Vec<(i64, String)>,
+    /// Segment → its recommended actions, in each run (its rule table's order).
+    pub actions_before: BTreeMap<i64, Vec<String>>,
+    pub actions_after: BTreeMap<i64, Vec<String>>,
 }
 
 /// A movement: (from row, to column, customers, share of the from-segment's shared customers).
@@ -49,6 +52,21 @@ impl ComparePage {
         }
         out.sort_by(|x, y| y.2.cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
         out
+    }
+
+    /// What to do about the customers of a movement: the first action their new segment
+    /// calls for that their old one did not (the rule table's answer to the change), else
+    /// the new segment's first action, "as before".
+    pub fn mover_action(&self, m: &Movement) -> String {
+        let none = Vec::new();
+        let before = self.actions_before.get(&self.from[m.0].0).unwrap_or(&none);
+        let after = self.actions_after.get(&self.to[m.1].0).unwrap_or(&none);
+        match after.iter().find(|a| !before.contains(a)) {
+            Some(new) => new.clone(),
+            None => after
+                .first()
+                .map_or("–".to_string(), |a| format!("{a} (as before)")),
+        }
     }
 
     /// "268 of Low frequency (37%) became High frequency · high monetary".
@@ -152,13 +170,10 @@ fn movements_html(h: &mut Html, p: &ComparePage, moves: &[Movement]) {
         h.markup("<p>Nobody changed segment.</p>");
         return;
     }
-    h.markup("<table class=\"sortable\"><thead><tr><th>from</th><th>customers</th><th>share of the segment</th><th>to</th><th>what to do (the later run's first action for that segment)</th></tr></thead><tbody>");
+    h.markup("<p>What to do: the first action the new segment calls for that the old one did not (the rules of each run's <code>profile.recommendations</code>); \"as before\" when the new segment calls for nothing new.</p>");
+    h.markup("<table class=\"sortable\"><thead><tr><th>from</th><th>customers</th><th>share of the segment</th><th>to</th><th>what to do</th></tr></thead><tbody>");
     for m in moves.iter().take(MOVEMENTS) {
-        let action = p
-            .actions
-            .iter()
-            .find(|a| a.0 == p.to[m.1].0)
-            .map_or("–", |a| a.1.as_str());
+        let action = p.mover_action(m);
         h.markup("<tr><td>")
             .text(&p.from[m.0].1)
             .markup("</td><td>")
@@ -190,10 +205,26 @@ mod tests {
             to: vec![(0, "Lapsed".into()), (1, "Loyal".into())],
             counts: vec![vec![10, 40], vec![45, 5]],
             matched: vec![(0, Some(1)), (1, Some(0))],
-            actions: vec![],
+            actions_before: [
+                (0, vec!["Reward".to_string()]),
+                (1, vec!["Win back".to_string()]),
+            ]
+            .into(),
+            actions_after: [
+                (0, vec!["Win back".to_string()]),
+                (1, vec!["Reward".to_string(), "Upsell".to_string()]),
+            ]
+            .into(),
         };
         let m = p.movements();
         assert_eq!(m.len(), 2);
+        // Loyal → Lapsed: what Lapsed calls for that Loyal did not.
+        assert_eq!(p.mover_action(&m[0]), "Win back");
+        // Lapsed → Loyal: Reward is new to them.
+        assert_eq!(p.mover_action(&m[1]), "Reward");
+        // Loyal → Loyal (had they moved): Upsell is new; Lapsed → Lapsed: nothing is.
+        assert_eq!(p.mover_action(&(0, 1, 10, 0.2)), "Upsell");
+        assert_eq!(p.mover_action(&(1, 0, 5, 0.1)), "Win back (as before)");
         assert_eq!(
             p.sentence(&m[0]),
             "10 customers of Loyal (20% of its customers in both runs) are now in Lapsed."

@@ -62,6 +62,8 @@ pub struct ReportInput<'a> {
     /// (columns, z per segment in `segments` order)
     pub zscores: &'a (Vec<String>, Vec<Vec<f64>>),
     pub rfm_crosstab: Option<&'a DataFrame>,
+    /// With `cluster.reference`: the segment ids kept from the earlier run.
+    pub identity: Option<&'a crate::identity::Identity>,
 }
 
 /// The rows the scatter plots, the silhouette plot and the k-distance curve show, and the

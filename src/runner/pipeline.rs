@@ -3,6 +3,8 @@
 //! soon as no later stage needs it: with ten million invoice lines, holding every stage's
 //! copy would multiply the peak memory.
 
+use std::fmt::Write as _;
+
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +12,7 @@ use super::cache::{Produced, Runner};
 use crate::cluster::{Model, NOISE};
 use crate::config::{InputKind, Plan, TxColumns};
 use crate::error::{Error, Result};
+use crate::identity::{self, Identity};
 use crate::matrix::Matrix;
 use crate::model::{Fitted, ModelFile};
 use crate::report::{eda::Before, ReportInput};
@@ -129,6 +132,9 @@ pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>>
     let chosen = models.get(es.chosen).ok_or_else(|| {
         Error::Internal("the evaluation chose a model that does not exist".into())
     })?;
+    let identity = identify(plan, r, &scaled.scaler, chosen)?;
+    let kept = identity.as_ref().map(|i| i.relabel(chosen));
+    let chosen = kept.as_ref().unwrap_or(chosen);
     let run = Finished {
         before: ing.before.as_ref(),
         missing: &ing.missing,
@@ -139,6 +145,7 @@ pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>>
         models: &models,
         chosen,
         scores: &es.scores,
+        identity: identity.as_ref(),
     };
     let segments = run_profile(plan, r, &run)?;
     Ok(Some(Outcome {
@@ -147,6 +154,24 @@ pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>>
         segments,
         dropped_rows: cleaned.dropped_rows,
     }))
+}
+
+/// With `cluster.reference`: how the chosen model's segments match the reference's (its
+/// lines go to the warnings, so they are printed and kept in the manifest).
+fn identify(
+    plan: &Plan,
+    r: &mut Runner,
+    scaler: &Scaler,
+    chosen: &Model,
+) -> Result<Option<Identity>> {
+    let Some(path) = &plan.cluster.reference else {
+        return Ok(None);
+    };
+    r.current = Stage::Profile.name();
+    let (file, reference) = identity::read_reference(path)?;
+    let id = identity::identify(&file, &reference, scaler, chosen)?;
+    r.warnings.extend(id.lines());
+    Ok(Some(id))
 }
 
 fn transactions(plan: &Plan) -> Option<&TxColumns> {
@@ -400,15 +425,32 @@ struct Finished<'a> {
     models: &'a [Model],
     chosen: &'a Model,
     scores: &'a [evaluate::Score],
+    /// With `cluster.reference`: the kept segment ids (already in `chosen`) and names.
+    identity: Option<&'a Identity>,
 }
 
 fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profile::Segment>> {
     let id = plan.input.id_column();
     let feats = run.feats;
     let records_so_far = r.records.clone();
-    let (_, segments) = r.stage(Stage::Profile, format!("{:?}", plan.profile), || {
+    // Names kept from the reference, unless `profile.names` gives one.
+    let mut profile_plan = plan.profile.clone();
+    let mut material = format!("{:?}", plan.profile);
+    if let Some(identity) = run.identity {
+        for (&id, name) in &identity.names {
+            if id >= 0 {
+                profile_plan
+                    .names
+                    .entry(id as usize)
+                    .or_insert(name.clone());
+            }
+        }
+        write!(material, " reference {:?}", identity.matches).ok();
+        write!(material, " {:?}", profile_plan.names).ok();
+    }
+    let (_, segments) = r.stage(Stage::Profile, material, || {
         let cols = &feats.state.model_columns;
-        let mut out = profile::run(&feats.data, cols, run.chosen, &plan.profile, id, plan.seed)?;
+        let mut out = profile::run(&feats.data, cols, run.chosen, &profile_plan, id, plan.seed)?;
         let fitted = Fitted {
             clean: run.clean_model,
             encodings: &feats.state.encodings,
@@ -445,6 +487,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                     explanation: out.explanation.as_ref(),
                     zscores: &out.zscores,
                     rfm_crosstab: out.rfm_crosstab.as_ref(),
+                    identity: run.identity,
                 })
             },
         );

@@ -123,6 +123,7 @@ fn kmeans_models(
                 eps: None,
                 min_samples: None,
                 core_points: Vec::new(),
+                segment_ids: Vec::new(),
             })
         })
         .collect();
@@ -181,5 +182,6 @@ fn dbscan_model(
         eps: Some(eps),
         min_samples: Some(db.min_samples),
         core_points: (0..x.n).filter(|&i| fit.is_core[i]).collect(),
+        segment_ids: Vec::new(),
     })
 }

@@ -363,5 +363,6 @@ fn dummy_model() -> segflow::cluster::Model {
         eps: None,
         min_samples: None,
         core_points: Vec::new(),
+        segment_ids: Vec::new(),
     }
 }

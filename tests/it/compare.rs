@@ -256,3 +256,107 @@ fn online_retail_first_half_against_second_half() {
         .iter()
         .any(|r| r == "outside input.window (2010-12-01 to 2011-05-31)"));
 }
+
+/// `segflow generate transactions --drift`: the lines are those without drift but for the
+/// 2023 lines of the customers who lapse, dated a year earlier; comparing 2022 with 2023
+/// finds every one of those customers gone.
+#[test]
+fn a_generated_drift_is_found_by_compare() {
+    use std::collections::BTreeSet;
+    let w = Workdir::new();
+    let generate = |file: &str, drift: &str| {
+        w.ok(&[
+            "generate",
+            "transactions",
+            "--customers",
+            "400",
+            "--rows",
+            "30000",
+            "--seed",
+            "7",
+            "--drift",
+            drift,
+            "--out",
+            file,
+        ])
+    };
+    generate("plain.parquet", "0");
+    let said = generate("drift.parquet", "0.25");
+    let lapsing: usize = said
+        .lines()
+        .find_map(|l| l.strip_suffix(" customers lapse after 2022-12-31 (--drift 0.25): their 2023 invoices are dated in 2022"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        (60..=140).contains(&lapsing),
+        "about a quarter of 400: {lapsing}"
+    );
+    let (plain, drift) = (
+        read_parquet(&w.path("plain.parquet")),
+        read_parquet(&w.path("drift.parquet")),
+    );
+    assert_eq!(plain.height(), drift.height());
+    for c in [
+        "InvoiceNo",
+        "StockCode",
+        "Quantity",
+        "UnitPrice",
+        "CustomerID",
+        "Country",
+    ] {
+        assert!(
+            plain
+                .column(c)
+                .unwrap()
+                .equals_missing(drift.column(c).unwrap()),
+            "{c}"
+        );
+    }
+    let ms = |df: &polars::prelude::DataFrame| -> Vec<i64> {
+        let c = df
+            .column("InvoiceDate")
+            .unwrap()
+            .cast(&polars::prelude::DataType::Int64)
+            .unwrap();
+        c.i64().unwrap().into_no_null_iter().collect()
+    };
+    let (before, after) = (ms(&plain), ms(&drift));
+    let customer = plain.column("CustomerID").unwrap().i64().unwrap().clone();
+    const YEAR_2023: i64 = 1_672_531_200_000;
+    let mut moved = BTreeSet::new();
+    for i in 0..before.len() {
+        if before[i] != after[i] {
+            assert!(
+                before[i] >= YEAR_2023 && before[i] - after[i] == 365 * 86_400_000,
+                "line {i}"
+            );
+            // Guests' invoices (no customer id) lapse with the customer they were drawn for.
+            moved.extend(customer.get(i));
+        }
+    }
+    assert!(
+        !moved.is_empty() && moved.len() <= lapsing,
+        "{} of {lapsing}",
+        moved.len()
+    );
+    // 2022 against 2023 on the drifted lines: everyone who moved their 2023 buying is gone.
+    for (year, to) in [("2022", "2023"), ("2023", "2024")] {
+        let yaml = format!(
+            "name: y{year}\ninput:\n  path: drift.parquet\n  kind: transactions\n  window: {{from: {year}-01-01, to: {year}-12-31}}\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}\nfeatures:\n  rfm: {{as_of: {to}-01-01, log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {{k: 3, n_init: 2}}\n"
+        );
+        w.write(&format!("y{year}.yaml"), &yaml);
+        w.ok(&["run", "-q", &format!("y{year}.yaml")]);
+    }
+    w.ok(&["compare", "outputs/y2022", "outputs/y2023"]);
+    let m = read_parquet(&w.path("outputs/y2023/compare/migrations.parquet"));
+    let (ids, status) = (strs(&m, "CustomerID"), strs(&m, "status"));
+    // A customer whose lines were all cancellations is in neither run; every other is lost.
+    let mut lost = 0;
+    for c in &moved {
+        if let Some(at) = ids.iter().position(|i| *i == c.to_string()) {
+            assert_eq!(status[at], "lost", "customer {c}");
+            lost += 1;
+        }
+    }
+    assert!(lost * 10 >= moved.len() * 9, "{lost} of {}", moved.len());
+}

@@ -19,6 +19,7 @@ mod mall_kaggle;
 mod marketing_campaign;
 mod metrics;
 mod real_files;
+mod reference;
 mod report;
 mod report_language;
 #[cfg(feature = "spark")]

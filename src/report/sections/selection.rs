@@ -6,6 +6,7 @@ use super::super::figures::{Drawn, Figures};
 use super::super::html::{num, Html};
 use super::super::{ReportInput, Sample, SCATTER_SAMPLE};
 use crate::cluster::dbscan;
+use crate::identity::Identity;
 use crate::metrics::dense_labels;
 use crate::metrics::knee::{knee, Slope};
 use crate::metrics::silhouette::silhouette_samples;
@@ -226,7 +227,48 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
             )).markup("</p>");
         }
     }
+    if let Some(identity) = input.identity {
+        identity_html(h, input, identity);
+    }
     figs.html(h, &s.names, false);
+}
+
+/// With `cluster.reference`: which segment kept which earlier id, which are new or gone.
+fn identity_html(h: &mut Html, input: &ReportInput, identity: &Identity) {
+    let kept = identity
+        .matches
+        .iter()
+        .filter(|m| m.distance.is_some())
+        .count();
+    h.markup("<p>").text(format!(
+        "Segment ids and names are kept from an earlier run ({}, cluster.reference): {kept} of this run's {} segments matched one of its segments, by the nearest centroids (distance in this run's scaled units).",
+        identity.reference.display(),
+        identity.matches.len()
+    ));
+    h.markup("</p><table class=\"sortable\"><tr><th>segment</th><th>name</th><th>in the earlier run</th><th>centroid distance</th></tr>");
+    for m in &identity.matches {
+        let name = input
+            .segments
+            .iter()
+            .find(|s| s.id == m.id)
+            .map(|s| s.name.as_str());
+        h.markup("<tr><td>")
+            .text(m.id)
+            .markup("</td><td>")
+            .text(name.unwrap_or(""));
+        h.markup("</td><td>").text(match m.distance {
+            Some(_) => "same id",
+            None => "new",
+        });
+        h.markup("</td><td>")
+            .text(m.distance.map_or(String::new(), |d| format!("{d:.3}")))
+            .markup("</td></tr>");
+    }
+    for (id, name) in &identity.gone {
+        h.markup("<tr><td>").text(id).markup("</td><td>").text(name);
+        h.markup("</td><td>gone: no segment of this run matches it</td><td></td></tr>");
+    }
+    h.markup("</table>");
 }
 
 #[cfg(test)]
