@@ -242,14 +242,8 @@ impl Window {
     }
 }
 
-/// `input.window`: dates like 2011-01-01, `from` not after `to`, invoice lines only, not
-/// (yet) on Spark.
-fn window_from_raw(
-    rin: &RawInput,
-    kind: &InputKind,
-    engine: &Engine,
-    src: &Source,
-) -> Result<Option<Window>> {
+/// `input.window`: dates like 2011-01-01, `from` not after `to`, invoice lines only.
+fn window_from_raw(rin: &RawInput, kind: &InputKind, src: &Source) -> Result<Option<Window>> {
     let Some(w) = &rin.window else {
         return Ok(None);
     };
@@ -274,12 +268,6 @@ fn window_from_raw(
         return Err(src.error_at(
             &["input", "window"],
             "input.window selects invoice lines by date: set input.kind: transactions",
-        ));
-    }
-    if matches!(engine, Engine::Spark(_)) {
-        return Err(src.error_at(
-            &["input", "window"],
-            "input.window is not available on the Spark engine yet: use engine: local or streaming",
         ));
     }
     match (window.from, window.to) {
@@ -466,7 +454,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
     rename.sort();
     let kind = kind_from_raw(rin, src)?;
     let engine = engine_from_raw(rin, &kind, &format, src)?;
-    let window = window_from_raw(rin, &kind, &engine, src)?;
+    let window = window_from_raw(rin, &kind, src)?;
     Ok(InputPlan {
         window,
         engine,
@@ -622,10 +610,8 @@ mod tests {
             &BASE.replace("id: id}", "id: id, window: {from: 2011-01-01}}"),
             "input.window selects invoice lines by date: set input.kind: transactions",
         );
-        refuses(
-            &with("{from: 2011-01-01}\n  engine: spark"),
-            "input.window is not available on the Spark engine yet",
-        );
+        let spark = plan(&with("{from: 2011-01-01}\n  engine: spark"));
+        assert!(spark.input.window.is_some());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub use expr::parse_expression;
 pub use features::{default_rfm_segments, rfm_schema, FeaturePlan, RfmPlan, RFM_COLUMNS};
 pub use input::{
     format_for_extension, infer_format, Engine, Format, InputKind, InputPlan, SparkPlan, TxColumns,
-    DEFAULT_SPARK_REMOTE, ROW_ID, SPARK_REMOTE_ENV,
+    Window, DEFAULT_SPARK_REMOTE, ROW_ID, SPARK_REMOTE_ENV,
 };
 pub use plan::Plan;
 pub use profile::ProfilePlan;

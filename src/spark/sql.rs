@@ -246,10 +246,22 @@ pub fn lines_view(
 /// words as [`crate::transactions::lines`].
 pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(String, String)> {
     let prefix = plan.cancel_prefix.as_str();
-    let mut rules = vec![(
+    let mut rules = Vec::new();
+    if let Some(w) = &plan.window {
+        // The line's date (its UTC day: the session's time zone) against the window's ends.
+        let day = format!("CAST({} AS DATE)", ident(&tx.date));
+        let outside = match (w.from, w.to) {
+            (Some(f), Some(t)) => format!("({day} < DATE '{f}' OR {day} > DATE '{t}')"),
+            (Some(f), None) => format!("{day} < DATE '{f}'"),
+            (None, Some(t)) => format!("{day} > DATE '{t}'"),
+            (None, None) => "false".to_string(),
+        };
+        rules.push((outside, format!("outside input.window ({})", w.describe())));
+    }
+    rules.push((
         format!("{} IS NULL", ident(&tx.customer)),
         "missing customer id".to_string(),
-    )];
+    ));
     if !plan.net {
         if let Some(invoice) = tx.invoice_text() {
             rules.push((
@@ -384,6 +396,46 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not `%Z`"));
+    }
+
+    #[test]
+    fn the_window_is_the_first_rule_with_the_local_engines_words() {
+        let tx = TxColumns {
+            customer: "c".into(),
+            invoice: Some("i".into()),
+            date: "d".into(),
+            date_format: None,
+            quantity: Some("q".into()),
+            price: Some("p".into()),
+            amount: None,
+            product: None,
+            category: None,
+            country: None,
+        };
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let plan = TxCleanPlan {
+            window: Some(crate::config::Window {
+                from: date("2011-01-01"),
+                to: date("2011-06-30"),
+            }),
+            net: false,
+            cancel_prefix: "C".into(),
+            drop_non_positive_price: true,
+            exclude_products: Vec::new(),
+        };
+        let rules = rules(&tx, &plan);
+        assert_eq!(
+            rules[0],
+            (
+                "(CAST(`d` AS DATE) < DATE '2011-01-01' OR CAST(`d` AS DATE) > DATE '2011-06-30')"
+                    .to_string(),
+                "outside input.window (2011-01-01 to 2011-06-30)".to_string()
+            )
+        );
+        let local = crate::transactions::lines::rules(&tx, &plan);
+        let words: Vec<&String> = rules.iter().map(|(_, w)| w).collect();
+        let local: Vec<&String> = local.iter().map(|(_, w)| w).collect();
+        assert_eq!(words, local);
     }
 
     #[test]

@@ -201,6 +201,51 @@ fn spark_engine_gives_the_local_features_drop_counts_and_segments() {
         assert_same_table(&local, &g);
     }
 
+    // The first half-year of the same lines (`input.window`): the same features and drops.
+    let half = |engine: &str| {
+        let text = std::fs::read_to_string(root().join("examples/online_retail_h1.yaml")).unwrap();
+        let text = text
+            .replace(
+                "../shared/data/online_retail.parquet",
+                data.to_str().unwrap(),
+            )
+            .replace("name: online_retail_h1", &format!("name: h1_{engine}"));
+        let text = match engine {
+            "spark" => text.replace(
+                "  kind: transactions\n",
+                &format!(
+                    "  kind: transactions\n  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"
+                ),
+            ),
+            _ => text,
+        };
+        w.write(&format!("h1_{engine}.yaml"), &text);
+        w.ok(&[
+            "run",
+            "-q",
+            &format!("h1_{engine}.yaml"),
+            "--until",
+            "features",
+        ]);
+        let features = read_parquet(&w.path(&format!("outputs/h1_{engine}/03_features.parquet")));
+        (
+            features,
+            manifest(&w, &format!("h1_{engine}"))["stages"][1]["note"].clone(),
+        )
+    };
+    let (local_h1, local_note) = half("local");
+    let (spark_h1, spark_note) = half("spark");
+    assert_same_table(&local_h1, &spark_h1);
+    assert_eq!(local_note, spark_note);
+    assert!(
+        spark_note.as_str().unwrap().starts_with("dropped: ")
+            && spark_note
+                .as_str()
+                .unwrap()
+                .contains(" outside input.window (2010-12-01 to 2011-05-31)"),
+        "{spark_note}"
+    );
+
     // A second run restores the stages after Spark's from the cache.
     let again = w.ok(&["run", "spark.yaml"]);
     for stage in ["features", "cluster", "profile"] {
@@ -250,4 +295,113 @@ fn spark_engine_failures_are_one_clear_line() {
     let err = w.fails(&["run", "bad.yaml"]);
     assert!(err.contains("`Price`"), "{err}");
     assert!(err.contains("UnitPrice"), "{err}");
+}
+
+/// The pid `scripts/spark-local` recorded for a worker, if it started the cluster.
+fn worker_pid(n: usize) -> Option<String> {
+    let home = std::env::var_os("SEGFLOW_SPARK_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/segflow/spark")))?;
+    let pid = std::fs::read_to_string(home.join(format!("run/worker{n}.pid"))).ok()?;
+    Some(pid.trim().to_string())
+}
+
+/// A worker killed with `kill -9` while a run is on the cluster: Spark runs the lost tasks
+/// again on the other worker and the run ends with the local engine's table, or it fails
+/// with a message and no dataset or artifact under a final name that is not complete;
+/// either way, with the worker back, a rerun gives the local engine's table.
+#[test]
+fn a_worker_killed_mid_run_loses_nothing() {
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    let Some(pid) = worker_pid(1) else {
+        eprintln!("skipped: the cluster was not started by scripts/spark-local (no worker pid)");
+        return;
+    };
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "50000",
+        "--rows",
+        "3000000",
+        "--out",
+        "lines.parquet",
+    ]);
+    let yaml = |engine: &str| {
+        let spark = match engine {
+            "spark" => format!("  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"),
+            _ => String::new(),
+        };
+        format!("name: {engine}\ninput:\n  path: lines.parquet\n  kind: transactions\n{spark}  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice, product: StockCode, country: Country}}\nfeatures:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {{k: 3}}\n")
+    };
+    w.write("local.yaml", &yaml("local"));
+    w.write("spark.yaml", &yaml("spark"));
+    w.ok(&["run", "-q", "local.yaml", "--until", "features"]);
+    let local = read_parquet(&w.path("outputs/local/03_features.parquet"));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_segflow"))
+        .args(["run", "-q", "spark.yaml", "--until", "features"])
+        .current_dir(w.path("."))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(8));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run was still on the cluster when the worker was killed"
+    );
+    let killed = Command::new("kill").args(["-9", &pid]).status().unwrap();
+    assert!(killed.success(), "kill -9 {pid}");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed().as_secs() > 600 {
+            let _ = child.kill();
+            panic!("the run did not end within 10 minutes of the kill");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    let out = w.path("outputs/spark");
+    eprintln!(
+        "worker 1 killed 8 s into the run: the run {} {:.0} s later",
+        if status.success() {
+            "finished"
+        } else {
+            "failed"
+        },
+        started.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        let spark = read_parquet(&out.join("03_features.parquet"));
+        assert_same_table(&local, &spark);
+    } else {
+        assert!(err.lines().count() <= 3, "a short message: {err}");
+        assert!(!out.join("03_features.parquet").exists());
+        for d in ["01_ingest", "02_clean", "02_clean_dropped"] {
+            let d = out.join(d);
+            assert!(
+                !d.exists() || d.join("_SUCCESS").exists(),
+                "{} complete or absent",
+                d.display()
+            );
+        }
+    }
+
+    // The worker back, a rerun gives the local engine's table.
+    let again = Command::new(root().join("scripts/spark-local"))
+        .arg("start")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    w.ok(&["run", "-q", "spark.yaml", "--until", "features", "--force"]);
+    let spark = read_parquet(&out.join("03_features.parquet"));
+    assert_same_table(&local, &spark);
 }
