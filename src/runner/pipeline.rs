@@ -445,7 +445,9 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                     .or_insert(name.clone());
             }
         }
-        write!(material, " reference {:?}", identity.matches).ok();
+        // The report names the reference: another file with the same matching is another page.
+        let at = identity.reference.display();
+        write!(material, " reference {at} {:?}", identity.matches).ok();
         write!(material, " {:?}", profile_plan.names).ok();
     }
     let (_, segments) = r.stage(Stage::Profile, material, || {

@@ -125,6 +125,22 @@ fn ids_and_names_follow_the_groups_not_their_sizes() {
     };
     assert_eq!(seg_of("5000"), jan[&3].0.to_string(), "{scored}");
     assert_eq!(seg_of("5001"), jan[&0].0.to_string(), "{scored}");
+    // The same model under another name: the same ids, and the page names the new file (the
+    // profile stage is not restored from the cache of the other reference).
+    std::fs::copy(w.path("outputs/jan/model.json"), w.path("copy.json")).unwrap();
+    let copy = run(
+        &w,
+        "feb",
+        &feb_csv,
+        &feb_groups,
+        &pipeline("feb", 4, Some("copy.json")),
+    );
+    assert_eq!(copy, jan);
+    let report = std::fs::read_to_string(w.path("outputs/feb/report.html")).unwrap();
+    assert!(
+        report.contains("earlier run (copy.json, cluster.reference)"),
+        "report"
+    );
 }
 
 #[test]
