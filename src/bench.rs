@@ -17,18 +17,21 @@ struct Case {
     name: &'static str,
     data: Data,
     dbscan: &'static str,
-    /// `input.engine` when not the default (`streaming`).
+    /// `input.engine` when not the default (`local`).
     engine: &'static str,
     /// `cluster.kmeans.fit_sample` when set.
     fit_sample: usize,
 }
+
+/// The engine of the case that needs `--spark`.
+const SPARK: &str = "spark";
 
 enum Data {
     Customers(usize),
     Transactions { customers: usize, rows: usize },
 }
 
-const CASES: [Case; 7] = [
+const CASES: [Case; 8] = [
     Case {
         name: "customers_100k",
         data: Data::Customers(100_000),
@@ -81,6 +84,17 @@ const CASES: [Case; 7] = [
         },
         dbscan: "",
         engine: "streaming",
+        fit_sample: 0,
+    },
+    // Run only with `--spark` (a build with the Spark engine and a cluster to run on).
+    Case {
+        name: "transactions_10m_spark",
+        data: Data::Transactions {
+            customers: 500_000,
+            rows: 10_000_000,
+        },
+        dbscan: "",
+        engine: SPARK,
         fit_sample: 0,
     },
     Case {
@@ -255,13 +269,22 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Generates missing data sets under `dir`, runs the cases whose names contain `filter`,
-/// writes `dir/results.json` and returns a printable table.
-pub fn run(dir: &Path, runs: usize, filter: &str) -> Result<(String, Vec<CaseResult>)> {
+/// Generates missing data sets under `dir`, runs the cases whose names contain `filter`
+/// (the Spark case only with `spark`: it needs the cluster at `SEGFLOW_SPARK_REMOTE` or the
+/// default address), writes `dir/results.json` and returns a printable table.
+pub fn run(
+    dir: &Path,
+    runs: usize,
+    filter: &str,
+    spark: bool,
+) -> Result<(String, Vec<CaseResult>)> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let exe = std::env::current_exe().map_err(|e| Error::io("segflow", e))?;
     let mut results = Vec::new();
-    for case in CASES.iter().filter(|c| c.name.contains(filter)) {
+    let cases = CASES
+        .iter()
+        .filter(|c| c.name.contains(filter) && (spark || c.engine != SPARK));
+    for case in cases {
         let path = ensure_data(dir, &case.data)?;
         let cfg = dir.join(format!("{}.yaml", case.name));
         crate::artifacts::write_bytes(&cfg, config(case, &path).as_bytes())?;

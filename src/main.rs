@@ -143,6 +143,10 @@ enum Command {
         /// Only the cases whose name contains this (e.g. customers_100k).
         #[arg(long, default_value = "")]
         only: String,
+        /// Also run the 10M lines on the Spark cluster at SEGFLOW_SPARK_REMOTE (default
+        /// sc://127.0.0.1:15002; `scripts/spark-local start`); needs `--features spark`.
+        #[arg(long)]
+        spark: bool,
     },
     /// Generate synthetic data.
     #[command(
@@ -364,8 +368,18 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Bench { dir, runs, only } => {
-            let (table, _) = segflow::bench::run(&dir, runs.max(1), &only)?;
+        Command::Bench {
+            dir,
+            runs,
+            only,
+            spark,
+        } => {
+            if spark && !cfg!(feature = "spark") {
+                return Err(Error::Config(
+                    "--spark needs the Spark engine: build with `cargo build --release --features spark`".into(),
+                ));
+            }
+            let (table, _) = segflow::bench::run(&dir, runs.max(1), &only, spark)?;
             emit(&table);
             emit(&format!(
                 "results: {}\n",

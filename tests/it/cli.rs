@@ -363,3 +363,19 @@ fn completions_offer_the_subcommands_and_the_stage_names_and_man_renders() {
         "{err}"
     );
 }
+
+/// `bench --spark` from a build without the Spark engine: exit 2 saying how to build it,
+/// before generating any data.
+#[cfg(not(feature = "spark"))]
+#[test]
+fn bench_spark_needs_the_spark_build() {
+    let w = Workdir::new();
+    let err = w.fails(&["bench", "--spark", "--dir", "b", "--only", "spark"]);
+    assert!(
+        err.contains(
+            "--spark needs the Spark engine: build with `cargo build --release --features spark`"
+        ),
+        "{err}"
+    );
+    assert!(!w.path("b").exists());
+}
