@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::cluster::{Model, NOISE};
+use crate::cluster::Model;
 use crate::error::{Error, Result};
 use crate::matrix::sq_dist;
 use crate::model::ModelFile;
@@ -155,18 +155,11 @@ fn centroids_in(
     file: &Path,
 ) -> Result<Vec<Vec<f64>>> {
     let theirs = &reference.scaler;
-    let missing: Vec<&str> = scaler
-        .columns
-        .iter()
-        .filter(|c| !theirs.columns.contains(c))
-        .map(String::as_str)
-        .collect();
-    let extra: Vec<&str> = theirs
-        .columns
-        .iter()
-        .filter(|c| !scaler.columns.contains(c))
-        .map(String::as_str)
-        .collect();
+    let absent = |a: &[String], from: &[String]| -> Vec<String> {
+        a.iter().filter(|c| !from.contains(c)).cloned().collect()
+    };
+    let missing = absent(&scaler.columns, &theirs.columns);
+    let extra = absent(&theirs.columns, &scaler.columns);
     if !missing.is_empty() || !extra.is_empty() {
         let mut what = Vec::new();
         if !missing.is_empty() {
@@ -212,22 +205,12 @@ impl Identity {
     /// `model` with the kept ids: its labels renumbered, its centroids' ids recorded.
     pub fn relabel(&self, model: &Model) -> Model {
         let ids: Vec<i64> = self.matches.iter().map(|m| m.id).collect();
-        let labels = model
-            .labels
-            .iter()
-            .map(|&l| {
-                if l < 0 {
-                    NOISE
-                } else {
-                    ids.get(l as usize).copied().unwrap_or(l)
-                }
-            })
-            .collect();
-        Model {
-            labels,
-            segment_ids: ids,
-            ..model.clone()
+        let mut kept = model.clone();
+        for l in kept.labels.iter_mut().filter(|l| **l >= 0) {
+            *l = ids.get(*l as usize).copied().unwrap_or(*l);
         }
+        kept.segment_ids = ids;
+        kept
     }
 
     /// What a user must hear of (printed, kept in the manifest): new and vanished segments.

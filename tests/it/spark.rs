@@ -72,13 +72,18 @@ impl Drop for Cluster {
 
 /// The Online Retail example with its data path made absolute, on `engine`.
 fn online_retail(data: &Path, name: &str, engine: &str) -> String {
-    let text = std::fs::read_to_string(root().join("examples/online_retail.yaml")).unwrap();
+    example("online_retail", data, name, engine)
+}
+
+/// `examples/<example>.yaml` named `name`, reading `data`, on `engine`.
+fn example(example: &str, data: &Path, name: &str, engine: &str) -> String {
+    let text = std::fs::read_to_string(root().join(format!("examples/{example}.yaml"))).unwrap();
     let text = text
         .replace(
             "../shared/data/online_retail.parquet",
             data.to_str().unwrap(),
         )
-        .replace("name: online_retail", &format!("name: {name}"));
+        .replace(&format!("name: {example}\n"), &format!("name: {name}\n"));
     if engine == "spark" {
         text.replace(
             "  kind: transactions\n",
@@ -203,22 +208,7 @@ fn spark_engine_gives_the_local_features_drop_counts_and_segments() {
 
     // The first half-year of the same lines (`input.window`): the same features and drops.
     let half = |engine: &str| {
-        let text = std::fs::read_to_string(root().join("examples/online_retail_h1.yaml")).unwrap();
-        let text = text
-            .replace(
-                "../shared/data/online_retail.parquet",
-                data.to_str().unwrap(),
-            )
-            .replace("name: online_retail_h1", &format!("name: h1_{engine}"));
-        let text = match engine {
-            "spark" => text.replace(
-                "  kind: transactions\n",
-                &format!(
-                    "  kind: transactions\n  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"
-                ),
-            ),
-            _ => text,
-        };
+        let text = example("online_retail_h1", &data, &format!("h1_{engine}"), engine);
         w.write(&format!("h1_{engine}.yaml"), &text);
         w.ok(&[
             "run",
