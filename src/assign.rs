@@ -24,17 +24,7 @@ use crate::transform::derive;
 
 /// Scores the customers in `input`; returns id, `segment`, `segment_name` and `reason`.
 pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
-    let plan = InputPlan {
-        path: input.to_path_buf(),
-        kind: InputKind::Customers,
-        format: infer_format(input),
-        id: (model.id_column != ROW_ID).then(|| model.id_column.clone()),
-        rename: model.rename.clone(),
-        names: None,
-        engine: Engine::Local,
-        window: None,
-    };
-    let df = ingest::run(&plan)?;
+    let df = ingest::run(&input_plan(model, input))?;
     check_columns(model, &df, input)?;
     let n = df.height();
     let Prepared { df, rows, reasons } = prepare(model, df)?;
@@ -71,6 +61,47 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
             Column::new("reason".into(), reason),
         ],
     )?)
+}
+
+/// How `assign` reads `input`: a customer table with the run's id column and renames.
+pub fn input_plan(model: &ModelFile, input: &Path) -> InputPlan {
+    InputPlan {
+        path: input.to_path_buf(),
+        kind: InputKind::Customers,
+        format: infer_format(input),
+        id: (model.id_column != ROW_ID).then(|| model.id_column.clone()),
+        rename: model.rename.clone(),
+        names: None,
+        engine: Engine::Local,
+        window: None,
+    }
+}
+
+/// What a scoring gave: customers, those not scored, and the scored per segment
+/// (`segment`, `segment_name`, `customers`, by segment).
+pub struct Summary {
+    pub customers: usize,
+    pub not_scored: usize,
+    pub per_segment: DataFrame,
+}
+
+impl Summary {
+    pub fn of(scored: &DataFrame) -> Result<Summary> {
+        let reason = scored.column("reason")?;
+        let per_segment = scored
+            .clone()
+            .lazy()
+            .filter(col("reason").is_null())
+            .group_by([col("segment"), col("segment_name")])
+            .agg([len().alias("customers")])
+            .sort(["segment"], SortMultipleOptions::default())
+            .collect()?;
+        Ok(Summary {
+            customers: scored.height(),
+            not_scored: reason.len() - reason.null_count(),
+            per_segment,
+        })
+    }
 }
 
 /// Customers in the run's model space: the table after the run's transforms, each row's
@@ -205,7 +236,7 @@ fn numbers_from_text(
 }
 
 /// Every input column the model reads must exist (renamed as in the run).
-fn check_columns(model: &ModelFile, df: &DataFrame, input: &Path) -> Result<()> {
+pub fn check_columns(model: &ModelFile, df: &DataFrame, input: &Path) -> Result<()> {
     let derived: Vec<&str> = model.derive.iter().map(|(n, _)| n.as_str()).collect();
     let indicators: Vec<&str> = model
         .encodings

@@ -185,16 +185,27 @@ fn ensure_data(dir: &Path, data: &Data) -> Result<PathBuf> {
 }
 
 /// Scoring cases: the 1M customers of `customers_1m` scored by `segflow assign` against the
-/// model of a run of that pipeline that chose K-means or DBSCAN (the run is not timed).
-const ASSIGN_CASES: [(&str, &str); 2] = [
-    ("assign_1m_kmeans", "kmeans"),
-    ("assign_1m_dbscan", "dbscan"),
+/// model of a run of that pipeline that chose K-means or DBSCAN (the run is not timed), on
+/// this machine or (with `--spark`) on the cluster, which writes a Parquet dataset.
+const ASSIGN_CASES: [(&str, &str, &str); 3] = [
+    ("assign_1m_kmeans", "kmeans", "local"),
+    ("assign_1m_dbscan", "dbscan", "local"),
+    ("assign_1m_kmeans_spark", "kmeans", SPARK),
 ];
 
-fn assign_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec<CaseResult>> {
+fn assign_cases(
+    dir: &Path,
+    exe: &Path,
+    runs: usize,
+    filter: &str,
+    spark: bool,
+) -> Result<Vec<CaseResult>> {
     let mut results = Vec::new();
     let base = &CASES[1];
-    for (name, algorithm) in ASSIGN_CASES.iter().filter(|c| c.0.contains(filter)) {
+    let cases = ASSIGN_CASES
+        .iter()
+        .filter(|c| c.0.contains(filter) && (spark || c.2 != SPARK));
+    for (name, algorithm, engine) in cases {
         let path = ensure_data(dir, &base.data)?;
         let cfg = dir.join(format!("{name}.yaml"));
         let text = config(base, &path)
@@ -206,21 +217,20 @@ fn assign_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec
         eprintln!("{name}: fitting the model");
         timed(exe, &["run", "--force", "-q", &cfg, "--out-dir", &out_s])?;
         let model = out.join(name).join("model.json");
-        let scored = dir.join(format!("{name}.csv"));
+        let scored = match *engine {
+            SPARK => dir.join(format!("{name}_scored")),
+            _ => dir.join(format!("{name}.csv")),
+        };
+        let (model, path, scored) = (
+            model.to_string_lossy(),
+            path.to_string_lossy(),
+            scored.to_string_lossy(),
+        );
+        let args = ["assign", "--model", &model, &path, "--out", &scored];
         let (mut secs, mut rss) = (Vec::new(), 0u64);
         for r in 0..runs {
             eprintln!("{name} run {}/{runs}", r + 1);
-            let (s, m) = timed(
-                exe,
-                &[
-                    "assign",
-                    "--model",
-                    &model.to_string_lossy(),
-                    &path.to_string_lossy(),
-                    "--out",
-                    &scored.to_string_lossy(),
-                ],
-            )?;
+            let (s, m) = timed(exe, &[&args[..], &["--engine", engine]].concat())?;
             secs.push(s);
             rss = rss.max(m);
         }
@@ -335,7 +345,7 @@ pub fn run(
             chosen_model: mf.chosen_model.clone(),
         });
     }
-    results.extend(assign_cases(dir, &exe, runs, filter)?);
+    results.extend(assign_cases(dir, &exe, runs, filter, spark)?);
     let json = serde_json::to_vec_pretty(&results).map_err(|e| Error::Internal(e.to_string()))?;
     crate::artifacts::write_bytes(&dir.join("results.json"), &json)?;
     let mut t = String::new();

@@ -7,6 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::{json, Map, Value};
 
+use crate::assign::Summary;
 use crate::config::Plan;
 use crate::error::{Error, Result};
 use crate::inspect;
@@ -113,21 +114,11 @@ pub fn inspect_file(path: &Path, head: usize, describe: bool) -> Result<Value> {
 }
 
 /// `segflow assign --json`: counts, and customers per segment.
-pub fn assign(model: &ModelFile, out: &Path, scored: &DataFrame) -> Result<Value> {
-    let reason = scored.column("reason")?;
-    let not_scored = reason.len() - reason.null_count();
-    let per = scored
-        .clone()
-        .lazy()
-        .filter(col("reason").is_null())
-        .group_by([col("segment"), col("segment_name")])
-        .agg([len().alias("customers")])
-        .sort(["segment"], SortMultipleOptions::default())
-        .collect()?;
+pub fn assign(model: &ModelFile, out: &str, scored: &Summary) -> Result<Value> {
     Ok(json!({
         "command": "assign", "ok": true, "model": model.chosen_model, "out": out,
-        "customers": scored.height(), "scored": scored.height() - not_scored,
-        "not_scored": not_scored, "segments": rows(&per)?,
+        "customers": scored.customers, "scored": scored.customers - scored.not_scored,
+        "not_scored": scored.not_scored, "segments": rows(&scored.per_segment)?,
     }))
 }
 

@@ -106,9 +106,17 @@ enum Command {
         model: PathBuf,
         /// New customers (CSV, TSV or Parquet) with the columns the run's input had.
         input: PathBuf,
-        /// Where to write id, segment, segment_name, reason (.csv or .parquet).
+        /// Where to write id, segment, segment_name, reason (.csv or .parquet; with
+        /// --engine spark, a Parquet dataset: a folder, or a URI the cluster writes).
         #[arg(long)]
         out: PathBuf,
+        /// Where to score: this machine, or a Spark cluster (K-means models; the input is
+        /// read by the cluster: a path it sees or an hdfs://, s3a:// URI).
+        #[arg(long, value_enum, default_value = "local")]
+        engine: AssignEngine,
+        /// The Spark Connect server (default: SEGFLOW_SPARK_REMOTE, else sc://127.0.0.1:15002).
+        #[arg(long, requires = "engine")]
+        remote: Option<String>,
         /// Print one JSON document on stdout (the outcome, or the error) and nothing else.
         #[arg(long)]
         json: bool,
@@ -351,8 +359,10 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             model,
             input,
             out,
+            engine,
+            remote,
             json,
-        } => assign(&model, &input, &out, json),
+        } => assign(&model, &input, &out, (engine, remote), json),
         Command::Compare {
             before,
             after,
@@ -391,32 +401,60 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
     }
 }
 
-/// `segflow assign`: scores new customers and writes them as CSV or Parquet.
+/// Where `segflow assign` scores.
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+enum AssignEngine {
+    Local,
+    Spark,
+}
+
+/// `segflow assign`: scores new customers and writes them as CSV or Parquet (or, on Spark,
+/// a Parquet dataset).
 fn assign(
     model: &std::path::Path,
     input: &std::path::Path,
     out: &std::path::Path,
+    (engine, remote): (AssignEngine, Option<String>),
     json: bool,
 ) -> Result<(), Error> {
     let m = segflow::model::ModelFile::read(model)?;
-    let mut scored = segflow::assign::assign(&m, input)?;
-    let is_parquet = out.extension().is_some_and(|e| e == "parquet");
-    if is_parquet {
-        segflow::artifacts::write_parquet(out, &mut scored)?;
-    } else {
-        segflow::artifacts::write_csv(out, &mut scored)?;
-    }
+    let summary = match engine {
+        AssignEngine::Local => {
+            let mut scored = segflow::assign::assign(&m, input)?;
+            let is_parquet = out.extension().is_some_and(|e| e == "parquet");
+            if is_parquet {
+                segflow::artifacts::write_parquet(out, &mut scored)?;
+            } else {
+                segflow::artifacts::write_csv(out, &mut scored)?;
+            }
+            segflow::assign::Summary::of(&scored)?
+        }
+        AssignEngine::Spark => {
+            let remote = remote
+                .or_else(|| std::env::var(segflow::config::SPARK_REMOTE_ENV).ok())
+                .unwrap_or_else(|| segflow::config::DEFAULT_SPARK_REMOTE.to_string());
+            let out = out.to_string_lossy();
+            if out.ends_with(".csv") {
+                return Err(Error::Config(
+                    "--engine spark writes a Parquet dataset: name a folder for --out (e.g. scored/ or scored.parquet)".into(),
+                ));
+            }
+            let out = spark_uri(&out)?;
+            segflow::spark::assign(&m, input, &out, &remote)?
+        }
+    };
+    let out = out.to_string_lossy();
     if json {
-        print_json(&segflow::json::assign(&m, out, &scored)?);
+        print_json(&segflow::json::assign(&m, &out, &summary)?);
         return Ok(());
     }
-    let unscored = scored.column("reason")?.len() - scored.column("reason")?.null_count();
+    let unscored = summary.not_scored;
     emit(&format!(
         "scored {} of {} customers with {} into {}{}\n",
-        scored.height() - unscored,
-        scored.height(),
+        summary.customers - unscored,
+        summary.customers,
         m.chosen_model,
-        out.display(),
+        out,
         if unscored > 0 {
             format!(" ({unscored} not scored: see the reason column)")
         } else {
@@ -424,6 +462,16 @@ fn assign(
         }
     ));
     Ok(())
+}
+
+/// A path the Spark cluster writes: a URI as written, a local path made absolute (the
+/// cluster does not share our working directory).
+fn spark_uri(out: &str) -> Result<String, Error> {
+    if out.contains("://") {
+        return Ok(out.to_string());
+    }
+    let abs = std::path::absolute(out).map_err(|e| Error::io(std::path::Path::new(out), e))?;
+    Ok(abs.to_string_lossy().into_owned())
 }
 
 /// `segflow generate`: synthetic customers or invoice lines.

@@ -12,12 +12,15 @@ use std::time::Duration;
 use polars::prelude::*;
 use spark_connect::{DataType as SparkType, SparkError, SparkSession};
 
+use super::score;
 use super::sql::{self, Kind, SourceColumn, KEPT, LINE, LINES, READ, REASONED};
 use super::{Dataset, Event, LineWork};
+use crate::assign::Summary;
 use crate::config::{Format, InputKind, InputPlan, Plan, SparkPlan, TxColumns};
 use crate::data_err;
 use crate::error::{Error, Result};
-use crate::stages::Stage;
+use crate::model::ModelFile;
+use crate::stages::{ingest, Stage};
 use crate::transactions::lines::{describe, drop_note};
 use crate::transactions::rfm::Aggregated;
 
@@ -208,35 +211,31 @@ fn polars_type(kind: &Kind) -> DataType {
 }
 
 /// Registers the input as `segflow_src` and `segflow_read`; returns its columns after the
-/// names of a headerless file and the renames.
-fn read(s: &Session, input: &InputPlan) -> Result<Vec<SourceColumn>> {
+/// names of a headerless file and the renames. The columns named in `text` (before renames)
+/// of a delimited file are read as text, the others as Spark infers them.
+fn read(s: &Session, input: &InputPlan, text: &[&str]) -> Result<Vec<SourceColumn>> {
     let path = input.spark_path();
-    let reader = s.spark.read();
-    let df = match &input.format {
-        Format::Parquet => reader.format("parquet").load(Some(&path)),
-        Format::Csv { delimiter } => {
-            let sep = delimiter.map_or(",".to_string(), |d| (d as char).to_string());
-            reader
-                .format("csv")
-                .option(
-                    "header",
-                    if input.names.is_some() {
-                        "false"
-                    } else {
-                        "true"
-                    },
-                )
-                .option("inferSchema", "true")
-                .option("sep", &sep)
-                .load(Some(&path))
-        }
-        Format::Whitespace => {
-            return Err(data_err!(
-                "the Spark engine reads Parquet and delimited text, not whitespace-separated files"
-            ))
-        }
-    };
     let what = format!("read {path}");
+    let mut df = load(s, input, None)?;
+    if matches!(input.format, Format::Csv { .. }) && !text.is_empty() {
+        let schema = df.schema().map_err(|e| s.failed(&what, e))?;
+        let SparkType::Struct { fields } = schema else {
+            return Err(data_err!(
+                "Spark read {path} as something other than a table"
+            ));
+        };
+        let ddl: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                let kind = match text.contains(&f.name.as_str()) {
+                    true => Kind::Text,
+                    false => kind_of(&f.data_type),
+                };
+                format!("{} {}", sql::ident(&f.name), ddl_type(&kind))
+            })
+            .collect();
+        df = load(s, input, Some(ddl.join(", ")))?;
+    }
     let schema = df.schema().map_err(|e| s.failed(&what, e))?;
     let SparkType::Struct { fields } = schema else {
         return Err(data_err!(
@@ -285,6 +284,52 @@ fn read(s: &Session, input: &InputPlan) -> Result<Vec<SourceColumn>> {
         .collect())
 }
 
+/// The input as a Spark frame: Parquet, or delimited text with a header (or `input.names`)
+/// read with the given schema or with the types Spark infers.
+fn load(
+    s: &Session,
+    input: &InputPlan,
+    schema: Option<String>,
+) -> Result<spark_connect::DataFrame> {
+    let path = input.spark_path();
+    let reader = s.spark.read();
+    match &input.format {
+        Format::Parquet => Ok(reader.format("parquet").load(Some(&path))),
+        Format::Csv { delimiter } => {
+            let sep = delimiter.map_or(",".to_string(), |d| (d as char).to_string());
+            let header = if input.names.is_some() {
+                "false"
+            } else {
+                "true"
+            };
+            let reader = reader
+                .format("csv")
+                .option("header", header)
+                .option("sep", &sep);
+            let reader = match schema {
+                Some(ddl) => reader.schema(ddl),
+                None => reader.option("inferSchema", "true"),
+            };
+            Ok(reader.load(Some(&path)))
+        }
+        Format::Whitespace => Err(data_err!(
+            "the Spark engine reads Parquet and delimited text, not whitespace-separated files"
+        )),
+    }
+}
+
+/// A column type in Spark's DDL, as [`polars_type`] types it here.
+fn ddl_type(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Whole => "BIGINT",
+        Kind::Fractional => "DOUBLE",
+        Kind::Date => "DATE",
+        Kind::Timestamp => "TIMESTAMP",
+        Kind::Boolean => "BOOLEAN",
+        Kind::Text | Kind::Other(_) => "STRING",
+    }
+}
+
 fn columns_schema(columns: &[SourceColumn]) -> Schema {
     columns
         .iter()
@@ -302,7 +347,7 @@ fn session(plan: &Plan, log: &Path) -> Result<Session> {
 
 pub fn schema(plan: &Plan) -> Result<Schema> {
     let s = session(plan, &std::env::temp_dir().join("segflow-spark-error.log"))?;
-    Ok(columns_schema(&read(&s, &plan.input)?))
+    Ok(columns_schema(&read(&s, &plan.input, &[])?))
 }
 
 fn transactions(plan: &Plan) -> Result<&TxColumns> {
@@ -326,15 +371,7 @@ struct Scanned {
 fn scan(s: &Session, columns: &[SourceColumn], tx: &TxColumns, date: &str) -> Result<Scanned> {
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let stats = s.collect("read the input", &sql::stats_query(&names, tx, date))?;
-    let int = |c: &str| -> Result<usize> {
-        Ok(stats
-            .column(c)?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .get(0)
-            .unwrap_or(0)
-            .max(0) as usize)
-    };
+    let int = |c: &str| first_count(&stats, c);
     let rows = int("__rows")?;
     let bad = int("__bad_dates")?;
     if bad > 0 {
@@ -364,6 +401,12 @@ fn scan(s: &Session, columns: &[SourceColumn], tx: &TxColumns, date: &str) -> Re
         customers: int("__customers")?,
         ids_whole: int("__fractional_ids")? == 0,
     })
+}
+
+/// A count in the first row of a small result (0 when missing).
+fn first_count(df: &DataFrame, c: &str) -> Result<usize> {
+    let v = df.column(c)?.cast(&DataType::Int64)?.i64()?.get(0);
+    Ok(v.unwrap_or(0).max(0) as usize)
 }
 
 /// Numbers where the plan needs numbers, as the local engine checks them.
@@ -414,7 +457,7 @@ pub fn line_work(
     let at = |name: &str| format!("{base}/{name}");
 
     // Ingest: read, type, write the typed lines.
-    let columns = read(&s, &plan.input)?;
+    let columns = read(&s, &plan.input, &[])?;
     check_numbers(&columns, tx)?;
     let date_kind = columns
         .iter()
@@ -556,4 +599,87 @@ pub fn line_work(
         by_category,
     });
     Ok(work)
+}
+
+/// `segflow assign --engine spark`: scores the customer table at `input` (a path or a URI
+/// Spark reads) with a K-means model and writes id, segment, segment_name and reason as a
+/// Parquet dataset at `out`, in the input's order.
+pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> Result<Summary> {
+    score::check_model(model)?;
+    let plan = SparkPlan {
+        remote: remote.to_string(),
+        artifacts: None,
+    };
+    let s = Session::connect(&plan, std::env::temp_dir().join("segflow-spark-error.log"))?;
+    let original_id = input.id.as_deref().map(|id| {
+        input
+            .rename
+            .iter()
+            .find(|(_, to)| to == id)
+            .map_or(id, |(from, _)| from.as_str())
+    });
+    let columns = read(&s, input, &original_id.into_iter().collect::<Vec<_>>())?;
+    let empty = DataFrame::empty_with_schema(&columns_schema(&columns));
+    crate::assign::check_columns(model, &empty, &input.path)?;
+    let id = input.id.as_deref();
+    let form = id_form(&s, input, id)?;
+    s.write(
+        "score the customers",
+        &score::scored_query(model, &columns, id, form)?,
+        out,
+    )?;
+    let written = format!("parquet.{}", sql::ident(out));
+    let per_segment = s.collect(
+        "count the scored customers",
+        &format!("SELECT segment, segment_name, count(*) AS customers FROM {written} WHERE reason IS NULL GROUP BY segment, segment_name ORDER BY segment"),
+    )?;
+    let totals = s.collect(
+        "count the scored customers",
+        &format!("SELECT count(*) AS n, count(reason) AS not_scored FROM {written}"),
+    )?;
+    let int = |c: &str| first_count(&totals, c);
+    Ok(Summary {
+        customers: int("n")?,
+        not_scored: int("not_scored")?,
+        per_segment: per_segment
+            .lazy()
+            .with_column(col("customers").cast(DataType::UInt32))
+            .collect()?,
+    })
+}
+
+/// Checks the ids as the local engine does (present, unique) and says how to write them.
+fn id_form(s: &Session, input: &InputPlan, id: Option<&str>) -> Result<score::IdForm> {
+    let stats = s.collect("read the input", &score::id_stats_query(id))?;
+    let int = |c: &str| first_count(&stats, c);
+    if int("__rows")? == 0 {
+        return Err(data_err!(
+            "{} has a header but no data rows",
+            input.spark_path()
+        ));
+    }
+    let Some(id) = id else {
+        return Ok(score::IdForm::RowNumber);
+    };
+    let missing = int("__missing")?;
+    if missing > 0 {
+        return Err(ingest::missing_ids(id, missing));
+    }
+    let duplicated = int("__duplicated")?;
+    if duplicated > 0 {
+        let shown = s.collect("read the input", &score::duplicated_ids_query(id))?;
+        let shown: Vec<String> = shown
+            .column("id")?
+            .str()?
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        return Err(ingest::duplicated_ids(id, duplicated, &shown));
+    }
+    let text = matches!(input.format, Format::Csv { .. });
+    Ok(match text && int("__not_integers")? == 0 {
+        true => score::IdForm::Integers,
+        false => score::IdForm::AsRead,
+    })
 }

@@ -6,6 +6,7 @@
 //! behind the cargo feature `spark` (its build needs protoc). Without it, asking for the
 //! Spark engine is a clear error.
 
+pub mod score;
 pub mod sql;
 
 #[cfg(feature = "spark")]
@@ -44,10 +45,35 @@ pub fn line_work(
     }
 }
 
+/// `segflow assign --engine spark`: scores the customers at `input` on the cluster at
+/// `remote` and writes a Parquet dataset at `out` (a folder or a URI Spark writes).
+pub fn assign(
+    model: &crate::model::ModelFile,
+    input: &std::path::Path,
+    out: &str,
+    remote: &str,
+) -> Result<crate::assign::Summary> {
+    let input = crate::assign::input_plan(model, input);
+    #[cfg(feature = "spark")]
+    return engine::assign(model, &input, out, remote);
+    #[cfg(not(feature = "spark"))]
+    {
+        let _ = (input, out, remote);
+        score::check_model(model)?;
+        Err(crate::data_err!(
+            "this segflow was built without the Spark engine: {BUILD}"
+        ))
+    }
+}
+
+/// How to get a segflow with the Spark engine.
+#[cfg(not(feature = "spark"))]
+const BUILD: &str = "build it with `cargo build --release --features spark` (the build needs protoc: Debian's protobuf-compiler and libprotobuf-dev)";
+
 #[cfg(not(feature = "spark"))]
 fn absent(plan: &Plan) -> crate::error::Error {
     plan.source.error_at(
         &["input", "engine"],
-        "this segflow was built without the Spark engine: build it with `cargo build --release --features spark` (the build needs protoc: Debian's protobuf-compiler and libprotobuf-dev)",
+        format!("this segflow was built without the Spark engine: {BUILD}"),
     )
 }

@@ -395,3 +395,118 @@ fn a_worker_killed_mid_run_loses_nothing() {
     let spark = read_parquet(&out.join("03_features.parquet"));
     assert_same_table(&local, &spark);
 }
+
+/// A Parquet dataset's rows in part-file order (the order Spark wrote them in).
+fn dataset(dir: &Path) -> DataFrame {
+    assert!(
+        dir.join("_SUCCESS").exists(),
+        "{} is complete",
+        dir.display()
+    );
+    let mut parts: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    parts.sort();
+    let mut all = read_parquet(&parts[0]);
+    for p in &parts[1..] {
+        all.vstack_mut(&read_parquet(p)).unwrap();
+    }
+    all
+}
+
+/// Scores `input` with the run's model here and on the cluster; returns both tables.
+fn assign_both(w: &crate::common::Workdir, input: &str, name: &str) -> (DataFrame, DataFrame) {
+    let model = "outputs/mall/model.json";
+    let local = format!("{name}.parquet");
+    w.ok(&["assign", "--model", model, input, "--out", &local]);
+    let started = Instant::now();
+    let out = w.ok(&[
+        "assign", "--model", model, input, "--out", name, "--engine", "spark", "--remote", REMOTE,
+    ]);
+    eprintln!(
+        "assign {input} on Spark: {:.1} s: {out}",
+        started.elapsed().as_secs_f64()
+    );
+    (read_parquet(&w.path(&local)), dataset(&w.path(name)))
+}
+
+#[test]
+fn assign_on_spark_equals_local_assign() {
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    let w = crate::common::Workdir::new();
+    w.copy(&root().join("pipeline.yaml"), "pipeline.yaml");
+    w.copy(
+        &root().join("data/mall_customers.csv"),
+        "data/mall_customers.csv",
+    );
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+
+    // The training customers: ids written as plain integers come back as integers.
+    let (local, spark) = assign_both(&w, "data/mall_customers.csv", "train");
+    assert_eq!(local.height(), 200);
+    assert_eq!(
+        spark.column("CustomerID").unwrap().dtype(),
+        &DataType::Int64
+    );
+    assert_same_table(&local, &spark);
+    assert_eq!(spark.column("reason").unwrap().null_count(), 198);
+
+    // New customers as they come: a zero-padded id (so ids stay text), an unknown level,
+    // missing values the run fills, text in a number column, outliers the run would drop.
+    w.write(
+        "new.csv",
+        "CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)\n\
+         0042,Female,30,90,85\n\
+         1002,Other,30,90,85\n\
+         1003,Male,30,,85\n\
+         1004,Male,30,20,\n\
+         1005,,41,20,15\n\
+         1006,Male,41,20,lots\n\
+         1007,Female,,300.5,50\n\
+         1008,Male,19,1000,\n\
+         1009,,x,20,101\n\
+         1010,Female,67.5,137,99\n",
+    );
+    let (local, spark) = assign_both(&w, "new.csv", "new");
+    assert_eq!(strs(&spark, "CustomerID")[0], "0042");
+    assert_same_table(&local, &spark);
+    let reasons = strs(&spark, "reason");
+    assert_eq!(
+        reasons[1],
+        "unknown Gender level `Other` (known: Female, Male)"
+    );
+    assert_eq!(reasons[5], "spending is not a number: `lots`");
+    assert!(
+        reasons[6].starts_with("outlier: income=300.5 outside ["),
+        "{}",
+        reasons[6]
+    );
+    assert_eq!(
+        strs(&spark, "segment")
+            .iter()
+            .filter(|s| !s.is_empty())
+            .count(),
+        5
+    );
+    let w2 = w.fails(&[
+        "assign",
+        "--model",
+        "outputs/mall/model.json",
+        "missing.csv",
+        "--out",
+        "m",
+        "--engine",
+        "spark",
+        "--remote",
+        REMOTE,
+    ]);
+    assert!(
+        w2.contains("missing.csv") && !w2.contains("at org.apache"),
+        "{w2}"
+    );
+    assert!(!w.path("m").exists());
+}

@@ -169,9 +169,7 @@ fn check_id(df: &DataFrame, id: &str) -> Result<()> {
     let col = df.column(id)?;
     let nulls = col.null_count();
     if nulls > 0 {
-        return Err(data_err!(
-            "the id column `{id}` is empty in {nulls} row(s): every customer needs an id"
-        ));
+        return Err(missing_ids(id, nulls));
     }
     let unique = col.n_unique()?;
     if unique != df.height() {
@@ -185,13 +183,22 @@ fn check_id(df: &DataFrame, id: &str) -> Result<()> {
                 shown.push(v.to_string());
             }
         }
-        return Err(data_err!(
-            "the id column `{id}` has {} duplicated value(s), e.g. {}: ids must be unique",
-            df.height() - unique,
-            shown.join(", ")
-        ));
+        return Err(duplicated_ids(id, df.height() - unique, &shown));
     }
     Ok(())
+}
+
+/// The error for ids missing in `n` rows (the local and the Spark engine say the same).
+pub fn missing_ids(id: &str, n: usize) -> Error {
+    data_err!("the id column `{id}` is empty in {n} row(s): every customer needs an id")
+}
+
+/// The error for `n` duplicated ids, with a few of them.
+pub fn duplicated_ids(id: &str, n: usize, examples: &[String]) -> Error {
+    data_err!(
+        "the id column `{id}` has {n} duplicated value(s), e.g. {}: ids must be unique",
+        examples.join(", ")
+    )
 }
 
 /// The customer id column's name in the file (before renames), if the plan names one.
