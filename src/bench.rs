@@ -249,14 +249,184 @@ fn assign_cases(
     Ok(results)
 }
 
+/// One pipeline case run `runs` times: the median time, the peak RSS and the median
+/// seconds per stage from each run's manifest (`None` when no run was made).
+fn pipeline_case(dir: &Path, exe: &Path, case: &Case, runs: usize) -> Result<Option<CaseResult>> {
+    let path = ensure_data(dir, &case.data)?;
+    let cfg = dir.join(format!("{}.yaml", case.name));
+    crate::artifacts::write_bytes(&cfg, config(case, &path).as_bytes())?;
+    let out = dir.join("outputs");
+    let (mut secs, mut rss, mut stage_secs) = (Vec::new(), 0u64, Vec::<Vec<f64>>::new());
+    let mut manifest: Option<Manifest> = None;
+    for r in 0..runs {
+        eprintln!("{} run {}/{runs}", case.name, r + 1);
+        let (s, m) = timed(
+            exe,
+            &[
+                "run",
+                "--force",
+                "-q",
+                cfg.to_str().unwrap_or_default(),
+                "--out-dir",
+                out.to_str().unwrap_or_default(),
+            ],
+        )?;
+        secs.push(s);
+        rss = rss.max(m);
+        let bytes = std::fs::read(out.join(case.name).join("manifest.json"))
+            .map_err(|e| Error::io(&out, e))?;
+        let mf: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
+        if stage_secs.is_empty() {
+            stage_secs = vec![Vec::new(); mf.stages.len()];
+        }
+        for (i, st) in mf.stages.iter().enumerate() {
+            stage_secs[i].push(st.seconds);
+        }
+        manifest = Some(mf);
+    }
+    let Some(mf) = manifest else { return Ok(None) };
+    Ok(Some(CaseResult {
+        case: case.name.to_string(),
+        input_rows: mf.stages[0].rows_in,
+        customers: mf.stages[3].rows_out,
+        runs,
+        seconds: median(secs),
+        peak_rss_mib: rss as f64 / 1024.0,
+        stages: mf
+            .stages
+            .iter()
+            .zip(stage_secs)
+            .map(|(s, v)| (s.stage.clone(), median(v)))
+            .collect(),
+        chosen_model: mf.chosen_model.clone(),
+    }))
+}
+
+/// The printable table of the results.
+fn table(results: &[CaseResult]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "{:<24} {:>10} {:>9} {:>8} {:>9}  per stage (s): ingest clean features scale cluster evaluate profile", "case", "rows", "customers", "seconds", "peak MiB");
+    for r in results {
+        let stages: Vec<String> = r.stages.iter().map(|(_, s)| format!("{s:.2}")).collect();
+        let _ = writeln!(
+            t,
+            "{:<24} {:>10} {:>9} {:>8.2} {:>9.0}  {}",
+            r.case,
+            r.input_rows,
+            r.customers,
+            r.seconds,
+            r.peak_rss_mib,
+            stages.join(" ")
+        );
+    }
+    t
+}
+
+/// The PySpark peer of the Spark engine's line work (`bench/pyspark_peer.py`), written to
+/// the bench folder and run with the Python of `scripts/spark-local`'s environment.
+const PYSPARK_PEER: &str = include_str!("../bench/pyspark_peer.py");
+
+/// The Python that runs the peer: `SEGFLOW_SPARK_PYTHON`, else the virtual environment of
+/// `scripts/spark-local`.
+fn peer_python() -> PathBuf {
+    if let Some(p) = std::env::var_os("SEGFLOW_SPARK_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    home.join(".cache/segflow/spark/venv/bin/python")
+}
+
+/// The PySpark peer on the data of `transactions_10m_spark`, `runs` times: the same line
+/// work (read, write the typed, kept and dropped lines, aggregate per customer, collect as
+/// Arrow) on the same cluster. Skipped, saying why, when its Python lacks PySpark's
+/// Connect client.
+fn peer_case(dir: &Path, runs: usize) -> Result<Option<CaseResult>> {
+    let Some(case) = CASES.iter().find(|c| c.name == "transactions_10m_spark") else {
+        return Ok(None);
+    };
+    let python = peer_python();
+    let ready = Command::new(&python)
+        .args([
+            "-c",
+            "import pyspark.sql.connect.session, pandas, pyarrow, grpc",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        eprintln!(
+            "transactions_10m_pyspark skipped: {} cannot import PySpark's Connect client (install it with `{} -m pip install \"pyspark[connect]==4.2.1\"`, or set SEGFLOW_SPARK_PYTHON)",
+            python.display(),
+            python.display()
+        );
+        return Ok(None);
+    }
+    let data = ensure_data(dir, &case.data)?;
+    let script = dir.join("pyspark_peer.py");
+    crate::artifacts::write_bytes(&script, PYSPARK_PEER.as_bytes())?;
+    let out = dir.join("outputs").join("pyspark_peer");
+    let remote = std::env::var(crate::config::SPARK_REMOTE_ENV)
+        .unwrap_or_else(|_| crate::config::DEFAULT_SPARK_REMOTE.to_string());
+    let (script, data, out) = (
+        script.to_string_lossy(),
+        data.to_string_lossy(),
+        std::path::absolute(&out)
+            .map_err(|e| Error::io(&out, e))?
+            .to_string_lossy()
+            .into_owned(),
+    );
+    let (mut secs, mut rss, mut customers) = (Vec::new(), 0u64, 0);
+    for r in 0..runs {
+        eprintln!("transactions_10m_pyspark run {}/{runs}", r + 1);
+        let (s, m, said) = timed_output(&python, &[&script, &data, &out, &remote])?;
+        secs.push(s);
+        rss = rss.max(m);
+        // "pyspark peer: 40.62 s, 185504 customers, monetary …"
+        customers = said
+            .split(", ")
+            .find_map(|p| p.strip_suffix(" customers"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+    }
+    let seconds = median(secs);
+    let rows = match case.data {
+        Data::Transactions { rows, .. } => rows,
+        Data::Customers(n) => n,
+    };
+    Ok(Some(CaseResult {
+        case: "transactions_10m_pyspark".into(),
+        input_rows: rows,
+        customers,
+        runs,
+        seconds,
+        peak_rss_mib: rss as f64 / 1024.0,
+        stages: vec![("line work".to_string(), seconds)],
+        chosen_model: String::new(),
+    }))
+}
+
 /// Runs `exe ARGS`, returning wall seconds and the child's peak RSS in KiB.
 fn timed(exe: &Path, args: &[&str]) -> Result<(f64, u64)> {
+    let (seconds, rss, _) = timed_output(exe, args)?;
+    Ok((seconds, rss))
+}
+
+/// As [`timed`], with what the child printed on stdout.
+fn timed_output(exe: &Path, args: &[&str]) -> Result<(f64, u64, String)> {
+    use std::io::Read as _;
     let started = Instant::now();
-    let child = Command::new(exe)
+    let mut child = Command::new(exe)
         .args(args)
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| Error::io(exe, e))?;
+    let mut said = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut said)
+            .map_err(|e| Error::io(exe, e))?;
+    }
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value, and wait4 only writes into the two
@@ -267,11 +437,12 @@ fn timed(exe: &Path, args: &[&str]) -> Result<(f64, u64)> {
     std::mem::forget(child);
     if rc < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         return Err(Error::Internal(format!(
-            "benchmark run `segflow {}` failed",
+            "benchmark run `{} {}` failed",
+            exe.display(),
             args.join(" ")
         )));
     }
-    Ok((seconds, usage.ru_maxrss as u64))
+    Ok((seconds, usage.ru_maxrss as u64, said))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -295,73 +466,14 @@ pub fn run(
         .iter()
         .filter(|c| c.name.contains(filter) && (spark || c.engine != SPARK));
     for case in cases {
-        let path = ensure_data(dir, &case.data)?;
-        let cfg = dir.join(format!("{}.yaml", case.name));
-        crate::artifacts::write_bytes(&cfg, config(case, &path).as_bytes())?;
-        let out = dir.join("outputs");
-        let (mut secs, mut rss, mut stage_secs) = (Vec::new(), 0u64, Vec::<Vec<f64>>::new());
-        let mut manifest: Option<Manifest> = None;
-        for r in 0..runs {
-            eprintln!("{} run {}/{runs}", case.name, r + 1);
-            let (s, m) = timed(
-                &exe,
-                &[
-                    "run",
-                    "--force",
-                    "-q",
-                    cfg.to_str().unwrap_or_default(),
-                    "--out-dir",
-                    out.to_str().unwrap_or_default(),
-                ],
-            )?;
-            secs.push(s);
-            rss = rss.max(m);
-            let bytes = std::fs::read(out.join(case.name).join("manifest.json"))
-                .map_err(|e| Error::io(&out, e))?;
-            let mf: Manifest =
-                serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
-            if stage_secs.is_empty() {
-                stage_secs = vec![Vec::new(); mf.stages.len()];
-            }
-            for (i, st) in mf.stages.iter().enumerate() {
-                stage_secs[i].push(st.seconds);
-            }
-            manifest = Some(mf);
-        }
-        let Some(mf) = manifest else { continue };
-        results.push(CaseResult {
-            case: case.name.to_string(),
-            input_rows: mf.stages[0].rows_in,
-            customers: mf.stages[3].rows_out,
-            runs,
-            seconds: median(secs),
-            peak_rss_mib: rss as f64 / 1024.0,
-            stages: mf
-                .stages
-                .iter()
-                .zip(stage_secs)
-                .map(|(s, v)| (s.stage.clone(), median(v)))
-                .collect(),
-            chosen_model: mf.chosen_model.clone(),
-        });
+        results.extend(pipeline_case(dir, &exe, case, runs)?);
+    }
+    if spark && "transactions_10m_pyspark".contains(filter) {
+        results.extend(peer_case(dir, runs)?);
     }
     results.extend(assign_cases(dir, &exe, runs, filter, spark)?);
     let json = serde_json::to_vec_pretty(&results).map_err(|e| Error::Internal(e.to_string()))?;
     crate::artifacts::write_bytes(&dir.join("results.json"), &json)?;
-    let mut t = String::new();
-    let _ = writeln!(t, "{:<24} {:>10} {:>9} {:>8} {:>9}  per stage (s): ingest clean features scale cluster evaluate profile", "case", "rows", "customers", "seconds", "peak MiB");
-    for r in &results {
-        let stages: Vec<String> = r.stages.iter().map(|(_, s)| format!("{s:.2}")).collect();
-        let _ = writeln!(
-            t,
-            "{:<24} {:>10} {:>9} {:>8.2} {:>9.0}  {}",
-            r.case,
-            r.input_rows,
-            r.customers,
-            r.seconds,
-            r.peak_rss_mib,
-            stages.join(" ")
-        );
-    }
+    let t = table(&results);
     Ok((t, results))
 }

@@ -220,74 +220,107 @@ pub fn transaction_batches(
     drift: f64,
     emit: &mut dyn FnMut(polars::prelude::DataFrame) -> Result<()>,
 ) -> Result<usize> {
-    use polars::prelude::*;
     use rayon::prelude::*;
 
-    let customers = customers.max(1);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    // Cumulative activity weights for sampling customers, and each customer's country.
-    let mut cum = Vec::with_capacity(customers);
-    let mut country = Vec::with_capacity(customers);
-    let mut acc = 0.0;
-    for _ in 0..customers {
-        acc += normal(&mut rng, 0.0, 1.3).exp();
-        cum.push(acc);
-        let u: f64 = rng.random();
-        let mut c = 0.0;
-        let mut pick = 0;
-        for (i, (_, share)) in COUNTRIES.iter().enumerate() {
-            c += share;
-            if u < c {
-                pick = i;
-                break;
-            }
-        }
-        country.push(pick);
-    }
-    let lapses = lapsing(customers, seed, drift);
-    let products: Vec<f64> = (0..3000)
-        .map(|_| (normal(&mut rng, 0.7, 0.9).exp() * 100.0).round() / 100.0)
-        .collect();
-    let start_ms: i64 = 1_640_995_200_000; // 2022-01-01 00:00 UTC
-    let span_days = 730;
+    let shop = Shop::new(customers.max(1), seed, drift);
     // Invoices have ~20 lines; chunks are generated (in parallel, each from its own seed)
     // until there are enough lines, then the last ones are cut.
     let per_round = rows
         .div_ceil(20 * INVOICES_PER_CHUNK)
         .clamp(1, BATCH_CHUNKS);
-
-    #[derive(Default)]
-    struct Lines {
-        invoice: Vec<String>,
-        code: Vec<String>,
-        qty: Vec<i64>,
-        date: Vec<i64>,
-        price: Vec<f64>,
-        customer: Vec<Option<i64>>,
-        country: Vec<&'static str>,
+    let mut have = 0;
+    let mut next = 0;
+    while have < rows {
+        let round: Vec<Lines> = (next..next + per_round)
+            .into_par_iter()
+            .map(|chunk| shop.chunk(chunk, seed))
+            .collect();
+        next += per_round;
+        let mut batch = Lines::default();
+        for p in round {
+            let take = (rows - have - batch.qty.len()).min(p.qty.len());
+            batch.append(p, take);
+        }
+        have += batch.qty.len();
+        emit(batch.into_frame()?)?;
     }
-    let make = |chunk: usize| -> Lines {
+    Ok(have)
+}
+
+/// The generated shop: customers (activity weights, countries, who lapses) and products.
+struct Shop {
+    customers: usize,
+    /// Cumulative activity weights for sampling customers, and their total.
+    cum: Vec<f64>,
+    acc: f64,
+    country: Vec<usize>,
+    lapses: Vec<bool>,
+    products: Vec<f64>,
+}
+
+/// 2022-01-01 00:00 UTC, the first day of generated invoices.
+const START_MS: i64 = 1_640_995_200_000;
+/// Generated invoices span two years.
+const SPAN_DAYS: i32 = 730;
+
+impl Shop {
+    fn new(customers: usize, seed: u64, drift: f64) -> Shop {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut cum = Vec::with_capacity(customers);
+        let mut country = Vec::with_capacity(customers);
+        let mut acc = 0.0;
+        for _ in 0..customers {
+            acc += normal(&mut rng, 0.0, 1.3).exp();
+            cum.push(acc);
+            let u: f64 = rng.random();
+            let mut c = 0.0;
+            let mut pick = 0;
+            for (i, (_, share)) in COUNTRIES.iter().enumerate() {
+                c += share;
+                if u < c {
+                    pick = i;
+                    break;
+                }
+            }
+            country.push(pick);
+        }
+        let lapses = lapsing(customers, seed, drift);
+        let products: Vec<f64> = (0..3000)
+            .map(|_| (normal(&mut rng, 0.7, 0.9).exp() * 100.0).round() / 100.0)
+            .collect();
+        Shop {
+            customers,
+            cum,
+            acc,
+            country,
+            lapses,
+            products,
+        }
+    }
+
+    /// The lines of chunk `chunk`'s invoices, from the chunk's own seed.
+    fn chunk(&self, chunk: usize, seed: u64) -> Lines {
         let mut rng = ChaCha8Rng::seed_from_u64(
             seed ^ (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(chunk as u64 + 1)),
         );
         let mut l = Lines::default();
         let first = chunk * INVOICES_PER_CHUNK;
         for inv in first..first + INVOICES_PER_CHUNK {
-            let u: f64 = rng.random::<f64>() * acc;
-            let c = cum.partition_point(|&w| w < u).min(customers - 1);
+            let u: f64 = rng.random::<f64>() * self.acc;
+            let c = self.cum.partition_point(|&w| w < u).min(self.customers - 1);
             let guest = rng.random::<f64>() < 0.2;
             let cancel = !guest && rng.random::<f64>() < 0.02;
-            let mut day = rng.random_range(0..span_days) as i64;
-            if lapses[c] && day >= 365 {
+            let mut day = rng.random_range(0..SPAN_DAYS) as i64;
+            if self.lapses[c] && day >= 365 {
                 day -= 365;
             }
             let minute = rng.random_range(8 * 60..20 * 60) as i64;
-            let when = start_ms + day * 86_400_000 + minute * 60_000;
+            let when = START_MS + day * 86_400_000 + minute * 60_000;
             let n_lines = 1 + (-(rng.random::<f64>().max(1e-12)).ln() * 19.0) as usize;
             let id = format!("{}{}", if cancel { "C" } else { "" }, 500_000 + inv);
             for _ in 0..n_lines {
                 let postage = rng.random::<f64>() < 0.01;
-                let p = rng.random_range(0..products.len());
+                let p = rng.random_range(0..self.products.len());
                 let mut q = 1 + (-(rng.random::<f64>().max(1e-12)).ln() * 6.0) as i64;
                 if cancel {
                     q = -q;
@@ -297,7 +330,7 @@ pub fn transaction_batches(
                 } else if postage {
                     18.0
                 } else {
-                    products[p]
+                    self.products[p]
                 };
                 l.invoice.push(id.clone());
                 l.code.push(if postage {
@@ -309,54 +342,61 @@ pub fn transaction_batches(
                 l.date.push(when);
                 l.price.push(price);
                 l.customer.push((!guest).then_some(10_000 + c as i64));
-                l.country.push(COUNTRIES[country[c]].0);
+                l.country.push(COUNTRIES[self.country[c]].0);
             }
         }
         l
-    };
-    let to_frame = |all: Lines| -> Result<DataFrame> {
-        let n = all.qty.len();
-        let description: Vec<&str> = all
+    }
+}
+
+/// Generated invoice lines, column by column.
+#[derive(Default)]
+struct Lines {
+    invoice: Vec<String>,
+    code: Vec<String>,
+    qty: Vec<i64>,
+    date: Vec<i64>,
+    price: Vec<f64>,
+    customer: Vec<Option<i64>>,
+    country: Vec<&'static str>,
+}
+
+impl Lines {
+    /// Appends the first `take` lines of `p`.
+    fn append(&mut self, p: Lines, take: usize) {
+        self.invoice.extend(p.invoice.into_iter().take(take));
+        self.code.extend(p.code.into_iter().take(take));
+        self.qty.extend(p.qty.into_iter().take(take));
+        self.date.extend(p.date.into_iter().take(take));
+        self.price.extend(p.price.into_iter().take(take));
+        self.customer.extend(p.customer.into_iter().take(take));
+        self.country.extend(p.country.into_iter().take(take));
+    }
+
+    fn into_frame(self) -> Result<polars::prelude::DataFrame> {
+        use polars::prelude::*;
+        let n = self.qty.len();
+        let description: Vec<&str> = self
             .code
             .iter()
             .map(|c| if c == "POST" { "POSTAGE" } else { "PRODUCT" })
             .collect();
-        let date = Column::new("InvoiceDate".into(), all.date)
+        let date = Column::new("InvoiceDate".into(), self.date)
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
         Ok(DataFrame::new(
             n,
             vec![
-                Column::new("InvoiceNo".into(), all.invoice),
-                Column::new("StockCode".into(), all.code),
+                Column::new("InvoiceNo".into(), self.invoice),
+                Column::new("StockCode".into(), self.code),
                 Column::new("Description".into(), description),
-                Column::new("Quantity".into(), all.qty),
+                Column::new("Quantity".into(), self.qty),
                 date,
-                Column::new("UnitPrice".into(), all.price),
-                Column::new("CustomerID".into(), all.customer),
-                Column::new("Country".into(), all.country),
+                Column::new("UnitPrice".into(), self.price),
+                Column::new("CustomerID".into(), self.customer),
+                Column::new("Country".into(), self.country),
             ],
         )?)
-    };
-    let mut have = 0;
-    let mut next = 0;
-    while have < rows {
-        let round: Vec<Lines> = (next..next + per_round).into_par_iter().map(make).collect();
-        next += per_round;
-        let mut batch = Lines::default();
-        for p in round {
-            let take = (rows - have - batch.qty.len()).min(p.qty.len());
-            batch.invoice.extend(p.invoice.into_iter().take(take));
-            batch.code.extend(p.code.into_iter().take(take));
-            batch.qty.extend(p.qty.into_iter().take(take));
-            batch.date.extend(p.date.into_iter().take(take));
-            batch.price.extend(p.price.into_iter().take(take));
-            batch.customer.extend(p.customer.into_iter().take(take));
-            batch.country.extend(p.country.into_iter().take(take));
-        }
-        have += batch.qty.len();
-        emit(to_frame(batch)?)?;
     }
-    Ok(have)
 }
 
 /// Lines up to which `write_transactions` writes one table as before; above, it writes

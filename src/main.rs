@@ -281,7 +281,6 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             no_wait,
             json,
         } => {
-            let plan = config::load(&pipeline)?;
             let opts = RunOptions {
                 out_root: out_dir,
                 progress: !quiet && !json && std::io::stderr().is_terminal(),
@@ -290,71 +289,17 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
                 until,
                 no_wait,
             };
-            let summary = runner::run(&plan, &opts)?;
-            if json {
-                for w in &summary.manifest.warnings {
-                    eprintln!("warning: {w}");
-                }
-                print_json(&segflow::json::run(&summary));
-            } else {
-                print_summary(&summary, quiet);
-            }
-            Ok(())
+            run(&pipeline, &opts, quiet, json)
         }
-        Command::Init { data, out, force } => {
-            let proposal = segflow::init::write(&data, &out, force)?;
-            let mut text = String::new();
-            for d in &proposal.decisions {
-                let _ = writeln!(text, "{d}");
-            }
-            let _ = writeln!(
-                text,
-                "wrote {}: check it, then run `segflow run {}`",
-                out.display(),
-                out.display()
-            );
-            emit(&text);
-            Ok(())
-        }
-        Command::Validate { pipeline, json } => {
-            let plan = config::load(&pipeline)?;
-            let schema = runner::check(&plan)?;
-            if json {
-                print_json(&segflow::json::validate(&plan, &schema));
-                return Ok(());
-            }
-            println!(
-                "{}: ok (pipeline `{}`, input {} with {} columns)",
-                pipeline.display(),
-                plan.name,
-                plan.input.path.display(),
-                schema.len()
-            );
-            Ok(())
-        }
+        Command::Init { data, out, force } => init(&data, &out, force),
+        Command::Validate { pipeline, json } => validate(&pipeline, json),
         Command::Inspect {
             path,
             head,
             schema,
             describe,
             json,
-        } => {
-            if json {
-                print_json(&if path.is_dir() {
-                    segflow::json::inspect_dir(&path)?
-                } else {
-                    segflow::json::inspect_file(&path, head, describe)?
-                });
-                return Ok(());
-            }
-            let text = if path.is_dir() {
-                segflow::inspect::run_dir(&path)?
-            } else {
-                segflow::inspect::file(&path, head, schema, describe)?
-            };
-            emit(&text);
-            Ok(())
-        }
+        } => inspect(&path, head, (schema, describe), json),
         Command::Assign {
             model,
             input,
@@ -383,22 +328,105 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             runs,
             only,
             spark,
-        } => {
-            if spark && !cfg!(feature = "spark") {
-                return Err(Error::Config(
-                    "--spark needs the Spark engine: build with `cargo build --release --features spark`".into(),
-                ));
-            }
-            let (table, _) = segflow::bench::run(&dir, runs.max(1), &only, spark)?;
-            emit(&table);
-            emit(&format!(
-                "results: {}\n",
-                dir.join("results.json").display()
-            ));
-            Ok(())
-        }
+        } => bench(&dir, runs, &only, spark),
         Command::Generate { what } => generate(what),
     }
+}
+
+/// `segflow run`: runs the pipeline and prints its summary (or the JSON document).
+fn run(
+    pipeline: &std::path::Path,
+    opts: &RunOptions,
+    quiet: bool,
+    json: bool,
+) -> Result<(), Error> {
+    let plan = config::load(pipeline)?;
+    let summary = runner::run(&plan, opts)?;
+    if json {
+        for w in &summary.manifest.warnings {
+            eprintln!("warning: {w}");
+        }
+        print_json(&segflow::json::run(&summary));
+    } else {
+        print_summary(&summary, quiet);
+    }
+    Ok(())
+}
+
+/// `segflow init`: writes a pipeline for the user's file and says what it decided.
+fn init(data: &std::path::Path, out: &std::path::Path, force: bool) -> Result<(), Error> {
+    let proposal = segflow::init::write(data, out, force)?;
+    let mut text = String::new();
+    for d in &proposal.decisions {
+        let _ = writeln!(text, "{d}");
+    }
+    let _ = writeln!(
+        text,
+        "wrote {}: check it, then run `segflow run {}`",
+        out.display(),
+        out.display()
+    );
+    emit(&text);
+    Ok(())
+}
+
+/// `segflow validate`: checks the pipeline against its input without running it.
+fn validate(pipeline: &std::path::Path, json: bool) -> Result<(), Error> {
+    let plan = config::load(pipeline)?;
+    let schema = runner::check(&plan)?;
+    if json {
+        print_json(&segflow::json::validate(&plan, &schema));
+        return Ok(());
+    }
+    println!(
+        "{}: ok (pipeline `{}`, input {} with {} columns)",
+        pipeline.display(),
+        plan.name,
+        plan.input.path.display(),
+        schema.len()
+    );
+    Ok(())
+}
+
+/// `segflow inspect`: a data file's head, schema or description, or a run folder's summary.
+fn inspect(
+    path: &std::path::Path,
+    head: usize,
+    (schema, describe): (bool, bool),
+    json: bool,
+) -> Result<(), Error> {
+    if json {
+        print_json(&if path.is_dir() {
+            segflow::json::inspect_dir(path)?
+        } else {
+            segflow::json::inspect_file(path, head, describe)?
+        });
+        return Ok(());
+    }
+    let text = if path.is_dir() {
+        segflow::inspect::run_dir(path)?
+    } else {
+        segflow::inspect::file(path, head, schema, describe)?
+    };
+    emit(&text);
+    Ok(())
+}
+
+/// `segflow bench`: runs the benchmark cases and prints their table.
+fn bench(dir: &std::path::Path, runs: usize, only: &str, spark: bool) -> Result<(), Error> {
+    if spark && !cfg!(feature = "spark") {
+        return Err(Error::Config(
+            "--spark needs the Spark engine: build with `cargo build --release --features spark`"
+                .into(),
+        ));
+    }
+    let (table, _) = segflow::bench::run(dir, runs.max(1), only, spark)?;
+    emit(&table);
+    emit(&format!(
+        "results: {}\n",
+        dir.join("results.json").display()
+    ));
+    Ok(())
 }
 
 /// Where `segflow assign` scores.
@@ -521,16 +549,8 @@ fn generate(what: Generate) -> Result<(), Error> {
     }
 }
 
-fn print_summary(s: &RunSummary, quiet: bool) {
-    let mut o = String::new();
-    for w in &s.manifest.warnings {
-        eprintln!("warning: {w}");
-    }
-    if quiet {
-        let _ = writeln!(o, "{}", s.out_dir.display());
-        emit(&o);
-        return;
-    }
+/// The stages' rows, seconds and artifacts, with their notes.
+fn stage_table(o: &mut String, s: &RunSummary) {
     let _ = writeln!(o, "stage      rows in  rows out  seconds  artifact");
     for r in &s.manifest.stages {
         let _ = writeln!(
@@ -547,23 +567,10 @@ fn print_summary(s: &RunSummary, quiet: bool) {
             let _ = writeln!(o, "{:>11}{}", "", r.note);
         }
     }
-    if !s.manifest.status.is_complete() {
-        let _ = writeln!(o, "{}", s.manifest.status);
-        emit(&o);
-        return;
-    }
-    // Where the dropped rows are: the clean stage's audit table, or Spark's dataset.
-    let audit = match s
-        .manifest
-        .files
-        .iter()
-        .find(|(f, sha)| sha.is_empty() && f.ends_with("02_clean_dropped"))
-    {
-        Some((uri, _)) => uri.as_str(),
-        None => "02_clean_dropped.parquet",
-    };
-    let _ = writeln!(o, "dropped rows: {} ({audit})", s.dropped_rows);
-    o.push('\n');
+}
+
+/// The models' scores and the chosen model's segments.
+fn model_tables(o: &mut String, s: &RunSummary) {
     let _ = writeln!(
         o,
         "model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss"
@@ -595,6 +602,37 @@ fn print_summary(s: &RunSummary, quiet: bool) {
             seg.name
         );
     }
+}
+
+fn print_summary(s: &RunSummary, quiet: bool) {
+    let mut o = String::new();
+    for w in &s.manifest.warnings {
+        eprintln!("warning: {w}");
+    }
+    if quiet {
+        let _ = writeln!(o, "{}", s.out_dir.display());
+        emit(&o);
+        return;
+    }
+    stage_table(&mut o, s);
+    if !s.manifest.status.is_complete() {
+        let _ = writeln!(o, "{}", s.manifest.status);
+        emit(&o);
+        return;
+    }
+    // Where the dropped rows are: the clean stage's audit table, or Spark's dataset.
+    let audit = match s
+        .manifest
+        .files
+        .iter()
+        .find(|(f, sha)| sha.is_empty() && f.ends_with("02_clean_dropped"))
+    {
+        Some((uri, _)) => uri.as_str(),
+        None => "02_clean_dropped.parquet",
+    };
+    let _ = writeln!(o, "dropped rows: {} ({audit})", s.dropped_rows);
+    o.push('\n');
+    model_tables(&mut o, s);
     o.push('\n');
     let _ = writeln!(o, "artifacts: {}", s.out_dir.display());
     let report = s.out_dir.join("report.html");

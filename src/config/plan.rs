@@ -112,39 +112,66 @@ impl Plan {
     /// Outlier, one-hot, derived and model columns against the table the clean and
     /// features stages will see.
     fn check_columns(&self, schema: &Schema, table: &str, id: &str) -> Result<()> {
-        let src = &self.source;
-        if let Some(o) = &self.clean.outliers {
-            for c in &o.columns {
-                match schema.get(c) {
-                    None => {
-                        return Err(self.missing(
-                            schema,
-                            table,
-                            c,
-                            &["clean", "outliers", "columns"],
-                            "outlier",
-                        ))
-                    }
-                    Some(dt) if !dt.is_primitive_numeric() => {
-                        return Err(src.error_at(
-                            &["clean", "outliers", "columns"],
-                            format!("outlier column `{c}` holds {}, not numbers", type_words(dt)),
-                        ))
-                    }
-                    _ => {}
-                }
-            }
-        }
+        self.check_outliers(schema, table)?;
         for c in &self.features.one_hot {
             if schema.get(c).is_none() {
                 return Err(self.missing(schema, table, c, &["features", "one_hot"], "one-hot"));
             }
         }
-        // Derived columns may use the table's columns and earlier derived columns.
+        let known = self.check_derived(schema, table)?;
+        self.check_use(schema, table, &known)?;
+        let profiled = self.profile.value.iter().map(|v| (v, "value"));
+        let profiled = profiled.chain(self.profile.categories.iter().map(|c| (c, "categories")));
+        for (c, key) in profiled {
+            if !known.contains(c) {
+                let role = format!("profile.{key}");
+                return Err(self.missing(schema, table, c, &["profile", key], &role));
+            }
+        }
+        if self.features.use_.iter().any(|c| c == id) {
+            return Err(self.source.error_at(
+                &["features", "use"],
+                format!("the id column `{id}` cannot be a feature"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Outlier columns: present and numeric.
+    fn check_outliers(&self, schema: &Schema, table: &str) -> Result<()> {
+        let Some(o) = &self.clean.outliers else {
+            return Ok(());
+        };
+        for c in &o.columns {
+            match schema.get(c) {
+                None => {
+                    return Err(self.missing(
+                        schema,
+                        table,
+                        c,
+                        &["clean", "outliers", "columns"],
+                        "outlier",
+                    ))
+                }
+                Some(dt) if !dt.is_primitive_numeric() => {
+                    return Err(self.source.error_at(
+                        &["clean", "outliers", "columns"],
+                        format!("outlier column `{c}` holds {}, not numbers", type_words(dt)),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Derived columns may use the table's columns and earlier derived columns; returns
+    /// the table's columns and the derived ones.
+    fn check_derived(&self, schema: &Schema, table: &str) -> Result<Vec<String>> {
         let mut known: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
         for (name, sql) in &self.features.derive {
             let expr = parse_expression(sql).map_err(|e| {
-                src.error_at(
+                self.source.error_at(
                     &["features", "derive", name],
                     format!("derived feature `{name}`: {e}"),
                 )
@@ -162,6 +189,12 @@ impl Plan {
             }
             known.push(name.clone());
         }
+        Ok(known)
+    }
+
+    /// `features.use`: known columns (or one-hot indicators, or category shares) holding
+    /// numbers.
+    fn check_use(&self, schema: &Schema, table: &str, known: &[String]) -> Result<()> {
         for c in &self.features.use_ {
             let is_dummy = self
                 .features
@@ -179,26 +212,12 @@ impl Plan {
             }
             if let Some(dt) = schema.get(c) {
                 if !(dt.is_primitive_numeric() || matches!(dt, DataType::Boolean)) {
-                    return Err(src.error_at(
+                    return Err(self.source.error_at(
                         &["features", "use"],
                         format!("feature column `{c}` holds {}, not numbers: list it under features.one_hot to encode it", type_words(dt)),
                     ));
                 }
             }
-        }
-        let profiled = self.profile.value.iter().map(|v| (v, "value"));
-        let profiled = profiled.chain(self.profile.categories.iter().map(|c| (c, "categories")));
-        for (c, key) in profiled {
-            if !known.contains(c) {
-                let role = format!("profile.{key}");
-                return Err(self.missing(schema, table, c, &["profile", key], &role));
-            }
-        }
-        if self.features.use_.iter().any(|c| c == id) {
-            return Err(src.error_at(
-                &["features", "use"],
-                format!("the id column `{id}` cannot be a feature"),
-            ));
         }
         Ok(())
     }

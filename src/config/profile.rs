@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::RawProfile;
+use super::raw::{RawProfile, RawRule};
 use super::rules::{default_rules, Rule, Trait, TRAIT_FORMS};
 use super::source::{positive_int, Source};
 use crate::error::Result;
@@ -45,38 +45,7 @@ pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<Profile
     }
     let rules = match rp.recommendations {
         None => default_rules(),
-        Some(raw_rules) => {
-            let at = &["profile", "recommendations"];
-            let mut rules = Vec::new();
-            for (i, r) in raw_rules.into_iter().enumerate() {
-                if r.when.is_empty() || r.action.trim().is_empty() {
-                    return Err(src.error_at(
-                        at,
-                        format!(
-                            "profile.recommendations rule {} needs a non-empty `when` and `action`",
-                            i + 1
-                        ),
-                    ));
-                }
-                let when = r
-                    .when
-                    .iter()
-                    .map(|w| {
-                        Trait::parse(w).ok_or_else(|| {
-                            src.error_at(
-                                at,
-                                format!("profile.recommendations rule {}: `{w}` is not a trait; use {TRAIT_FORMS}", i + 1),
-                            )
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                rules.push(Rule {
-                    when,
-                    action: r.action.trim().to_string(),
-                });
-            }
-            rules
-        }
+        Some(raw_rules) => rules_from_raw(raw_rules, src)?,
     };
     let value = rp.value.map(|v| v.trim().to_string());
     if value.as_deref() == Some("") {
@@ -85,8 +54,55 @@ pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<Profile
             "profile.value names a column: it cannot be empty",
         ));
     }
+    let categories = categories_from_raw(rp.categories, src)?;
+    Ok(ProfilePlan {
+        top_features,
+        names,
+        explain_depth,
+        rules,
+        value,
+        categories,
+    })
+}
+
+/// `profile.recommendations`: each rule a non-empty `when` of known traits and an action.
+fn rules_from_raw(raw_rules: Vec<RawRule>, src: &Source) -> Result<Vec<Rule>> {
+    let at = &["profile", "recommendations"];
+    let mut rules = Vec::new();
+    for (i, r) in raw_rules.into_iter().enumerate() {
+        if r.when.is_empty() || r.action.trim().is_empty() {
+            return Err(src.error_at(
+                at,
+                format!(
+                    "profile.recommendations rule {} needs a non-empty `when` and `action`",
+                    i + 1
+                ),
+            ));
+        }
+        let when = r
+            .when
+            .iter()
+            .map(|w| {
+                Trait::parse(w).ok_or_else(|| {
+                    src.error_at(
+                        at,
+                        format!("profile.recommendations rule {}: `{w}` is not a trait; use {TRAIT_FORMS}", i + 1),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        rules.push(Rule {
+            when,
+            action: r.action.trim().to_string(),
+        });
+    }
+    Ok(rules)
+}
+
+/// `profile.categories`: spend columns, each named once.
+fn categories_from_raw(raw: Vec<String>, src: &Source) -> Result<Vec<String>> {
     let mut categories = Vec::new();
-    for c in rp.categories {
+    for c in raw {
         let c = c.trim().to_string();
         if c.is_empty() || categories.contains(&c) {
             return Err(src.error_at(
@@ -98,14 +114,7 @@ pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<Profile
         }
         categories.push(c);
     }
-    Ok(ProfilePlan {
-        top_features,
-        names,
-        explain_depth,
-        rules,
-        value,
-        categories,
-    })
+    Ok(categories)
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub struct Dataset {
     pub rows_in: usize,
     pub rows_out: usize,
     pub note: String,
+    /// Restored from an earlier run's saved work rather than run again.
+    pub cached: bool,
 }
 
 /// What the runner hears while the engine works.

@@ -188,6 +188,7 @@ fn ingest(
         rows_in: lines_read,
         rows_out: lines_read,
         note: format!("{} distinct customers", number("__customers")?),
+        cached: false,
     };
     Ok((dataset, missing))
 }
@@ -322,6 +323,7 @@ fn clean(
         rows_in: lines_read,
         rows_out: lines_read - dropped,
         note: lines::drop_note(&counts),
+        cached: false,
     };
     Ok((dataset, counts))
 }

@@ -2,6 +2,7 @@
 //! (files in charts/). Text uses the DejaVu Sans bytes the `dejavu` crate embeds, so the
 //! charts render on machines without any system font.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -199,6 +200,20 @@ impl Draw for Line {
             )
             .map_err(err)?;
         }
+        self.marks(&mut c, (x0 - pad, x1 + pad))
+    }
+}
+
+/// The plotting area of a chart with numbers on both axes.
+type Plane<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+impl Line {
+    /// The knee, the chosen k and the horizontal line (across `xs`), with their legend.
+    fn marks<'a, DB: DrawingBackend + 'a>(
+        &self,
+        c: &mut Plane<'a, DB>,
+        xs: (f64, f64),
+    ) -> Result<()> {
         if let Some(k) = self.knee {
             c.draw_series(
                 self.points
@@ -223,7 +238,7 @@ impl Draw for Line {
         }
         if let Some((y, label)) = &self.hline {
             c.draw_series(LineSeries::new(
-                vec![(x0 - pad, *y), (x1 + pad, *y)],
+                vec![(xs.0, *y), (xs.1, *y)],
                 RED.stroke_width(2),
             ))
             .map_err(err)?
@@ -231,7 +246,7 @@ impl Draw for Line {
             .legend(|(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], RED.stroke_width(2)));
         }
         if self.knee.is_some() || self.chosen.is_some() || self.hline.is_some() {
-            legend(&mut c, SeriesLabelPosition::UpperRight)?;
+            legend(c, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())
     }

@@ -278,7 +278,7 @@ impl Runner<'_> {
             seconds,
             write_seconds: 0.0,
             sha256: d.sha256.clone(),
-            cached: false,
+            cached: d.cached,
             cache_key: String::new(),
             note: d.note.clone(),
         });

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::{Produced, Runner};
 use crate::cluster::{Model, NOISE};
-use crate::config::{InputKind, Plan, TxColumns};
+use crate::config::{InputKind, Plan, ProfilePlan, TxColumns};
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity};
 use crate::matrix::Matrix;
@@ -86,9 +86,13 @@ struct Scaled {
 /// Runs the stages; `Ok(None)` when `--until` stopped the run early.
 pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
     let streaming = plan.input.engine == crate::config::Engine::Streaming;
+    // Spark's saved line work is taken unless the run is forced through features.
+    let forced = r.opts.force || r.opts.from.is_some_and(|f| f <= Stage::Features);
+    let reuse =
+        (!forced).then(|| format!("{} {}", crate::manifest::VERSION, super::cache::build_id()));
     let (ing, cleaned) = match (plan.input.on_spark(), transactions(plan)) {
         (Some(_), _) => match run_line_work(r, &mut |dir, until, on| {
-            crate::spark::line_work(plan, dir, until, on)
+            crate::spark::line_work(plan, dir, until, reuse.as_deref(), on)
         })? {
             Some(done) => done,
             None => return Ok(None),
@@ -429,14 +433,12 @@ struct Finished<'a> {
     identity: Option<&'a Identity>,
 }
 
-fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profile::Segment>> {
-    let id = plan.input.id_column();
-    let feats = run.feats;
-    let records_so_far = r.records.clone();
-    // Names kept from the reference, unless `profile.names` gives one.
+/// The profile section with the names kept from the reference (unless `profile.names` gives
+/// one), and the stage's cache material.
+fn profile_plan(plan: &Plan, identity: Option<&Identity>) -> (ProfilePlan, String) {
     let mut profile_plan = plan.profile.clone();
     let mut material = format!("{:?}", plan.profile);
-    if let Some(identity) = run.identity {
+    if let Some(identity) = identity {
         for (&id, name) in &identity.names {
             if id >= 0 {
                 profile_plan
@@ -450,6 +452,14 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
         write!(material, " reference {at} {:?}", identity.matches).ok();
         write!(material, " {:?}", profile_plan.names).ok();
     }
+    (profile_plan, material)
+}
+
+fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profile::Segment>> {
+    let id = plan.input.id_column();
+    let feats = run.feats;
+    let records_so_far = r.records.clone();
+    let (profile_plan, material) = profile_plan(plan, run.identity);
     let (_, segments) = r.stage(Stage::Profile, material, || {
         let cols = &feats.state.model_columns;
         let mut out = profile::run(&feats.data, cols, run.chosen, &profile_plan, id, plan.seed)?;

@@ -12,11 +12,11 @@ use std::time::Duration;
 use polars::prelude::*;
 use spark_connect::{DataType as SparkType, SparkError, SparkSession};
 
-use super::score;
 use super::sql::{self, Kind, SourceColumn, KEPT, LINE, LINES, READ, REASONED};
+use super::{saved, score};
 use super::{Dataset, Event, LineWork};
 use crate::assign::Summary;
-use crate::config::{Format, InputKind, InputPlan, Plan, SparkPlan, TxColumns};
+use crate::config::{Format, InputKind, InputPlan, Plan, SparkPlan, TxCleanPlan, TxColumns};
 use crate::data_err;
 use crate::error::{Error, Result};
 use crate::model::ModelFile;
@@ -436,6 +436,7 @@ pub fn line_work(
     plan: &Plan,
     out_dir: &Path,
     until: Option<Stage>,
+    reuse: Option<&str>,
     on: &mut dyn FnMut(Event),
 ) -> Result<LineWork> {
     let tx = transactions(plan)?;
@@ -455,44 +456,30 @@ pub fn line_work(
             .into_owned(),
     };
     let at = |name: &str| format!("{base}/{name}");
+    let key = match reuse {
+        Some(salt) => Some(saved_key(&s, plan, &base, salt)?),
+        None => None,
+    };
+    if let Some(key) = &key {
+        if let Some(([ingest, clean], work)) = saved::restore(&state, key, &|uri| complete(&s, uri))
+        {
+            return Ok(replay(ingest, clean, work, until, on));
+        }
+    }
 
-    // Ingest: read, type, write the typed lines.
-    let columns = read(&s, &plan.input, &[])?;
-    check_numbers(&columns, tx)?;
-    let date_kind = columns
-        .iter()
-        .find(|c| c.name == tx.date)
-        .map(|c| c.kind.clone())
-        .ok_or_else(|| data_err!("the input has no column `{}`", tx.date))?;
-    let date = sql::date_expr(tx, &date_kind)?;
-    let scanned = scan(&s, &columns, tx, &date)?;
-    s.view(
-        "type the lines",
-        LINES,
-        &sql::lines_view(
-            &columns,
-            tx,
-            &date,
-            scanned.ids_whole,
-            plan.input.format != Format::Parquet,
-        ),
-    )?;
-    let all: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-    let ingest_uri = at("01_ingest");
-    s.write(
-        "write the ingest dataset",
-        &format!("SELECT {} FROM {LINES}", list(&all)),
-        &ingest_uri,
-    )?;
-    on(Event::Finished(Dataset {
+    let (columns, scanned) = ingest(&s, &plan.input, tx, &at("01_ingest"))?;
+    let rows = scanned.rows;
+    let ingest = Dataset {
         stage: Stage::Ingest,
-        uri: ingest_uri,
+        uri: at("01_ingest"),
         sha256: String::new(),
         also: Vec::new(),
-        rows_in: scanned.rows,
-        rows_out: scanned.rows,
+        rows_in: rows,
+        rows_out: rows,
         note: format!("{} distinct customers; read by Spark", scanned.customers),
-    }));
+        cached: false,
+    };
+    on(Event::Finished(ingest.clone()));
     let mut work = LineWork {
         missing: scanned.missing,
         dropped: Vec::new(),
@@ -502,8 +489,147 @@ pub fn line_work(
         return Ok(work);
     }
 
-    // Clean: the rules, the counts per reason, the kept and the dropped lines.
     on(Event::Started(Stage::Clean));
+    let (clean_uri, dropped_uri) = (at("02_clean"), at("02_clean_dropped"));
+    let kept;
+    (work.dropped, kept) = clean(&s, plan, tx, &columns, rows, [&clean_uri, &dropped_uri])?;
+    let clean = Dataset {
+        stage: Stage::Clean,
+        uri: clean_uri,
+        sha256: String::new(),
+        also: vec![(dropped_uri, String::new())],
+        rows_in: rows,
+        rows_out: kept,
+        note: drop_note(&work.dropped),
+        cached: false,
+    };
+    on(Event::Finished(clean.clone()));
+    if until.is_some_and(|u| u <= Stage::Clean) {
+        return Ok(work);
+    }
+
+    // The per-customer aggregation: the first half of the features stage (the local engine
+    // aggregates there too).
+    on(Event::Started(Stage::Features));
+    work.aggregated = Some(aggregate(&s, tx, &plan.clean.transactions)?);
+    if let Some(key) = &key {
+        let done = saved::Done {
+            ingest: &ingest,
+            clean: &clean,
+            work: &work,
+        };
+        saved::save(&state, key, done)?;
+    }
+    Ok(work)
+}
+
+/// The key of the saved line work: the segflow build (`salt`), the input and cleaning
+/// sections, where the datasets go, and the input's files as Spark lists them (path,
+/// length, modification time), so that a changed file is read again.
+fn saved_key(s: &Session, plan: &Plan, base: &str, salt: &str) -> Result<String> {
+    let path = plan.input.spark_path();
+    let mut files = s.collect(
+        "list the input's files",
+        &format!(
+            "SELECT path, length, CAST(modificationTime AS STRING) AS modified FROM binaryFile.{} ORDER BY path",
+            sql::ident(&path)
+        ),
+    )?;
+    let listed = crate::artifacts::csv_bytes(&mut files)?;
+    let material = format!(
+        "{salt}\nspark line work\n{:?}\n{:?}\n{base}\n{}",
+        plan.input,
+        plan.clean.transactions,
+        String::from_utf8_lossy(&listed)
+    );
+    Ok(crate::artifacts::sha256_bytes(material.as_bytes()))
+}
+
+/// Whether the dataset at `uri` is complete (Spark's `_SUCCESS` marker is there).
+fn complete(s: &Session, uri: &str) -> bool {
+    if !uri.contains("://") {
+        return Path::new(uri).join("_SUCCESS").is_file();
+    }
+    let query = format!(
+        "SELECT count(*) AS n FROM binaryFile.{}",
+        sql::ident(&format!("{uri}/_SUCCESS"))
+    );
+    s.collect("look for the dataset", &query)
+        .ok()
+        .and_then(|df| first_count(&df, "n").ok())
+        .is_some_and(|n| n == 1)
+}
+
+/// Tells the runner the saved stages, as far as `until` goes.
+fn replay(
+    ingest: Dataset,
+    clean: Dataset,
+    mut work: LineWork,
+    until: Option<Stage>,
+    on: &mut dyn FnMut(Event),
+) -> LineWork {
+    on(Event::Finished(ingest));
+    if until.is_some_and(|u| u <= Stage::Ingest) {
+        work.aggregated = None;
+        return work;
+    }
+    on(Event::Started(Stage::Clean));
+    on(Event::Finished(clean));
+    if until.is_some_and(|u| u <= Stage::Clean) {
+        work.aggregated = None;
+        return work;
+    }
+    on(Event::Started(Stage::Features));
+    work
+}
+
+/// Ingest: reads the input, types the lines (view `segflow_lines`) and writes them at `uri`.
+fn ingest(
+    s: &Session,
+    input: &InputPlan,
+    tx: &TxColumns,
+    uri: &str,
+) -> Result<(Vec<SourceColumn>, Scanned)> {
+    let columns = read(s, input, &[])?;
+    check_numbers(&columns, tx)?;
+    let date_kind = columns
+        .iter()
+        .find(|c| c.name == tx.date)
+        .map(|c| c.kind.clone())
+        .ok_or_else(|| data_err!("the input has no column `{}`", tx.date))?;
+    let date = sql::date_expr(tx, &date_kind)?;
+    let scanned = scan(s, &columns, tx, &date)?;
+    s.view(
+        "type the lines",
+        LINES,
+        &sql::lines_view(
+            &columns,
+            tx,
+            &date,
+            scanned.ids_whole,
+            input.format != Format::Parquet,
+        ),
+    )?;
+    let all: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    s.write(
+        "write the ingest dataset",
+        &format!("SELECT {} FROM {LINES}", list(&all)),
+        uri,
+    )?;
+    Ok((columns, scanned))
+}
+
+/// Clean: the rules (view `segflow_reasoned`), the count per reason, the kept lines (view
+/// `segflow_kept`, written at the first URI) and the dropped ones (at the second). Returns
+/// the counts per reason and the lines kept.
+fn clean(
+    s: &Session,
+    plan: &Plan,
+    tx: &TxColumns,
+    columns: &[SourceColumn],
+    rows: usize,
+    [clean_uri, dropped_uri]: [&str; 2],
+) -> Result<(Vec<(String, usize)>, usize)> {
     let clean = &plan.clean.transactions;
     s.view(
         "apply the cleaning rules",
@@ -525,19 +651,19 @@ pub fn line_work(
             .and_then(|i| ns.get(i))
             .unwrap_or(0) as usize
     };
-    let rules = sql::rules(tx, clean);
-    work.dropped = rules
+    let dropped: Vec<(String, usize)> = sql::rules(tx, clean)
         .iter()
         .map(|(_, why)| (why.clone(), count_of(Some(why))))
         .collect();
     let kept = count_of(None);
-    let dropped_rows = scanned.rows - kept;
     if kept == 0 {
         return Err(data_err!(
-            "no transaction lines are left after cleaning ({dropped_rows} dropped: {}): nothing to segment",
-            describe(&work.dropped)
+            "no transaction lines are left after cleaning ({} dropped: {}): nothing to segment",
+            rows - kept,
+            describe(&dropped)
         ));
     }
+    let all: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let used: Vec<&str> = all
         .iter()
         .copied()
@@ -551,11 +677,10 @@ pub fn line_work(
             list(&used)
         ),
     )?;
-    let (clean_uri, dropped_uri) = (at("02_clean"), at("02_clean_dropped"));
     s.write(
         "write the clean dataset",
         &format!("SELECT {} FROM {KEPT}", list(&used)),
-        &clean_uri,
+        clean_uri,
     )?;
     s.write(
         "write the dropped lines",
@@ -563,24 +688,14 @@ pub fn line_work(
             "SELECT {}, reason FROM {REASONED} WHERE reason IS NOT NULL",
             list(&all)
         ),
-        &dropped_uri,
+        dropped_uri,
     )?;
-    on(Event::Finished(Dataset {
-        stage: Stage::Clean,
-        uri: clean_uri,
-        sha256: String::new(),
-        also: vec![(dropped_uri, String::new())],
-        rows_in: scanned.rows,
-        rows_out: kept,
-        note: drop_note(&work.dropped),
-    }));
-    if until.is_some_and(|u| u <= Stage::Clean) {
-        return Ok(work);
-    }
+    Ok((dropped, kept))
+}
 
-    // The per-customer aggregation, sorted here as the local engine sorts it: the first
-    // half of the features stage (the local engine aggregates there too).
-    on(Event::Started(Stage::Features));
+/// The kept lines per customer, sorted here as the local engine sorts them, and the spend
+/// per category when there is a category column.
+fn aggregate(s: &Session, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
     let customers = s
         .collect(
             "aggregate the lines per customer",
@@ -594,11 +709,10 @@ pub fn line_work(
         )?),
         None => None,
     };
-    work.aggregated = Some(Aggregated {
+    Ok(Aggregated {
         customers,
         by_category,
-    });
-    Ok(work)
+    })
 }
 
 /// `segflow assign --engine spark`: scores the customer table at `input` (a path or a URI

@@ -11,6 +11,8 @@ pub mod sql;
 
 #[cfg(feature = "spark")]
 mod engine;
+#[cfg(feature = "spark")]
+mod saved;
 
 use polars::prelude::Schema;
 
@@ -30,17 +32,20 @@ pub fn schema(plan: &Plan) -> Result<Schema> {
 
 /// Runs ingest and clean on Spark (writing their datasets under `out_dir` or the configured
 /// location) and aggregates the cleaned lines per customer, unless `until` stops earlier.
+/// With `reuse` (the segflow build's identity), an earlier run's saved work is taken when
+/// the input's files and the plan are the same, and this run's work is saved.
 pub fn line_work(
     plan: &Plan,
     out_dir: &std::path::Path,
     until: Option<Stage>,
+    reuse: Option<&str>,
     on: &mut dyn FnMut(Event),
 ) -> Result<LineWork> {
     #[cfg(feature = "spark")]
-    return engine::line_work(plan, out_dir, until, on);
+    return engine::line_work(plan, out_dir, until, reuse, on);
     #[cfg(not(feature = "spark"))]
     {
-        let _ = (out_dir, until, on);
+        let _ = (out_dir, until, reuse, on);
         Err(absent(plan))
     }
 }

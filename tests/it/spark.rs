@@ -510,3 +510,91 @@ fn assign_on_spark_equals_local_assign() {
     );
     assert!(!w.path("m").exists());
 }
+
+/// The stages of a manifest: (stage, cached).
+fn cached_stages(w: &Workdir, name: &str) -> Vec<(String, bool)> {
+    manifest(w, name)["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap().to_string(),
+                s["cached"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A second run on the same input takes Spark's line work from the first (its counts, its
+/// datasets, its customer table) and the stages after it from the cache; a changed input
+/// file, a deleted dataset or `--force` runs it on the cluster again.
+#[test]
+fn a_second_run_reuses_the_spark_line_work_until_the_input_changes() {
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    let w = Workdir::new();
+    let generate = |seed: &str| {
+        w.ok(&[
+            "generate",
+            "transactions",
+            "--customers",
+            "2000",
+            "--rows",
+            "60000",
+            "--seed",
+            seed,
+            "--out",
+            "lines.parquet",
+        ])
+    };
+    generate("1");
+    w.write("spark.yaml", &format!("name: spark\ninput:\n  path: lines.parquet\n  kind: transactions\n  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice, product: StockCode, country: Country}}\nfeatures:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {{k: 3}}\n"));
+    let features = || std::fs::read(w.path("outputs/spark/03_features.parquet")).unwrap();
+    let segments = || std::fs::read(w.path("outputs/spark/segments.csv")).unwrap();
+    w.ok(&["run", "-q", "spark.yaml"]);
+    let first = manifest(&w, "spark");
+    let (f1, s1) = (features(), segments());
+    assert!(cached_stages(&w, "spark").iter().all(|(_, c)| !c));
+
+    let started = Instant::now();
+    w.ok(&["run", "-q", "spark.yaml"]);
+    eprintln!("second run: {:.1} s", started.elapsed().as_secs_f64());
+    assert!(
+        cached_stages(&w, "spark").iter().all(|(_, c)| *c),
+        "{:?}",
+        cached_stages(&w, "spark")
+    );
+    let second = manifest(&w, "spark");
+    for i in 0..3 {
+        for k in ["artifact", "rows_in", "rows_out", "note"] {
+            assert_eq!(
+                first["stages"][i][k], second["stages"][i][k],
+                "stage {i} {k}"
+            );
+        }
+    }
+    assert_eq!((features(), segments()), (f1.clone(), s1));
+
+    // A deleted dataset: the line work runs again (and gives the same table).
+    std::fs::remove_file(w.path("outputs/spark/02_clean_dropped/_SUCCESS")).unwrap();
+    w.ok(&["run", "-q", "spark.yaml"]);
+    assert!(!cached_stages(&w, "spark")[0].1);
+    assert_eq!(features(), f1);
+    assert!(w.path("outputs/spark/02_clean_dropped/_SUCCESS").exists());
+    w.ok(&["run", "-q", "spark.yaml", "--force"]);
+    assert!(!cached_stages(&w, "spark")[0].1);
+
+    // Another file under the same name: read again, other customers.
+    generate("2");
+    w.ok(&["run", "-q", "spark.yaml"]);
+    assert_eq!(
+        cached_stages(&w, "spark")[..3]
+            .iter()
+            .map(|(_, c)| *c)
+            .collect::<Vec<_>>(),
+        [false, false, false]
+    );
+    assert_ne!(features(), f1);
+}

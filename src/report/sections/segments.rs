@@ -21,6 +21,44 @@ use crate::stages::profile::Segment;
 /// Key figures given a box plot at most.
 const BOX_PLOTS: usize = 4;
 
+/// A box plot per key figure (the first [`BOX_PLOTS`]), one box per segment; returns the
+/// figures' names.
+fn box_plots(
+    kf: &KeyFigures,
+    rows: &[(String, i64)],
+    tall: (u32, u32),
+    figs: &mut Figures,
+) -> Vec<String> {
+    let mut names = Vec::new();
+    for key in kf.keys.iter().take(BOX_PLOTS) {
+        let name = figs.unique(&format!("box_{}", slug(&key.name)));
+        let boxes = kf
+            .members
+            .iter()
+            .map(|m| BoxStats::of(&m.iter().map(|&i| key.values[i]).collect::<Vec<_>>()))
+            .collect();
+        figs.add(
+            later(
+                &name,
+                tall,
+                SegmentBoxes {
+                    title: format!("{} by segment", key.name),
+                    x_label: key.name.clone(),
+                    rows: rows.to_vec(),
+                    boxes,
+                    log: key.logged,
+                },
+            ),
+            format!(
+                "{}: the box holds the middle half of each segment's customers, the thick line is the median, whiskers reach the furthest customer within 1.5 box lengths",
+                key.name
+            ),
+        );
+        names.push(name);
+    }
+    names
+}
+
 pub fn charts(
     input: &ReportInput,
     kf: &KeyFigures,
@@ -53,32 +91,7 @@ pub fn charts(
         "Segment sizes".into(),
     );
     seg_charts.push("segment_sizes".to_string());
-    for key in kf.keys.iter().take(BOX_PLOTS) {
-        let name = figs.unique(&format!("box_{}", slug(&key.name)));
-        let boxes = kf
-            .members
-            .iter()
-            .map(|m| BoxStats::of(&m.iter().map(|&i| key.values[i]).collect::<Vec<_>>()))
-            .collect();
-        figs.add(
-            later(
-                &name,
-                tall,
-                SegmentBoxes {
-                    title: format!("{} by segment", key.name),
-                    x_label: key.name.clone(),
-                    rows: rows.clone(),
-                    boxes,
-                    log: key.logged,
-                },
-            ),
-            format!(
-                "{}: the box holds the middle half of each segment's customers, the thick line is the median, whiskers reach the furthest customer within 1.5 box lengths",
-                key.name
-            ),
-        );
-        seg_charts.push(name);
-    }
+    seg_charts.extend(box_plots(kf, &rows, tall, figs));
     if let Some((chart, caption)) = pca_chart(input, sample, sample_note)? {
         figs.add(chart, caption);
         seg_charts.push("segments_pca".into());
@@ -360,6 +373,21 @@ fn crosstab_html(h: &mut Html, input: &ReportInput, ct: &DataFrame) -> Result<()
 
 /// The customers projected on the first two principal components (smartcore's PCA, fitted
 /// on the scaled model matrix), coloured by segment, with the segment centres.
+/// The clusters' centres (noise excluded), from all customers: their labels in the order
+/// labels first occur, and their coordinates.
+fn centres(x: &Matrix, labels: &[i64]) -> (Vec<i64>, Vec<Vec<f64>>) {
+    let kept: Vec<usize> = (0..x.n).filter(|&i| labels[i] >= 0).collect();
+    let (dense, k) = dense_labels(kept.iter().map(|&i| labels[i] as usize));
+    let mut ids = vec![0i64; k];
+    for (j, &i) in kept.iter().enumerate() {
+        ids[dense[j]] = labels[i];
+    }
+    let kmax = ids.iter().max().map_or(0, |&m| m as usize + 1);
+    let (_, by_label) = centroids_without_noise(x, labels, kmax);
+    let cs = ids.iter().map(|&l| by_label[l as usize].clone()).collect();
+    (ids, cs)
+}
+
 fn pca_chart(
     input: &ReportInput,
     sample: &[usize],
@@ -394,16 +422,7 @@ fn pca_chart(
             )
         })
         .collect();
-    // Centres: of the clusters (noise excluded), from all customers.
-    let kept: Vec<usize> = (0..x.n).filter(|&i| input.chosen.labels[i] >= 0).collect();
-    let (dense, k) = dense_labels(kept.iter().map(|&i| input.chosen.labels[i] as usize));
-    let mut ids = vec![0i64; k];
-    for (j, &i) in kept.iter().enumerate() {
-        ids[dense[j]] = input.chosen.labels[i];
-    }
-    let kmax = ids.iter().max().map_or(0, |&m| m as usize + 1);
-    let (_, by_label) = centroids_without_noise(x, &input.chosen.labels, kmax);
-    let cs: Vec<Vec<f64>> = ids.iter().map(|&l| by_label[l as usize].clone()).collect();
+    let (ids, cs) = centres(x, &input.chosen.labels);
     let centres = if cs.is_empty() {
         vec![]
     } else {

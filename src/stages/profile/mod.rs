@@ -122,6 +122,39 @@ struct Stats {
     zrows: Vec<Vec<f64>>,
 }
 
+/// Per column: every segment's mean, median and lift (mean over the overall mean); per
+/// segment: its z on every column (0 where undefined). `stats` is (mean, median) by column,
+/// then segment; `overall` (mean, std) by column.
+#[allow(clippy::type_complexity)]
+fn lifts_and_z(
+    segments: usize,
+    stats: &[Vec<(Option<f64>, Option<f64>)>],
+    overall: &[(Option<f64>, Option<f64>)],
+) -> (Vec<[Vec<Option<f64>>; 3]>, Vec<Vec<f64>>) {
+    let mut per_col: Vec<[Vec<Option<f64>>; 3]> = vec![[vec![], vec![], vec![]]; stats.len()];
+    let mut zrows: Vec<Vec<f64>> = Vec::new();
+    for r in 0..segments {
+        let mut zrow = Vec::with_capacity(stats.len());
+        for (j, col_stats) in stats.iter().enumerate() {
+            let (mean, median) = col_stats[r];
+            let (omean, ostd) = overall[j];
+            let lift = match (mean, omean) {
+                (Some(m), Some(o)) if o != 0.0 => Some(m / o),
+                _ => None,
+            };
+            per_col[j][0].push(mean);
+            per_col[j][1].push(median);
+            per_col[j][2].push(lift);
+            zrow.push(match (mean, omean, ostd) {
+                (Some(m), Some(o), Some(sd)) if sd > 0.0 => (m - o) / sd,
+                _ => 0.0,
+            });
+        }
+        zrows.push(zrow);
+    }
+    (per_col, zrows)
+}
+
 impl Stats {
     fn of(
         features: &DataFrame,
@@ -174,27 +207,7 @@ impl Stats {
                     .collect()
             })
             .collect();
-        let mut per_col: Vec<[Vec<Option<f64>>; 3]> = vec![[vec![], vec![], vec![]]; cols.len()];
-        let mut zrows: Vec<Vec<f64>> = Vec::new();
-        for r in 0..seg_ids.len() {
-            let mut zrow = Vec::with_capacity(cols.len());
-            for (j, col_stats) in stats.iter().enumerate() {
-                let (mean, median) = col_stats[r];
-                let (omean, ostd) = overall[j];
-                let lift = match (mean, omean) {
-                    (Some(m), Some(o)) if o != 0.0 => Some(m / o),
-                    _ => None,
-                };
-                per_col[j][0].push(mean);
-                per_col[j][1].push(median);
-                per_col[j][2].push(lift);
-                zrow.push(match (mean, omean, ostd) {
-                    (Some(m), Some(o), Some(sd)) if sd > 0.0 => (m - o) / sd,
-                    _ => 0.0,
-                });
-            }
-            zrows.push(zrow);
-        }
+        let (per_col, zrows) = lifts_and_z(seg_ids.len(), &stats, &overall);
         Ok(Stats {
             seg_ids,
             cols,

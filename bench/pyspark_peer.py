@@ -4,10 +4,12 @@ The same line-level work as `input.engine: spark` on the `segflow bench` transac
 (cancellations dropped, no price rule): read the Parquet file, write the typed lines, the
 kept lines and the dropped lines with their reason as Parquet datasets, aggregate per
 customer (recency inputs, distinct invoices, spend, items, first and last purchase) and
-bring the customer table back as Arrow. Run against the cluster of `scripts/spark-local`:
+bring the customer table back as Arrow. `segflow bench --spark` runs it (the row
+`transactions_10m_pyspark`) on the data of `transactions_10m_spark`; by hand, against the
+cluster of `scripts/spark-local`:
 
     ~/.cache/segflow/spark/venv/bin/pip install "pyspark[connect]==4.2.1"
-    ~/.cache/segflow/spark/venv/bin/python scripts/pyspark_peer.py DATA.parquet OUT_DIR
+    ~/.cache/segflow/spark/venv/bin/python bench/pyspark_peer.py DATA.parquet OUT_DIR
 
 Prints the wall seconds, the customer count and the total spend (to check it against
 segflow's run on the same file).
