@@ -36,7 +36,7 @@ pub struct Identity {
 
 /// One cluster of this run: the id it gets, and its distance to the reference segment whose
 /// id it keeps (`None`: a new segment, with a new id).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Match {
     pub id: i64,
     pub distance: Option<f64>,

@@ -5,7 +5,7 @@ use super::raw::{RawClean, RawImpute, RawOutliers};
 use super::source::{pick, Source};
 use crate::error::Result;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum NumericImpute {
     None,
     Median,
@@ -13,14 +13,14 @@ pub enum NumericImpute {
     Constant(f64),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum CategoricalImpute {
     None,
     Mode,
     Constant(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub enum OutlierMethod {
     Iqr { factor: f64 },
     ZScore { threshold: f64 },
@@ -33,7 +33,7 @@ pub enum OutlierAction {
     Clip,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct OutlierPlan {
     pub method: OutlierMethod,
     pub columns: Vec<String>,
@@ -41,7 +41,7 @@ pub struct OutlierPlan {
 }
 
 /// Rules for invoice lines; each dropped line is kept in the audit table with its reason.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct TxCleanPlan {
     /// Keep cancellations and returns and net them against purchases (else drop them).
     pub net: bool,
@@ -52,7 +52,7 @@ pub struct TxCleanPlan {
     pub window: Option<super::input::Window>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct CleanPlan {
     pub numeric: NumericImpute,
     pub categorical: CategoricalImpute,

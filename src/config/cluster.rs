@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::source::{pick, positive_int, Source};
 use crate::error::Result;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct KMeansPlan {
     pub ks: Vec<usize>,
     pub n_init: usize,
@@ -17,19 +17,19 @@ pub struct KMeansPlan {
     pub fit_sample: Option<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub enum Eps {
     Value(f64),
     Auto,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct DbscanPlan {
     pub eps: Eps,
     pub min_samples: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ClusterPlan {
     pub kmeans: Option<KMeansPlan>,
     pub dbscan: Option<DbscanPlan>,

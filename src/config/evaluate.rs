@@ -5,7 +5,7 @@ use super::raw::RawEvaluate;
 use super::source::{pick, positive_int, Source};
 use crate::error::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Metric {
     Silhouette,
     DaviesBouldin,
@@ -26,14 +26,14 @@ impl Metric {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ChooseFrom {
     KMeans,
     Dbscan,
     Any,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct EvaluatePlan {
     pub choose_by: Metric,
     pub choose_from: ChooseFrom,

@@ -22,7 +22,7 @@ pub const RFM_COLUMNS: [&str; 6] = [
 ];
 
 /// RFM features from transactions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct RfmPlan {
     /// Reference date; `None`: the day after the last transaction.
     pub as_of: Option<chrono::NaiveDate>,
@@ -54,7 +54,7 @@ pub fn default_rfm_segments() -> BTreeMap<String, String> {
     m
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct FeaturePlan {
     /// (new column, SQL expression), in the order written.
     pub derive: Vec<(String, String)>,

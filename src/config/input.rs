@@ -10,7 +10,7 @@ use crate::error::Result;
 /// The id column segflow adds (rows numbered from 1) when the input names none.
 pub const ROW_ID: &str = "row_id";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum Format {
     Csv {
         delimiter: Option<u8>,
@@ -21,7 +21,7 @@ pub enum Format {
 }
 
 /// Which input column holds what, for invoice lines.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TxColumns {
     pub customer: String,
     /// The invoice (order) number; `None`: each customer-day is one order.
@@ -66,7 +66,7 @@ impl TxColumns {
 
 /// Where the invoice-line work (reading, typing, cleaning rules, per-customer aggregation)
 /// runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum Engine {
     /// In memory on this machine.
     Local,
@@ -80,7 +80,7 @@ pub const DEFAULT_SPARK_REMOTE: &str = "sc://127.0.0.1:15002";
 /// The environment variable naming the Spark Connect address when the pipeline does not.
 pub const SPARK_REMOTE_ENV: &str = "SEGFLOW_SPARK_REMOTE";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SparkPlan {
     /// `sc://host:port`: `input.spark.remote`, else `SEGFLOW_SPARK_REMOTE`, else the default.
     pub remote: String,
@@ -201,13 +201,13 @@ fn streaming(rin: &RawInput, kind: &InputKind, format: &Format, src: &Source) ->
     Ok(Engine::Streaming)
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum InputKind {
     Customers,
     Transactions(Box<TxColumns>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct InputPlan {
     pub path: PathBuf,
     pub kind: InputKind,
@@ -224,7 +224,7 @@ pub struct InputPlan {
 }
 
 /// A period of invoice dates, both ends included; an open end is unbounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Window {
     pub from: Option<chrono::NaiveDate>,
     pub to: Option<chrono::NaiveDate>,

@@ -7,7 +7,7 @@ use super::rules::{default_rules, Rule, Trait, TRAIT_FORMS};
 use super::source::{positive_int, Source};
 use crate::error::Result;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ProfilePlan {
     pub top_features: usize,
     pub names: BTreeMap<usize, String>,

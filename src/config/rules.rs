@@ -64,7 +64,7 @@ pub const TRAIT_FORMS: &str =
     "`high <feature>`, `low <feature>`, `lapsed`, `recent`, `average`, `most valuable` or `rfm <segment>`";
 
 /// A row of the rule table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rule {
     pub when: Vec<Trait>,
     pub action: String,

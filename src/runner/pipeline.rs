@@ -188,10 +188,13 @@ fn transactions(plan: &Plan) -> Option<&TxColumns> {
 fn run_ingest(plan: &Plan, r: &mut Runner) -> Result<Ingested> {
     let input = &plan.input;
     let tx = transactions(plan);
-    let material = format!(
-        "{:?} {:?} {:?} {:?}",
-        input.kind, input.format, input.id, input.rename
-    );
+    let material = material(&(
+        &input.kind,
+        &input.format,
+        &input.id,
+        &input.rename,
+        &input.names,
+    ))?;
     let (mut f, ()) = r.stage(Stage::Ingest, material, || {
         let raw = ingest::run(input)?;
         let note = match tx {
@@ -230,7 +233,7 @@ fn run_ingest(plan: &Plan, r: &mut Runner) -> Result<Ingested> {
 
 fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
     let id = plan.input.id_column();
-    let (mut f, model) = r.stage(Stage::Clean, format!("{:?}", plan.clean), || {
+    let (mut f, model) = r.stage(Stage::Clean, material(&plan.clean)?, || {
         if let Some(tx) = transactions(plan) {
             let out = lines::clean_lines(&raw, tx, &plan.clean.transactions)?;
             let note = lines::drop_note(&out.counts);
@@ -314,7 +317,7 @@ fn run_features(plan: &Plan, r: &mut Runner, cleaned: Rows) -> Result<Featured> 
         Rows::Frame(df) => df.height(),
         Rows::Aggregated(a) => a.customers.height(),
     };
-    let (mut f, state) = r.stage(Stage::Features, format!("{:?}", plan.features), || {
+    let (mut f, state) = r.stage(Stage::Features, material(&plan.features)?, || {
         let out = match (transactions(plan), &plan.features.rfm, &cleaned) {
             (Some(tx), Some(rfm_plan), Rows::Frame(lines)) => {
                 let table = rfm::features(lines, tx, &plan.clean.transactions, rfm_plan)?;
@@ -348,7 +351,7 @@ fn run_features(plan: &Plan, r: &mut Runner, cleaned: Rows) -> Result<Featured> 
 fn run_scale(plan: &Plan, r: &mut Runner, feats: &Featured) -> Result<Scaled> {
     let id = plan.input.id_column();
     let columns = &feats.state.model_columns;
-    let (mut f, scaler) = r.stage(Stage::Scale, format!("{:?}", plan.scale), || {
+    let (mut f, scaler) = r.stage(Stage::Scale, material(&plan.scale)?, || {
         let out = scale::run(&feats.data, columns, plan.scale, id)?;
         Ok(Produced {
             rows_in: feats.data.height(),
@@ -374,7 +377,7 @@ fn run_cluster(plan: &Plan, r: &mut Runner, s: &Scaled) -> Result<(Vec<Model>, V
             ));
         }
     }
-    let material = format!("{:?} seed {}", plan.cluster, plan.seed);
+    let material = format!("{} seed {}", material(&plan.cluster)?, plan.seed);
     let (mut f, cs) = r.stage(Stage::Cluster, material, || {
         let out = cluster::run(x, &s.ids, &plan.cluster, plan.seed)?;
         let state = ClusterState {
@@ -401,7 +404,7 @@ fn run_evaluate(
     x: &Matrix,
     models: &[Model],
 ) -> Result<EvaluateState> {
-    let material = format!("{:?} seed {}", plan.evaluate, plan.seed);
+    let material = format!("{} seed {}", material(&plan.evaluate)?, plan.seed);
     let (_, es) = r.stage(Stage::Evaluate, material, || {
         let out = evaluate::run(x, models, &plan.evaluate, plan.seed)?;
         let state = EvaluateState {
@@ -435,9 +438,9 @@ struct Finished<'a> {
 
 /// The profile section with the names kept from the reference (unless `profile.names` gives
 /// one), and the stage's cache material.
-fn profile_plan(plan: &Plan, identity: Option<&Identity>) -> (ProfilePlan, String) {
+fn profile_plan(plan: &Plan, identity: Option<&Identity>) -> Result<(ProfilePlan, String)> {
     let mut profile_plan = plan.profile.clone();
-    let mut material = format!("{:?}", plan.profile);
+    let mut material = material(&plan.profile)?;
     if let Some(identity) = identity {
         for (&id, name) in &identity.names {
             if id >= 0 {
@@ -449,17 +452,23 @@ fn profile_plan(plan: &Plan, identity: Option<&Identity>) -> (ProfilePlan, Strin
         }
         // The report names the reference: another file with the same matching is another page.
         let at = identity.reference.display();
-        write!(material, " reference {at} {:?}", identity.matches).ok();
-        write!(material, " {:?}", profile_plan.names).ok();
+        let matches = self::material(&identity.matches)?;
+        write!(material, " reference {at} {matches}").ok();
+        write!(material, " {}", self::material(&profile_plan.names)?).ok();
     }
-    (profile_plan, material)
+    Ok((profile_plan, material))
+}
+
+/// A plan section as the material of a stage's cache key: its JSON.
+fn material(section: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(section).map_err(|e| Error::Internal(e.to_string()))
 }
 
 fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profile::Segment>> {
     let id = plan.input.id_column();
     let feats = run.feats;
     let records_so_far = r.records.clone();
-    let (profile_plan, material) = profile_plan(plan, run.identity);
+    let (profile_plan, material) = profile_plan(plan, run.identity)?;
     let (_, segments) = r.stage(Stage::Profile, material, || {
         let cols = &feats.state.model_columns;
         let mut out = profile::run(&feats.data, cols, run.chosen, &profile_plan, id, plan.seed)?;

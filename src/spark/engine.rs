@@ -536,10 +536,10 @@ fn saved_key(s: &Session, plan: &Plan, base: &str, salt: &str) -> Result<String>
         ),
     )?;
     let listed = crate::artifacts::csv_bytes(&mut files)?;
+    let sections = serde_json::to_string(&(&plan.input, &plan.clean.transactions))
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let material = format!(
-        "{salt}\nspark line work\n{:?}\n{:?}\n{base}\n{}",
-        plan.input,
-        plan.clean.transactions,
+        "{salt}\nspark line work\n{sections}\n{base}\n{}",
         String::from_utf8_lossy(&listed)
     );
     Ok(crate::artifacts::sha256_bytes(material.as_bytes()))

@@ -142,3 +142,23 @@ fn force_from_and_until() {
         "{err}"
     );
 }
+
+/// The column names given to a headerless file are part of what ingest read: new names
+/// (here two swapped) read the file again, so the features follow the new names.
+#[test]
+fn new_names_for_a_headerless_file_read_it_again() {
+    let w = Workdir::new();
+    let text = std::fs::read_to_string(root().join("data/mall_customers.csv")).unwrap();
+    let body: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    w.write("data/mall.csv", &body);
+    let yaml = |names: &str| {
+        format!("name: mall\ninput:\n  path: data/mall.csv\n  id: id\n  header: false\n  names: [{names}]\nfeatures:\n  one_hot: [gender]\n  use: [income, spending]\ncluster:\n  kmeans: {{k: 3}}\n")
+    };
+    w.write("pipeline.yaml", &yaml("id, gender, age, income, spending"));
+    assert_eq!(cached(&w, &[]), NONE);
+    let before = std::fs::read(w.path("outputs/mall/03_features.parquet")).unwrap();
+    w.write("pipeline.yaml", &yaml("id, gender, age, spending, income"));
+    assert_eq!(cached(&w, &[])[0], false);
+    let after = std::fs::read(w.path("outputs/mall/03_features.parquet")).unwrap();
+    assert_ne!(before, after);
+}

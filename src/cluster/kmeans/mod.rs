@@ -12,7 +12,7 @@ use crate::matrix::{sq_dist, Matrix};
 use crate::metrics::{dense_labels, wcss};
 
 /// Which implementation runs the K-means iterations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Engine {
     /// segflow's parallel Lloyd with greedy k-means++ (the default).
     Lloyd,
