@@ -8,7 +8,7 @@ bring the customer table back as Arrow. `segflow bench --spark` runs it (the row
 `transactions_10m_pyspark`) on the data of `transactions_10m_spark`; by hand, against the
 cluster of `scripts/spark-local`:
 
-    ~/.cache/segflow/spark/venv/bin/pip install "pyspark[connect]==4.2.1"
+    ~/.cache/segflow/spark/venv/bin/pip install "pyspark[connect]==4.2.1" "pandas<3"
     ~/.cache/segflow/spark/venv/bin/python bench/pyspark_peer.py DATA.parquet OUT_DIR
 
 Prints the wall seconds, the customer count and the total spend (to check it against

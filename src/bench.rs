@@ -368,7 +368,7 @@ fn peer_case(dir: &Path, runs: usize) -> Result<Option<CaseResult>> {
         .is_ok_and(|o| o.status.success());
     if !ready {
         eprintln!(
-            "transactions_10m_pyspark skipped: {} cannot import PySpark's Connect client (install it with `{} -m pip install \"pyspark[connect]==4.2.1\"`, or set SEGFLOW_SPARK_PYTHON)",
+            "transactions_10m_pyspark skipped: {} cannot import PySpark's Connect client (install it with `{} -m pip install \"pyspark[connect]==4.2.1\" \"pandas<3\"`, or set SEGFLOW_SPARK_PYTHON)",
             python.display(),
             python.display()
         );
