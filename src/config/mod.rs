@@ -106,7 +106,8 @@ fn yaml_error(path: &Path, e: &serde_norway::Error) -> Error {
             }
         }
     }
-    // serde names the Rust type it wanted; say what the user should write instead.
+    // serde's primitive visitors name the Rust type they wanted; say what the user should
+    // write instead. (The raw types name what they expect themselves, with `expecting`.)
     for (rust, words) in [
         ("expected u64", "expected a whole number"),
         ("expected i64", "expected a whole number"),
@@ -116,26 +117,10 @@ fn yaml_error(path: &Path, e: &serde_norway::Error) -> Error {
         ("expected a string", "expected text"),
         ("expected a boolean", "expected true or false"),
         ("expected a sequence", "expected a list such as [a, b]"),
-        (
-            "expected struct RawConfig",
-            "expected the pipeline's settings (name:, input:, cluster:, ...)",
-        ),
     ] {
         if let Some(rest) = msg.strip_suffix(rust) {
             msg = format!("{rest}{words}");
         }
-    }
-    if msg.contains("untagged enum RawK") {
-        msg = msg.replace(
-            "data did not match any variant of untagged enum RawK",
-            "k must be a whole number (k: 5) or a range of two whole numbers (k: [2, 10])",
-        );
-    }
-    if msg.contains("untagged enum RawEps") {
-        msg = msg.replace(
-            "data did not match any variant of untagged enum RawEps",
-            "eps must be a positive number or `auto`",
-        );
     }
     match e.location() {
         Some(loc) => Error::Config(format!(

@@ -10,7 +10,10 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "the pipeline's settings (name:, input:, cluster:, ...)"
+)]
 pub struct RawConfig {
     pub name: String,
     #[serde(default)]
@@ -217,7 +220,10 @@ pub struct RawCluster {
 
 /// `k: 5` fixes k; `k: [2, 10]` sweeps the inclusive range.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "k must be a whole number (k: 5) or a range of two whole numbers (k: [2, 10])"
+)]
 pub enum RawK {
     One(i64),
     Range(Vec<i64>),
@@ -241,7 +247,7 @@ pub struct RawKMeans {
 
 /// `eps: 0.3`, or `eps: auto` for the knee of the k-distance curve.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "eps must be a positive number or `auto`")]
 pub enum RawEps {
     Value(f64),
     Word(String),
