@@ -440,21 +440,8 @@ pub fn line_work(
     on: &mut dyn FnMut(Event),
 ) -> Result<LineWork> {
     let tx = transactions(plan)?;
-    let spark = plan
-        .input
-        .on_spark()
-        .ok_or_else(|| Error::Internal("the Spark engine was not configured".into()))?;
     on(Event::Started(Stage::Ingest));
-    let state = out_dir.join(".state");
-    std::fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
-    let s = Session::connect(spark, state.join("spark-error.log"))?;
-    let base = match &spark.artifacts {
-        Some(uri) => uri.trim_end_matches('/').to_string(),
-        None => std::path::absolute(out_dir)
-            .map_err(|e| Error::io(out_dir, e))?
-            .to_string_lossy()
-            .into_owned(),
-    };
+    let (s, state, base) = open(plan, out_dir)?;
     let at = |name: &str| format!("{base}/{name}");
     let key = match reuse {
         Some(salt) => Some(saved_key(&s, plan, &base, salt)?),
@@ -521,6 +508,26 @@ pub fn line_work(
         saved::save(&state, key, done)?;
     }
     Ok(work)
+}
+
+/// A session on the configured cluster, the run's `.state/` folder (its error log goes
+/// there) and where the datasets go (`input.spark.artifacts`, else the run folder).
+fn open(plan: &Plan, out_dir: &Path) -> Result<(Session, PathBuf, String)> {
+    let spark = plan
+        .input
+        .on_spark()
+        .ok_or_else(|| Error::Internal("the Spark engine was not configured".into()))?;
+    let state = out_dir.join(".state");
+    std::fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
+    let s = Session::connect(spark, state.join("spark-error.log"))?;
+    let base = match &spark.artifacts {
+        Some(uri) => uri.trim_end_matches('/').to_string(),
+        None => std::path::absolute(out_dir)
+            .map_err(|e| Error::io(out_dir, e))?
+            .to_string_lossy()
+            .into_owned(),
+    };
+    Ok((s, state, base))
 }
 
 /// The key of the saved line work: the segflow build (`salt`), the input and cleaning
