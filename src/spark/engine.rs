@@ -296,7 +296,10 @@ fn load(
     match &input.format {
         Format::Parquet => Ok(reader.format("parquet").load(Some(&path))),
         Format::Csv { delimiter } => {
-            let sep = delimiter.map_or(",".to_string(), |d| (d as char).to_string());
+            let sep = match delimiter {
+                Some(d) => (*d as char).to_string(),
+                None => (sniffed(s, input)? as char).to_string(),
+            };
             let header = if input.names.is_some() {
                 "false"
             } else {
@@ -316,6 +319,27 @@ fn load(
             "the Spark engine reads Parquet and delimited text, not whitespace-separated files"
         )),
     }
+}
+
+/// The delimiter of a text input named without one, picked from its first line as the
+/// local engine picks it; the first line is read here for a local file, by Spark for a URI.
+fn sniffed(s: &Session, input: &InputPlan) -> Result<u8> {
+    let path = input.spark_path();
+    if !path.contains("://") {
+        return Ok(ingest::sniff_delimiter(&ingest::first_line(&input.path)?));
+    }
+    let what = format!("read the first line of {path}");
+    let first = s.collect(
+        &what,
+        &format!("SELECT value FROM text.{} LIMIT 1", sql::ident(&path)),
+    )?;
+    let line = first
+        .column("value")?
+        .str()?
+        .get(0)
+        .unwrap_or_default()
+        .to_string();
+    Ok(ingest::sniff_delimiter(line.as_bytes()))
 }
 
 /// A column type in Spark's DDL, as [`polars_type`] types it here.
@@ -732,23 +756,15 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
         artifacts: None,
     };
     let s = Session::connect(&plan, std::env::temp_dir().join("segflow-spark-error.log"))?;
-    let original_id = input.id.as_deref().map(|id| {
-        input
-            .rename
-            .iter()
-            .find(|(_, to)| to == id)
-            .map_or(id, |(from, _)| from.as_str())
-    });
+    let original_id = input.id.as_deref().map(|id| original(input, id));
     let columns = read(&s, input, &original_id.into_iter().collect::<Vec<_>>())?;
     let empty = DataFrame::empty_with_schema(&columns_schema(&columns));
     crate::assign::check_columns(model, &empty, &input.path)?;
     let id = input.id.as_deref();
     let form = id_form(&s, input, id)?;
-    s.write(
-        "score the customers",
-        &score::scored_query(model, &columns, id, form)?,
-        out,
-    )?;
+    let query = score::scored_query(model, &columns, id, form)?;
+    check_sample(&s, model, input, &query)?;
+    s.write("score the customers", &query, out)?;
     let written = format!("parquet.{}", sql::ident(out));
     let per_segment = s.collect(
         "count the scored customers",
@@ -767,6 +783,75 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
             .with_column(col("customers").cast(DataType::UInt32))
             .collect()?,
     })
+}
+
+/// Customers scored on Spark and here before the whole table is: the input's first rows.
+const SAMPLE: usize = 1000;
+
+/// Spark's scoring of the input's first rows against this machine's `assign` of the same
+/// rows (a local input only): a derived feature whose SQL means something else in Spark
+/// SQL, or a column this machine reads as a date, stops the run here rather than writing a
+/// table that differs from the local one.
+fn check_sample(s: &Session, model: &ModelFile, input: &InputPlan, query: &str) -> Result<()> {
+    if input.spark_path().contains("://") {
+        return Ok(());
+    }
+    let raw = InputPlan {
+        rename: Vec::new(),
+        id: input.id.as_ref().map(|id| original(input, id).to_string()),
+        ..input.clone()
+    };
+    let mut head = ingest::head(&raw, SAMPLE)?;
+    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let sample = dir.path().join("sample.parquet");
+    crate::artifacts::write_parquet(&sample, &mut head)?;
+    let here = crate::assign::assign(model, &sample)?;
+    let derived: Vec<String> = model
+        .derive
+        .iter()
+        .map(|(name, sql)| format!("{name} = \"{sql}\""))
+        .collect();
+    let hint = match derived.is_empty() {
+        true => String::new(),
+        false => format!(
+            " (the model's derived features, which Spark evaluates as Spark SQL: {})",
+            derived.join(", ")
+        ),
+    };
+    let there = s
+        .collect(
+            "score the first customers",
+            &format!("SELECT * FROM ({query}) LIMIT {SAMPLE}"),
+        )
+        .map_err(|e| data_err!("{e}{hint}: score this file without --engine spark"))?;
+    let text = |df: &DataFrame, c: &str| -> Result<Vec<Option<String>>> {
+        let col = df.column(c)?.cast(&DataType::String)?;
+        Ok(col.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let id = &model.id_column;
+    let ids = text(&here, id)?;
+    for c in [id.as_str(), "segment", "reason"] {
+        let (a, b) = (text(&here, c)?, text(&there, c)?);
+        if let Some(i) = (0..a.len().min(b.len())).find(|&i| a[i] != b[i]) {
+            return Err(data_err!(
+                "Spark scores customer {} of {} differently from this machine ({c}: {} here, {} on Spark){hint}: score this file without --engine spark",
+                ids[i].as_deref().unwrap_or("?"),
+                input.path.display(),
+                a[i].as_deref().unwrap_or("none"),
+                b[i].as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name of column `name` in the file, before the run's renames.
+fn original<'a>(input: &'a InputPlan, name: &'a str) -> &'a str {
+    input
+        .rename
+        .iter()
+        .find(|(_, to)| to == name)
+        .map_or(name, |(from, _)| from.as_str())
 }
 
 /// Checks the ids as the local engine does (present, unique) and says how to write them.

@@ -438,12 +438,23 @@ fn assign_on_spark_equals_local_assign() {
         return;
     };
     let w = crate::common::Workdir::new();
-    w.copy(&root().join("pipeline.yaml"), "pipeline.yaml");
+    // The default pipeline with a derived feature (evaluated as Spark SQL on the cluster).
+    let text = std::fs::read_to_string(root().join("pipeline.yaml")).unwrap();
+    let derived = "  derive: {ratio: \"spending / income\"}\n  use: [income, spending, ratio]\n";
+    w.write(
+        "pipeline.yaml",
+        &text.replace("  use: [income, spending]\n", derived),
+    );
     w.copy(
         &root().join("data/mall_customers.csv"),
         "data/mall_customers.csv",
     );
     w.ok(&["run", "-q", "pipeline.yaml"]);
+    let model = std::fs::read_to_string(w.path("outputs/mall/model.json")).unwrap();
+    assert!(
+        model.contains("spending / income"),
+        "the model derives ratio"
+    );
 
     // The training customers: ids written as plain integers come back as integers.
     let (local, spark) = assign_both(&w, "data/mall_customers.csv", "train");
@@ -597,4 +608,41 @@ fn a_second_run_reuses_the_spark_line_work_until_the_input_changes() {
         [false, false, false]
     );
     assert_ne!(features(), f1);
+}
+
+/// A model whose derived feature Spark SQL reads otherwise (the marketing example casts a
+/// date column this machine parses, dd-mm-yyyy, which Spark reads as text) is refused after
+/// scoring the first rows both ways, before any table is written.
+#[test]
+fn assign_on_spark_refuses_what_it_would_score_otherwise() {
+    let Some(data) = shared_data("marketing_campaign.csv") else {
+        return;
+    };
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    let w = Workdir::new();
+    let text = std::fs::read_to_string(root().join("examples/marketing_campaign.yaml")).unwrap();
+    w.write(
+        "mc.yaml",
+        &text.replace(
+            "../shared/data/marketing_campaign.csv",
+            data.to_str().unwrap(),
+        ),
+    );
+    w.ok(&["run", "-q", "mc.yaml", "--until", "profile"]);
+    let model = "outputs/marketing_campaign/model.json";
+    let input = data.to_str().unwrap();
+    w.ok(&["assign", "--model", model, input, "--out", "local.csv"]);
+    let err = w.fails(&[
+        "assign", "--model", model, input, "--out", "scored", "--engine", "spark", "--remote",
+        REMOTE,
+    ]);
+    assert!(
+        err.contains("tenure_days = \"16435 - CAST(Dt_Customer AS INTEGER)\"")
+            && err.contains("score this file without --engine spark"),
+        "{err}"
+    );
+    assert!(err.lines().count() <= 2, "{err}");
+    assert!(!w.path("scored").exists());
 }
