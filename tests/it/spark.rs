@@ -646,3 +646,38 @@ fn assign_on_spark_refuses_what_it_would_score_otherwise() {
     assert!(err.lines().count() <= 2, "{err}");
     assert!(!w.path("scored").exists());
 }
+
+/// A semicolon-separated `.csv` named without a delimiter: Spark reads it with the delimiter
+/// the local engine sniffs (it used to read one column), and both give the same features.
+#[test]
+fn spark_sniffs_the_delimiter_as_the_local_engine_does() {
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "500",
+        "--rows",
+        "20000",
+        "--out",
+        "c.csv",
+    ]);
+    let text = std::fs::read_to_string(w.path("c.csv")).unwrap();
+    assert!(!text.contains(';'));
+    w.write("lines.csv", &text.replace(',', ";"));
+    let yaml = |name: &str, spark: &str| {
+        format!("name: {name}\ninput:\n  path: lines.csv\n  kind: transactions\n{spark}  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}\nfeatures:\n  rfm: {{}}\n  use: [recency, frequency, monetary]\ncluster:\n  kmeans: {{k: 2}}\n")
+    };
+    w.write("local.yaml", &yaml("local", ""));
+    let on_spark = format!("  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n");
+    w.write("spark.yaml", &yaml("spark", &on_spark));
+    for name in ["local", "spark"] {
+        w.ok(&["run", "-q", &format!("{name}.yaml"), "--until", "features"]);
+    }
+    let read = |name: &str| read_parquet(&w.path(&format!("outputs/{name}/03_features.parquet")));
+    assert_eq!(read("local").height(), 276);
+    assert_same_table(&read("local"), &read("spark"));
+}
