@@ -107,7 +107,15 @@ impl Session {
             .sql(what, query)?
             .to_arrow()
             .map_err(|e| self.failed(what, e))?;
-        Ok(IpcReader::new(Cursor::new(bytes)).finish()?)
+        let df = IpcReader::new(Cursor::new(bytes)).finish()?;
+        if df.width() == 0 {
+            // Seen after the server ran out of memory on an earlier query.
+            return Err(data_err!(
+                "Spark ({}) returned no result when asked to {what}: check the cluster (`scripts/spark-local status`) and run again",
+                self.remote
+            ));
+        }
+        Ok(df)
     }
 
     /// Writes a query's rows as a Parquet dataset at `uri`. A local folder is written under
@@ -762,6 +770,9 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
     crate::assign::check_columns(model, &empty, &input.path)?;
     let id = input.id.as_deref();
     let form = id_form(&s, input, id)?;
+    if model.chosen()?.algorithm == crate::cluster::Algorithm::Dbscan {
+        upload_core_points(&s, model)?;
+    }
     let query = score::scored_query(model, &columns, id, form)?;
     check_sample(&s, model, input, &query)?;
     s.write("score the customers", &query, out)?;
@@ -783,6 +794,71 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
             .with_column(col("customers").cast(DataType::UInt32))
             .collect()?,
     })
+}
+
+/// Core points sent to the cluster per message.
+const CORE_CHUNK: usize = 50_000;
+
+/// Sends a DBSCAN model's core points (scaled coordinates and segment, numbered in the
+/// model's order) to the cluster, as the view the scoring joins ([`score::CORE`]).
+fn upload_core_points(s: &Session, model: &ModelFile) -> Result<()> {
+    use spark_connect::row::{Row, Value};
+    use spark_connect::types::StructField;
+    let what = "send the core points";
+    let d = model.scaler.columns.len();
+    let mut names = vec!["__i".to_string(), "__label".to_string()];
+    names.extend((0..d).map(|j| format!("__c{j}")));
+    let fields = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| StructField {
+            name: name.clone(),
+            data_type: if k < 2 {
+                SparkType::Long
+            } else {
+                SparkType::Double
+            },
+            nullable: false,
+            metadata: Default::default(),
+        })
+        .collect();
+    let schema = SparkType::Struct { fields };
+    let mut all: Option<spark_connect::DataFrame> = None;
+    let mut chunks: Vec<&[(Vec<f64>, i64)]> = model.core_points.chunks(CORE_CHUNK).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    for (c, chunk) in chunks.into_iter().enumerate() {
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, (p, label))| {
+                let mut values = vec![
+                    Value::Long((c * CORE_CHUNK + k) as i64),
+                    Value::Long(*label),
+                ];
+                values.extend(p.iter().map(|v| Value::Double(*v)));
+                Row::new(names.clone(), values)
+            })
+            .collect();
+        let df = s
+            .spark
+            .create_dataframe(rows, schema.clone())
+            .map_err(|e| s.failed(what, e))?;
+        all = Some(match all {
+            None => df,
+            Some(a) => a.union_all(&df),
+        });
+    }
+    if let Some(all) = all {
+        all.create_or_replace_temp_view("segflow_core_points")
+            .map_err(|e| s.failed(what, e))?;
+    }
+    s.view(
+        what,
+        score::CORE,
+        &score::core_view(model, "segflow_core_points")?,
+    )
 }
 
 /// Customers scored on Spark and here before the whole table is: the input's first rows.

@@ -26,18 +26,42 @@ pub enum IdForm {
     RowNumber,
 }
 
-/// The model's refusal on Spark: a DBSCAN model places customers through its core points,
-/// which stay on this machine.
+/// The most model columns a DBSCAN model may have on Spark: each customer is looked up in
+/// the 3^d cells around its own (729 at 6).
+pub const DBSCAN_DIMS: usize = 6;
+
+/// What Spark cannot score: a DBSCAN model of more than [`DBSCAN_DIMS`] columns.
 pub fn check_model(model: &ModelFile) -> Result<()> {
     let chosen = model.chosen()?;
-    if chosen.algorithm == Algorithm::Dbscan {
+    let d = model.scaler.columns.len();
+    if chosen.algorithm == Algorithm::Dbscan && d > DBSCAN_DIMS {
         return Err(data_err!(
-            "the Spark engine scores K-means models; this run chose the DBSCAN model `{}`, whose {} core points are scored on this machine: run `segflow assign` without --engine spark",
-            chosen.name,
-            model.core_points.len()
+            "the Spark engine scores DBSCAN models of at most {DBSCAN_DIMS} model columns (each customer is looked up in the 3^d cells around it); `{}` has {d}: run `segflow assign` without --engine spark",
+            chosen.name
         ));
     }
     Ok(())
+}
+
+/// The uploaded core points (`__i`, `__label`, `__c<j>`) with their cells of side eps
+/// (`__k<j>`): the view [`CORE`] the DBSCAN scoring joins.
+pub fn core_view(model: &ModelFile, uploaded: &str) -> Result<String> {
+    let eps = dbscan_eps(model)?;
+    let keys: Vec<String> = (0..model.scaler.columns.len())
+        .map(|j| format!("CAST(floor(__c{j} / {}) AS BIGINT) AS __k{j}", num(eps)))
+        .collect();
+    Ok(format!("SELECT *, {} FROM {uploaded}", keys.join(", ")))
+}
+
+/// The view of the core points with their cells.
+pub const CORE: &str = "segflow_core";
+
+fn dbscan_eps(model: &ModelFile) -> Result<f64> {
+    let chosen = model.chosen()?;
+    chosen
+        .eps
+        .filter(|e| *e > 0.0)
+        .ok_or_else(|| data_err!("model `{}` has no eps", chosen.name))
 }
 
 /// A Spark `rlike` pattern for an id written as a plain integer (as the local engine's
@@ -87,12 +111,14 @@ struct Steps {
     ctes: Vec<String>,
     columns: Vec<String>,
     reasons: usize,
+    /// Steps so far (`s0` … `s<n-1>`); `ctes` may hold other named queries between them.
+    n: usize,
 }
 
 impl Steps {
     /// One step: `replace` gives new expressions for existing columns, `add` new columns.
     fn step(&mut self, replace: &[(String, String)], add: Vec<(String, String)>) {
-        let prev = match self.ctes.len() {
+        let prev = match self.n {
             0 => READ.to_string(),
             n => format!("s{}", n - 1),
         };
@@ -110,9 +136,10 @@ impl Steps {
         }
         self.ctes.push(format!(
             "s{} AS (SELECT {} FROM {prev})",
-            self.ctes.len(),
+            self.n,
             select.join(", ")
         ));
+        self.n += 1;
     }
 
     /// A new reason column's name.
@@ -122,7 +149,7 @@ impl Steps {
     }
 
     fn last(&self) -> String {
-        format!("s{}", self.ctes.len() - 1)
+        format!("s{}", self.n - 1)
     }
 }
 
@@ -139,6 +166,7 @@ pub fn scored_query(
         ctes: Vec::new(),
         columns: columns.iter().map(|c| c.name.clone()).collect(),
         reasons: 0,
+        n: 0,
     };
     s.columns.push(LINE.to_string());
     let parsed = numbers_from_text(model, &mut s, columns);
@@ -152,23 +180,17 @@ pub fn scored_query(
     encode(model, &mut s);
     let z = scale(model, &mut s);
     let reasons: Vec<String> = (0..s.reasons).map(|i| format!("__r{i}")).collect();
-    s.step(
-        &[],
-        vec![
-            (
-                "__reason".into(),
-                format!("NULLIF(concat_ws('; ', {}), '')", reasons.join(", ")),
-            ),
-            ("__d".into(), distances(model, &z)?),
-        ],
-    );
-    s.step(
-        &[],
-        vec![(
-            "__segment".into(),
-            format!("CASE WHEN __reason IS NULL THEN {} END", nearest(model)?),
-        )],
-    );
+    let reason = format!("NULLIF(concat_ws('; ', {}), '')", reasons.join(", "));
+    s.step(&[], vec![("__reason".into(), reason)]);
+    match model.chosen()?.algorithm {
+        Algorithm::Kmeans => {
+            s.step(&[], vec![("__d".into(), distances(model, &z)?)]);
+            let nearest = nearest(model)?;
+            let segment = format!("CASE WHEN __reason IS NULL THEN {nearest} END");
+            s.step(&[], vec![("__segment".into(), segment)]);
+        }
+        Algorithm::Dbscan => core_point_step(model, &z, &mut s)?,
+    }
     let id_expr = match (id, form) {
         (Some(c), IdForm::AsRead) => ident(c),
         (Some(c), IdForm::Integers) => format!(
@@ -331,6 +353,69 @@ fn scale(model: &ModelFile, s: &mut Steps) -> Vec<String> {
     z
 }
 
+/// DBSCAN: the segment of the nearest core point within eps (on equal distances the one
+/// listed first), else noise (-1), as [`crate::cluster::place::Placer`] places: each scored
+/// customer is joined to the core points of the 3^d cells of side eps around its own.
+fn core_point_step(model: &ModelFile, z: &[String], s: &mut Steps) -> Result<()> {
+    let eps = dbscan_eps(model)?;
+    let d = z.len();
+    let offsets: Vec<String> = (0..3usize.pow(d as u32))
+        .map(|mut code| {
+            let fields: Vec<String> = (0..d)
+                .map(|j| {
+                    let o = (code % 3) as i64 - 1;
+                    code /= 3;
+                    format!("'o{j}', {o}L")
+                })
+                .collect();
+            format!("named_struct({})", fields.join(", "))
+        })
+        .collect();
+    let prev = s.last();
+    let zs = z.join(", ");
+    s.ctes.push(format!(
+        "__probe AS (SELECT {LINE}, {zs}, explode(array({})) AS __o FROM {prev} WHERE __reason IS NULL)",
+        offsets.join(", ")
+    ));
+    let same_cell: Vec<String> = z
+        .iter()
+        .enumerate()
+        .map(|(j, zj)| {
+            format!(
+                "c.__k{j} = CAST(floor(p.{zj} / {}) AS BIGINT) + p.__o.o{j}",
+                num(eps)
+            )
+        })
+        .collect();
+    let dd: Vec<String> = z
+        .iter()
+        .enumerate()
+        .map(|(j, zj)| format!("(p.{zj} - c.__c{j}) * (p.{zj} - c.__c{j})"))
+        .collect();
+    s.ctes.push(format!(
+        "__pairs AS (SELECT p.{LINE}, c.__i, c.__label, ({}) AS __dd FROM __probe p JOIN {CORE} c ON {})",
+        dd.join(" + "),
+        same_cell.join(" AND ")
+    ));
+    s.ctes.push(format!(
+        "__near AS (SELECT {LINE}, min_by(__label, named_struct('d', __dd, 'i', __i)) AS __seg FROM __pairs WHERE __dd <= {} GROUP BY {LINE})",
+        num(eps * eps)
+    ));
+    let columns: Vec<String> = s
+        .columns
+        .iter()
+        .map(|c| format!("t.{}", ident(c)))
+        .collect();
+    s.ctes.push(format!(
+        "s{} AS (SELECT {}, CASE WHEN t.__reason IS NULL THEN coalesce(n.__seg, -1L) END AS __segment FROM {prev} t LEFT JOIN __near n ON t.{LINE} = n.{LINE})",
+        s.n,
+        columns.join(", ")
+    ));
+    s.n += 1;
+    s.columns.push("__segment".into());
+    Ok(())
+}
+
 /// The squared distance to each centroid (`__d`), summed in the order
 /// [`crate::matrix::sq_dist`] sums.
 fn distances(model: &ModelFile, z: &[String]) -> Result<String> {
@@ -469,7 +554,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_and_literals_are_exact_and_dbscan_is_refused() {
+    fn ids_literals_and_dbscan_lookups_are_exact() {
         let m = model("kmeans", "drop");
         let q = |form| scored_query(&m, &columns(), Some("id"), form).unwrap();
         assert!(q(IdForm::Integers).contains(
@@ -487,16 +572,22 @@ mod tests {
                 "{lit}"
             );
         }
-        let err = scored_query(
-            &model("dbscan", "drop"),
-            &columns(),
-            Some("id"),
-            IdForm::AsRead,
-        )
-        .unwrap_err()
-        .to_string();
+        // DBSCAN: each customer looked up in the 27 cells around its own (3 columns), the
+        // nearest core point within eps (0.5: 0.25 squared), else noise.
+        let mut dbscan = model("dbscan", "drop");
+        dbscan.models[0].eps = Some(0.5);
+        let q = scored_query(&dbscan, &columns(), Some("id"), IdForm::AsRead).unwrap();
+        assert_eq!(q.matches("named_struct('o0'").count(), 27);
+        assert!(q.contains("min_by(__label, named_struct('d', __dd, 'i', __i))"));
+        assert!(q.contains("WHERE __dd <= CAST('2.5e-1' AS DOUBLE)"));
+        assert!(q.contains("coalesce(n.__seg, -1L)"));
+        let core = core_view(&dbscan, "up").unwrap();
+        assert!(core.contains("CAST(floor(__c2 / CAST('5e-1' AS DOUBLE)) AS BIGINT) AS __k2"));
+        // More than six model columns: refused, saying what to run instead.
+        dbscan.scaler.columns = (0..7).map(|j| format!("c{j}")).collect();
+        let err = check_model(&dbscan).unwrap_err().to_string();
         assert!(
-            err.contains("scores K-means models") && err.contains("without --engine spark"),
+            err.contains("at most 6 model columns") && err.contains("without --engine spark"),
             "{err}"
         );
     }

@@ -367,54 +367,38 @@ fn dummy_model() -> segflow::cluster::Model {
     }
 }
 
-/// `--engine spark` refuses a DBSCAN model before reaching for a cluster (its core points are
-/// scored here), in every build; a build without the Spark engine says how to get one.
+/// `--engine spark` needs a Parquet dataset for `--out`; a build without the Spark engine
+/// says how to get one (checked before reaching for a cluster).
 #[test]
-fn spark_scoring_refuses_dbscan_and_a_build_without_spark() {
+fn spark_scoring_needs_a_dataset_and_the_spark_build() {
     let w = project("dbscan");
-    let args = |out: &str| -> Vec<String> {
-        [
+    let run = |out: &str| {
+        w.fails(&[
             "assign",
             "--model",
             "outputs/mall/model.json",
             "data/mall_customers.csv",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([
-            "--out".into(),
-            out.into(),
-            "--engine".into(),
-            "spark".into(),
+            "--out",
+            out,
+            "--engine",
+            "spark",
+            "--remote",
+            "sc://127.0.0.1:1",
         ])
-        .chain(["--remote".into(), "sc://127.0.0.1:1".into()])
-        .collect()
     };
-    let run = |out: &str| {
-        let a = args(out);
-        w.fails(&a.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    let err = run("scored");
-    assert!(
-        err.contains(
-            "the Spark engine scores K-means models; this run chose the DBSCAN model `dbscan`"
-        ) && err.contains("run `segflow assign` without --engine spark"),
-        "{err}"
-    );
-    assert!(!w.path("scored").exists());
     let err = run("scored.csv");
     assert!(
         err.contains("--engine spark writes a Parquet dataset"),
         "{err}"
     );
-    if cfg!(not(feature = "spark")) {
-        let text = std::fs::read_to_string(w.path("pipeline.yaml")).unwrap();
-        w.write(
-            "pipeline.yaml",
-            &text.replace("choose_from: dbscan", "choose_from: kmeans"),
+    let err = run("scored");
+    if cfg!(feature = "spark") {
+        assert!(
+            err.contains("cannot reach the Spark Connect server at sc://127.0.0.1:1"),
+            "{err}"
         );
-        w.ok(&["run", "-q", "pipeline.yaml"]);
-        let err = run("scored");
+    } else {
         assert!(err.contains("this segflow was built without the Spark engine: build it with `cargo build --release --features spark`"), "{err}");
     }
+    assert!(!w.path("scored").exists());
 }

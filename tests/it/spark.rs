@@ -503,6 +503,30 @@ fn assign_on_spark_equals_local_assign() {
             .count(),
         5
     );
+    // The same pipeline choosing DBSCAN: the core points go to the cluster.
+    let text = std::fs::read_to_string(w.path("pipeline.yaml")).unwrap();
+    w.write(
+        "pipeline.yaml",
+        &text.replace("choose_from: kmeans", "choose_from: dbscan"),
+    );
+    w.ok(&["run", "-q", "pipeline.yaml"]);
+    let model = std::fs::read_to_string(w.path("outputs/mall/model.json")).unwrap();
+    assert!(
+        model.contains("\"chosen_model\": \"dbscan\""),
+        "DBSCAN chosen"
+    );
+    for (input, name) in [
+        ("data/mall_customers.csv", "train_dbscan"),
+        ("new.csv", "new_dbscan"),
+    ] {
+        let (local, spark) = assign_both(&w, input, name);
+        assert_same_table(&local, &spark);
+        let noise = strs(&spark, "segment")
+            .iter()
+            .filter(|s| *s == "-1")
+            .count();
+        eprintln!("{input}: {noise} noise of {}", spark.height());
+    }
     let w2 = w.fails(&[
         "assign",
         "--model",
