@@ -201,15 +201,7 @@ fn numbers_from_text(
     df: &mut DataFrame,
     reasons: &mut [Vec<String>],
 ) -> Result<()> {
-    let numeric: Vec<&String> = model
-        .clean
-        .fills
-        .iter()
-        .filter(|f| f.value.is_number())
-        .map(|f| &f.column)
-        .chain(model.scaler.columns.iter())
-        .collect();
-    for name in numeric {
+    for name in model.numeric_columns() {
         let Ok(col) = df.column(name) else { continue };
         if col.dtype() != &DataType::String {
             continue;

@@ -380,8 +380,7 @@ fn peer_case(dir: &Path, runs: usize) -> Result<Option<CaseResult>> {
     let script = dir.join("pyspark_peer.py");
     crate::artifacts::write_bytes(&script, PYSPARK_PEER.as_bytes())?;
     let out = dir.join("outputs").join("pyspark_peer");
-    let remote = std::env::var(crate::config::SPARK_REMOTE_ENV)
-        .unwrap_or_else(|_| crate::config::DEFAULT_SPARK_REMOTE.to_string());
+    let remote = crate::config::spark_remote(None);
     let (script, data, out) = (
         script.to_string_lossy(),
         data.to_string_lossy(),

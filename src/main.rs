@@ -458,17 +458,13 @@ fn assign(
             segflow::assign::Summary::of(&scored)?
         }
         AssignEngine::Spark => {
-            let remote = remote
-                .or_else(|| std::env::var(segflow::config::SPARK_REMOTE_ENV).ok())
-                .unwrap_or_else(|| segflow::config::DEFAULT_SPARK_REMOTE.to_string());
-            let out = out.to_string_lossy();
-            if out.ends_with(".csv") {
+            let remote = segflow::config::spark_remote(remote);
+            if out.extension().is_some_and(|e| e == "csv") {
                 return Err(Error::Config(
                     "--engine spark writes a Parquet dataset: name a folder for --out (e.g. scored/ or scored.parquet)".into(),
                 ));
             }
-            let out = spark_uri(&out)?;
-            segflow::spark::assign(&m, input, &out, &remote)?
+            segflow::spark::assign(&m, input, &segflow::config::spark_uri(out), &remote)?
         }
     };
     let out = out.to_string_lossy();
@@ -490,16 +486,6 @@ fn assign(
         }
     ));
     Ok(())
-}
-
-/// A path the Spark cluster writes: a URI as written, a local path made absolute (the
-/// cluster does not share our working directory).
-fn spark_uri(out: &str) -> Result<String, Error> {
-    if out.contains("://") {
-        return Ok(out.to_string());
-    }
-    let abs = std::path::absolute(out).map_err(|e| Error::io(std::path::Path::new(out), e))?;
-    Ok(abs.to_string_lossy().into_owned())
 }
 
 /// `segflow generate`: synthetic customers or invoice lines.

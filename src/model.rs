@@ -113,6 +113,19 @@ impl ModelFile {
         Ok(m)
     }
 
+    /// The input columns the run read as numbers: those it fills with a number, then the
+    /// model's columns, each once.
+    pub fn numeric_columns(&self) -> Vec<&String> {
+        let mut numeric: Vec<&String> = Vec::new();
+        let fills = self.clean.fills.iter().filter(|f| f.value.is_number());
+        for c in fills.map(|f| &f.column).chain(&self.scaler.columns) {
+            if !numeric.contains(&c) {
+                numeric.push(c);
+            }
+        }
+        numeric
+    }
+
     pub fn chosen(&self) -> Result<&Model> {
         self.models
             .iter()

@@ -89,17 +89,35 @@ pub struct SparkPlan {
     pub artifacts: Option<String>,
 }
 
+/// The Spark Connect address: the one given, else `SEGFLOW_SPARK_REMOTE` (when set and not
+/// empty), else the local cluster's.
+pub fn spark_remote(given: Option<String>) -> String {
+    given
+        .or_else(|| {
+            std::env::var(SPARK_REMOTE_ENV)
+                .ok()
+                .filter(|v| !v.is_empty())
+        })
+        .unwrap_or_else(|| DEFAULT_SPARK_REMOTE.to_string())
+}
+
+/// A path as a Spark cluster takes it: a URI as written, a local path made absolute (the
+/// cluster does not share our working directory).
+pub fn spark_uri(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    if text.contains("://") {
+        return text.into_owned();
+    }
+    std::path::absolute(path)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| text.into_owned())
+}
+
 impl InputPlan {
     /// The input as Spark reads it: a URI as written, a local path made absolute (the
     /// cluster does not share our working directory).
     pub fn spark_path(&self) -> String {
-        let text = self.path.to_string_lossy();
-        if text.contains("://") {
-            return text.into_owned();
-        }
-        std::path::absolute(&self.path)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| text.into_owned())
+        spark_uri(&self.path)
     }
 
     /// Whether the input is read by Spark (and not from this machine's disk by segflow).
@@ -148,14 +166,7 @@ fn engine_from_raw(
         ));
     }
     let spark = rin.spark.clone().unwrap_or_default();
-    let remote = spark
-        .remote
-        .or_else(|| {
-            std::env::var(SPARK_REMOTE_ENV)
-                .ok()
-                .filter(|v| !v.is_empty())
-        })
-        .unwrap_or_else(|| DEFAULT_SPARK_REMOTE.to_string());
+    let remote = spark_remote(spark.remote);
     if !remote.starts_with("sc://") {
         return Err(src.error_at(
             &["input", "spark", "remote"],

@@ -28,8 +28,8 @@ pub use evaluate::{ChooseFrom, EvaluatePlan, Metric};
 pub use expr::parse_expression;
 pub use features::{default_rfm_segments, rfm_schema, FeaturePlan, RfmPlan, RFM_COLUMNS};
 pub use input::{
-    format_for_extension, infer_format, Engine, Format, InputKind, InputPlan, SparkPlan, TxColumns,
-    Window, DEFAULT_SPARK_REMOTE, ROW_ID, SPARK_REMOTE_ENV,
+    format_for_extension, infer_format, spark_remote, spark_uri, Engine, Format, InputKind,
+    InputPlan, SparkPlan, TxColumns, Window, DEFAULT_SPARK_REMOTE, ROW_ID, SPARK_REMOTE_ENV,
 };
 pub use plan::Plan;
 pub use profile::ProfilePlan;

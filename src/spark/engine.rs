@@ -224,7 +224,12 @@ fn polars_type(kind: &Kind) -> DataType {
 fn read(s: &Session, input: &InputPlan, text: &[&str]) -> Result<Vec<SourceColumn>> {
     let path = input.spark_path();
     let what = format!("read {path}");
-    let mut df = load(s, input, None)?;
+    let sep = match &input.format {
+        Format::Csv { delimiter: None } => Some(sniffed(s, input)?),
+        Format::Csv { delimiter } => *delimiter,
+        _ => None,
+    };
+    let mut df = load(s, input, sep, None)?;
     if matches!(input.format, Format::Csv { .. }) && !text.is_empty() {
         let schema = df.schema().map_err(|e| s.failed(&what, e))?;
         let SparkType::Struct { fields } = schema else {
@@ -242,7 +247,7 @@ fn read(s: &Session, input: &InputPlan, text: &[&str]) -> Result<Vec<SourceColum
                 format!("{} {}", sql::ident(&f.name), ddl_type(&kind))
             })
             .collect();
-        df = load(s, input, Some(ddl.join(", ")))?;
+        df = load(s, input, sep, Some(ddl.join(", ")))?;
     }
     let schema = df.schema().map_err(|e| s.failed(&what, e))?;
     let SparkType::Struct { fields } = schema else {
@@ -292,22 +297,20 @@ fn read(s: &Session, input: &InputPlan, text: &[&str]) -> Result<Vec<SourceColum
         .collect())
 }
 
-/// The input as a Spark frame: Parquet, or delimited text with a header (or `input.names`)
-/// read with the given schema or with the types Spark infers.
+/// The input as a Spark frame: Parquet, or text separated by `sep` with a header (or
+/// `input.names`) read with the given schema or with the types Spark infers.
 fn load(
     s: &Session,
     input: &InputPlan,
+    sep: Option<u8>,
     schema: Option<String>,
 ) -> Result<spark_connect::DataFrame> {
     let path = input.spark_path();
     let reader = s.spark.read();
     match &input.format {
         Format::Parquet => Ok(reader.format("parquet").load(Some(&path))),
-        Format::Csv { delimiter } => {
-            let sep = match delimiter {
-                Some(d) => (*d as char).to_string(),
-                None => (sniffed(s, input)? as char).to_string(),
-            };
+        Format::Csv { .. } => {
+            let sep = (sep.unwrap_or(b',') as char).to_string();
             let header = if input.names.is_some() {
                 "false"
             } else {
@@ -755,8 +758,9 @@ fn aggregate(s: &Session, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggrega
 }
 
 /// `segflow assign --engine spark`: scores the customer table at `input` (a path or a URI
-/// Spark reads) with a K-means model and writes id, segment, segment_name and reason as a
-/// Parquet dataset at `out`, in the input's order.
+/// Spark reads) with the run's model (K-means, or DBSCAN through its core points) and
+/// writes id, segment, segment_name and reason as a Parquet dataset at `out`, in the
+/// input's order.
 pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> Result<Summary> {
     score::check_model(model)?;
     let plan = SparkPlan {
@@ -764,7 +768,7 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
         artifacts: None,
     };
     let s = Session::connect(&plan, std::env::temp_dir().join("segflow-spark-error.log"))?;
-    let original_id = input.id.as_deref().map(|id| original(input, id));
+    let original_id = ingest::original_id(input);
     let columns = read(&s, input, &original_id.into_iter().collect::<Vec<_>>())?;
     let empty = DataFrame::empty_with_schema(&columns_schema(&columns));
     crate::assign::check_columns(model, &empty, &input.path)?;
@@ -776,23 +780,28 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
     let query = score::scored_query(model, &columns, id, form)?;
     check_sample(&s, model, input, &query)?;
     s.write("score the customers", &query, out)?;
-    let written = format!("parquet.{}", sql::ident(out));
-    let per_segment = s.collect(
-        "count the scored customers",
-        &format!("SELECT segment, segment_name, count(*) AS customers FROM {written} WHERE reason IS NULL GROUP BY segment, segment_name ORDER BY segment"),
-    )?;
-    let totals = s.collect(
-        "count the scored customers",
-        &format!("SELECT count(*) AS n, count(reason) AS not_scored FROM {written}"),
-    )?;
-    let int = |c: &str| first_count(&totals, c);
+    // One pass over what was written: customers per segment, the unscored (no segment) too.
+    let counts = s
+        .collect(
+            "count the scored customers",
+            &format!(
+                "SELECT segment, segment_name, count(*) AS customers FROM parquet.{} GROUP BY segment, segment_name ORDER BY segment",
+                sql::ident(out)
+            ),
+        )?
+        .lazy()
+        .with_column(col("customers").cast(DataType::UInt32));
+    let total = |scored: Expr| -> Result<usize> {
+        let n = counts
+            .clone()
+            .filter(scored)
+            .select([col("customers").sum()]);
+        first_count(&n.collect()?, "customers")
+    };
     Ok(Summary {
-        customers: int("n")?,
-        not_scored: int("not_scored")?,
-        per_segment: per_segment
-            .lazy()
-            .with_column(col("customers").cast(DataType::UInt32))
-            .collect()?,
+        customers: total(lit(true))?,
+        not_scored: total(col("segment").is_null())?,
+        per_segment: counts.filter(col("segment").is_not_null()).collect()?,
     })
 }
 
@@ -874,7 +883,7 @@ fn check_sample(s: &Session, model: &ModelFile, input: &InputPlan, query: &str) 
     }
     let raw = InputPlan {
         rename: Vec::new(),
-        id: input.id.as_ref().map(|id| original(input, id).to_string()),
+        id: ingest::original_id(input).map(str::to_string),
         ..input.clone()
     };
     let mut head = ingest::head(&raw, SAMPLE)?;
@@ -919,15 +928,6 @@ fn check_sample(s: &Session, model: &ModelFile, input: &InputPlan, query: &str) 
         }
     }
     Ok(())
-}
-
-/// The name of column `name` in the file, before the run's renames.
-fn original<'a>(input: &'a InputPlan, name: &'a str) -> &'a str {
-    input
-        .rename
-        .iter()
-        .find(|(_, to)| to == name)
-        .map_or(name, |(from, _)| from.as_str())
 }
 
 /// Checks the ids as the local engine does (present, unique) and says how to write them.

@@ -219,13 +219,11 @@ fn kind<'a>(columns: &'a [SourceColumn], c: &str) -> Option<&'a Kind> {
 /// row by row; a row that is not a number gets a reason (`assign::numbers_from_text`).
 fn numbers_from_text(model: &ModelFile, s: &mut Steps, columns: &[SourceColumn]) -> Vec<String> {
     let kind = |c: &str| kind(columns, c);
-    let mut numeric: Vec<&String> = Vec::new();
-    let fills = model.clean.fills.iter().filter(|f| f.value.is_number());
-    for c in fills.map(|f| &f.column).chain(&model.scaler.columns) {
-        if kind(c) == Some(&Kind::Text) && !numeric.contains(&c) {
-            numeric.push(c);
-        }
-    }
+    let numeric: Vec<&String> = model
+        .numeric_columns()
+        .into_iter()
+        .filter(|c| kind(c) == Some(&Kind::Text))
+        .collect();
     let mut replace = Vec::new();
     let mut add = Vec::new();
     for c in &numeric {

@@ -121,21 +121,24 @@ fn manifest(w: &Workdir, name: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Rows of a Parquet dataset (a folder of part files).
-fn dataset_rows(dir: &Path) -> usize {
-    let mut n = 0;
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "parquet") {
-            n += read_parquet(&p).height();
-        }
-    }
+/// A Parquet dataset's rows in part-file order (the order Spark wrote them in).
+fn dataset(dir: &Path) -> DataFrame {
     assert!(
         dir.join("_SUCCESS").exists(),
         "{} is complete",
         dir.display()
     );
-    n
+    let mut parts: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    parts.sort();
+    let mut all = read_parquet(&parts[0]);
+    for p in &parts[1..] {
+        all.vstack_mut(&read_parquet(p)).unwrap();
+    }
+    all
 }
 
 #[test]
@@ -192,9 +195,9 @@ fn spark_engine_gives_the_local_features_drop_counts_and_segments() {
             .to_str()
             .unwrap()
     );
-    assert_eq!(dataset_rows(&out.join("01_ingest")), 541_909);
-    assert_eq!(dataset_rows(&out.join("02_clean")), 396_337);
-    assert_eq!(dataset_rows(&out.join("02_clean_dropped")), 145_572);
+    assert_eq!(dataset(&out.join("01_ingest")).height(), 541_909);
+    assert_eq!(dataset(&out.join("02_clean")).height(), 396_337);
+    assert_eq!(dataset(&out.join("02_clean_dropped")).height(), 145_572);
     let dropped = read_parquet(&w.path("outputs/local/02_clean_dropped.parquet"));
     assert_eq!(dropped.height(), 145_572);
 
@@ -287,6 +290,16 @@ fn spark_engine_failures_are_one_clear_line() {
     assert!(err.contains("UnitPrice"), "{err}");
 }
 
+/// A pipeline named `engine` over the generated lines in `lines.parquet`, on `engine`
+/// (`local` or `spark`).
+fn generated(engine: &str) -> String {
+    let spark = match engine {
+        "spark" => format!("  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"),
+        _ => String::new(),
+    };
+    format!("name: {engine}\ninput:\n  path: lines.parquet\n  kind: transactions\n{spark}  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice, product: StockCode, country: Country}}\nfeatures:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {{k: 3}}\n")
+}
+
 /// The pid `scripts/spark-local` recorded for a worker, if it started the cluster.
 fn worker_pid(n: usize) -> Option<String> {
     let home = std::env::var_os("SEGFLOW_SPARK_HOME")
@@ -320,15 +333,8 @@ fn a_worker_killed_mid_run_loses_nothing() {
         "--out",
         "lines.parquet",
     ]);
-    let yaml = |engine: &str| {
-        let spark = match engine {
-            "spark" => format!("  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"),
-            _ => String::new(),
-        };
-        format!("name: {engine}\ninput:\n  path: lines.parquet\n  kind: transactions\n{spark}  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice, product: StockCode, country: Country}}\nfeatures:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {{k: 3}}\n")
-    };
-    w.write("local.yaml", &yaml("local"));
-    w.write("spark.yaml", &yaml("spark"));
+    w.write("local.yaml", &generated("local"));
+    w.write("spark.yaml", &generated("spark"));
     w.ok(&["run", "-q", "local.yaml", "--until", "features"]);
     let local = read_parquet(&w.path("outputs/local/03_features.parquet"));
 
@@ -394,26 +400,6 @@ fn a_worker_killed_mid_run_loses_nothing() {
     w.ok(&["run", "-q", "spark.yaml", "--until", "features", "--force"]);
     let spark = read_parquet(&out.join("03_features.parquet"));
     assert_same_table(&local, &spark);
-}
-
-/// A Parquet dataset's rows in part-file order (the order Spark wrote them in).
-fn dataset(dir: &Path) -> DataFrame {
-    assert!(
-        dir.join("_SUCCESS").exists(),
-        "{} is complete",
-        dir.display()
-    );
-    let mut parts: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .collect();
-    parts.sort();
-    let mut all = read_parquet(&parts[0]);
-    for p in &parts[1..] {
-        all.vstack_mut(&read_parquet(p)).unwrap();
-    }
-    all
 }
 
 /// Scores `input` with the run's model here and on the cluster; returns both tables.
@@ -585,7 +571,7 @@ fn a_second_run_reuses_the_spark_line_work_until_the_input_changes() {
         ])
     };
     generate("1");
-    w.write("spark.yaml", &format!("name: spark\ninput:\n  path: lines.parquet\n  kind: transactions\n  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice, product: StockCode, country: Country}}\nfeatures:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {{k: 3}}\n"));
+    w.write("spark.yaml", &generated("spark"));
     let features = || std::fs::read(w.path("outputs/spark/03_features.parquet")).unwrap();
     let segments = || std::fs::read(w.path("outputs/spark/segments.csv")).unwrap();
     w.ok(&["run", "-q", "spark.yaml"]);

@@ -202,7 +202,7 @@ pub fn duplicated_ids(id: &str, n: usize, examples: &[String]) -> Error {
 }
 
 /// The customer id column's name in the file (before renames), if the plan names one.
-fn original_id(input: &InputPlan) -> Option<&str> {
+pub fn original_id(input: &InputPlan) -> Option<&str> {
     let id = match &input.kind {
         InputKind::Transactions(tx) => tx.customer.as_str(),
         InputKind::Customers => input.id.as_deref()?,
