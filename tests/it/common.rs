@@ -15,15 +15,31 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
 }
 
-/// `../shared/data/<name>` when it exists; otherwise prints why the test is skipped.
+/// A test that cannot run here. When `SEGFLOW_REQUIRE` (a comma-separated list; `.ci/run`
+/// sets `shared,spark`) names its `group`, that is a failure with the reason; otherwise
+/// the reason is printed and the test returns without checking anything.
+pub fn skip(group: &str, reason: &str) {
+    let required = std::env::var("SEGFLOW_REQUIRE").unwrap_or_default();
+    if required.split(',').any(|g| g.trim() == group) {
+        panic!(
+            "SEGFLOW_REQUIRE={required} requires the `{group}` tests, which cannot run: {reason}"
+        );
+    }
+    eprintln!("skipped: {reason}");
+}
+
+/// `../shared/data/<name>` when it exists; otherwise skips (see [`skip`], group `shared`).
 pub fn shared_data(name: &str) -> Option<PathBuf> {
     let p = root().join("../shared/data").join(name);
     if p.exists() {
         Some(p.canonicalize().unwrap())
     } else {
-        eprintln!(
-            "skipped: {} is absent (the shared reference data is not here)",
-            p.display()
+        skip(
+            "shared",
+            &format!(
+                "{} is absent (the shared reference data is not here)",
+                p.display()
+            ),
         );
         None
     }

@@ -11,9 +11,22 @@ use std::time::Instant;
 
 use polars::prelude::*;
 
-use crate::common::{read_parquet, root, shared_data, strs, Workdir};
+use crate::common::{read_parquet, root, shared_data, skip, strs, Workdir};
 
-const REMOTE: &str = "sc://127.0.0.1:15002";
+/// The Spark Connect address: `SEGFLOW_SPARK_REMOTE`, else the one `scripts/spark-local` uses.
+fn remote() -> String {
+    std::env::var("SEGFLOW_SPARK_REMOTE").unwrap_or_else(|_| "sc://127.0.0.1:15002".into())
+}
+
+/// `host:port` of [`remote`], for the check that a server answers.
+fn remote_addr() -> String {
+    let r = remote();
+    let rest = r.strip_prefix("sc://").unwrap_or(&r);
+    rest.split(['/', ';'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
 
 /// The local cluster for the length of a test: stopped on drop if this test started it.
 /// Tests that use it take turns (one `start` at a time).
@@ -32,7 +45,7 @@ fn answers(addr: &str) -> bool {
 impl Cluster {
     fn up() -> Option<Cluster> {
         let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
-        if answers("127.0.0.1:15002") {
+        if answers(&remote_addr()) {
             return Some(Cluster {
                 started_here: false,
                 _turn: turn,
@@ -40,7 +53,10 @@ impl Cluster {
         }
         let java = Command::new("java").arg("-version").output().is_ok();
         if !java && std::env::var_os("CI").is_none() {
-            eprintln!("skipped: Java is absent and this is not CI (scripts/spark-local start installs it)");
+            skip(
+                "spark",
+                "Java is absent and this is not CI (scripts/spark-local start installs it)",
+            );
             return None;
         }
         let out = Command::new(root().join("scripts/spark-local"))
@@ -87,7 +103,10 @@ fn example(example: &str, data: &Path, name: &str, engine: &str) -> String {
     if engine == "spark" {
         text.replace(
             "  kind: transactions\n",
-            &format!("  kind: transactions\n  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"),
+            &format!(
+                "  kind: transactions\n  engine: spark\n  spark: {{remote: \"{}\"}}\n",
+                remote()
+            ),
         )
     } else {
         text
@@ -258,7 +277,7 @@ fn spark_engine_failures_are_one_clear_line() {
     };
     // Nothing listens: exit 2 within seconds, naming the address.
     let w = Workdir::new();
-    let unreachable = online_retail(&data, "x", "spark").replace(REMOTE, "sc://127.0.0.1:9");
+    let unreachable = online_retail(&data, "x", "spark").replace(&remote(), "sc://127.0.0.1:9");
     w.write("down.yaml", &unreachable);
     let started = Instant::now();
     let err = w.fails(&["run", "down.yaml"]);
@@ -294,7 +313,7 @@ fn spark_engine_failures_are_one_clear_line() {
 /// (`local` or `spark`).
 fn generated(engine: &str) -> String {
     let spark = match engine {
-        "spark" => format!("  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n"),
+        "spark" => format!("  engine: spark\n  spark: {{remote: \"{}\"}}\n", remote()),
         _ => String::new(),
     };
     format!("name: {engine}\ninput:\n  path: lines.parquet\n  kind: transactions\n{spark}  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice, product: StockCode, country: Country}}\nfeatures:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary]\ncluster:\n  kmeans: {{k: 3}}\n")
@@ -319,7 +338,10 @@ fn a_worker_killed_mid_run_loses_nothing() {
         return;
     };
     let Some(pid) = worker_pid(1) else {
-        eprintln!("skipped: the cluster was not started by scripts/spark-local (no worker pid)");
+        skip(
+            "spark",
+            "the cluster was not started by scripts/spark-local (no worker pid)",
+        );
         return;
     };
     let w = Workdir::new();
@@ -409,7 +431,16 @@ fn assign_both(w: &crate::common::Workdir, input: &str, name: &str) -> (DataFram
     w.ok(&["assign", "--model", model, input, "--out", &local]);
     let started = Instant::now();
     let out = w.ok(&[
-        "assign", "--model", model, input, "--out", name, "--engine", "spark", "--remote", REMOTE,
+        "assign",
+        "--model",
+        model,
+        input,
+        "--out",
+        name,
+        "--engine",
+        "spark",
+        "--remote",
+        &remote(),
     ]);
     eprintln!(
         "assign {input} on Spark: {:.1} s: {out}",
@@ -523,7 +554,7 @@ fn assign_on_spark_equals_local_assign() {
         "--engine",
         "spark",
         "--remote",
-        REMOTE,
+        &remote(),
     ]);
     assert!(
         w2.contains("missing.csv") && !w2.contains("at org.apache"),
@@ -645,8 +676,16 @@ fn assign_on_spark_refuses_what_it_would_score_otherwise() {
     let input = data.to_str().unwrap();
     w.ok(&["assign", "--model", model, input, "--out", "local.csv"]);
     let err = w.fails(&[
-        "assign", "--model", model, input, "--out", "scored", "--engine", "spark", "--remote",
-        REMOTE,
+        "assign",
+        "--model",
+        model,
+        input,
+        "--out",
+        "scored",
+        "--engine",
+        "spark",
+        "--remote",
+        &remote(),
     ]);
     assert!(
         err.contains("tenure_days = \"16435 - CAST(Dt_Customer AS INTEGER)\"")
@@ -682,7 +721,7 @@ fn spark_sniffs_the_delimiter_as_the_local_engine_does() {
         format!("name: {name}\ninput:\n  path: lines.csv\n  kind: transactions\n{spark}  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}\nfeatures:\n  rfm: {{}}\n  use: [recency, frequency, monetary]\ncluster:\n  kmeans: {{k: 2}}\n")
     };
     w.write("local.yaml", &yaml("local", ""));
-    let on_spark = format!("  engine: spark\n  spark: {{remote: \"{REMOTE}\"}}\n");
+    let on_spark = format!("  engine: spark\n  spark: {{remote: \"{}\"}}\n", remote());
     w.write("spark.yaml", &yaml("spark", &on_spark));
     for name in ["local", "spark"] {
         w.ok(&["run", "-q", &format!("{name}.yaml"), "--until", "features"]);
