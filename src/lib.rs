@@ -7,6 +7,7 @@
 // Leaves: no imports from the modules below them.
 pub mod artifacts;
 mod crash;
+pub mod dates;
 pub mod error;
 pub mod frame;
 pub mod matrix;

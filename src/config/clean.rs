@@ -46,6 +46,10 @@ pub struct TxCleanPlan {
     /// Keep cancellations and returns and net them against purchases (else drop them).
     pub net: bool,
     pub cancel_prefix: String,
+    /// The config names `cancel_prefix`: every line whose invoice has it is a cancellation.
+    /// Otherwise (the default `C`) only such a line with a negative amount is: an order id
+    /// such as `CA-2019-1` (Canada) is a purchase.
+    pub cancel_prefix_given: bool,
     pub drop_non_positive_price: bool,
     pub exclude_products: Vec<String>,
     /// `input.window`: lines dated outside it are dropped first.
@@ -86,6 +90,7 @@ pub(super) fn from_raw(
         outliers,
         transactions: TxCleanPlan {
             net,
+            cancel_prefix_given: rtx.cancel_prefix.is_some(),
             cancel_prefix: rtx.cancel_prefix.unwrap_or_else(|| "C".into()),
             drop_non_positive_price: rtx.drop_non_positive_price.unwrap_or(true),
             exclude_products: rtx.exclude_products,

@@ -128,6 +128,7 @@ fn ingest(
     dir: &Path,
 ) -> Result<(Dataset, Vec<(String, usize)>)> {
     let raw = scan(input)?;
+    let raw_for_messages = raw.clone();
     let schema = raw.clone().collect_schema()?;
     let fractional = match schema.get(&tx.customer) {
         Some(dt) if dt.is_float() => {
@@ -142,8 +143,10 @@ fn ingest(
         }
         _ => false,
     };
-    let exprs = lines::typing(&schema, tx, fractional, || first_value(&raw, &tx.date))?;
-    check_dates(&raw, &schema, tx)?;
+    let format = date_format(&raw, &schema, tx)?;
+    let exprs = lines::typing(&schema, tx, format.as_deref(), fractional, || {
+        first_value(&raw, &tx.date)
+    })?;
     let typed = raw.with_columns(exprs);
     let unchanged = input.format == Format::Parquet
         && input.rename.is_empty()
@@ -157,29 +160,11 @@ fn ingest(
             other => other,
         })?
     };
-    let written = scan_file(&dir.join(file))?;
-    let mut counts = vec![
-        len().alias("__lines"),
-        col(tx.customer.as_str())
-            .drop_nulls()
-            .n_unique()
-            .alias("__customers"),
-    ];
-    counts.extend(schema.iter_names().map(|n| col(n.as_str()).null_count()));
-    let stats = collect(written.select(counts))?;
-    let number = |c: &str| -> Result<usize> {
-        Ok(stats
-            .column(c)?
-            .cast(&DataType::UInt64)?
-            .u64()?
-            .get(0)
-            .unwrap_or(0) as usize)
-    };
-    let lines_read = number("__lines")?;
-    let missing = schema
-        .iter_names()
-        .map(|n| Ok((n.to_string(), number(n)?)))
-        .collect::<Result<Vec<_>>>()?;
+    let read = Read::of(&scan_file(&dir.join(file))?, &schema, tx)?;
+    lines::check_date_range(tx, read.first, read.last, || {
+        first_value(&raw_for_messages, &tx.date)
+    })?;
+    let (lines_read, missing) = (read.lines, read.missing);
     let dataset = Dataset {
         stage: Stage::Ingest,
         uri: file.to_string(),
@@ -187,59 +172,80 @@ fn ingest(
         also: Vec::new(),
         rows_in: lines_read,
         rows_out: lines_read,
-        note: format!("{} distinct customers", number("__customers")?),
+        note: lines::read_note(read.customers, read.first, read.last),
         cached: false,
     };
     Ok((dataset, missing))
 }
 
-/// Dates read from text or numbers: polars' streaming engine leaves a value it cannot parse
-/// empty instead of failing, so the values that did not parse are counted first, and any
-/// is an error as in memory.
-fn check_dates(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<()> {
+/// What the ingest artifact holds: lines, distinct customers, the first and last date, and
+/// each input column's missing values.
+struct Read {
+    lines: usize,
+    customers: usize,
+    first: Option<i64>,
+    last: Option<i64>,
+    missing: Vec<(String, usize)>,
+}
+
+impl Read {
+    fn of(written: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Read> {
+        let ms = || col(tx.date.as_str()).cast(DataType::Int64);
+        let mut counts = vec![
+            len().alias("__lines"),
+            col(tx.customer.as_str())
+                .drop_nulls()
+                .n_unique()
+                .alias("__customers"),
+            ms().min().alias("__first"),
+            ms().max().alias("__last"),
+        ];
+        counts.extend(schema.iter_names().map(|n| col(n.as_str()).null_count()));
+        let stats = collect(written.clone().select(counts))?;
+        let number = |c: &str| -> Result<usize> {
+            Ok(stats
+                .column(c)?
+                .cast(&DataType::UInt64)?
+                .u64()?
+                .get(0)
+                .unwrap_or(0) as usize)
+        };
+        let date = |c: &str| -> Result<Option<i64>> { Ok(stats.column(c)?.i64()?.get(0)) };
+        Ok(Read {
+            lines: number("__lines")?,
+            customers: number("__customers")?,
+            first: date("__first")?,
+            last: date("__last")?,
+            missing: schema
+                .iter_names()
+                .map(|n| Ok((n.to_string(), number(n)?)))
+                .collect::<Result<Vec<_>>>()?,
+        })
+    }
+}
+
+/// The date column's format when it is text or whole numbers, decided from its distinct
+/// values as in memory (so every value fits it), and the first and last date it reads.
+fn date_format(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Option<String>> {
     let Some(dt) = schema.get(&tx.date) else {
-        return Ok(());
+        return Ok(None);
     };
     if !(dt == &DataType::String || dt.is_integer()) {
-        return Ok(());
+        return Ok(None);
     }
-    let date = col(tx.date.as_str());
-    let parsed = lines::date_expr(dt, tx, String::new)?;
-    let bad = parsed.is_null().and(date.clone().is_not_null());
-    let found = collect(
-        raw.clone().select([
-            bad.clone().sum().cast(DataType::UInt64).alias("bad"),
-            date.clone()
-                .is_not_null()
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("all"),
-            date.filter(bad)
-                .first()
-                .cast(DataType::String)
-                .alias("example"),
-        ]),
+    let unique = collect(
+        raw.clone()
+            .select([col(tx.date.as_str()).unique().cast(DataType::String)]),
     )?;
-    let number = |c: &str| -> Result<u64> { Ok(found.column(c)?.u64()?.get(0).unwrap_or(0)) };
-    if number("bad")? == 0 {
-        return Ok(());
+    // In the order of the values (the first that does not fit is the example in the message).
+    let text = &unique
+        .column(&tx.date)?
+        .as_materialized_series()
+        .sort(SortOptions::default())?;
+    if dt.is_integer() {
+        return lines::whole_date_format(tx, text);
     }
-    let example = found
-        .column("example")?
-        .str()?
-        .get(0)
-        .unwrap_or_default()
-        .to_string();
-    Err(data_err!(
-        "cannot read the transaction dates in `{}`{}: {} of {} values are not dates in that format, e.g. `{example}`",
-        tx.date,
-        tx.date_format
-            .as_ref()
-            .map(|f| format!(" with format `{f}`"))
-            .unwrap_or_default(),
-        number("bad")?,
-        number("all")?
-    ))
+    lines::date_format(tx, text.str()?.iter().flatten())
 }
 
 /// The first non-missing value of a column, as written, for messages.

@@ -69,7 +69,8 @@ pub fn propose(data: &Path) -> Result<Proposal> {
     }
     let mut profiled: Option<Choice> = None;
     let (customers, dims) = match transactions::detect(&cols) {
-        Some(m) => {
+        Some(mut m) => {
+            m.cancels = transactions::cancels(&reading.df, &m)?;
             decisions.push(format!(
                 "kind: invoice lines (customer ids repeat over the rows; {} customers in the rows read)",
                 m.customer.as_ref().map_or(0, |p| distinct(&cols, &p.column))
@@ -252,16 +253,7 @@ fn invoice_lines(doc: &mut Doc, decisions: &mut Vec<String>, m: &Mapping) {
     doc.line("clean:");
     doc.line("  transactions:");
     if m.invoice.is_some() {
-        let seen = match m.cancellations {
-            0 => "no invoice in the rows read starts with C and a digit".to_string(),
-            n => format!(
-                "{} lines read have an invoice starting with C: cancellations",
-                thousands(n)
-            ),
-        };
-        doc.note("    cancellations: drop", seen.as_str());
-        doc.line("    cancel_prefix: C");
-        decisions.push(format!("cancellations: drop ({seen})"));
+        cancellations(doc, decisions, &m.cancels);
     }
     doc.note(
         format!("    drop_non_positive_price: {}", m.price.is_some()),
@@ -282,6 +274,33 @@ fn invoice_lines(doc: &mut Doc, decisions: &mut Vec<String>, m: &Mapping) {
     );
     doc.line("");
     doc.line("scale: {method: standard}");
+}
+
+/// The cancellation rule, as the lines read justify it: `cancel_prefix: C` only when every
+/// line whose invoice starts with C takes something back.
+fn cancellations(doc: &mut Doc, decisions: &mut Vec<String>, c: &transactions::Cancels) {
+    let seen = if c.marks_cancellations() {
+        format!(
+            "{} lines read have an invoice starting with C, each with a negative quantity or amount: cancellations",
+            thousands(c.prefixed)
+        )
+    } else if c.prefixed == 0 {
+        "no invoice in the rows read starts with C".to_string()
+    } else {
+        format!(
+            "{} lines read have an invoice starting with C, {} of them not negative (e.g. {}): C is not a cancellation mark here",
+            thousands(c.prefixed),
+            thousands(c.prefixed - c.negative),
+            c.positive_example.as_deref().unwrap_or_default()
+        )
+    };
+    doc.note("    cancellations: drop", seen.as_str());
+    if c.marks_cancellations() {
+        doc.line("    cancel_prefix: C");
+    } else {
+        doc.line("    # cancel_prefix: C  # unset: only a C-invoice with a negative amount is a cancellation; set: every C-invoice is");
+    }
+    decisions.push(format!("cancellations: drop ({seen})"));
 }
 
 /// `profile.value` and `profile.categories` when the table has spend per category.

@@ -1,28 +1,11 @@
 //! Recognising invoice lines: a customer id that repeats across rows, a date, and an amount
 //! or a quantity and a price, found by column name and checked against the values.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
+
+use polars::prelude::{DataFrame, DataType};
 
 use super::columns::{Column, Kind};
-
-/// Text date formats tried, most common first. Day-first comes before month-first; a file
-/// whose days never pass 12 is ambiguous and said so.
-const DATE_FORMATS: [&str; 14] = [
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d-%m-%Y",
-    "%d.%m.%Y",
-];
 
 /// A column given a role, and how it was recognised.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,8 +28,8 @@ pub struct Mapping {
     pub product: Option<Pick>,
     pub category: Option<Pick>,
     pub country: Option<Pick>,
-    /// Invoices that start with `C` followed by a digit: cancellations.
-    pub cancellations: usize,
+    /// The lines whose invoice starts with `C`, and what they show.
+    pub cancels: Cancels,
 }
 
 /// Column-name keys (see [`super::columns::key`]) that suggest each role, best first.
@@ -88,6 +71,70 @@ const COUNTRY: &[&str] = &["country"];
 
 /// The invoice-line mapping of `cols`, or `None` when they read as a customer table.
 pub fn detect(cols: &[Column]) -> Option<Mapping> {
+    let headerless = !cols.is_empty()
+        && cols.iter().all(|c| {
+            c.name
+                .strip_prefix("column_")
+                .is_some_and(|n| n.parse::<usize>().is_ok())
+        });
+    if headerless {
+        return by_content(cols);
+    }
+    by_names(cols)
+}
+
+/// A file without a header line (a classic purchase log: customer, date, quantity, amount):
+/// a repeating id-like column, then a column of dates (read as dates, or whole numbers
+/// written as YYYYMMDD), an amount (numbers with a fraction) and, if any, a quantity (other
+/// whole numbers), each recognised by its values alone.
+fn by_content(cols: &[Column]) -> Option<Mapping> {
+    let pick = |c: &Column, why: String| Pick {
+        column: c.name.clone(),
+        why: format!("by content: {why}"),
+    };
+    let is_date =
+        |c: &Column| c.kind == Kind::Date || (c.kind == Kind::Integer && whole_dates(&c.values));
+    let customer = cols.iter().find(|c| {
+        matches!(c.kind, Kind::Text | Kind::Integer)
+            && !is_date(c)
+            && c.distinct * 2 <= c.rows - c.nulls
+    })?;
+    let date = cols
+        .iter()
+        .find(|c| c.name != customer.name && is_date(c))?;
+    let amount = cols.iter().find(|c| c.kind == Kind::Float && !c.whole)?;
+    let quantity = cols
+        .iter()
+        .find(|c| c.kind == Kind::Integer && c.name != customer.name && c.name != date.name);
+    let format = (date.kind == Kind::Integer).then(|| "%Y%m%d".to_string());
+    Some(Mapping {
+        customer: Some(pick(
+            customer,
+            format!(
+                "its {} ids repeat over {} rows",
+                thousands(customer.distinct),
+                thousands(customer.rows)
+            ),
+        )),
+        date: Some(pick(
+            date,
+            match &format {
+                Some(_) => "whole numbers read as YYYYMMDD".to_string(),
+                None => "read as dates".to_string(),
+            },
+        )),
+        date_format: format,
+        amount: Some(pick(
+            amount,
+            "numbers with a fraction: the line's amount".into(),
+        )),
+        quantity: quantity.map(|q| pick(q, "whole numbers: the quantity".into())),
+        ..Mapping::default()
+    })
+}
+
+/// Invoice lines recognised by their column names, checked against the values.
+fn by_names(cols: &[Column]) -> Option<Mapping> {
     let mut taken: Vec<&str> = Vec::new();
     let customer = by_name(cols, CUSTOMER, &mut taken, |c| {
         let repeats = c.distinct * 2 <= c.rows - c.nulls;
@@ -121,10 +168,6 @@ pub fn detect(cols: &[Column]) -> Option<Mapping> {
     m.product = by_name(cols, PRODUCT, &mut taken, text);
     m.category = by_name(cols, CATEGORY, &mut taken, text);
     m.country = by_name(cols, COUNTRY, &mut taken, text);
-    m.cancellations = m
-        .invoice
-        .as_ref()
-        .map_or(0, |p| cancellations(cols, &p.column));
     Some(m)
 }
 
@@ -156,20 +199,28 @@ fn by_name<'a>(
 /// The date column: a column read as dates, text in one of [`DATE_FORMATS`], or whole
 /// numbers such as 20101201 in a column named like a date.
 fn date_column<'a>(cols: &'a [Column], taken: &mut Vec<&'a str>) -> Option<(Pick, Option<String>)> {
-    let free = || cols.iter().filter(|c| !taken.contains(&c.name.as_str()));
+    // Best first: a purchase date, any other date but the ones that are not purchases.
+    let mut ranked: Vec<&Column> = cols
+        .iter()
+        .filter(|c| !taken.contains(&c.name.as_str()))
+        .collect();
+    ranked.sort_by_key(|c| std::cmp::Reverse(date_rank(c)));
+    let free = || ranked.iter().copied();
     let named = |c: &Column| DATE.iter().any(|w| c.key().contains(w));
     let found = free()
-        .filter(|c| c.kind == Kind::Date)
-        .max_by_key(|c| named(c))
+        .find(|c| c.kind == Kind::Date)
         .map(|c| (c, None, "read as dates".to_string()))
         .or_else(|| {
             free().filter(|c| c.kind == Kind::Text).find_map(|c| {
-                let f = text_date_format(&c.values)?;
-                Some((
-                    c,
-                    Some(f.to_string()),
-                    format!("text dates in the format `{f}`"),
-                ))
+                match crate::dates::decide(c.values.iter().map(String::as_str)) {
+                    Ok(Some(f)) => Some((c, Some(f.clone()), format!("text dates in the format `{f}`"))),
+                    Err(crate::dates::Undecided::Ambiguous { first, second, .. }) => Some((
+                        c,
+                        None,
+                        format!("text dates that read as `{first}` or as `{second}`: set date_format (the run stops until it is set)"),
+                    )),
+                    _ => None,
+                }
             })
         })
         .or_else(|| {
@@ -186,6 +237,18 @@ fn date_column<'a>(cols: &'a [Column], taken: &mut Vec<&'a str>) -> Option<(Pick
         })?;
     let (c, format, how) = found;
     taken.push(&c.name);
+    let others: Vec<&str> = free()
+        .filter(|o| o.name != c.name && o.kind == Kind::Date)
+        .map(|o| o.name.as_str())
+        .collect();
+    let how = match (others.is_empty(), date_rank(c)) {
+        (true, _) => how,
+        (false, 2) => format!("{how}; the purchase date, not {}", others.join(", ")),
+        (false, _) => format!(
+            "{how}; over {} (check which is the purchase date)",
+            others.join(", ")
+        ),
+    };
     let by = if named(c) {
         "by name and content"
     } else {
@@ -200,22 +263,29 @@ fn date_column<'a>(cols: &'a [Column], taken: &mut Vec<&'a str>) -> Option<(Pick
     ))
 }
 
-/// The first format in [`DATE_FORMATS`] that reads every value.
-pub fn text_date_format(values: &[String]) -> Option<&'static str> {
-    if values.is_empty() {
-        return None;
+/// Words of a date column's name that say it is the purchase's, and ones that say it is not.
+const PURCHASE_DATE: &[&str] = &[
+    "order",
+    "invoice",
+    "transaction",
+    "purchase",
+    "sale",
+    "bought",
+];
+const OTHER_DATE: &[&str] = &[
+    "ship", "deliver", "due", "birth", "signup", "register", "created", "updated", "return",
+];
+
+/// 2 for a purchase date by name, 0 for another date by name (shipping, birth…), else 1.
+fn date_rank(c: &Column) -> u8 {
+    let key = c.key();
+    if PURCHASE_DATE.iter().any(|w| key.contains(w)) {
+        2
+    } else if OTHER_DATE.iter().any(|w| key.contains(w)) {
+        0
+    } else {
+        1
     }
-    DATE_FORMATS.into_iter().find(|f| {
-        let with_time = f.contains("%H");
-        values.iter().all(|v| {
-            let v = v.trim();
-            if with_time {
-                NaiveDateTime::parse_from_str(v, f).is_ok()
-            } else {
-                NaiveDate::parse_from_str(v, f).is_ok()
-            }
-        })
-    })
 }
 
 fn whole_dates(values: &[String]) -> bool {
@@ -225,18 +295,46 @@ fn whole_dates(values: &[String]) -> bool {
             .all(|v| v.len() == 8 && NaiveDate::parse_from_str(v, "%Y%m%d").is_ok())
 }
 
-/// Invoices such as `C536379`: a `C` then digits.
-fn cancellations(cols: &[Column], invoice: &str) -> usize {
-    let Some(c) = cols.iter().find(|c| c.name == invoice) else {
-        return 0;
+/// The lines read whose invoice starts with `C`: how many, how many of them have a negative
+/// quantity or amount (cancellations, as in UCI's Online Retail), and one that does not.
+#[derive(Debug, Clone, Default)]
+pub struct Cancels {
+    pub prefixed: usize,
+    pub negative: usize,
+    pub positive_example: Option<String>,
+}
+
+impl Cancels {
+    /// Whether the data shows `C` to mark cancellations: some invoices have it, and every
+    /// line of them takes something back.
+    pub fn marks_cancellations(&self) -> bool {
+        self.prefixed > 0 && self.negative == self.prefixed
+    }
+}
+
+/// [`Cancels`] of the lines read, with the columns `m` maps.
+pub fn cancels(df: &DataFrame, m: &Mapping) -> polars::prelude::PolarsResult<Cancels> {
+    let (Some(invoice), Some(sign)) = (
+        m.invoice.as_ref(),
+        m.quantity.as_ref().or(m.amount.as_ref()),
+    ) else {
+        return Ok(Cancels::default());
     };
-    c.values
-        .iter()
-        .filter(|v| {
-            v.strip_prefix('C')
-                .is_some_and(|rest| rest.starts_with(|ch: char| ch.is_ascii_digit()))
-        })
-        .count()
+    let invoices = df.column(&invoice.column)?.cast(&DataType::String)?;
+    let signs = df.column(&sign.column)?.cast(&DataType::Float64)?;
+    let mut c = Cancels::default();
+    for (inv, v) in invoices.str()?.iter().zip(signs.f64()?.iter()) {
+        let Some(inv) = inv.filter(|i| i.starts_with('C')) else {
+            continue;
+        };
+        c.prefixed += 1;
+        if v.is_some_and(|v| v < 0.0) {
+            c.negative += 1;
+        } else if c.positive_example.is_none() {
+            c.positive_example = Some(inv.to_string());
+        }
+    }
+    Ok(c)
 }
 
 pub use crate::frame::thousands;
@@ -248,19 +346,6 @@ mod tests {
     #[test]
     fn recognises_text_date_formats() {
         let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            text_date_format(&v(&["2010-12-01 08:26:00", "2011-01-30 17:05:00"])),
-            Some("%Y-%m-%d %H:%M:%S")
-        );
-        assert_eq!(
-            text_date_format(&v(&["12/1/2010 8:26", "12/13/2010 9:01"])),
-            Some("%m/%d/%Y %H:%M")
-        );
-        assert_eq!(
-            text_date_format(&v(&["04-09-2012", "21-08-2013"])),
-            Some("%d-%m-%Y")
-        );
-        assert_eq!(text_date_format(&v(&["Male", "Female"])), None);
         assert!(whole_dates(&v(&["19970101", "19971231"])));
         assert!(!whole_dates(&v(&["19971301"])));
     }

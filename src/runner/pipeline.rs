@@ -198,10 +198,11 @@ fn run_ingest(plan: &Plan, r: &mut Runner) -> Result<Ingested> {
     let (mut f, ()) = r.stage(Stage::Ingest, material, || {
         let raw = ingest::run(input)?;
         let note = match tx {
-            Some(tx) => format!(
-                "{} distinct customers",
-                crate::frame::distinct_ids(raw.column(&tx.customer)?)?
-            ),
+            Some(tx) => {
+                let (first, last) = lines::date_span(&raw, tx)?;
+                let customers = crate::frame::distinct_ids(raw.column(&tx.customer)?)?;
+                lines::read_note(customers, first, last)
+            }
             None => String::new(),
         };
         let copy_of = ingest::is_input_unchanged(input, &raw)?.then(|| input.path.clone());

@@ -263,9 +263,9 @@ pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(String, String)> {
         "missing customer id".to_string(),
     ));
     if !plan.net {
-        if let Some(invoice) = tx.invoice_text() {
+        if let Some(cancelled) = cancelled(tx, plan) {
             rules.push((
-                format!("startswith({}, {})", ident(invoice), text(prefix)),
+                cancelled,
                 format!("cancellation (invoice starts with {prefix})"),
             ));
         }
@@ -289,6 +289,21 @@ pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(String, String)> {
         ));
     }
     rules
+}
+
+/// A cancellation as SQL, as [`crate::transactions::lines::cancelled`] has it: the prefix,
+/// and a negative amount unless the config names the prefix.
+fn cancelled(tx: &TxColumns, plan: &TxCleanPlan) -> Option<String> {
+    let invoice = tx.invoice_text()?;
+    let prefixed = format!(
+        "startswith({}, {})",
+        ident(invoice),
+        text(&plan.cancel_prefix)
+    );
+    if plan.cancel_prefix_given {
+        return Some(prefixed);
+    }
+    Some(format!("({prefixed} AND {} < 0)", amount(tx).ok()?))
 }
 
 /// `segflow_reasoned`: every line with `reason`, the first rule it breaks (a rule whose
@@ -336,9 +351,8 @@ pub fn customers_query(tx: &TxColumns, clean: &TxCleanPlan) -> Result<String> {
     };
     let frequency = match (clean.net, tx.invoice_text()) {
         (true, Some(invoice)) => format!(
-            "count(DISTINCT CASE WHEN NOT startswith({}, {}) THEN {} END)",
-            ident(invoice),
-            text(&clean.cancel_prefix),
+            "count(DISTINCT CASE WHEN NOT coalesce({}, false) THEN {} END)",
+            cancelled(tx, clean).unwrap_or_else(|| "false".into()),
             ident(invoice)
         ),
         _ => format!(
@@ -420,6 +434,7 @@ mod tests {
             }),
             net: false,
             cancel_prefix: "C".into(),
+            cancel_prefix_given: true,
             drop_non_positive_price: true,
             exclude_products: Vec::new(),
         };

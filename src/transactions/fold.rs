@@ -159,9 +159,7 @@ fn derived(lines: DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Data
         None => ms.floor_div(lit(DAY_MS)).alias("__order"),
     });
     let cancelled = match (clean.net, tx.invoice_text()) {
-        (true, Some(invoice)) => col(invoice)
-            .str()
-            .starts_with(lit(clean.cancel_prefix.as_str())),
+        (true, Some(_)) => super::lines::cancelled(tx, clean)?.unwrap_or(lit(false)),
         _ => lit(false),
     };
     // A line counts as an order unless it is a cancellation (under `net`); a missing flag

@@ -5,6 +5,7 @@ use polars::prelude::*;
 
 use crate::config::{TxCleanPlan, TxColumns};
 use crate::data_err;
+use crate::dates;
 use crate::error::Result;
 use crate::frame::type_words;
 
@@ -23,7 +24,9 @@ fn first_value(df: &DataFrame, name: &str) -> String {
 }
 
 /// Types the mapped columns of invoice lines: customer ids as integers where they are
-/// numbers (17850.0 → 17850), dates as datetimes; quantities and prices must be numbers.
+/// numbers (17850.0 → 17850), dates as datetimes (text in the format its values decide, see
+/// [`crate::dates`]); quantities and prices must be numbers. The dates must lie between
+/// 1900 and a year from today.
 pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
     let cust = df.column(&tx.customer)?.dtype().clone();
     let fractional = cust.is_float()
@@ -34,19 +37,129 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
             .iter()
             .flatten()
             .any(|v| v.fract() != 0.0);
-    let exprs = typing(df.schema(), tx, fractional, || first_value(&df, &tx.date))?;
-    df.lazy()
+    let date = df.column(&tx.date)?.as_materialized_series().clone();
+    let format = match date.dtype() {
+        DataType::String => date_format(tx, date.unique_stable()?.str()?.iter().flatten())?,
+        dt if dt.is_integer() => whole_date_format(tx, &date.cast(&DataType::String)?)?,
+        _ => None,
+    };
+    let exprs = typing(df.schema(), tx, format.as_deref(), fractional, || {
+        first_value(&df, &tx.date)
+    })?;
+    let typed = df
+        .lazy()
         .with_columns(exprs)
         .collect()
-        .map_err(|e| date_error(tx, &e))
+        .map_err(|e| date_error(tx, &e))?;
+    let ms = typed
+        .column(&tx.date)?
+        .cast(&DataType::Int64)?
+        .as_materialized_series()
+        .clone();
+    check_date_range(tx, ms.i64()?.min(), ms.i64()?.max(), || {
+        date.cast(&DataType::String)
+            .ok()
+            .and_then(|s| s.str().ok()?.get(0).map(str::to_string))
+            .unwrap_or_default()
+    })?;
+    Ok(typed)
 }
 
-/// The expressions that type the mapped columns of lines with this schema. `fractional`:
-/// the customer column holds numbers with a fraction (then they stay as they are);
-/// `first_date` gives an example date for a message.
+/// The format of a text date column, from its distinct values: `input.columns.date_format`
+/// when given (every value must fit it), else the one the values decide (see
+/// [`crate::dates::decide`]); a refusal names the key that decides.
+pub fn date_format<'a>(
+    tx: &TxColumns,
+    values: impl Iterator<Item = &'a str>,
+) -> Result<Option<String>> {
+    let key = "input.columns.date_format";
+    match &tx.date_format {
+        Some(f) => {
+            let (mut all, mut bad, mut example) = (0usize, 0usize, None);
+            for v in values.filter(|v| !v.trim().is_empty()) {
+                all += 1;
+                if dates::parse_ms(v, f).is_none() {
+                    bad += 1;
+                    example.get_or_insert_with(|| v.to_string());
+                }
+            }
+            match example {
+                None => Ok(Some(f.clone())),
+                Some(v) => Err(data_err!(
+                    "cannot read the transaction dates in `{}` with format `{f}`: {bad} of {all} distinct values are not dates in that format, e.g. `{v}`{}",
+                    tx.date,
+                    two_digit_hint(f, &v)
+                )),
+            }
+        }
+        None => dates::decide(values)
+            .map_err(|why| data_err!("{}", dates::undecided_message(&tx.date, key, &why))),
+    }
+}
+
+/// "(`%Y` needs four digits; `%y` reads two-digit years)" when that is the mismatch.
+fn two_digit_hint(format: &str, value: &str) -> String {
+    let fits = dates::parse_ms(value, &format.replace("%Y", "%y")).is_some();
+    if format.contains("%Y") && fits {
+        format!(
+            " (`%Y` needs a four-digit year; `{}` reads two-digit ones)",
+            format.replace("%Y", "%y")
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// The format of a whole-number date column: the one given, or `%Y%m%d` when every value is
+/// a date written so (19970101); anything else needs `input.columns.date_format`.
+pub fn whole_date_format(tx: &TxColumns, text: &Series) -> Result<Option<String>> {
+    let unique = text.unique_stable()?;
+    if tx.date_format.is_some() {
+        return date_format(tx, unique.str()?.iter().flatten());
+    }
+    let mut values = unique.str()?.iter().flatten().peekable();
+    let yyyymmdd = values.peek().is_some()
+        && values.all(|v| v.len() == 8 && dates::parse_ms(v, "%Y%m%d").is_some());
+    Ok(yyyymmdd.then(|| "%Y%m%d".to_string()))
+}
+
+/// Dates before 1900 or more than a year from today are a misreading (a two-digit year read
+/// as four, a wrong format) or wrong data: an error with the count and an example.
+pub fn check_date_range(
+    tx: &TxColumns,
+    min: Option<i64>,
+    max: Option<i64>,
+    example: impl Fn() -> String,
+) -> Result<()> {
+    let (start, end) = dates::plausible_range();
+    let (Some(min), Some(max)) = (min, max) else {
+        return Ok(());
+    };
+    let (at, which) = if min < start {
+        (min, "before 1900")
+    } else if max > end {
+        (max, "more than a year from today")
+    } else {
+        return Ok(());
+    };
+    Err(data_err!(
+        "the transaction dates in `{}` run from {} to {}: {which} ({} read as {}) is not a purchase date: check input.columns.date_format (`%y` reads two-digit years, `%Y` four-digit ones)",
+        tx.date,
+        dates::show(min),
+        dates::show(max),
+        example(),
+        dates::show(at),
+    ))
+}
+
+/// The expressions that type the mapped columns of lines with this schema. `format`: the
+/// date column's format when it is text or whole numbers (from [`date_format`]);
+/// `fractional`: the customer column holds numbers with a fraction (then they stay as they
+/// are); `first_date` gives an example date for a message.
 pub fn typing(
     schema: &Schema,
     tx: &TxColumns,
+    format: Option<&str>,
     fractional: bool,
     first_date: impl Fn() -> String,
 ) -> Result<Vec<Expr>> {
@@ -63,7 +176,7 @@ pub fn typing(
     if let Some(invoice) = tx.invoice_text() {
         exprs.push(col(invoice).cast(DataType::String));
     }
-    exprs.push(date_expr(&dtype(&tx.date)?, tx, first_date)?);
+    exprs.push(date_expr(&dtype(&tx.date)?, tx, format, first_date)?);
     for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
         let dt = dtype(c)?;
         if !dt.is_primitive_numeric() {
@@ -89,83 +202,51 @@ pub fn typing(
 
 /// A failure to type the lines, which is the dates' (the only typing that can fail).
 pub fn date_error(tx: &TxColumns, e: &PolarsError) -> crate::error::Error {
+    let text = e.to_string();
+    if let Some(ours) = text.split(DATE_FAULT).nth(1) {
+        return data_err!("{}", ours.lines().next().unwrap_or_default());
+    }
     data_err!(
-        "cannot read the transaction dates in `{}`{}: {}",
+        "cannot read the transaction dates in `{}`{}: some values are not dates in that format",
         tx.date,
         tx.date_format
             .as_ref()
             .map(|f| format!(" with format `{f}`"))
             .unwrap_or_default(),
-        date_failure(e)
     )
 }
 
-/// polars' "conversion from `str` to `datetime[ms]` failed in column 'd' for 2 out of 9
-/// values: [..]" in words: "2 of 9 values are not dates in that format, e.g. ..".
-fn date_failure(e: &PolarsError) -> String {
-    let text = e.to_string();
-    let line = text.lines().next().unwrap_or_default();
-    let counts = line.split_once(" for ").and_then(|(_, rest)| {
-        let (bad, rest) = rest.split_once(" out of ")?;
-        let (all, rest) = rest.split_once(" values")?;
-        let example = rest.split('"').nth(1).unwrap_or_default();
-        Some(format!(
-            "{bad} of {all} values are not dates in that format, e.g. `{example}`"
-        ))
-    });
-    counts.unwrap_or_else(|| "some values are not dates in that format".to_string())
-}
+/// Marks the message of a date that did not fit its format, raised inside polars.
+const DATE_FAULT: &str = "segflow-date: ";
 
-/// The date column as datetimes: parsed from text (with `date_format` or ISO), from whole
-/// numbers such as 19970101 with `date_format`, or cast from a date.
+/// The date column as datetimes (milliseconds): text and whole numbers read with `format`
+/// (see [`date_format`]), dates cast.
 pub fn date_expr(
     date_dt: &DataType,
     tx: &TxColumns,
+    format: Option<&str>,
     first_date: impl Fn() -> String,
 ) -> Result<Expr> {
-    Ok(match date_dt.clone() {
-        DataType::String => {
-            let opts = StrptimeOptions {
-                format: tx.date_format.as_deref().map(Into::into),
-                strict: true,
-                exact: true,
-                cache: true,
-            };
-            col(tx.date.as_str()).str().to_datetime(
-                Some(TimeUnit::Milliseconds),
-                None,
-                opts,
-                lit("raise"),
-            )
+    let name = tx.date.as_str();
+    Ok(match (date_dt.clone(), format) {
+        (DataType::Date | DataType::Datetime(..), _) => {
+            col(name).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
         }
-        DataType::Date | DataType::Datetime(..) => {
-            col(tx.date.as_str()).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+        (DataType::String, Some(f)) => text_dates(col(name), name, f),
+        (int, Some(f)) if int.is_integer() => {
+            text_dates(col(name).cast(DataType::String), name, f)
         }
-        int if int.is_integer() => match &tx.date_format {
-            // Dates stored as numbers (19970101): read as text with the format given.
-            Some(format) => col(tx.date.as_str())
-                .cast(DataType::String)
-                .str()
-                .to_datetime(
-                    Some(TimeUnit::Milliseconds),
-                    None,
-                    StrptimeOptions {
-                        format: Some(format.as_str().into()),
-                        strict: true,
-                        exact: true,
-                        cache: true,
-                    },
-                    lit("raise"),
-                ),
-            None => {
-                return Err(data_err!(
-                    "transaction date column `{}` holds whole numbers (e.g. {}): set input.columns.date_format to read them as dates (\"%Y%m%d\" for 19970101)",
-                    tx.date,
-                    first_date()
-                ))
-            }
-        },
-        other => {
+        (DataType::String, None) => lit(NULL)
+            .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+            .alias(name),
+        (int, None) if int.is_integer() => {
+            return Err(data_err!(
+                "transaction date column `{}` holds whole numbers (e.g. {}) that are not dates written as YYYYMMDD: set input.columns.date_format to read them as dates",
+                tx.date,
+                first_date()
+            ))
+        }
+        (other, _) => {
             return Err(data_err!(
                 "transaction date column `{}` holds {}: expected dates, or text or whole numbers with input.columns.date_format",
                 tx.date,
@@ -173,6 +254,66 @@ pub fn date_expr(
             ))
         }
     })
+}
+
+/// Text dates read with `format` (each distinct value parsed once per batch); a value that
+/// does not fit is an error naming it.
+fn text_dates(text: Expr, name: &str, format: &str) -> Expr {
+    let (format, column) = (format.to_string(), name.to_string());
+    text.map(
+        move |c| {
+            let ca = c.str()?;
+            let mut seen: std::collections::HashMap<&str, Option<i64>> = Default::default();
+            let mut out = Vec::with_capacity(ca.len());
+            for v in ca.iter() {
+                let ms = match v {
+                    Some(v) if !v.trim().is_empty() => {
+                        let ms = *seen
+                            .entry(v)
+                            .or_insert_with(|| dates::parse_ms(v, &format));
+                        if ms.is_none() {
+                            polars_bail!(ComputeError: "{DATE_FAULT}cannot read the transaction dates in `{column}` with format `{format}`: `{v}` is not a date in that format");
+                        }
+                        ms
+                    }
+                    _ => None,
+                };
+                out.push(ms);
+            }
+            let ms = Int64Chunked::from_iter_options(c.name().clone(), out.into_iter());
+            Ok(ms
+                .into_datetime(TimeUnit::Milliseconds, None)
+                .into_column())
+        },
+        |_, f| {
+            Ok(Field::new(
+                f.name().clone(),
+                DataType::Datetime(TimeUnit::Milliseconds, None),
+            ))
+        },
+    )
+}
+
+/// The ingest stage's note: the distinct customers and the first and last date read, so
+/// that a misread date shows ("4,372 distinct customers, dates 2010-12-01 to 2011-12-09").
+pub fn read_note(customers: usize, first: Option<i64>, last: Option<i64>) -> String {
+    let day = |ms: i64| dates::show(ms.div_euclid(86_400_000) * 86_400_000);
+    match (first, last) {
+        (Some(f), Some(l)) => format!(
+            "{} distinct customers, dates {} to {}",
+            crate::frame::thousands(customers),
+            day(f),
+            day(l)
+        ),
+        _ => format!("{} distinct customers", crate::frame::thousands(customers)),
+    }
+}
+
+/// The first and last date of typed lines, in milliseconds.
+pub fn date_span(df: &DataFrame, tx: &TxColumns) -> Result<(Option<i64>, Option<i64>)> {
+    let ms = df.column(&tx.date)?.cast(&DataType::Int64)?;
+    let ms = ms.i64()?;
+    Ok((ms.min(), ms.max()))
 }
 
 /// The amount of a line: the amount column, or quantity × price.
@@ -188,6 +329,23 @@ pub fn amount_expr(tx: &TxColumns) -> Result<Expr> {
             ))
         }
     })
+}
+
+/// Whether a line is a cancellation: its invoice starts with `cancel_prefix` and, unless the
+/// config names the prefix, its amount is negative (see [`TxCleanPlan::cancel_prefix_given`]).
+/// `None` without an invoice column of its own.
+pub fn cancelled(tx: &TxColumns, plan: &TxCleanPlan) -> Result<Option<Expr>> {
+    let Some(invoice) = tx.invoice_text() else {
+        return Ok(None);
+    };
+    let prefixed = col(invoice)
+        .str()
+        .starts_with(lit(plan.cancel_prefix.as_str()));
+    Ok(Some(if plan.cancel_prefix_given {
+        prefixed
+    } else {
+        prefixed.and(amount_expr(tx)?.lt(lit(0.0)))
+    }))
 }
 
 /// Line-cleaning output: kept lines, dropped lines with `reason`, and counts per reason.
@@ -221,9 +379,9 @@ pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(Expr, String)> {
         "missing customer id".into(),
     ));
     if !plan.net {
-        if let Some(invoice) = tx.invoice_text() {
+        if let Ok(Some(cancelled)) = cancelled(tx, plan) {
             rules.push((
-                col(invoice).str().starts_with(lit(prefix)),
+                cancelled,
                 format!("cancellation (invoice starts with {prefix})"),
             ));
         }

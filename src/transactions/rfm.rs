@@ -136,12 +136,10 @@ pub fn aggregate(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Resu
         None => col(MS).floor_div(lit(DAY_MS)),
     };
     let orders = match (clean.net, tx.invoice_text()) {
-        (true, Some(invoice)) => {
-            let cancelled = col(invoice)
-                .str()
-                .starts_with(lit(clean.cancel_prefix.as_str()));
-            invoices.filter(cancelled.not())
-        }
+        (true, Some(_)) => match super::lines::cancelled(tx, clean)? {
+            Some(cancelled) => invoices.filter(cancelled.not()),
+            None => invoices,
+        },
         _ => invoices,
     };
     let mut aggs = vec![

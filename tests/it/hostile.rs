@@ -705,13 +705,38 @@ fn d13_transaction_dates_in_the_wrong_format() {
     case(
         config,
         b"c,i,d,m\n1,a,2011-01-32 10:00,5\n2,b,2011-03-04 10:00,6\n",
-        &["cannot read the transaction dates in `d` with format `%d/%m/%Y`: 2 of 2 values are not dates in that format, e.g. `2011-01-32 10:00`"],
+        &["cannot read the transaction dates in `d` with format `%d/%m/%Y`: 2 of 2 distinct values are not dates in that format, e.g. `2011-01-32 10:00`"],
     );
 }
 #[test]
 fn d14_transactions_all_cancellations() {
     let config = "name: c\ninput:\n  path: d.csv\n  kind: transactions\n  columns: {customer: c, invoice: i, date: d, amount: m}\ncluster: {kmeans: {k: 2}}\nfeatures: {use: [recency, monetary]}\n";
-    case(config, b"c,i,d,m\n1,C1,2011-01-02 10:00:00,5\n2,C2,2011-03-04 10:00:00,6\n", &["no transaction lines are left after cleaning (2 dropped: 2 cancellation (invoice starts with C))"]);
+    case(config, b"c,i,d,m\n1,C1,2011-01-02 10:00:00,-5\n2,C2,2011-03-04 10:00:00,-6\n", &["no transaction lines are left after cleaning (2 dropped: 2 cancellation (invoice starts with C))"]);
+}
+/// A `C` that starts an order id (`CA-…`, Canada) marks no cancellation unless the config
+/// names the prefix: positive lines are purchases; with `cancel_prefix: C` every one goes.
+#[test]
+fn d14_orders_starting_with_c_are_purchases_unless_the_prefix_is_named() {
+    let config = "name: c\ninput:\n  path: d.csv\n  kind: transactions\n  columns: {customer: c, invoice: i, date: d, amount: m}\ncluster: {kmeans: {k: 2}}\nfeatures: {use: [recency, monetary]}\n";
+    let data = b"c,i,d,m\n1,CA-2019-1,2011-01-02 10:00:00,5\n2,CA-2019-2,2011-03-04 10:00:00,6\n3,US-2019-3,2011-03-05 10:00:00,7\n3,C4,2011-03-06 10:00:00,-7\n";
+    let w = Workdir::new();
+    w.write("d.csv", std::str::from_utf8(data).unwrap());
+    w.write("p.yaml", config);
+    let out = w.ok(&["run", "p.yaml", "--until", "clean"]);
+    assert!(
+        out.contains("dropped: 1 cancellation (invoice starts with C)"),
+        "{out}"
+    );
+    let named = config.replace(
+        "features:",
+        "clean: {transactions: {cancel_prefix: C}}\nfeatures:",
+    );
+    w.write("p.yaml", &named);
+    let out = w.ok(&["run", "p.yaml", "--until", "clean"]);
+    assert!(
+        out.contains("dropped: 3 cancellation (invoice starts with C)"),
+        "{out}"
+    );
 }
 #[test]
 fn d15_unknown_input_kind() {
@@ -949,13 +974,13 @@ fn e07_space_separated_file_read_as_csv() {
     case(BASE, b"id a b g\n1 1 10 x\n2 2 11 y\n", &["cannot read d.csv as CSV: line 1 of d.csv has 4 fields separated by spaces, read as 1 column: try `delimiter: whitespace`"]);
 }
 #[test]
-fn e08_integer_dates_without_a_format() {
-    case(TX, b"c,i,d,m\n1,a,19970101,5\n2,b,19970102,6\n", &["transaction date column `d` holds whole numbers (e.g. 19970101): set input.columns.date_format"]);
+fn e08_integer_dates_not_yyyymmdd_without_a_format() {
+    case(TX, b"c,i,d,m\n1,a,1997011,5\n2,b,1997012,6\n", &["transaction date column `d` holds whole numbers (e.g. 1997011) that are not dates written as YYYYMMDD: set input.columns.date_format"]);
 }
 #[test]
 fn e09_integer_dates_in_another_format() {
     let config = TX.replace("date: d,", "date: d, date_format: \"%d%m%Y\",");
-    case(config, b"c,i,d,m\n1,a,19970101,5\n2,b,19970102,6\n", &["cannot read the transaction dates in `d` with format `%d%m%Y`: 2 of 2 values are not dates in that format, e.g. `19970101`"]);
+    case(config, b"c,i,d,m\n1,a,19970101,5\n2,b,19970102,6\n", &["cannot read the transaction dates in `d` with format `%d%m%Y`: 2 of 2 distinct values are not dates in that format, e.g. `19970101`"]);
 }
 #[test]
 fn e10_decimal_dates() {

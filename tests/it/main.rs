@@ -22,6 +22,7 @@ mod real_files;
 mod reference;
 mod report;
 mod report_language;
+mod shapes;
 #[cfg(feature = "spark")]
 mod spark;
 mod streaming;

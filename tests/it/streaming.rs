@@ -190,7 +190,8 @@ fn streaming_refuses_what_it_cannot_read_in_parts() {
     w.write("d.yaml", &bad_dates);
     let err = w.fails(&["run", "-q", "d.yaml"]);
     assert!(
-        err.contains("cannot read the transaction dates in `Description`"),
+        err.contains("cannot read the dates in `Description`: `")
+            && err.contains("set input.columns.date_format"),
         "{err}"
     );
 }

@@ -58,7 +58,7 @@ pub(super) fn read(
         .with_infer_schema_length(Some(10_000))
         .with_schema_overwrite(overwrite)
         .with_n_rows(n_rows)
-        .map_parse_options(|p| p.with_separator(sep).with_try_parse_dates(true));
+        .map_parse_options(|p| p.with_separator(sep));
     let read = match bytes {
         Some(b) => options
             .into_reader_with_file_handle(Cursor::new(b))
@@ -77,7 +77,64 @@ pub(super) fn read(
     if let Some(given) = &input.names {
         name_columns(&mut df, given, path)?;
     }
+    let mut keep: Vec<&str> = id.into_iter().collect();
+    if let crate::config::InputKind::Transactions(tx) = &input.kind {
+        // Typed by the transactions' own rules, which refuse what they cannot decide.
+        keep.push(renamed_from(input, &tx.date));
+    }
+    read_dates(&mut df, &keep)?;
     Ok(df)
+}
+
+/// The name in the file of the column the plan calls `name`.
+fn renamed_from<'a>(input: &'a InputPlan, name: &'a str) -> &'a str {
+    let from = input.rename.iter().find(|(_, to)| to == name);
+    from.map_or(name, |(from, _)| from.as_str())
+}
+
+/// Text columns (but `keep`) whose every value is a date in one format its values decide
+/// become dates (a time of day in the format: datetimes); a column whose values could be
+/// read two ways, or are not all dates, stays text.
+fn read_dates(df: &mut DataFrame, keep: &[&str]) -> Result<()> {
+    let names: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String && !keep.contains(&c.name().as_str()))
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in names {
+        let text = df.column(&name)?.as_materialized_series().clone();
+        let first = text.str()?.iter().flatten().find(|v| !v.trim().is_empty());
+        if !first.is_some_and(crate::dates::could_be_date) {
+            continue;
+        }
+        let unique = text.unique()?;
+        let Ok(Some(format)) = crate::dates::decide(unique.str()?.iter().flatten()) else {
+            continue;
+        };
+        let mut seen: std::collections::HashMap<&str, Option<i64>> = Default::default();
+        let ms: Int64Chunked = text
+            .str()?
+            .iter()
+            .map(|v| {
+                let v = v.filter(|v| !v.trim().is_empty())?;
+                *seen
+                    .entry(v)
+                    .or_insert_with(|| crate::dates::parse_ms(v, &format))
+            })
+            .collect();
+        let typed = if crate::dates::has_time(&format) {
+            (ms * 1000)
+                .into_datetime(TimeUnit::Microseconds, None)
+                .into_series()
+        } else {
+            (ms / 86_400_000)
+                .cast(&DataType::Int32)?
+                .cast(&DataType::Date)?
+        };
+        df.replace(&name, typed.with_name(name.as_str().into()).into())?;
+    }
+    Ok(())
 }
 
 /// Names the columns of a file without a header line.
