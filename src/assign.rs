@@ -74,6 +74,7 @@ pub fn input_plan(model: &ModelFile, input: &Path) -> InputPlan {
         names: None,
         engine: Engine::Local,
         window: None,
+        decimal: model.decimal,
     }
 }
 

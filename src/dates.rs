@@ -8,6 +8,7 @@
 //! 19xx, 00–68 → 20xx). Times with a zone (`Z`, `+01:00`) are read as UTC.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
+use polars::prelude::{Int64Chunked, NewChunkedArray, StringChunked};
 
 /// The formats tried, in order of preference among equal readings.
 pub fn candidates() -> &'static [String] {
@@ -97,6 +98,30 @@ pub fn parse_ms(value: &str, format: &str) -> Option<i64> {
 /// A `%Y` year read from `v` was written with four digits (chrono reads `19` as the year 19).
 fn four_digit_year(v: &str, year: i32) -> bool {
     (1000..=9999).contains(&year) && v.contains(&year.to_string())
+}
+
+/// A text column read with `format` as milliseconds (each distinct value parsed once; empty
+/// values stay empty); `Err` holds the first value that does not fit.
+pub fn parse_column(text: &StringChunked, format: &str) -> Result<Int64Chunked, String> {
+    let mut seen: std::collections::HashMap<&str, Option<i64>> = Default::default();
+    let mut out = Vec::with_capacity(text.len());
+    for v in text.iter() {
+        let ms = match v.filter(|v| !v.trim().is_empty()) {
+            Some(v) => {
+                let ms = *seen.entry(v).or_insert_with(|| parse_ms(v, format));
+                if ms.is_none() {
+                    return Err(v.to_string());
+                }
+                ms
+            }
+            None => None,
+        };
+        out.push(ms);
+    }
+    Ok(Int64Chunked::from_iter_options(
+        text.name().clone(),
+        out.into_iter(),
+    ))
 }
 
 /// Why the values of a column could not be given one reading.

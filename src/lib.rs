@@ -11,6 +11,7 @@ pub mod dates;
 pub mod error;
 pub mod frame;
 pub mod matrix;
+pub mod numbers;
 // Numeric kernels.
 pub mod cluster;
 pub mod metrics;

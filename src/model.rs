@@ -23,6 +23,10 @@ pub struct ModelFile {
     pub id_column: String,
     /// Input column renames, original → new.
     pub rename: Vec<(String, String)>,
+    /// The decimal mark the training input was read with (`input.decimal`), which new
+    /// customers' files are read with too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimal: Option<crate::numbers::Decimal>,
     pub clean: CleanModel,
     /// Derived features: (name, SQL expression), applied in order.
     pub derive: Vec<(String, String)>,
@@ -60,6 +64,7 @@ impl ModelFile {
             pipeline: plan.name.clone(),
             id_column: plan.input.id_column().to_string(),
             rename: plan.input.rename.clone(),
+            decimal: plan.input.decimal,
             clean: fitted.clean.clone(),
             derive: plan.features.derive.clone(),
             encodings: fitted.encodings.to_vec(),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::raw::RawInput;
 use super::source::{pick, Source};
 use crate::error::Result;
+use crate::numbers::Decimal;
 
 /// The id column segflow adds (rows numbered from 1) when the input names none.
 pub const ROW_ID: &str = "row_id";
@@ -232,6 +233,10 @@ pub struct InputPlan {
     pub engine: Engine,
     /// Invoice lines outside this period are dropped with their reason (`input.window`).
     pub window: Option<Window>,
+    /// The decimal mark of a text file's numbers (`input.decimal`); `None`: decided by the
+    /// values (see [`crate::numbers`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimal: Option<Decimal>,
 }
 
 /// A period of invoice dates, both ends included; an open end is unbounded.
@@ -409,6 +414,42 @@ fn header_names(rin: &RawInput, format: &Format, src: &Source) -> Result<Option<
     Ok(Some(names.clone()))
 }
 
+/// `input.decimal`: `.` or `,`, for text files read on this machine.
+fn decimal_from_raw(
+    rin: &RawInput,
+    format: &Format,
+    engine: &Engine,
+    src: &Source,
+) -> Result<Option<Decimal>> {
+    let Some(word) = rin.decimal.as_deref() else {
+        return Ok(None);
+    };
+    let at = &["input", "decimal"];
+    let decimal = match word.trim() {
+        "." => Decimal::Point,
+        "," => Decimal::Comma,
+        other => {
+            return Err(src.error_at(
+                at,
+                format!("input.decimal is the decimal mark of the file's numbers, `.` or `,`; got `{other}`"),
+            ))
+        }
+    };
+    if *format == Format::Parquet {
+        return Err(src.error_at(
+            at,
+            "input.decimal applies to text files; a Parquet file's numbers are typed",
+        ));
+    }
+    if let Engine::Spark(_) = engine {
+        return Err(src.error_at(
+            at,
+            "input.decimal is read by the local and streaming engines; Spark reads numbers with a decimal point only: use `engine: streaming`, or export the file with decimal points",
+        ));
+    }
+    Ok(Some(decimal))
+}
+
 pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
     let path = PathBuf::from(&rin.path);
     let ext = rin
@@ -466,7 +507,9 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
     let kind = kind_from_raw(rin, src)?;
     let engine = engine_from_raw(rin, &kind, &format, src)?;
     let window = window_from_raw(rin, &kind, src)?;
+    let decimal = decimal_from_raw(rin, &format, &engine, src)?;
     Ok(InputPlan {
+        decimal,
         window,
         engine,
         names,

@@ -45,6 +45,9 @@ pub struct RawInput {
     pub header: Option<bool>,
     #[serde(default)]
     pub names: Option<Vec<String>>,
+    /// The decimal mark of a text file's numbers: `.` or `,`.
+    #[serde(default)]
+    pub decimal: Option<String>,
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]

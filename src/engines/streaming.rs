@@ -13,9 +13,10 @@ use polars::prelude::*;
 
 use super::{Dataset, Event, LineWork};
 use crate::artifacts::{copy_file, sha256_file};
-use crate::config::{Format, InputPlan, Plan, TxColumns};
+use crate::config::{Format, InputKind, InputPlan, Plan, TxColumns};
 use crate::data_err;
 use crate::error::{Error, Result};
+use crate::numbers::{self, Decimal, Reading};
 use crate::stages::files::DROPPED;
 use crate::stages::Stage;
 use crate::transactions::aggregated::Aggregated;
@@ -66,6 +67,7 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
             LazyCsvReader::new(path)
                 .with_has_header(true)
                 .with_infer_schema_length(Some(10_000))
+                .with_dtype_overwrite(comma_columns(input))
                 .with_separator(sep)
                 .with_try_parse_dates(true)
                 .finish()?
@@ -82,6 +84,67 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .unzip();
     Ok(lf.rename(from, to, true))
+}
+
+/// With a decimal comma, the quantities, prices and amounts are read as text and typed by
+/// [`crate::numbers`] (polars would read `1.234` as a fraction).
+fn comma_columns(input: &InputPlan) -> Option<SchemaRef> {
+    let InputKind::Transactions(tx) = &input.kind else {
+        return None;
+    };
+    if input.decimal != Some(Decimal::Comma) {
+        return None;
+    }
+    let original = |name: &str| {
+        let from = input.rename.iter().find(|(_, to)| to == name);
+        from.map_or(name, |(from, _)| from.as_str()).to_string()
+    };
+    let fields = [&tx.quantity, &tx.price, &tx.amount]
+        .into_iter()
+        .flatten()
+        .map(|c| Field::new(original(c).into(), DataType::String));
+    Some(Arc::new(Schema::from_iter(fields)))
+}
+
+/// The decimal mark text quantities, prices and amounts are read with, decided from all of
+/// their distinct values as the local engine decides it (`None`: none of them is text).
+fn text_numbers(
+    raw: &LazyFrame,
+    schema: &Schema,
+    tx: &TxColumns,
+    input: &InputPlan,
+) -> Result<Option<Decimal>> {
+    let mut mark = None;
+    for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
+        if schema.get(c) != Some(&DataType::String) {
+            continue;
+        }
+        let unique = collect(raw.clone().select([col(c.as_str()).unique()]))?;
+        let values = unique
+            .column(c)?
+            .as_materialized_series()
+            .sort(SortOptions::default())?;
+        let values = values.str()?;
+        // Read as text for a decimal comma (see `comma_columns`), whole numbers too.
+        let comma = input.decimal == Some(Decimal::Comma);
+        if comma && values.iter().flatten().all(numbers::is_whole) {
+            mark = Some(Decimal::Comma);
+            continue;
+        }
+        match numbers::decide(values.iter().flatten(), input.decimal) {
+            Reading::Numbers(d) => mark = Some(d),
+            Reading::Text => {
+                return Err(data_err!(
+                    "transaction column `{c}` holds text: expected numbers"
+                ))
+            }
+            other => {
+                let why = numbers::refusal(c, &other).unwrap_or_default();
+                return Err(data_err!("cannot read {}: {why}", input.path.display()));
+            }
+        }
+    }
+    Ok(mark)
 }
 
 fn scan_file(path: &Path) -> Result<LazyFrame> {
@@ -144,7 +207,8 @@ fn ingest(
         _ => false,
     };
     let format = date_format(&raw, &schema, tx)?;
-    let exprs = lines::typing(&schema, tx, format.as_deref(), fractional, || {
+    let decimal = text_numbers(&raw, &schema, tx, input)?;
+    let exprs = lines::typing(&schema, tx, format.as_deref(), fractional, decimal, || {
         first_value(&raw, &tx.date)
     })?;
     let typed = raw.with_columns(exprs);

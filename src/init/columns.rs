@@ -62,6 +62,28 @@ pub fn key(name: &str) -> String {
         .collect()
 }
 
+/// The words of a name, lower-cased: `store_type` → [store, type], `StoreType` → [store,
+/// type], `Region` → [region].
+pub fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for ch in name.chars() {
+        let split = !ch.is_ascii_alphanumeric() || (ch.is_ascii_uppercase() && prev_lower);
+        if split && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if ch.is_ascii_alphanumeric() {
+            word.push(ch.to_ascii_lowercase());
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
 /// Profiles every column of `df`.
 pub fn profile(df: &DataFrame) -> Result<Vec<Column>> {
     df.columns()
@@ -142,6 +164,13 @@ mod tests {
         assert_eq!(key("Customer ID"), "customerid");
         assert_eq!(key("customer_id"), "customerid");
         assert_eq!(key("Annual Income (k$)"), "annualincomek");
+        assert_eq!(words("store_type"), ["store", "type"]);
+        assert_eq!(words("StoreType"), ["store", "type"]);
+        assert_eq!(words("REGION"), ["region"]);
+        assert_eq!(
+            words("Spending Score (1-100)"),
+            ["spending", "score", "1", "100"]
+        );
     }
 
     #[test]

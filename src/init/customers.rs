@@ -6,12 +6,13 @@ use super::transactions::thousands;
 
 /// Text columns with at most this many values are one-hot encoded.
 const MAX_LEVELS: usize = 12;
-/// A money-like column skewed more than this is proposed on a log scale.
+/// A never-negative number column skewed more than this is proposed on a log scale.
 const SKEWED: f64 = 1.0;
-/// Column-name keys that suggest an amount of money.
-const MONEY: &[&str] = &[
-    "income", "spend", "amount", "mnt", "price", "revenue", "sales", "value", "monetary", "salary",
-    "balance", "payment", "cost", "total",
+/// Column-name keys that say whole numbers are codes of categories (region 1, 2, 3), not
+/// quantities.
+const CODE_WORDS: &[&str] = &[
+    "region", "channel", "store", "type", "code", "status", "segment", "category", "class",
+    "group", "zone", "area", "branch", "tier",
 ];
 /// Column-name keys that suggest an id.
 const ID_WORDS: &[&str] = &["id", "customer", "client", "key", "number", "code"];
@@ -93,11 +94,11 @@ pub fn choose(cols: &[Column]) -> Choice {
         if c.nulls > 0 {
             ch.missing.push((name.clone(), c.null_share()));
         }
-        if c.kind == Kind::Text {
+        if c.kind == Kind::Text || is_code(c) {
             ch.one_hot.push((name, c.distinct));
             continue;
         }
-        match skewed_money(c) {
+        match skewed(c) {
             Some(skew) => {
                 let logged = format!("log1p_{name}");
                 ch.derive.push((
@@ -194,30 +195,68 @@ fn left_out(c: &Column) -> Option<String> {
     })
 }
 
-fn skewed_money(c: &Column) -> Option<f64> {
-    let k = c.key();
-    let money = MONEY.iter().any(|w| k.contains(w));
+/// A never-negative column's skewness when it is above [`SKEWED`], whatever its name
+/// (`Fresh`, `Milk` and `Grocery` spend are as skewed as `MntWines`).
+fn skewed(c: &Column) -> Option<f64> {
     let skew = c.skew?;
-    (money && c.min? >= 0.0 && skew > SKEWED).then_some(skew)
+    (c.min? >= 0.0 && skew > SKEWED).then_some(skew)
+}
+
+/// Whole numbers with a few values (3 to [`MAX_LEVELS`]) and a code-like name (`Region`,
+/// `Channel`, `store_type`): categories, one-hot encoded rather than measured.
+fn is_code(c: &Column) -> bool {
+    let whole = c.kind == Kind::Integer || (c.kind == Kind::Float && c.whole);
+    let words = super::columns::words(&c.name);
+    let named = words.iter().any(|w| CODE_WORDS.contains(&w.as_str()));
+    whole && named && (3..=MAX_LEVELS).contains(&c.distinct)
 }
 
 /// The name a column goes by in the pipeline: as in the file when it is a plain word,
-/// else snake_case (`Annual Income (k$)` → `annual_income_k`), recorded in `rename`.
+/// else readable snake_case (`Annual Income (k$)` → `annual_income`, the unit left to the
+/// rename's comment; `BALANCE_FREQUENCY` → `balance_frequency`), recorded in `rename`.
 fn pipeline_name(
     c: &Column,
     taken: &mut Vec<String>,
     rename: &mut Vec<(String, String)>,
 ) -> String {
-    if is_plain(&c.name) {
+    let shouting = c.name.len() > 3
+        && c.name.contains('_')
+        && !c.name.chars().any(|ch| ch.is_ascii_lowercase());
+    if is_plain(&c.name) && !shouting {
         return c.name.clone();
     }
-    let snake = snake_case(&c.name);
-    if snake.is_empty() || !is_plain(&snake) || taken.contains(&snake) {
+    let readable = [snake_case(&without_units(&c.name)), snake_case(&c.name)]
+        .into_iter()
+        .find(|n| !n.is_empty() && is_plain(n) && !taken.contains(n));
+    let Some(snake) = readable else {
         return c.name.clone();
-    }
+    };
     taken.push(snake.clone());
     rename.push((c.name.clone(), snake.clone()));
     snake
+}
+
+/// A name without its parenthesised or bracketed parts: `Annual Income (k$)` →
+/// `Annual Income`.
+fn without_units(name: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for ch in name.chars() {
+        match ch {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(ch),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The parenthesised part of a name (its unit or scale), if any: `(k$)`.
+pub fn unit_of(name: &str) -> Option<&str> {
+    let start = name.find(['(', '['])?;
+    let end = name.rfind([')', ']'])?;
+    (end > start).then(|| &name[start..=end])
 }
 
 /// Letters, digits and `_`, not starting with a digit: usable in `derive` expressions as is.
@@ -262,6 +301,27 @@ mod tests {
     #[test]
     fn names_become_snake_case() {
         assert_eq!(snake_case("Annual Income (k$)"), "annual_income_k");
+        assert_eq!(without_units("Annual Income (k$)").trim(), "Annual Income");
+        assert_eq!(unit_of("Spending Score (1-100)"), Some("(1-100)"));
+        let mut taken = Vec::new();
+        let mut rename = Vec::new();
+        let named = |n: &str, taken: &mut Vec<String>, rename: &mut Vec<(String, String)>| {
+            pipeline_name(&col(n, Kind::Float, 50), taken, rename)
+        };
+        assert_eq!(
+            named("Annual Income (k$)", &mut taken, &mut rename),
+            "annual_income"
+        );
+        assert_eq!(
+            named("Annual Income (USD)", &mut taken, &mut rename),
+            "annual_income_usd"
+        );
+        assert_eq!(
+            named("BALANCE_FREQUENCY", &mut taken, &mut rename),
+            "balance_frequency"
+        );
+        assert_eq!(named("MntWines", &mut taken, &mut rename), "MntWines");
+        assert_eq!(named("ID", &mut taken, &mut rename), "ID");
         assert_eq!(snake_case("Spending Score (1-100)"), "spending_score_1_100");
         assert!(is_plain("MntWines"));
         assert!(!is_plain("1st"));
@@ -282,6 +342,13 @@ mod tests {
             spend,
         ];
         let ch = choose(&cols);
+        let mut region = col("Region", Kind::Integer, 3);
+        region.skew = Some(3.0);
+        let mut fresh = col("Fresh", Kind::Integer, 90);
+        fresh.skew = Some(2.5);
+        let codes = choose(&[col("Channel_ID", Kind::Integer, 100), region, fresh]);
+        assert_eq!(codes.one_hot, [("Region".to_string(), 3)]);
+        assert_eq!(codes.features, ["log1p_Fresh"]);
         assert_eq!(ch.id.unwrap().0, "CustomerID");
         assert_eq!(ch.features, ["age", "log1p_total_spend"]);
         assert_eq!(

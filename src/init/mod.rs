@@ -141,7 +141,11 @@ fn customer_table(
     if !ch.rename.is_empty() {
         doc.note("  rename:", "plain names, usable in derive expressions");
         for (from, to) in &ch.rename {
-            doc.line(format!("    {}: {}", quote(from), quote(to)));
+            let line = format!("    {}: {}", quote(from), quote(to));
+            match customers::unit_of(from) {
+                Some(unit) => doc.note(line, format!("unit: {unit}")),
+                None => doc.line(line),
+            }
             decisions.push(format!("rename: {from} -> {to}"));
         }
     }

@@ -7,7 +7,9 @@ use polars::prelude::DataFrame;
 
 use super::yaml::quote;
 use crate::config::{self, Format};
+use crate::data_err;
 use crate::error::Result;
+use crate::numbers;
 use crate::stages::ingest;
 
 /// Rows profiled: enough to see ids repeat across invoice lines and dates' formats.
@@ -68,6 +70,24 @@ pub fn read(path: &Path, shown: &str) -> Result<Reading> {
         let t = layout(&String::from_utf8_lossy(&first));
         text_lines(&t, &mut lines, &mut decisions);
     }
+    let mut plan = probe_plan(shown, &lines)?;
+    if format != Format::Parquet {
+        let evidence = ingest::decimal_evidence(&plan.input, PROFILE_ROWS)?;
+        if let Some(line) = decimal_line(path, &evidence, &mut decisions)? {
+            lines.push(line);
+            plan = probe_plan(shown, &lines)?;
+        }
+    }
+    let df = ingest::head(&plan.input, PROFILE_ROWS)?;
+    Ok(Reading {
+        lines,
+        decisions,
+        df,
+    })
+}
+
+/// The plan `segflow run` would read the file with, from the `input:` lines decided so far.
+fn probe_plan(shown: &str, lines: &[String]) -> Result<config::Plan> {
     let probe = format!(
         "name: init\ninput:\n  path: {}\n{}cluster: {{kmeans: {{k: 2}}}}\n",
         quote(shown),
@@ -76,13 +96,44 @@ pub fn read(path: &Path, shown: &str) -> Result<Reading> {
             .map(|l| format!("  {}\n", l.split("  #").next().unwrap_or(l)))
             .collect::<String>()
     );
-    let plan = config::parse(Path::new("segflow init"), probe)?;
-    let df = ingest::head(&plan.input, PROFILE_ROWS)?;
-    Ok(Reading {
-        lines,
-        decisions,
-        df,
-    })
+    config::parse(Path::new("segflow init"), probe)
+}
+
+/// The `decimal:` line the file's numbers call for: a decimal comma when a value reads only
+/// with one and none only with a decimal point; a point, marked for checking, when values
+/// read both ways and nothing decides; refused when the file writes both marks.
+fn decimal_line(
+    path: &Path,
+    evidence: &numbers::Evidence,
+    decisions: &mut Vec<String>,
+) -> Result<Option<String>> {
+    let show = |(c, v): &(String, String)| format!("`{v}` in `{c}`");
+    match (&evidence.point, &evidence.comma, &evidence.ambiguous) {
+        (Some(p), Some(c), _) => Err(data_err!(
+            "{} writes numbers with a decimal comma ({}) and with a decimal point ({}): segflow reads one decimal mark per file (`input.decimal`); export the file with one",
+            path.display(),
+            show(c),
+            show(p)
+        )),
+        (None, Some(c), _) => {
+            decisions.push(format!("numbers: decimal comma ({})", show(c)));
+            Ok(Some(format!(
+                "decimal: \",\"  # numbers are written with a decimal comma: {}",
+                show(c)
+            )))
+        }
+        (None, None, Some(a)) => {
+            decisions.push(format!(
+                "numbers: {} reads with a decimal point or a decimal comma and no value decides: proposed `decimal: \".\"`, check it",
+                show(a)
+            ));
+            Ok(Some(format!(
+                "decimal: \".\"  # CHECK: {} could be read with a decimal comma too; no value decides",
+                show(a)
+            )))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn text_lines(t: &TextLayout, lines: &mut Vec<String>, decisions: &mut Vec<String>) {

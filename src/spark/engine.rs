@@ -450,7 +450,7 @@ fn check_numbers(columns: &[SourceColumn], tx: &TxColumns) -> Result<()> {
         if let Some(col) = columns.iter().find(|s| &s.name == c) {
             if !matches!(col.kind, Kind::Whole | Kind::Fractional) {
                 return Err(data_err!(
-                    "transaction column `{c}` holds {}: expected numbers",
+                    "transaction column `{c}` holds {}: expected numbers (numbers written with a currency, thousands separators or a decimal comma are read by `engine: local` and `engine: streaming`, not on Spark)",
                     sql::kind_words(&col.kind)
                 ));
             }

@@ -8,6 +8,7 @@ use crate::data_err;
 use crate::dates;
 use crate::error::Result;
 use crate::frame::type_words;
+use crate::numbers::{self, Decimal};
 
 /// The first non-missing value of a column, as written, for messages.
 fn first_value(df: &DataFrame, name: &str) -> String {
@@ -43,7 +44,7 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
         dt if dt.is_integer() => whole_date_format(tx, &date.cast(&DataType::String)?)?,
         _ => None,
     };
-    let exprs = typing(df.schema(), tx, format.as_deref(), fractional, || {
+    let exprs = typing(df.schema(), tx, format.as_deref(), fractional, None, || {
         first_value(&df, &tx.date)
     })?;
     let typed = df
@@ -51,12 +52,8 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
         .with_columns(exprs)
         .collect()
         .map_err(|e| date_error(tx, &e))?;
-    let ms = typed
-        .column(&tx.date)?
-        .cast(&DataType::Int64)?
-        .as_materialized_series()
-        .clone();
-    check_date_range(tx, ms.i64()?.min(), ms.i64()?.max(), || {
+    let (first, last) = date_span(&typed, tx)?;
+    check_date_range(tx, first, last, || {
         date.cast(&DataType::String)
             .ok()
             .and_then(|s| s.str().ok()?.get(0).map(str::to_string))
@@ -155,12 +152,14 @@ pub fn check_date_range(
 /// The expressions that type the mapped columns of lines with this schema. `format`: the
 /// date column's format when it is text or whole numbers (from [`date_format`]);
 /// `fractional`: the customer column holds numbers with a fraction (then they stay as they
-/// are); `first_date` gives an example date for a message.
+/// are); `text_numbers`: the decimal mark text quantities, prices and amounts are read with
+/// (`None`: they must be numbers already); `first_date` gives an example date for a message.
 pub fn typing(
     schema: &Schema,
     tx: &TxColumns,
     format: Option<&str>,
     fractional: bool,
+    text_numbers: Option<Decimal>,
     first_date: impl Fn() -> String,
 ) -> Result<Vec<Expr>> {
     let dtype = |c: &str| {
@@ -179,6 +178,10 @@ pub fn typing(
     exprs.push(date_expr(&dtype(&tx.date)?, tx, format, first_date)?);
     for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
         let dt = dtype(c)?;
+        if let (DataType::String, Some(decimal)) = (&dt, text_numbers) {
+            exprs.push(numbers_expr(c, decimal));
+            continue;
+        }
         if !dt.is_primitive_numeric() {
             return Err(data_err!(
                 "transaction column `{c}` holds {}: expected numbers",
@@ -200,7 +203,23 @@ pub fn typing(
     Ok(exprs)
 }
 
-/// A failure to type the lines, which is the dates' (the only typing that can fail).
+/// Text quantities, prices or amounts read as numbers written with `decimal` (see
+/// [`crate::numbers`]); a value that is not one is an error naming it.
+fn numbers_expr(name: &str, decimal: Decimal) -> Expr {
+    let column = name.to_string();
+    col(name).map(
+        move |c| {
+            let x = numbers::parse_column(c.str()?, decimal).map_err(|(_, v)| {
+                polars_err!(ComputeError: "{DATE_FAULT}transaction column `{column}` holds numbers, but `{v}` is not one: correct that value, or clear it to leave the cell empty")
+            })?;
+            Ok(x.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Float64)),
+    )
+}
+
+/// A failure to type the lines: a date or a number that did not read (the only typing that
+/// can fail).
 pub fn date_error(tx: &TxColumns, e: &PolarsError) -> crate::error::Error {
     let text = e.to_string();
     if let Some(ours) = text.split(DATE_FAULT).nth(1) {
@@ -216,7 +235,7 @@ pub fn date_error(tx: &TxColumns, e: &PolarsError) -> crate::error::Error {
     )
 }
 
-/// Marks the message of a date that did not fit its format, raised inside polars.
+/// Marks the message of a date or a number that did not read, raised inside polars.
 const DATE_FAULT: &str = "segflow-date: ";
 
 /// The date column as datetimes (milliseconds): text and whole numbers read with `format`
@@ -262,25 +281,9 @@ fn text_dates(text: Expr, name: &str, format: &str) -> Expr {
     let (format, column) = (format.to_string(), name.to_string());
     text.map(
         move |c| {
-            let ca = c.str()?;
-            let mut seen: std::collections::HashMap<&str, Option<i64>> = Default::default();
-            let mut out = Vec::with_capacity(ca.len());
-            for v in ca.iter() {
-                let ms = match v {
-                    Some(v) if !v.trim().is_empty() => {
-                        let ms = *seen
-                            .entry(v)
-                            .or_insert_with(|| dates::parse_ms(v, &format));
-                        if ms.is_none() {
-                            polars_bail!(ComputeError: "{DATE_FAULT}cannot read the transaction dates in `{column}` with format `{format}`: `{v}` is not a date in that format");
-                        }
-                        ms
-                    }
-                    _ => None,
-                };
-                out.push(ms);
-            }
-            let ms = Int64Chunked::from_iter_options(c.name().clone(), out.into_iter());
+            let ms = dates::parse_column(c.str()?, &format).map_err(|v| {
+                polars_err!(ComputeError: "{DATE_FAULT}cannot read the transaction dates in `{column}` with format `{format}`: `{v}` is not a date in that format")
+            })?;
             Ok(ms
                 .into_datetime(TimeUnit::Milliseconds, None)
                 .into_column())

@@ -1,7 +1,9 @@
 //! One set of invoice lines written in the shapes real exports take (date forms, two-digit
-//! years, zones, delimiters, CRLF, a byte-order mark, order ids with a country prefix): each
-//! must give the canonical file's features table, value for value. Shapes that nothing in
-//! the data decides are refused naming the key that does.
+//! years, zones, delimiters, CRLF, a byte-order mark, order ids with a country prefix,
+//! decimal commas, thousands separators, currencies, negatives as `(3)` or `3-`): each must
+//! give the canonical file's features table, value for value, on the local engine and (for
+//! the number shapes) the streaming one; init must map the same columns and propose the
+//! decimal mark. Shapes that nothing in the data decides are refused naming the key.
 
 use chrono::NaiveDateTime;
 
@@ -13,6 +15,34 @@ fn config(name: &str, path: &str) -> String {
     format!("name: {name}\ninput:\n  path: {path}\n  kind: transactions\n  columns: {COLUMNS}\nfeatures:\n  rfm: {{}}\n  use: [recency, frequency, monetary]\ncluster:\n  kmeans: {{k: 2}}\n")
 }
 
+/// The config of a shape: its decimal mark, and the engine.
+fn shape_config(shape: &Shape, path: &str, streaming: bool) -> String {
+    let mut extra = String::new();
+    if let Some(d) = shape.decimal {
+        extra.push_str(&format!("  decimal: \"{d}\"\n"));
+    }
+    if streaming {
+        extra.push_str("  engine: streaming\n");
+    }
+    config(shape.name, path).replace(
+        "  kind: transactions\n",
+        &format!("  kind: transactions\n{extra}"),
+    )
+}
+
+/// `6430.25` with thousands grouped by `sep` and `mark` as the decimal mark.
+fn grouped(price: &str, sep: &str, mark: &str) -> String {
+    let (whole, fraction) = price.split_once('.').unwrap_or((price, "0"));
+    let mut groups: Vec<&str> = Vec::new();
+    let mut end = whole.len();
+    while end > 3 {
+        groups.insert(0, &whole[end - 3..end]);
+        end -= 3;
+    }
+    groups.insert(0, &whole[..end]);
+    format!("{}{mark}{fraction:0<2}", groups.join(sep))
+}
+
 /// A shape: how each date is written, the delimiter, the line end, a byte-order mark, and
 /// a prefix for the invoice numbers of purchases.
 struct Shape {
@@ -22,6 +52,21 @@ struct Shape {
     crlf: bool,
     bom: bool,
     order_prefix: &'static str,
+    /// How a unit price (`6430.25`) and a quantity (`-3`) are written.
+    price: fn(&str) -> String,
+    quantity: fn(&str) -> String,
+    /// `input.decimal`, and what init must propose.
+    decimal: Option<&'static str>,
+}
+
+impl Shape {
+    fn numbers(&self) -> bool {
+        (self.price)("1234.5") != "1234.5" || (self.quantity)("-3") != "-3"
+    }
+}
+
+fn same(v: &str) -> String {
+    v.to_string()
 }
 
 fn shapes() -> Vec<Shape> {
@@ -32,7 +77,11 @@ fn shapes() -> Vec<Shape> {
         crlf: false,
         bom: false,
         order_prefix: "",
+        price: same,
+        quantity: same,
+        decimal: None,
     };
+    let iso = |d: NaiveDateTime| d.format("%Y-%m-%d %H:%M:%S").to_string();
     vec![
         s("day_first", |d| d.format("%d/%m/%Y %H:%M").to_string()),
         s("month_first_two_digit_year", |d| {
@@ -59,9 +108,38 @@ fn shapes() -> Vec<Shape> {
         },
         Shape {
             order_prefix: "CA-",
-            ..s("country_prefixed_orders", |d| {
-                d.format("%Y-%m-%d %H:%M:%S").to_string()
+            ..s("country_prefixed_orders", iso)
+        },
+        Shape {
+            sep: ";",
+            decimal: Some(","),
+            price: |p| format!("{} €", grouped(p, ".", ",")),
+            ..s("decimal_comma_euro_after", |d| {
+                d.format("%d.%m.%Y %H:%M").to_string()
             })
+        },
+        Shape {
+            price: |p| format!("\"${}\"", grouped(p, ",", ".")),
+            quantity: |q| match q.strip_prefix('-') {
+                Some(n) => format!("({n})"),
+                None => q.to_string(),
+            },
+            ..s("dollars_quoted_parenthesised_returns", iso)
+        },
+        Shape {
+            sep: "\t",
+            decimal: Some(","),
+            price: |p| grouped(p, "\u{a0}", ","),
+            ..s("no_break_space_groups_decimal_comma", iso)
+        },
+        Shape {
+            sep: ";",
+            price: |p| format!("USD {}", grouped(p, ",", ".")),
+            quantity: |q| match q.strip_prefix('-') {
+                Some(n) => format!("{n}-"),
+                None => q.to_string(),
+            },
+            ..s("currency_code_trailing_minus", iso)
         },
     ]
 }
@@ -78,6 +156,8 @@ fn rewrite(canonical: &str, shape: &Shape) -> String {
             if !fields[0].starts_with('C') {
                 fields[0] = format!("{}{}", shape.order_prefix, fields[0]);
             }
+            fields[3] = (shape.quantity)(&fields[3]);
+            fields[5] = (shape.price)(&fields[5]);
         }
         out.push_str(&fields.join(shape.sep));
         out.push_str(end);
@@ -100,8 +180,26 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
         "--out",
         "canonical.csv",
     ]);
-    let canonical = std::fs::read_to_string(w.path("canonical.csv")).unwrap();
+    // Prices made larger (×100, plus 0.25) so that many need a thousands separator.
+    let canonical: String = std::fs::read_to_string(w.path("canonical.csv"))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+            if i > 0 {
+                let p: f64 = fields[5].parse().unwrap();
+                fields[5] = format!("{:.2}", p * 100.0 + 0.25);
+            }
+            fields.join(",") + "\n"
+        })
+        .collect();
+    w.write("canonical.csv", &canonical);
     assert!(canonical.lines().filter(|l| l.starts_with('C')).count() > 10);
+    assert!(canonical
+        .lines()
+        .skip(1)
+        .any(|l| l.split(',').nth(5).unwrap().len() >= 7));
     w.write("canonical.yaml", &config("canonical", "canonical.csv"));
     let out = w.ok(&["run", "canonical.yaml", "--until", "features"]);
     assert!(
@@ -114,19 +212,30 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
     for shape in &shapes {
         let file = format!("{}.csv", shape.name);
         w.write(&file, &rewrite(&canonical, shape));
-        w.write(&format!("{}.yaml", shape.name), &config(shape.name, &file));
-        let out = w.ok(&[
-            "run",
-            &format!("{}.yaml", shape.name),
-            "--until",
-            "features",
-        ]);
-        let got = read_parquet(&w.path(&format!("outputs/{}/03_features.parquet", shape.name)));
-        assert!(
-            got.equals_missing(&expected),
-            "shape {}: the features differ\n{out}\n{got}\n{expected}",
-            shape.name
-        );
+        let engines: &[bool] = if shape.numbers() {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &streaming in engines {
+            w.write(
+                &format!("{}.yaml", shape.name),
+                &shape_config(shape, &file, streaming),
+            );
+            let out = w.ok(&[
+                "run",
+                &format!("{}.yaml", shape.name),
+                "--until",
+                "features",
+                "--force",
+            ]);
+            let got = read_parquet(&w.path(&format!("outputs/{}/03_features.parquet", shape.name)));
+            assert!(
+                got.equals_missing(&expected),
+                "shape {} (streaming: {streaming}): the features differ\n{out}\n{got}\n{expected}",
+                shape.name
+            );
+        }
         // What init proposes for the shape maps the same columns.
         let proposal = format!("{}_init.yaml", shape.name);
         let said = w.ok(&["init", &file, "--out", &proposal]);
@@ -144,6 +253,12 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
             );
         }
         let yaml = std::fs::read_to_string(w.path(&proposal)).unwrap();
+        assert_eq!(
+            yaml.contains("\n  decimal: \",\""),
+            shape.decimal == Some(","),
+            "shape {}\n{yaml}",
+            shape.name
+        );
         // `cancel_prefix: C` only where every C-invoice takes something back: not when
         // purchases' ids start with `CA-`.
         let marks = !shape.order_prefix.starts_with('C');
@@ -154,7 +269,8 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
             shape.name
         );
     }
-    assert_eq!(shapes.len(), 8);
+    assert_eq!(shapes.len(), 12);
+    assert_eq!(shapes.iter().filter(|s| s.numbers()).count(), 4);
 }
 
 #[test]
@@ -183,4 +299,75 @@ fn dates_nothing_decides_are_refused_with_the_key() {
     w.write("p.yaml", &fixed.replace("%d/%m/%y", "%d/%m/%Y"));
     let err = w.fails(&["run", "p.yaml"]);
     assert!(err.contains("`%Y` needs a four-digit year"), "{err}");
+}
+
+/// The shipped customer table with its income written as people write money: each shape
+/// gives the plain file's features, and init proposes the same features and the mark.
+#[test]
+fn customer_table_numbers_as_written_give_the_same_features() {
+    let w = Workdir::new();
+    let plain =
+        std::fs::read_to_string(crate::common::root().join("data/mall_customers.csv")).unwrap();
+    let pipeline = std::fs::read_to_string(crate::common::root().join("pipeline.yaml")).unwrap();
+    type Write = fn(&str) -> String;
+    let shapes: [(&str, char, Option<&str>, Write); 4] = [
+        ("plain", ',', None, |v| v.to_string()),
+        ("euro_decimal_comma", ';', Some(","), |v| {
+            format!("{v},00 €")
+        }),
+        ("dollars_quoted", ',', None, |v| format!("\"${v}.00\"")),
+        ("code_after", '\t', None, |v| format!("{v}.00 USD")),
+    ];
+    let mut expected = None;
+    let mut proposed_features = None;
+    for (name, sep, decimal, write) in shapes {
+        let text: String = plain
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+                if i > 0 {
+                    f[3] = write(&f[3]);
+                }
+                f.join(&sep.to_string()) + "\n"
+            })
+            .collect();
+        let file = format!("{name}.csv");
+        w.write(&file, &text);
+        let mut config = pipeline
+            .replace("name: mall", &format!("name: {name}"))
+            .replace("data/mall_customers.csv", &file);
+        if let Some(d) = decimal {
+            config = config.replace(
+                "  id: CustomerID",
+                &format!("  id: CustomerID\n  decimal: \"{d}\""),
+            );
+        }
+        w.write(&format!("{name}.yaml"), &config);
+        w.ok(&["run", &format!("{name}.yaml"), "--until", "features"]);
+        let got = read_parquet(&w.path(&format!("outputs/{name}/03_features.parquet")));
+        let income = got.column("income").unwrap();
+        assert!(income.dtype().is_primitive_numeric(), "{name}: {got}");
+        match &expected {
+            None => expected = Some(got),
+            Some(e) => assert!(got.equals_missing(e), "{name}:\n{got}\n{e}"),
+        }
+        let said = w.ok(&["init", &file, "--out", &format!("{name}_init.yaml")]);
+        let yaml = std::fs::read_to_string(w.path(&format!("{name}_init.yaml"))).unwrap();
+        assert_eq!(
+            yaml.contains("decimal: \",\""),
+            decimal.is_some(),
+            "{name}\n{yaml}"
+        );
+        let features = said
+            .lines()
+            .find(|l| l.starts_with("features:"))
+            .unwrap()
+            .to_string();
+        assert!(features.contains("annual_income"), "{name}: {features}");
+        match &proposed_features {
+            None => proposed_features = Some(features),
+            Some(f) => assert_eq!(&features, f, "{name}"),
+        }
+    }
 }

@@ -43,6 +43,12 @@ pub fn first_line(path: &Path) -> Result<Vec<u8>> {
     text::header_line(path)
 }
 
+/// What the first `n` rows of a text input say about its decimal mark.
+pub fn decimal_evidence(input: &InputPlan, n: usize) -> Result<crate::numbers::Evidence> {
+    check_file(&input.path)?;
+    text::decimal_evidence(input, n)
+}
+
 /// The delimiter of a text file with this first line: the most frequent of `,` `;` tab `|`.
 pub fn sniff_delimiter(first_line: &[u8]) -> u8 {
     text::sniff_delimiter(first_line)

@@ -11,13 +11,37 @@ use polars::prelude::*;
 use crate::config::{Format, InputPlan};
 use crate::data_err;
 use crate::error::{Error, Result};
+use crate::numbers::{self, Decimal, Reading};
 
-/// Reads a text input; `id` is the id column's name in the file, read as text.
+/// Reads a text input; `id` is the id column's name in the file, read as text. Text
+/// columns of dates and of numbers as people write them are typed.
 pub(super) fn read(
     input: &InputPlan,
     id: Option<&str>,
     n_rows: Option<usize>,
 ) -> Result<DataFrame> {
+    let mut df = read_columns(input, id, n_rows)?;
+    let mut keep: Vec<&str> = id.into_iter().collect();
+    let mut texts = keep.clone();
+    if let crate::config::InputKind::Transactions(tx) = &input.kind {
+        // Typed by the transactions' own rules, which refuse what they cannot decide.
+        keep.push(renamed_from(input, &tx.date));
+        // Invoices, products, categories and countries are text whatever they look like.
+        texts.extend(tx.all().into_iter().filter(|c| {
+            ![&tx.quantity, &tx.price, &tx.amount]
+                .into_iter()
+                .any(|n| n.as_deref() == Some(*c))
+        }));
+        texts = texts.into_iter().map(|c| renamed_from(input, c)).collect();
+    }
+    read_dates(&mut df, &keep)?;
+    read_numbers(&mut df, &texts, input)?;
+    Ok(df)
+}
+
+/// The columns of a text input as polars reads them (every one as text with a decimal
+/// comma), named.
+fn read_columns(input: &InputPlan, id: Option<&str>, n_rows: Option<usize>) -> Result<DataFrame> {
     let path = &input.path;
     // The header line is read once: for the delimiter, the names and the messages.
     let (bytes, header, sep) = match input.format {
@@ -53,9 +77,15 @@ pub(super) fn read(
             DataType::String,
         )]))
     });
+    // With a decimal comma every column is read as text and typed here: polars would read
+    // `1.234` (one thousand two hundred and thirty-four) as a fraction.
+    let infer = match input.decimal {
+        Some(Decimal::Comma) => 0,
+        _ => 10_000,
+    };
     let options = CsvReadOptions::default()
         .with_has_header(input.names.is_none())
-        .with_infer_schema_length(Some(10_000))
+        .with_infer_schema_length(Some(infer))
         .with_schema_overwrite(overwrite)
         .with_n_rows(n_rows)
         .map_parse_options(|p| p.with_separator(sep));
@@ -77,13 +107,70 @@ pub(super) fn read(
     if let Some(given) = &input.names {
         name_columns(&mut df, given, path)?;
     }
-    let mut keep: Vec<&str> = id.into_iter().collect();
-    if let crate::config::InputKind::Transactions(tx) = &input.kind {
-        // Typed by the transactions' own rules, which refuse what they cannot decide.
-        keep.push(renamed_from(input, &tx.date));
-    }
-    read_dates(&mut df, &keep)?;
     Ok(df)
+}
+
+/// The names of the text columns of `df` but `keep`.
+fn text_columns(df: &DataFrame, keep: &[&str]) -> Vec<String> {
+    df.columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String && !keep.contains(&c.name().as_str()))
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+/// Text columns (but `keep`) that hold numbers as people write them (see
+/// [`crate::numbers`]) become numbers: whole numbers stay whole; a column that is numbers but
+/// for a value, or whose decimal mark only `input.decimal` can decide, is refused with the
+/// line, the value and the key.
+fn read_numbers(df: &mut DataFrame, keep: &[&str], input: &InputPlan) -> Result<()> {
+    let names = text_columns(df, keep);
+    let path = input.path.display();
+    for name in names {
+        let text = df.column(&name)?.as_materialized_series().clone();
+        let ca = text.str()?;
+        if !numbers::may_be_numbers(ca.iter().flatten().take(1000)) {
+            continue;
+        }
+        if input.decimal == Some(Decimal::Comma) && ca.iter().flatten().all(numbers::is_whole) {
+            if let Ok(ints) = text.strict_cast(&DataType::Int64) {
+                df.replace(&name, ints.into())?;
+                continue;
+            }
+        }
+        // In the order of the file: the value a message shows is the first such.
+        let unique = text.unique_stable()?;
+        let decimal = match numbers::decide(unique.str()?.iter().flatten(), input.decimal) {
+            Reading::Text => continue,
+            Reading::Numbers(d) => d,
+            Reading::Bad(v) => {
+                let row = ca.iter().position(|x| x == Some(v.as_str())).unwrap_or(0);
+                return Err(not_a_number(input, row, &name, &v));
+            }
+            other => {
+                let why = numbers::refusal(&name, &other).unwrap_or_default();
+                return Err(data_err!("cannot read {path}: {why}"));
+            }
+        };
+        let typed = numbers::parse_column(ca, decimal)
+            .map_err(|(row, v)| not_a_number(input, row, &name, &v))?;
+        df.replace(&name, typed.into_series().into())?;
+    }
+    Ok(())
+}
+
+/// "line 12, column `Betrag`: `n/a` is not a number" (the line as the file numbers it when
+/// no value spans lines).
+fn not_a_number(input: &InputPlan, row: usize, column: &str, value: &str) -> Error {
+    let line = row + if input.names.is_some() { 1 } else { 2 };
+    let mark = match input.decimal {
+        Some(d) => format!(" with input.decimal `{}`", d.mark()),
+        None => String::new(),
+    };
+    data_err!(
+        "cannot read {}: line {line}, column `{column}`: `{value}` is not a number{mark}, and the column holds numbers: correct that value, or clear it to leave the cell empty",
+        input.path.display()
+    )
 }
 
 /// The name in the file of the column the plan calls `name`.
@@ -96,12 +183,7 @@ fn renamed_from<'a>(input: &'a InputPlan, name: &'a str) -> &'a str {
 /// become dates (a time of day in the format: datetimes); a column whose values could be
 /// read two ways, or are not all dates, stays text.
 fn read_dates(df: &mut DataFrame, keep: &[&str]) -> Result<()> {
-    let names: Vec<String> = df
-        .columns()
-        .iter()
-        .filter(|c| c.dtype() == &DataType::String && !keep.contains(&c.name().as_str()))
-        .map(|c| c.name().to_string())
-        .collect();
+    let names = text_columns(df, keep);
     for name in names {
         let text = df.column(&name)?.as_materialized_series().clone();
         let first = text.str()?.iter().flatten().find(|v| !v.trim().is_empty());
@@ -112,17 +194,9 @@ fn read_dates(df: &mut DataFrame, keep: &[&str]) -> Result<()> {
         let Ok(Some(format)) = crate::dates::decide(unique.str()?.iter().flatten()) else {
             continue;
         };
-        let mut seen: std::collections::HashMap<&str, Option<i64>> = Default::default();
-        let ms: Int64Chunked = text
-            .str()?
-            .iter()
-            .map(|v| {
-                let v = v.filter(|v| !v.trim().is_empty())?;
-                *seen
-                    .entry(v)
-                    .or_insert_with(|| crate::dates::parse_ms(v, &format))
-            })
-            .collect();
+        let Ok(ms) = crate::dates::parse_column(text.str()?, &format) else {
+            continue; // cannot happen: every distinct value fitted the format
+        };
         let typed = if crate::dates::has_time(&format) {
             (ms * 1000)
                 .into_datetime(TimeUnit::Microseconds, None)
@@ -135,6 +209,25 @@ fn read_dates(df: &mut DataFrame, keep: &[&str]) -> Result<()> {
         df.replace(&name, typed.with_name(name.as_str().into()).into())?;
     }
     Ok(())
+}
+
+/// What the first `n_rows` of a text input, every column read as text, say about its
+/// decimal mark (what `segflow init` proposes `input.decimal` from).
+pub(super) fn decimal_evidence(input: &InputPlan, n_rows: usize) -> Result<numbers::Evidence> {
+    let as_text = InputPlan {
+        decimal: Some(Decimal::Comma), // reads every column as text
+        kind: crate::config::InputKind::Customers,
+        ..input.clone()
+    };
+    let df = read_columns(&as_text, None, Some(n_rows))?;
+    let mut evidence = numbers::Evidence::default();
+    for c in df.columns() {
+        if let Ok(text) = c.str() {
+            let values: Vec<&str> = text.iter().flatten().collect();
+            evidence.add(c.name(), &values);
+        }
+    }
+    Ok(evidence)
 }
 
 /// Names the columns of a file without a header line.
