@@ -152,7 +152,10 @@ fn unscorable_customers_get_a_reason_and_the_rest_are_scored() {
          1003,Male,30,,85\n\
          1004,Male,30,20,\n\
          1005,,41,20,15\n\
-         1006,Male,41,20,lots\n",
+         1006,Male,41,20,lots\n\
+         1013,Male,30,61.5,85\n\
+         1014,Male,30,20,49.5\n\
+         1015,Female,41,20,15\n",
     );
     w.ok(&[
         "assign",
@@ -172,10 +175,22 @@ fn unscorable_customers_get_a_reason_and_the_rest_are_scored() {
         "{:?}",
         s["1002"]
     );
-    // A missing income is imputed with the run's median, as in training.
+    // The fills the run fitted (checked here, so that the twins below mean what they say).
+    let model = std::fs::read_to_string(w.path("outputs/mall/model.json")).unwrap();
+    for fill in [
+        "{\"column\":\"income\",\"value\":61.5",
+        "{\"column\":\"spending\",\"value\":49.5",
+        "{\"column\":\"Gender\",\"value\":\"Female\"",
+    ] {
+        assert!(model.replace([' ', '\n'], "").contains(fill), "{fill}");
+    }
+    // A missing income is imputed with the run's median, as in training: the segment of
+    // the same customer with the median written in (1013).
     assert!(!s["1003"].0.is_empty(), "{:?}", s["1003"]);
-    // The run saw no missing spending but fitted a median for it all the same.
+    assert_eq!(s["1003"], s["1013"]);
+    // The run saw no missing spending but fitted a median for it all the same (1014).
     assert!(!s["1004"].0.is_empty(), "{:?}", s["1004"]);
+    assert_eq!(s["1004"], s["1014"]);
     // Text in a numeric column: that customer is not scored, the others are.
     assert_eq!(
         s["1006"],
@@ -184,8 +199,9 @@ fn unscorable_customers_get_a_reason_and_the_rest_are_scored() {
             "spending is not a number: `lots`".to_string()
         )
     );
-    // A missing gender is filled with the run's mode.
+    // A missing gender is filled with the run's mode (1015 has it written in).
     assert!(!s["1005"].0.is_empty(), "{:?}", s["1005"]);
+    assert_eq!(s["1005"], s["1015"]);
     // Same customer as 1001 in a Parquet output.
     w.ok(&[
         "assign",
@@ -196,7 +212,11 @@ fn unscorable_customers_get_a_reason_and_the_rest_are_scored() {
         "s.parquet",
     ]);
     let df = crate::common::read_parquet(&w.path("s.parquet"));
-    assert_eq!(df.height(), 6);
+    assert_eq!(df.height(), 9);
+    let ids = crate::common::strs(&df, "CustomerID");
+    let segments = crate::common::strs(&df, "segment");
+    let at = ids.iter().position(|i| i == "1001").unwrap();
+    assert_eq!(segments[at], s["1001"].0);
 }
 
 #[test]

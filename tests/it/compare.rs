@@ -154,6 +154,7 @@ fn identical_runs_give_the_identity_and_the_same_segments() {
     let f = t.column("from_segment").unwrap().i64().unwrap();
     let to = t.column("to_segment").unwrap().i64().unwrap();
     let n = t.column("customers").unwrap().u32().unwrap();
+    assert!(t.height() >= 4, "{t}");
     for i in 0..t.height() {
         let want = if f.get(i) == to.get(i) { 25 } else { 0 };
         assert_eq!(n.get(i), Some(want));
@@ -171,11 +172,15 @@ fn identical_runs_give_the_identity_and_the_same_segments() {
     ]))
     .unwrap();
     assert_eq!(doc["customers_in_both"], 100);
-    for m in doc["matched"].as_array().unwrap() {
+    let matched = doc["matched"].as_array().unwrap();
+    assert_eq!(matched.len(), 4, "{doc}");
+    for m in matched {
         assert_eq!(m["before"], m["after"]);
     }
     let t = doc["transitions"].as_array().unwrap();
+    assert_eq!(t.len(), 4, "{doc}");
     for (i, row) in t.iter().enumerate() {
+        assert_eq!(row.as_array().unwrap().len(), 4);
         for (j, n) in row.as_array().unwrap().iter().enumerate() {
             assert_eq!(n.as_u64().unwrap(), if i == j { 25 } else { 0 });
         }

@@ -196,7 +196,10 @@ fn empty_and_non_yaml_files_are_refused() {
         &["p.yaml is empty: a pipeline needs at least `name`, `input` and `cluster`"],
     );
     check("   \n# only a comment\n", &["p.yaml is empty"]);
-    check("name: [unclosed\n", &["p.yaml:"]);
+    check(
+        "name: [unclosed\n",
+        &["p.yaml:1:7: name: invalid type: sequence, expected text"],
+    );
     check(
         "just some text",
         &[
@@ -256,4 +259,22 @@ fn derived_features_are_checked_before_running() {
     check(&with("income +"), &["cannot parse expression \"income +\""]);
     let w = project(&with("income / Age").replace("use: [income, Age]", "use: [income, ratio]"));
     w.ok(&["run", "-q", "p.yaml"]);
+    // The derived column holds income / Age, row for row.
+    let f = crate::common::read_parquet(&w.path("outputs/t/03_features.parquet"));
+    let col = |c: &str| -> Vec<f64> {
+        f.column(c)
+            .unwrap()
+            .cast(&polars::prelude::DataType::Float64)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect()
+    };
+    let (ratio, income, age) = (col("ratio"), col("income"), col("Age"));
+    assert!(ratio.len() > 150);
+    for i in 0..ratio.len() {
+        assert_eq!(ratio[i], income[i] / age[i], "row {i}");
+    }
 }

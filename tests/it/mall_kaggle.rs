@@ -54,9 +54,12 @@ fn mall_kaggle_finds_the_classic_five_segments_and_sklearn_dbscan() {
         .unwrap();
     let sk5 = &scaled["sweep"].as_array().unwrap()[3];
     assert_eq!(sk5["k"], 5);
-    assert!(
-        (sil - sk5["silhouette"].as_f64().unwrap()).abs() < 1e-3,
-        "silhouette {sil}"
+    // The same partition as scikit-learn's (below), so the same silhouette to 1e-9.
+    crate::common::assert_rel(
+        sil,
+        sk5["silhouette"].as_f64().unwrap(),
+        1e-9,
+        "silhouette at k = 5",
     );
     let profile = read_parquet(&dir.join("07_profile.parquet"));
     let sizes: Vec<i64> = i64s(&profile, "size");
@@ -93,7 +96,8 @@ fn mall_kaggle_finds_the_classic_five_segments_and_sklearn_dbscan() {
 
     // The whole sweep: seeding differs from scikit-learn's, so a k may land in another local
     // optimum; measured with the default (lloyd) engine, WCSS is equal to sklearn's for
-    // k = 2, 3, 4, 5, 9, lower for 8 and 10, and within 0.1% for 6 and 7.
+    // k = 2, 3, 4, 5, 9, lower for 8 and 10, and within 0.11% for 6 and 7 (k = 7: 44.9112 against
+    // 44.8648, 0.104% more).
     let km = eval.head(Some(9));
     assert_eq!(i64s(&km, "k"), (2..=10).collect::<Vec<i64>>());
     let wcss: Vec<f64> = km
@@ -107,7 +111,7 @@ fn mall_kaggle_finds_the_classic_five_segments_and_sklearn_dbscan() {
     for (w, s) in wcss.iter().zip(scaled["sweep"].as_array().unwrap()) {
         let theirs = s["inertia"].as_f64().unwrap();
         assert!(
-            *w <= theirs * 1.06,
+            *w <= theirs * 1.0011,
             "k = {}: WCSS {w} vs sklearn {theirs}",
             s["k"]
         );

@@ -95,6 +95,7 @@ cluster:
     let crosstab = read_parquet(&w.path("outputs/tx/07_profile_rfm.parquet"));
     let report = std::fs::read_to_string(w.path("outputs/tx/report.html")).unwrap();
     assert!(report.contains("Customers per segment and RFM segment:"));
+    assert!(profile.height() >= 2, "{profile}");
     for (name, traits) in strs(&profile, "name").iter().zip(strs(&profile, "traits")) {
         // Each cluster is named after its dominant RFM segment, which is also a trait.
         let rfm = name
@@ -151,6 +152,15 @@ fn the_rule_table_is_replaced_from_yaml_and_checked() {
     let profile = read_parquet(&w.path("outputs/mall/07_profile.parquet"));
     let names = strs(&profile, "name");
     let actions = strs(&profile, "actions");
+    // The rule's segment is there (else every action would be empty and the loop pass).
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| *n == "High income · low spending")
+            .count(),
+        1,
+        "{names:?}"
+    );
     for (n, a) in names.iter().zip(&actions) {
         if n == "High income · low spending" {
             // The evidence in the data's units: medians against all customers'.

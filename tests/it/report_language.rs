@@ -235,6 +235,7 @@ fn a_rerun_leaves_only_the_charts_and_lists_it_wrote() {
     let html = std::fs::read_to_string(w.path("outputs/c/report.html")).unwrap();
     let now = chart_files(&w);
     assert!(!now.iter().any(|f| f.starts_with("pair_age__")), "{now:?}");
+    assert!(now.len() >= 3, "{now:?}");
     for f in &now {
         let chart = f.strip_suffix(".svg").unwrap();
         assert!(

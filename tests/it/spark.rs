@@ -543,6 +543,13 @@ fn assign_on_spark_equals_local_assign() {
             .filter(|s| *s == "-1")
             .count();
         eprintln!("{input}: {noise} noise of {}", spark.height());
+        if name == "train_dbscan" {
+            // The training customers keep their segments, noise included.
+            let run = read_parquet(&w.path("outputs/mall/segments.parquet"));
+            let trained = strs(&run, "segment").iter().filter(|s| *s == "-1").count();
+            assert!(trained > 0, "the DBSCAN run has noise");
+            assert_eq!(noise, trained);
+        }
     }
     let w2 = w.fails(&[
         "assign",
