@@ -142,14 +142,6 @@ fn clean_features_scale_match_the_reference_pipeline() {
     }
 }
 
-/// Labels of a column as whole numbers, in row order.
-fn ints(df: &polars::prelude::DataFrame, c: &str) -> Vec<i64> {
-    crate::common::strs(df, c)
-        .iter()
-        .map(|v| v.parse().unwrap())
-        .collect()
-}
-
 /// The whole binary on the raw table, with the reference pipeline: the customers it keeps
 /// are scikit-learn's, DBSCAN (eps 0.5, min_samples 5) gives scikit-learn's labels, k = 5
 /// gives scikit-learn's partition, and the segments found are the planted ones
@@ -168,24 +160,14 @@ fn the_binary_recovers_the_reference_partitions_and_the_planted_segments() {
     w.ok(&["run", "-q", "p.yaml"]);
     let reference = json("customers_200.json");
     let clusters = crate::common::read_parquet(&w.path("outputs/reference/05_clusters.parquet"));
-    let ids = ints(&clusters, "CustomerID");
-    let want_ids: Vec<i64> = reference["customer_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let ids = crate::common::i64s(&clusters, "CustomerID");
+    let want_ids = crate::common::json_i64s(&reference["customer_ids"]);
     assert_eq!(ids, want_ids, "the customers kept");
 
     // DBSCAN: scikit-learn's labels exactly (up to names), 8 clusters and 89 noise points.
     let db = &reference["pipeline_reference"]["dbscan_eps0.5_min5"];
-    let theirs: Vec<i64> = db["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
-    let ours = ints(&clusters, "dbscan");
+    let theirs = crate::common::json_i64s(&db["labels"]);
+    let ours = crate::common::i64s(&clusters, "dbscan");
     assert_eq!(ours.iter().filter(|&&l| l == -1).count(), 89);
     assert_eq!(ours.iter().max(), Some(&7));
     assert_eq!(crate::common::adjusted_rand(&ours, &theirs), 1.0);
@@ -235,7 +217,7 @@ fn the_binary_recovers_the_reference_partitions_and_the_planted_segments() {
         })
         .collect();
     let planted: Vec<i64> = ids.iter().map(|i| truth[i]).collect();
-    let ours5 = ints(&clusters, "kmeans_k5");
+    let ours5 = crate::common::i64s(&clusters, "kmeans_k5");
     let recovered = crate::common::adjusted_rand(&ours5, &planted);
     let (_, sk5) = labelled_csv("customers_200.csv");
     let sk5: Vec<i64> = sk5.iter().map(|&l| l as i64).collect();

@@ -70,6 +70,41 @@ pub fn strs(df: &polars::prelude::DataFrame, c: &str) -> Vec<String> {
         .collect()
 }
 
+/// A column as numbers (each must be present).
+pub fn f64s(df: &polars::prelude::DataFrame, c: &str) -> Vec<f64> {
+    df.column(c)
+        .unwrap()
+        .cast(&polars::prelude::DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+/// A column as whole numbers (each must be present).
+pub fn i64s(df: &polars::prelude::DataFrame, c: &str) -> Vec<i64> {
+    df.column(c)
+        .unwrap()
+        .cast(&polars::prelude::DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+/// A JSON array of whole numbers.
+pub fn json_i64s(v: &serde_json::Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
+}
+
 pub fn json(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(fixture(name)).unwrap();
     serde_json::from_str(&text).unwrap()

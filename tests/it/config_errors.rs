@@ -261,17 +261,7 @@ fn derived_features_are_checked_before_running() {
     w.ok(&["run", "-q", "p.yaml"]);
     // The derived column holds income / Age, row for row.
     let f = crate::common::read_parquet(&w.path("outputs/t/03_features.parquet"));
-    let col = |c: &str| -> Vec<f64> {
-        f.column(c)
-            .unwrap()
-            .cast(&polars::prelude::DataType::Float64)
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap())
-            .collect()
-    };
+    let col = |c: &str| crate::common::f64s(&f, c);
     let (ratio, income, age) = (col("ratio"), col("income"), col("Age"));
     assert!(ratio.len() > 150);
     for i in 0..ratio.len() {

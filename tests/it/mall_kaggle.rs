@@ -1,8 +1,7 @@
 //! The real Kaggle Mall Customers table (read in place from ../shared/data) through
 //! examples/mall_kaggle.yaml: the classic five segments, and DBSCAN as scikit-learn's.
 
-use crate::common::{adjusted_rand, json, read_parquet, run_in_root, shared_data};
-use polars::prelude::*;
+use crate::common::{adjusted_rand, i64s, json, json_i64s, read_parquet, run_in_root, shared_data};
 
 fn run_example(out: &std::path::Path) {
     let status = run_in_root(&["run", "-q", "examples/mall_kaggle.yaml"], out);
@@ -11,18 +10,6 @@ fn run_example(out: &std::path::Path) {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-}
-
-fn i64s(df: &DataFrame, col: &str) -> Vec<i64> {
-    df.column(col)
-        .unwrap()
-        .cast(&DataType::Int64)
-        .unwrap()
-        .i64()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect()
 }
 
 #[test]
@@ -68,23 +55,13 @@ fn mall_kaggle_finds_the_classic_five_segments_and_sklearn_dbscan() {
     // Same partition as scikit-learn's k = 5 labels.
     let clusters = read_parquet(&dir.join("05_clusters.parquet"));
     let ours = i64s(&clusters, "kmeans_k5");
-    let theirs: Vec<i64> = scaled["k5_labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let theirs = json_i64s(&scaled["k5_labels"]);
     assert_eq!(adjusted_rand(&ours, &theirs), 1.0);
 
     // DBSCAN eps 0.3, min_samples 5: scikit-learn's partition, 7 clusters and 35 noise points.
     let db = &scaled["dbscan"];
     let ours = i64s(&clusters, "dbscan");
-    let theirs: Vec<i64> = db["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let theirs = json_i64s(&db["labels"]);
     assert_eq!(ours.iter().filter(|&&l| l == -1).count(), 35);
     assert_eq!(ours.iter().max(), Some(&6));
     assert_eq!(

@@ -3,8 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::common::{fixture, read_parquet, shared_data, strs, Workdir};
-use polars::prelude::*;
+use crate::common::{f64s, fixture, read_parquet, shared_data, strs, Workdir};
 
 fn pipeline(path: &str, name: &str, extra_clean: &str) -> String {
     format!(
@@ -22,18 +21,6 @@ cluster:
   kmeans: {{k: 2}}
 "
     )
-}
-
-fn f64s(df: &DataFrame, c: &str) -> Vec<f64> {
-    df.column(c)
-        .unwrap()
-        .cast(&DataType::Float64)
-        .unwrap()
-        .f64()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect()
 }
 
 #[test]
