@@ -294,22 +294,19 @@ fn date_format(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Optio
     let Some(dt) = schema.get(&tx.date) else {
         return Ok(None);
     };
-    if !(dt == &DataType::String || dt.is_integer()) {
+    if !(dt == &DataType::String || dt.is_primitive_numeric()) {
         return Ok(None);
     }
-    let unique = collect(
-        raw.clone()
-            .select([col(tx.date.as_str()).unique().cast(DataType::String)]),
-    )?;
+    let unique = collect(raw.clone().select([col(tx.date.as_str()).unique()]))?;
     // In the order of the values (the first that does not fit is the example in the message).
-    let text = &unique
+    let values = &unique
         .column(&tx.date)?
         .as_materialized_series()
         .sort(SortOptions::default())?;
-    if dt.is_integer() {
-        return lines::whole_date_format(tx, text);
+    if dt.is_primitive_numeric() {
+        return lines::numeric_date_format(tx, values);
     }
-    lines::date_format(tx, text.str()?.iter().flatten())
+    lines::date_format(tx, values.str()?.iter().flatten())
 }
 
 /// The first non-missing value of a column, as written, for messages.

@@ -234,6 +234,17 @@ fn date_column<'a>(cols: &'a [Column], taken: &mut Vec<&'a str>) -> Option<(Pick
                     )
                 })
                 .next()
+        })
+        .or_else(|| {
+            free()
+                .find(|c| c.is_numeric() && named(c) && serial_days(c))
+                .map(|c| {
+                    (
+                        c,
+                        Some(crate::transactions::lines::EXCEL.to_string()),
+                        "spreadsheet serial day numbers (days since 1899-12-30)".to_string(),
+                    )
+                })
         })?;
     let (c, format, how) = found;
     taken.push(&c.name);
@@ -286,6 +297,12 @@ fn date_rank(c: &Column) -> u8 {
     } else {
         1
     }
+}
+
+/// Numbers that are all serial days of 1950–2099, as spreadsheets store dates (40513 is
+/// 2010-12-01).
+fn serial_days(c: &Column) -> bool {
+    c.min.is_some_and(|m| m >= 18264.0) && c.max.is_some_and(|m| m < 73051.0)
 }
 
 fn whole_dates(values: &[String]) -> bool {

@@ -147,6 +147,11 @@ pub fn spark_pattern(format: &str) -> Result<String> {
 pub fn date_expr(tx: &TxColumns, kind: &Kind) -> Result<String> {
     let d = ident(&tx.date);
     let parse = |value: String| -> Result<String> {
+        if tx.date_format.as_deref() == Some(crate::transactions::lines::EXCEL) {
+            return Err(data_err!(
+                "input.columns.date_format: excel (spreadsheet serial days) is read by `engine: local` and `engine: streaming`, not on Spark"
+            ));
+        }
         Ok(match &tx.date_format {
             Some(f) => format!("try_to_timestamp({value}, {})", text(&spark_pattern(f)?)),
             None => format!("try_to_timestamp({value})"),

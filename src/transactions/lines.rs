@@ -41,7 +41,7 @@ pub fn type_lines(df: DataFrame, tx: &TxColumns) -> Result<DataFrame> {
     let date = df.column(&tx.date)?.as_materialized_series().clone();
     let format = match date.dtype() {
         DataType::String => date_format(tx, date.unique_stable()?.str()?.iter().flatten())?,
-        dt if dt.is_integer() => whole_date_format(tx, &date.cast(&DataType::String)?)?,
+        dt if dt.is_primitive_numeric() => numeric_date_format(tx, &date)?,
         _ => None,
     };
     let exprs = typing(df.schema(), tx, format.as_deref(), fractional, None, || {
@@ -107,18 +107,53 @@ fn two_digit_hint(format: &str, value: &str) -> String {
     }
 }
 
-/// The format of a whole-number date column: the one given, or `%Y%m%d` when every value is
-/// a date written so (19970101); anything else needs `input.columns.date_format`.
-pub fn whole_date_format(tx: &TxColumns, text: &Series) -> Result<Option<String>> {
-    let unique = text.unique_stable()?;
-    if tx.date_format.is_some() {
-        return date_format(tx, unique.str()?.iter().flatten());
+/// The format of a number date column: the one given (`excel`: spreadsheet serial days),
+/// `%Y%m%d` when every value is a whole number written so (19970101), `excel` when every
+/// value is a serial day of 1950–2099 (18264 to 73050, a fraction being the time of day);
+/// anything else needs `input.columns.date_format`.
+pub fn numeric_date_format(tx: &TxColumns, date: &Series) -> Result<Option<String>> {
+    let unique = date.unique_stable()?;
+    let serial = || -> Result<bool> {
+        let days = unique.cast(&DataType::Float64)?;
+        let mut days = days.f64()?.iter().flatten().peekable();
+        Ok(days.peek().is_some() && days.all(|d| (EXCEL_FIRST..EXCEL_END).contains(&d)))
+    };
+    match tx.date_format.as_deref() {
+        Some(EXCEL) if serial()? => return Ok(Some(EXCEL.to_string())),
+        Some(EXCEL) => {
+            return Err(data_err!(
+                "transaction date column `{}` is read as spreadsheet serial days (date_format: excel), but {} is not a day of 1950–2099 (18264 to 73050)",
+                tx.date,
+                unique.cast(&DataType::Float64)?.f64()?.iter().flatten().find(|d| !(EXCEL_FIRST..EXCEL_END).contains(d)).unwrap_or_default()
+            ))
+        }
+        _ => {}
     }
-    let mut values = unique.str()?.iter().flatten().peekable();
+    if !date.dtype().is_integer() {
+        return Ok(serial()?.then(|| EXCEL.to_string()));
+    }
+    let text = unique.cast(&DataType::String)?;
+    if tx.date_format.is_some() {
+        return date_format(tx, text.str()?.iter().flatten());
+    }
+    let mut values = text.str()?.iter().flatten().peekable();
     let yyyymmdd = values.peek().is_some()
         && values.all(|v| v.len() == 8 && dates::parse_ms(v, "%Y%m%d").is_some());
-    Ok(yyyymmdd.then(|| "%Y%m%d".to_string()))
+    if yyyymmdd {
+        return Ok(Some("%Y%m%d".to_string()));
+    }
+    Ok(serial()?.then(|| EXCEL.to_string()))
 }
+
+/// `input.columns.date_format: excel`: the date is a spreadsheet serial day number (days
+/// since 1899-12-30, as Excel, LibreOffice and Google Sheets count them; a fraction is the
+/// time of day).
+pub const EXCEL: &str = "excel";
+/// 1950-01-01 and 2100-01-01 as serial days: the span read as serial days unasked.
+const EXCEL_FIRST: f64 = 18264.0;
+const EXCEL_END: f64 = 73051.0;
+/// 1970-01-01 as a serial day.
+const EXCEL_UNIX: f64 = 25569.0;
 
 /// Dates before 1900 or more than a year from today are a misreading (a two-digit year read
 /// as four, a wrong format) or wrong data: an error with the count and an example.
@@ -251,6 +286,13 @@ pub fn date_expr(
         (DataType::Date | DataType::Datetime(..), _) => {
             col(name).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
         }
+        (number, Some(EXCEL)) if number.is_primitive_numeric() => {
+            // Milliseconds, rounded: 40513.5 is 2010-12-01 12:00.
+            ((col(name).cast(DataType::Float64) - lit(EXCEL_UNIX)) * lit(86_400_000.0))
+                .round(0, RoundMode::HalfToEven)
+                .cast(DataType::Int64)
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+        }
         (DataType::String, Some(f)) => text_dates(col(name), name, f),
         (int, Some(f)) if int.is_integer() => {
             text_dates(col(name).cast(DataType::String), name, f)
@@ -262,6 +304,14 @@ pub fn date_expr(
             return Err(data_err!(
                 "transaction date column `{}` holds whole numbers (e.g. {}) that are not dates written as YYYYMMDD: set input.columns.date_format to read them as dates",
                 tx.date,
+                first_date()
+            ))
+        }
+        (other, _) if other.is_primitive_numeric() => {
+            return Err(data_err!(
+                "transaction date column `{}` holds {} (e.g. {}) that are not spreadsheet serial days of 1950–2099: expected dates, text, or numbers with input.columns.date_format (`excel` reads serial days)",
+                tx.date,
+                type_words(&other),
                 first_date()
             ))
         }

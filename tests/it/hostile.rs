@@ -1238,3 +1238,19 @@ fn n06_the_key_decides_thousands() {
         .collect();
     assert_eq!(&a[..3], &[1250.0, 2250.0, 3250.0]);
 }
+
+#[test]
+fn n07_serial_days_out_of_the_span_say_which() {
+    let config = TX.replace("date: d,", "date: d, date_format: excel,");
+    case(
+        config,
+        b"c,i,d,m\n1,a,40513.5,5\n2,b,40514,6\n1,c,99999,7\n",
+        &["transaction date column `d` is read as spreadsheet serial days (date_format: excel), but 99999 is not a day of 1950–2099"],
+    );
+    // Unasked, numbers outside the span are not dates: the key is named.
+    case(
+        TX,
+        b"c,i,d,m\n1,a,40513.5,5\n2,b,40514,6\n1,c,99999.5,7\n",
+        &["transaction date column `d` holds decimal numbers (e.g. 40513.5) that are not spreadsheet serial days of 1950–2099", "(`excel` reads serial days)"],
+    );
+}

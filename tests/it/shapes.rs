@@ -110,6 +110,14 @@ fn shapes() -> Vec<Shape> {
             order_prefix: "CA-",
             ..s("country_prefixed_orders", iso)
         },
+        s("excel_serial_days", |d| {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            let minutes = (d - epoch).num_minutes();
+            format!("{:.10}", minutes as f64 / 1440.0)
+        }),
         Shape {
             sep: ";",
             decimal: Some(","),
@@ -269,7 +277,7 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
             shape.name
         );
     }
-    assert_eq!(shapes.len(), 12);
+    assert_eq!(shapes.len(), 13);
     assert_eq!(shapes.iter().filter(|s| s.numbers()).count(), 4);
 }
 
