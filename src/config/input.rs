@@ -19,6 +19,10 @@ pub enum Format {
     /// Text with columns separated by runs of spaces or tabs (leading and trailing ignored).
     Whitespace,
     Parquet,
+    /// A spreadsheet (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`): this sheet, or the first.
+    Sheet {
+        sheet: Option<String>,
+    },
 }
 
 /// Which input column holds what, for invoice lines.
@@ -166,6 +170,12 @@ fn engine_from_raw(
             "the Spark engine reads Parquet and delimited text; `delimiter: whitespace` is read on this machine only",
         ));
     }
+    if let Format::Sheet { .. } = format {
+        return Err(src.error_at(
+            &["input", "path"],
+            "the Spark engine reads Parquet and delimited text; a spreadsheet is read on this machine only (`engine: local`)",
+        ));
+    }
     let spark = rin.spark.clone().unwrap_or_default();
     let remote = spark_remote(spark.remote);
     if !remote.starts_with("sc://") {
@@ -199,6 +209,12 @@ fn streaming(rin: &RawInput, kind: &InputKind, format: &Format, src: &Source) ->
         return refuse(
             "delimiter",
             "reads Parquet and delimited text, not `delimiter: whitespace`",
+        );
+    }
+    if let Format::Sheet { .. } = format {
+        return refuse(
+            "path",
+            "reads Parquet and delimited text; a spreadsheet is read in memory",
         );
     }
     if rin.header == Some(false) {
@@ -310,11 +326,12 @@ impl InputPlan {
     }
 }
 
-/// `csv`, `tsv` or `parquet`, from a file extension (lower case).
+/// `csv`, `tsv`, `parquet` or `xlsx` (any spreadsheet), from a file extension (lower case).
 pub fn format_for_extension(ext: &str) -> &'static str {
     match ext {
         "parquet" | "pq" => "parquet",
         "tsv" | "tab" => "tsv",
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => "xlsx",
         _ => "csv",
     }
 }
@@ -328,6 +345,7 @@ pub fn infer_format(path: &std::path::Path) -> Format {
         .unwrap_or_default();
     match format_for_extension(&ext) {
         "parquet" => Format::Parquet,
+        "xlsx" => Format::Sheet { sheet: None },
         "tsv" => Format::Csv {
             delimiter: Some(b'\t'),
         },
@@ -450,8 +468,8 @@ fn decimal_from_raw(
     Ok(Some(decimal))
 }
 
-pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
-    let path = PathBuf::from(&rin.path);
+/// `input.format`, `input.delimiter` and `input.sheet`: how the file is read.
+fn format_from_raw(rin: &RawInput, src: &Source) -> Result<Format> {
     let ext = rin
         .path
         .rsplit('.')
@@ -459,9 +477,37 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         .unwrap_or_default()
         .to_ascii_lowercase();
     let format_word = match &rin.format {
-        Some(f) => pick(src, &["input", "format"], f, &["csv", "tsv", "parquet"])?,
+        Some(f) => pick(
+            src,
+            &["input", "format"],
+            f,
+            &["csv", "tsv", "parquet", "xlsx"],
+        )?,
         None => format_for_extension(&ext),
     };
+    match (format_word, &rin.sheet) {
+        ("xlsx", _) if rin.delimiter.is_some() || rin.decimal.is_some() => {
+            let key = if rin.delimiter.is_some() {
+                "delimiter"
+            } else {
+                "decimal"
+            };
+            return Err(src.error_at(
+                &["input", key],
+                format!("input.{key} applies to text files; a spreadsheet's cells are typed"),
+            ));
+        }
+        ("xlsx", sheet) => {
+            return Ok(Format::Sheet {
+                sheet: sheet.clone(),
+            })
+        }
+        (_, Some(_)) => return Err(src.error_at(
+            &["input", "sheet"],
+            "input.sheet names a sheet of a spreadsheet (.xlsx, .xls, .ods); this input is not one",
+        )),
+        _ => {}
+    }
     let whitespace = rin
         .delimiter
         .as_deref()
@@ -486,7 +532,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         None if format_word == "tsv" => Some(b'\t'),
         None => None,
     };
-    let format = match (format_word, whitespace) {
+    Ok(match (format_word, whitespace) {
         ("parquet", true) => {
             return Err(src.error_at(
                 &["input", "delimiter"],
@@ -496,7 +542,12 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         ("parquet", false) => Format::Parquet,
         (_, true) => Format::Whitespace,
         (_, false) => Format::Csv { delimiter },
-    };
+    })
+}
+
+pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
+    let path = PathBuf::from(&rin.path);
+    let format = format_from_raw(rin, src)?;
     let names = header_names(rin, &format, src)?;
     let mut rename: Vec<(String, String)> = rin
         .rename
@@ -556,8 +607,19 @@ mod tests {
             "input.delimiter must be a single ASCII character, `tab` or `whitespace`, got `::`",
         );
         refuses(
-            &input("input: {path: d.csv, format: xlsx}\n"),
-            "expected one of `csv`, `tsv`, `parquet`",
+            &input("input: {path: d.csv, format: xls}\n"),
+            "expected one of `csv`, `tsv`, `parquet`, `xlsx`",
+        );
+        let plan = plan(&input("input: {path: d.ods, sheet: Kunden}\n"));
+        assert_eq!(
+            plan.input.format,
+            Format::Sheet {
+                sheet: Some("Kunden".into())
+            }
+        );
+        refuses(
+            &input("input: {path: d.csv, sheet: Kunden}\n"),
+            "input.sheet names a sheet of a spreadsheet",
         );
         refuses(
             &input("input: {path: d.parquet, delimiter: whitespace}\n"),

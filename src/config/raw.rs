@@ -48,6 +48,9 @@ pub struct RawInput {
     /// The decimal mark of a text file's numbers: `.` or `,`.
     #[serde(default)]
     pub decimal: Option<String>,
+    /// The sheet of a spreadsheet to read (default the first).
+    #[serde(default)]
+    pub sheet: Option<String>,
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]

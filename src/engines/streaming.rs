@@ -72,9 +72,9 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
                 .with_try_parse_dates(true)
                 .finish()?
         }
-        Format::Whitespace => {
+        Format::Whitespace | Format::Sheet { .. } => {
             return Err(Error::Internal(
-                "the streaming engine read a whitespace file".into(),
+                "the streaming engine read a whitespace file or a spreadsheet".into(),
             ))
         }
     };

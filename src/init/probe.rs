@@ -63,15 +63,32 @@ pub fn read(path: &Path, shown: &str) -> Result<Reading> {
     let mut lines = Vec::new();
     let mut decisions = Vec::new();
     let format = config::infer_format(path);
-    if format == Format::Parquet {
-        decisions.push("format: Parquet".to_string());
-    } else {
-        let first = ingest::first_line(path)?;
-        let t = layout(&String::from_utf8_lossy(&first));
-        text_lines(&t, &mut lines, &mut decisions);
+    let text = matches!(format, Format::Csv { .. } | Format::Whitespace);
+    match &format {
+        Format::Parquet => decisions.push("format: Parquet".to_string()),
+        Format::Sheet { .. } => {
+            let plan = probe_plan(shown, &lines)?;
+            let sheets = ingest::sheet_names(&plan.input)?;
+            let first = sheets.first().cloned().unwrap_or_default();
+            let more = match sheets.len() {
+                1 => String::new(),
+                n => format!(" (of {n}: set `sheet:` for another)"),
+            };
+            decisions.push(format!("format: spreadsheet, sheet `{first}`{more}"));
+            lines.push(format!(
+                "sheet: {}  # the first of: {}",
+                quote(&first),
+                sheets.join(", ")
+            ));
+        }
+        Format::Csv { .. } | Format::Whitespace => {
+            let first = ingest::first_line(path)?;
+            let t = layout(&String::from_utf8_lossy(&first));
+            text_lines(&t, &mut lines, &mut decisions);
+        }
     }
     let mut plan = probe_plan(shown, &lines)?;
-    if format != Format::Parquet {
+    if text {
         let evidence = ingest::decimal_evidence(&plan.input, PROFILE_ROWS)?;
         if let Some(line) = decimal_line(path, &evidence, &mut decisions)? {
             lines.push(line);

@@ -326,8 +326,8 @@ fn load(
             };
             Ok(reader.load(Some(&path)))
         }
-        Format::Whitespace => Err(data_err!(
-            "the Spark engine reads Parquet and delimited text, not whitespace-separated files"
+        Format::Whitespace | Format::Sheet { .. } => Err(data_err!(
+            "the Spark engine reads Parquet and delimited text, not whitespace-separated files or spreadsheets"
         )),
     }
 }

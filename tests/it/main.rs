@@ -23,6 +23,7 @@ mod reference;
 mod report;
 mod report_language;
 mod shapes;
+mod sheets;
 #[cfg(feature = "spark")]
 mod spark;
 mod streaming;

@@ -1,7 +1,10 @@
 //! Stage 1, ingest: reads CSV/TSV or Parquet, applies the renames and makes sure every row
 //! has a unique, non-missing customer id (an `row_id` numbered from 1 when none is named).
 
+mod sheet;
 mod text;
+
+pub use sheet::sheet_names;
 
 use std::fs::File;
 use std::path::Path;
@@ -131,6 +134,10 @@ fn read_raw(input: &InputPlan, n_rows: Option<usize>) -> Result<DataFrame> {
                 .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?
         }
         Format::Csv { .. } | Format::Whitespace => text::read(input, original_id(input), n_rows)?,
+        Format::Sheet { sheet } => {
+            let df = sheet::read(input, sheet.as_deref(), n_rows)?;
+            text::type_text(df, input, original_id(input))?
+        }
     };
     strip_bom(&mut df)?;
     // A text file's ids were read as text; a Parquet file's keep the type they were stored with.

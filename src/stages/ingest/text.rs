@@ -20,7 +20,17 @@ pub(super) fn read(
     id: Option<&str>,
     n_rows: Option<usize>,
 ) -> Result<DataFrame> {
-    let mut df = read_columns(input, id, n_rows)?;
+    let df = read_columns(input, id, n_rows)?;
+    type_text(df, input, id)
+}
+
+/// The text columns of an input typed: dates and numbers as people write them (see
+/// [`read_dates`], [`read_numbers`]); `id`, and the text columns of invoice lines, stay text.
+pub(super) fn type_text(
+    mut df: DataFrame,
+    input: &InputPlan,
+    id: Option<&str>,
+) -> Result<DataFrame> {
     let mut keep: Vec<&str> = id.into_iter().collect();
     let mut texts = keep.clone();
     if let crate::config::InputKind::Transactions(tx) = &input.kind {
@@ -57,7 +67,9 @@ fn read_columns(input: &InputPlan, id: Option<&str>, n_rows: Option<usize>) -> R
             let sep = delimiter.unwrap_or_else(|| sniff_delimiter(&header));
             (None, header, sep)
         }
-        Format::Parquet => return Err(Error::Internal("a Parquet input read as text".into())),
+        Format::Parquet | Format::Sheet { .. } => {
+            return Err(Error::Internal("a typed input read as text".into()))
+        }
     };
     // The names as polars gives them: column_1.. without a header; a byte-order mark stays on
     // the first name until ingest strips it.
