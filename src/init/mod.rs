@@ -6,6 +6,7 @@ mod columns;
 mod customers;
 mod probe;
 mod transactions;
+mod trial;
 mod yaml;
 
 use std::path::Path;
@@ -22,6 +23,9 @@ use yaml::{list, quote, Doc};
 pub struct Proposal {
     pub yaml: String,
     pub decisions: Vec<String>,
+    /// The rows read to propose it.
+    pub rows: polars::prelude::DataFrame,
+    pub invoice_lines: bool,
 }
 
 /// Writes the pipeline proposed for `data` to `out`; refuses to replace an existing file
@@ -33,13 +37,51 @@ pub fn write(data: &Path, out: &Path, force: bool) -> Result<Proposal> {
             out.display()
         )));
     }
-    let proposal = propose(data)?;
+    let mut proposal = propose(data)?;
     // The proposal must pass the checks `segflow validate` makes before it is written.
-    let plan = config::parse(out, proposal.yaml.clone())
-        .map_err(|e| Error::Internal(format!("the proposed pipeline does not validate: {e}")))?;
-    crate::runner::check(&plan)?;
+    let validated = |yaml: &str| -> Result<config::Plan> {
+        let plan = config::parse(out, yaml.to_string()).map_err(|e| {
+            Error::Internal(format!("the proposed pipeline does not validate: {e}"))
+        })?;
+        crate::runner::check(&plan)?;
+        Ok(plan)
+    };
+    let plan = validated(&proposal.yaml)?;
+    // DBSCAN stays only where it finds segments on the rows read.
+    let found = trial::dbscan(&plan, &proposal.rows, !proposal.invoice_lines)?;
+    match found {
+        Some(f) if !f.usable() => {
+            drop_dbscan(&mut proposal, &f);
+            validated(&proposal.yaml)?;
+        }
+        Some(f) => proposal
+            .decisions
+            .push(format!("DBSCAN kept: eps auto finds {}", f.describe())),
+        None => {}
+    }
     crate::artifacts::write_bytes(out, proposal.yaml.as_bytes())?;
     Ok(proposal)
+}
+
+/// Comments DBSCAN out of the proposal, with what it found.
+fn drop_dbscan(proposal: &mut Proposal, found: &trial::Found) {
+    let why = format!(
+        "left out: eps auto finds {}; set eps by hand to try it",
+        found.describe()
+    );
+    let lines: Vec<String> = proposal
+        .yaml
+        .lines()
+        .map(|l| match l.trim_start().strip_prefix("dbscan: ") {
+            Some(rest) => {
+                let setting = rest.split("  #").next().unwrap_or(rest).trim_end();
+                format!("  # dbscan: {setting}  # {why}")
+            }
+            None => l.to_string(),
+        })
+        .collect();
+    proposal.yaml = lines.join("\n") + "\n";
+    proposal.decisions.push(format!("DBSCAN {why}"));
 }
 
 /// The pipeline proposed for `data` (the path as written in the pipeline).
@@ -98,6 +140,8 @@ pub fn propose(data: &Path) -> Result<Proposal> {
     Ok(Proposal {
         yaml: doc.render(),
         decisions,
+        invoice_lines: profiled.is_none(),
+        rows: reading.df,
     })
 }
 

@@ -1015,7 +1015,7 @@ fn e09_integer_dates_in_another_format() {
 }
 #[test]
 fn e10_decimal_dates() {
-    case(TX, b"c,i,d,m\n1,a,1.5,5\n2,b,2.5,6\n", &["transaction date column `d` holds decimal numbers: expected dates, or text or whole numbers with input.columns.date_format"]);
+    case(TX, b"c,i,d,m\n1,a,1.5,5\n2,b,2.5,6\n", &["transaction date column `d` holds decimal numbers (e.g. 1.5) that are not spreadsheet serial days of 1950–2099: expected dates, text, or numbers with input.columns.date_format (`excel` reads serial days)"]);
 }
 #[test]
 fn e11_text_amounts() {

@@ -195,6 +195,13 @@ fn init_on_the_real_customer_tables() {
         yaml.contains("one_hot: [Education, Marital_Status]"),
         "{yaml}"
     );
+    // DBSCAN with eps auto finds one cluster here: proposed commented out, with why.
+    assert!(
+        yaml.contains(
+            "  # dbscan: {eps: auto, min_samples: 20}  # left out: eps auto finds 1 cluster with "
+        ),
+        "{yaml}"
+    );
     // Spend per category: their sum is the value, and each segment gets its mix.
     assert!(
         yaml.contains("total_spend: \"MntWines + MntFruits + MntMeatProducts + MntFishProducts + MntSweetProducts + MntGoldProds\""),
@@ -276,4 +283,44 @@ fn init_reads_codes_as_categories_and_logs_any_skewed_column() {
     );
     let features = read_parquet(&run_dir(&w, &yaml).join("03_features.parquet"));
     assert!(features.column("Region_2").is_ok(), "{features}");
+}
+
+/// DBSCAN is proposed where eps auto finds segments on the rows read: four tight groups.
+#[test]
+fn init_keeps_dbscan_where_it_finds_segments() {
+    let w = Workdir::new();
+    let mut text = String::from("id,x,y\n");
+    let mut state: u64 = 11;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64) / (1u64 << 53) as f64 - 0.5
+    };
+    for i in 0..400 {
+        let (cx, cy) = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0), (10.0, 10.0)][i % 4];
+        text.push_str(&format!(
+            "{},{:.4},{:.4}\n",
+            i + 1,
+            cx + next(),
+            cy + next()
+        ));
+    }
+    w.write("blobs.csv", &text);
+    let (yaml, printed) = init_validate_run(&w, "blobs.csv", "p.yaml");
+    assert!(
+        yaml.contains("\n  dbscan: {eps: auto, min_samples: 4}"),
+        "{yaml}"
+    );
+    // Measured: 6 clusters (the uniform squares' corners thin out) with 4% noise.
+    let kept = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("DBSCAN kept: eps auto finds "))
+        .unwrap_or_else(|| panic!("{printed}"));
+    let clusters: usize = kept.split(' ').next().unwrap().parse().unwrap();
+    assert!(clusters >= 2, "{kept}");
+    assert!(
+        kept.ends_with("% noise on 400 customers of the rows read"),
+        "{kept}"
+    );
 }
