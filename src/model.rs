@@ -115,7 +115,60 @@ impl ModelFile {
                 m.schema_version
             )));
         }
+        m.check().map_err(|what| {
+            Error::Data(format!(
+                "{} does not hold together: {what} (edited by hand or damaged): re-run the pipeline to write it again",
+                path.display()
+            ))
+        })?;
         Ok(m)
+    }
+
+    /// The parts of a model that must agree: the scaler's columns and numbers, each model's
+    /// centroids and segment ids, the chosen model, the core points.
+    fn check(&self) -> std::result::Result<(), String> {
+        let s = &self.scaler;
+        let dims = s.columns.len();
+        if s.center.len() != dims || s.scale.len() != dims {
+            return Err(format!(
+                "the scaler has {dims} columns but {} centres and {} scales",
+                s.center.len(),
+                s.scale.len()
+            ));
+        }
+        if let Some(v) = s.center.iter().chain(&s.scale).find(|v| !v.is_finite()) {
+            return Err(format!("the scaler holds {v}, not a finite number"));
+        }
+        for m in &self.models {
+            if let Some(c) = m.centroids.iter().find(|c| c.len() != dims) {
+                return Err(format!(
+                    "model `{}` has a centroid of {} numbers for {dims} columns",
+                    m.name,
+                    c.len()
+                ));
+            }
+            if !m.segment_ids.is_empty() && m.segment_ids.len() != m.centroids.len() {
+                return Err(format!(
+                    "model `{}` has {} segment ids for {} centroids",
+                    m.name,
+                    m.segment_ids.len(),
+                    m.centroids.len()
+                ));
+            }
+        }
+        if !self.models.iter().any(|m| m.name == self.chosen_model) {
+            return Err(format!(
+                "the chosen model `{}` is not among its models",
+                self.chosen_model
+            ));
+        }
+        if let Some((p, _)) = self.core_points.iter().find(|(p, _)| p.len() != dims) {
+            return Err(format!(
+                "a core point has {} numbers for {dims} columns",
+                p.len()
+            ));
+        }
+        Ok(())
     }
 
     /// The input columns the run read as numbers: those it fills with a number, then the

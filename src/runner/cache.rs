@@ -109,8 +109,10 @@ impl Runner<'_> {
         let (frames, saved, cached) = match restored {
             Some((frames, saved)) => (frames, saved, true),
             None => {
+                let produced = compute()?;
+                // Only the writing (encoding included), not the computing.
                 let writing = Instant::now();
-                let (frames, saved) = self.write(stage, key.clone(), compute()?)?;
+                let (frames, saved) = self.write(stage, key.clone(), produced)?;
                 write_seconds = writing.elapsed().as_secs_f64();
                 (frames, saved, false)
             }

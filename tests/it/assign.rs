@@ -255,6 +255,49 @@ fn a_missing_column_or_a_bad_model_is_a_clear_error() {
         "{err}"
     );
     assert!(!w.path("s.csv").exists());
+    // Hand edits that leave the parts disagreeing: exit 2 naming what, never a panic.
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("outputs/mall/model.json")).unwrap())
+            .unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(Edit, &str); 4] = [
+        (
+            |m| _ = m["scaler"]["center"].as_array_mut().unwrap().pop(),
+            "the scaler has 2 columns but 1 centres and 2 scales",
+        ),
+        (
+            |m| m["chosen_model"] = "kmeans_k99".into(),
+            "the chosen model `kmeans_k99` is not among its models",
+        ),
+        (
+            |m| {
+                _ = m["models"][0]["centroids"][0]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(1.0.into())
+            },
+            "model `kmeans_k2` has a centroid of 3 numbers for 2 columns",
+        ),
+        (
+            |m| m["schema_version"] = 7.into(),
+            "has model schema version 7, this segflow reads version 1",
+        ),
+    ];
+    for (edit, want) in edits {
+        let mut m = model.clone();
+        edit(&mut m);
+        w.write("edited.json", &m.to_string());
+        let err = w.fails(&[
+            "assign",
+            "--model",
+            "edited.json",
+            "new2.csv",
+            "--out",
+            "s.csv",
+        ]);
+        assert!(err.contains(want), "{want}: {err}");
+        assert!(!w.path("s.csv").exists());
+    }
 }
 
 #[test]

@@ -53,6 +53,22 @@ fn default_pipeline_writes_every_artifact() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".segflow-"))
         .collect();
     assert!(leftovers.is_empty());
+    // The manifest's write_seconds is the writing alone: the k-means sweep is not in it.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.path("outputs/mall/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let cluster = manifest["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "cluster")
+        .unwrap();
+    let (all, writing) = (
+        cluster["seconds"].as_f64().unwrap(),
+        cluster["write_seconds"].as_f64().unwrap(),
+    );
+    assert!(writing > 0.0 && writing < all / 2.0, "{writing} of {all}");
 
     // The generated data has 200 customers, 2 gross outliers: both in the audit table.
     let dropped = read_parquet(&w.path("outputs/mall/02_clean_dropped.parquet"));
