@@ -262,6 +262,80 @@ fn assign_cases(
     Ok(results)
 }
 
+/// Lines of the order export of the first-hour cases: the size of the public Superstore
+/// table the issue measured (10,194 lines, 21 columns).
+const EXPORT_LINES: usize = 10_194;
+
+/// The first hour on a small export: `segflow init` on a 21-column order export
+/// (`init_orders_10k`), then its proposal run through ingest (`ingest_orders_10k`: the whole
+/// process, and the ingest stage from the manifest).
+fn export_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec<CaseResult>> {
+    let (init_case, ingest_case) = ("init_orders_10k", "ingest_orders_10k");
+    if !init_case.contains(filter) && !ingest_case.contains(filter) {
+        return Ok(Vec::new());
+    }
+    let data = dir.join(format!("orders_{EXPORT_LINES}.csv"));
+    let (data_s, lines) = (data.to_string_lossy(), EXPORT_LINES.to_string());
+    if !data.exists() {
+        timed(
+            exe,
+            &[
+                "generate", "orders", "--rows", &lines, "--seed", "42", "--out", &data_s,
+            ],
+        )?;
+    }
+    let yaml = dir.join("orders.yaml");
+    let out = dir.join("outputs");
+    let (yaml_s, out_s) = (yaml.to_string_lossy(), out.to_string_lossy());
+    let init = ["init", &data_s, "--out", &yaml_s, "--force"];
+    let ingest = [
+        "run",
+        "--force",
+        "-q",
+        &yaml_s,
+        "--until",
+        "ingest",
+        "--out-dir",
+        &out_s,
+    ];
+    let (mut init_secs, mut run_secs, mut stage_secs, mut rss) =
+        (Vec::new(), Vec::new(), Vec::new(), (0u64, 0u64));
+    for r in 0..runs {
+        eprintln!("{init_case} and {ingest_case} run {}/{runs}", r + 1);
+        let (s, m) = timed(exe, &init)?;
+        init_secs.push(s);
+        rss.0 = rss.0.max(m);
+        let (s, m) = timed(exe, &ingest)?;
+        run_secs.push(s);
+        rss.1 = rss.1.max(m);
+        let bytes = std::fs::read(out.join("orders").join("manifest.json"))
+            .map_err(|e| Error::io(&out, e))?;
+        let mf: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
+        stage_secs.push(mf.stages.first().map_or(0.0, |st| st.seconds));
+    }
+    let result = |case: &str, seconds: f64, rss: u64, stage: (&str, f64)| CaseResult {
+        case: case.to_string(),
+        input_rows: EXPORT_LINES,
+        customers: 0,
+        runs,
+        seconds,
+        peak_rss_mib: rss as f64 / 1024.0,
+        stages: vec![(stage.0.to_string(), stage.1)],
+        chosen_model: String::new(),
+    };
+    let init_s = median(init_secs);
+    Ok(vec![
+        result(init_case, init_s, rss.0, ("init", init_s)),
+        result(
+            ingest_case,
+            median(run_secs),
+            rss.1,
+            ("ingest", median(stage_secs)),
+        ),
+    ])
+}
+
 /// One pipeline case run `runs` times: the median time, the peak RSS and the median
 /// seconds per stage from each run's manifest (`None` when no run was made).
 fn pipeline_case(dir: &Path, exe: &Path, case: &Case, runs: usize) -> Result<Option<CaseResult>> {
@@ -484,6 +558,7 @@ pub fn run(
         results.extend(peer_case(dir, runs)?);
     }
     results.extend(assign_cases(dir, &exe, runs, filter, spark)?);
+    results.extend(export_cases(dir, &exe, runs, filter)?);
     let json = serde_json::to_vec_pretty(&results).map_err(|e| Error::Internal(e.to_string()))?;
     crate::artifacts::write_bytes(&dir.join("results.json"), &json)?;
     let t = table(&results);

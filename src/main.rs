@@ -194,6 +194,16 @@ enum Generate {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A retail order export (21 columns, Superstore-shaped: CA-/US- order ids, month-first
+    /// order and ship dates, quoted product names).
+    Orders {
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Online-Retail-shaped invoice lines (CSV, or Parquet for a .parquet name).
     Transactions {
         #[arg(long, default_value_t = 1000)]
@@ -497,6 +507,14 @@ fn generate(what: Generate) -> Result<(), Error> {
             }
             generate::write_customers(&out, rows, seed)?;
             println!("wrote {rows} customers to {}", out.display());
+            Ok(())
+        }
+        Generate::Orders { rows, seed, out } => {
+            if rows == 0 {
+                return Err(Error::Config("--rows must be at least 1".into()));
+            }
+            generate::write_orders(&out, rows, seed)?;
+            println!("wrote {rows} order lines to {}", out.display());
             Ok(())
         }
         Generate::Transactions {

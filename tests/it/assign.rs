@@ -271,7 +271,7 @@ fn a_missing_column_or_a_bad_model_is_a_clear_error() {
         ),
         (
             |m| {
-                _ = m["models"][0]["centroids"][0]
+                m["models"][0]["centroids"][0]
                     .as_array_mut()
                     .unwrap()
                     .push(1.0.into())

@@ -324,3 +324,43 @@ fn init_keeps_dbscan_where_it_finds_segments() {
         "{kept}"
     );
 }
+
+/// A shop's order export (`segflow generate orders`: 21 columns, CA-/US- order ids, order and
+/// ship dates month-first, quoted product names): init maps it as invoice lines with the
+/// order date, keeps the Canadian orders, and the run reads every line in 2019–2022.
+#[test]
+fn init_on_an_order_export() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "orders",
+        "--rows",
+        "3000",
+        "--seed",
+        "4",
+        "--out",
+        "orders.csv",
+    ]);
+    let (yaml, printed) = init_validate_run(&w, "orders.csv", "p.yaml");
+    for role in [
+        "customer: Customer ID (by name",
+        "invoice: Order ID (by name)",
+        "date: Order Date (by name and content: read as dates; the purchase date, not Ship Date)",
+        "amount: Sales (by name, numbers)",
+    ] {
+        assert!(printed.contains(role), "{role}\n{printed}");
+    }
+    assert!(yaml.contains("    # cancel_prefix: C  # unset"), "{yaml}");
+    let out = w.ok(&["run", "p.yaml", "--until", "clean", "--force"]);
+    assert!(out.contains("ingest        3000      3000"), "{out}");
+    assert!(out.contains("clean         3000      3000"), "{out}");
+    let dates = out
+        .lines()
+        .find(|l| l.contains("distinct customers, dates "))
+        .unwrap();
+    assert!(dates.contains("dates 2019-01-"), "{dates}");
+    assert!(
+        dates.contains(" to 2022-12-") || dates.contains(" to 2023-01-"),
+        "{dates}"
+    );
+}

@@ -2,8 +2,12 @@
 //! Customers schema, drawn from five latent segments on income × spending score, with a few
 //! missing values and gross outliers so the clean stage has work to do.
 
+mod orders;
+
 use std::fmt::Write as _;
 use std::path::Path;
+
+pub use orders::{orders, write_orders};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
