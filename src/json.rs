@@ -36,6 +36,9 @@ pub fn run(s: &RunSummary) -> Value {
                 "model": sc.model, "clusters": sc.clusters, "noise_share": sc.noise_share,
                 "silhouette": sc.silhouette, "davies_bouldin": sc.davies_bouldin,
                 "calinski_harabasz": sc.calinski_harabasz, "wcss": sc.wcss, "chosen": sc.chosen,
+                "stability_mean": sc.stability.as_ref().and_then(|t| t.mean()),
+                "stability_min": sc.stability.as_ref().and_then(|t| t.min()),
+                "smallest_share": sc.smallest_share, "null_silhouette": sc.null_silhouette,
             })
         })
         .collect();
@@ -47,6 +50,9 @@ pub fn run(s: &RunSummary) -> Value {
                 "id": seg.id, "name": seg.name, "size": seg.size, "share": seg.share,
                 "traits": seg.traits,
                 "action": seg.actions.first().map(|a| a.action.clone()),
+                "stability": seg.stability.as_ref().map(|t| t.jaccard),
+                "stability_found": seg.stability.as_ref().map(|t| t.found),
+                "stability_resamples": seg.stability.as_ref().map(|t| t.resamples),
             })
         })
         .collect();

@@ -577,13 +577,13 @@ fn stage_table(o: &mut String, s: &RunSummary) {
 fn model_tables(o: &mut String, s: &RunSummary) {
     let _ = writeln!(
         o,
-        "model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss"
+        "model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss        stability"
     );
     let f = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.4}"));
     for sc in &s.scores {
         let _ = writeln!(
             o,
-            "{:<14} {:>8} {:>6.1}% {:>11} {:>15} {:>18} {:>10.3}{}",
+            "{:<14} {:>8} {:>6.1}% {:>11} {:>15} {:>18} {:>10.3} {:>10}{}",
             sc.model,
             sc.clusters,
             sc.noise_share * 100.0,
@@ -591,19 +591,31 @@ fn model_tables(o: &mut String, s: &RunSummary) {
             f(sc.davies_bouldin),
             f(sc.calinski_harabasz),
             sc.wcss,
+            sc.stability
+                .as_ref()
+                .and_then(|t| t.min())
+                .map_or("-".to_string(), |m| format!("{m:.2}")),
             if sc.chosen { "  <- chosen" } else { "" }
         );
     }
     o.push('\n');
-    let _ = writeln!(o, "segment  size   share  name");
+    let _ = writeln!(o, "segment  size   share  stability  name");
     for seg in &s.segments {
+        let st = seg.stability.as_ref();
         let _ = writeln!(
             o,
-            "{:>7} {:>5} {:>6.1}%  {}",
+            "{:>7} {:>5} {:>6.1}%  {:>9}  {}",
             seg.id,
             seg.size,
             seg.share * 100.0,
+            st.map_or("-".to_string(), |t| format!("{:.2}", t.jaccard)),
             seg.name
+        );
+    }
+    if s.scores.iter().any(|sc| sc.stability.is_some()) {
+        let _ = writeln!(
+            o,
+            "stability: the least stable segment's (per model) or the segment's mean Jaccard with the segments found again on resamples; 0.75 and above is stable, under 0.6 not to be trusted"
         );
     }
 }

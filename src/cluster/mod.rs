@@ -3,6 +3,7 @@
 pub mod dbscan;
 pub mod kmeans;
 pub mod place;
+pub mod stability;
 
 use serde::{Deserialize, Serialize};
 

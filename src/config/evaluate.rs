@@ -35,9 +35,62 @@ pub enum ChooseFrom {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EvaluatePlan {
+    /// The metric that ranks the models (silhouette for `choose_by: stability`).
     pub choose_by: Metric,
+    /// `choose_by: stability`: only models whose every segment is stable and large enough.
+    pub stable_only: bool,
     pub choose_from: ChooseFrom,
     pub silhouette_sample: usize,
+    /// `None`: stability is not assessed (`evaluate.stability.resamples: 0`).
+    pub stability: Option<StabilityPlan>,
+    /// With `stable_only`: the smallest share of customers a segment may have.
+    pub min_segment_share: f64,
+}
+
+/// `evaluate.stability`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StabilityPlan {
+    pub resamples: usize,
+    pub sample: usize,
+    /// The mean Jaccard at which a segment counts as stable.
+    pub stable: f64,
+}
+
+/// Resamples per model unless `evaluate.stability.resamples` says otherwise.
+pub const DEFAULT_RESAMPLES: i64 = 20;
+/// The most customers in one resample (half of the customers, at most this many).
+pub const DEFAULT_STABILITY_SAMPLE: i64 = 5_000;
+/// Hennig's (2007) threshold of a stable cluster is 0.75 (0.6 to 0.75: a pattern, but
+/// which points belong to it is unsure; under 0.6: not to be trusted).
+pub const DEFAULT_STABLE: f64 = 0.75;
+
+fn stability_from_raw(rev: &RawEvaluate, src: &Source) -> Result<Option<StabilityPlan>> {
+    let raw = rev.stability.clone().unwrap_or_default();
+    let at = |key: &'static str| ["evaluate", "stability", key];
+    let resamples = positive_int(
+        src,
+        &at("resamples"),
+        raw.resamples.unwrap_or(DEFAULT_RESAMPLES),
+        0,
+    )?;
+    let sample = positive_int(
+        src,
+        &at("sample"),
+        raw.sample.unwrap_or(DEFAULT_STABILITY_SAMPLE),
+        10,
+    )?;
+    let stable = raw.stable.unwrap_or(DEFAULT_STABLE);
+    if !(stable > 0.0 && stable <= 1.0) {
+        return Err(src.error_at(
+            &at("stable"),
+            format!("evaluate.stability.stable is a Jaccard similarity, above 0 and at most 1; got {stable}"),
+        ));
+    }
+    Ok((resamples > 0).then_some(StabilityPlan {
+        resamples,
+        sample,
+        stable,
+    }))
 }
 
 pub(super) fn from_raw(
@@ -46,16 +99,37 @@ pub(super) fn from_raw(
     src: &Source,
 ) -> Result<EvaluatePlan> {
     let rev = raw.cloned().unwrap_or_default();
-    let choose_by = match pick(
+    let word = pick(
         src,
         &["evaluate", "choose_by"],
         rev.choose_by.as_deref().unwrap_or("silhouette"),
-        &["silhouette", "davies_bouldin", "calinski_harabasz"],
-    )? {
-        "silhouette" => Metric::Silhouette,
+        &[
+            "silhouette",
+            "davies_bouldin",
+            "calinski_harabasz",
+            "stability",
+        ],
+    )?;
+    let choose_by = match word {
+        "silhouette" | "stability" => Metric::Silhouette,
         "davies_bouldin" => Metric::DaviesBouldin,
         _ => Metric::CalinskiHarabasz,
     };
+    let stable_only = word == "stability";
+    let stability = stability_from_raw(&rev, src)?;
+    if stable_only && stability.is_none() {
+        return Err(src.error_at(
+            &["evaluate", "stability", "resamples"],
+            "evaluate.choose_by: stability needs resamples: set evaluate.stability.resamples above 0",
+        ));
+    }
+    let min_segment_share = rev.min_segment_share.unwrap_or(0.02);
+    if !(0.0..0.5).contains(&min_segment_share) {
+        return Err(src.error_at(
+            &["evaluate", "min_segment_share"],
+            format!("evaluate.min_segment_share is a share of the customers, from 0 to under 0.5; got {min_segment_share}"),
+        ));
+    }
     let default_from = if cluster.kmeans.is_some() {
         "kmeans"
     } else {
@@ -87,8 +161,11 @@ pub(super) fn from_raw(
     )?;
     Ok(EvaluatePlan {
         choose_by,
+        stable_only,
         choose_from,
         silhouette_sample,
+        stability,
+        min_segment_share,
     })
 }
 

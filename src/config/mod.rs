@@ -24,7 +24,7 @@ pub use clean::{
     TxCleanPlan,
 };
 pub use cluster::{ClusterPlan, DbscanPlan, Eps, KMeansPlan};
-pub use evaluate::{ChooseFrom, EvaluatePlan, Metric};
+pub use evaluate::{ChooseFrom, EvaluatePlan, Metric, StabilityPlan};
 pub use expr::parse_expression;
 pub use features::{default_rfm_segments, rfm_schema, FeaturePlan, RfmPlan, RFM_COLUMNS};
 pub use input::{

@@ -276,6 +276,26 @@ pub struct RawEvaluate {
     pub choose_from: Option<String>,
     #[serde(default)]
     pub silhouette_sample: Option<i64>,
+    /// How stable each model's segments are under resampling.
+    #[serde(default)]
+    pub stability: Option<RawStability>,
+    /// With `choose_by: stability`: the smallest share of customers a segment may have.
+    #[serde(default)]
+    pub min_segment_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStability {
+    /// Resamples per model; 0 turns stability off.
+    #[serde(default)]
+    pub resamples: Option<i64>,
+    /// Above this many customers, each resample is a subsample of this many.
+    #[serde(default)]
+    pub sample: Option<i64>,
+    /// The mean Jaccard at which a segment counts as stable.
+    #[serde(default)]
+    pub stable: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -115,7 +115,7 @@ const STYLE: &str = "\
          <style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em}\
          table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}\
          th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
-         .card{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}\
+         .card{border:1px solid #ccc;border-radius:6px;padding:0.6em 1em;margin:1em 0}.stability.unstable{color:#a00}.stability.unsure{color:#850}\
          .chosen{background:#fff4d6}pre{background:#f6f6f6;padding:1em;overflow:auto}\
          figure{margin:0.5em 0}figcaption{font-size:0.85em;color:#555}svg{max-width:100%;height:auto}\
          .grid{display:grid;grid-template-columns:1fr 1fr;gap:0.5em}.why{color:#555;font-size:0.9em}td.text{text-align:left}\

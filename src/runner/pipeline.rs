@@ -45,6 +45,8 @@ struct ClusterState {
 struct EvaluateState {
     scores: Vec<evaluate::Score>,
     chosen: usize,
+    #[serde(default)]
+    warnings: Vec<String>,
 }
 
 /// What ingest leaves for the report: the input's missing values and, for customer tables,
@@ -130,6 +132,7 @@ pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>>
         return Ok(None);
     }
     let es = run_evaluate(plan, r, &scaled.x, &models)?;
+    r.warnings.extend(es.warnings.iter().cloned());
     if r.stop_after(Stage::Evaluate) {
         return Ok(None);
     }
@@ -407,10 +410,11 @@ fn run_evaluate(
 ) -> Result<EvaluateState> {
     let material = format!("{} seed {}", material(&plan.evaluate)?, plan.seed);
     let (_, es) = r.stage(Stage::Evaluate, material, || {
-        let out = evaluate::run(x, models, &plan.evaluate, plan.seed)?;
+        let out = evaluate::run(x, models, &plan.evaluate, &plan.cluster, plan.seed)?;
         let state = EvaluateState {
             scores: out.scores,
             chosen: out.chosen,
+            warnings: out.warnings,
         };
         Ok(Produced {
             rows_in: models.len(),
@@ -472,7 +476,20 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
     let (profile_plan, material) = profile_plan(plan, run.identity)?;
     let (_, segments) = r.stage(Stage::Profile, material, || {
         let cols = &feats.state.model_columns;
-        let mut out = profile::run(&feats.data, cols, run.chosen, &profile_plan, id, plan.seed)?;
+        let stability = run
+            .scores
+            .iter()
+            .find(|s| s.model == run.chosen.name)
+            .and_then(|s| s.stability.as_ref());
+        let mut out = profile::run(
+            &feats.data,
+            cols,
+            run.chosen,
+            stability,
+            &profile_plan,
+            id,
+            plan.seed,
+        )?;
         let fitted = Fitted {
             clean: run.clean_model,
             encodings: &feats.state.encodings,

@@ -8,8 +8,9 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::cluster::{Algorithm, Model};
-use crate::config::{ChooseFrom, EvaluatePlan, Metric};
+use crate::cluster::stability::{self, Stability};
+use crate::cluster::{dbscan, kmeans, Algorithm, Model};
+use crate::config::{ChooseFrom, ClusterPlan, EvaluatePlan, Metric};
 use crate::error::Result;
 use crate::matrix::Matrix;
 use crate::metrics;
@@ -26,6 +27,13 @@ pub struct Score {
     pub silhouette_rows: usize,
     pub davies_bouldin: Option<f64>,
     pub calinski_harabasz: Option<f64>,
+    /// Per segment and for the model (`None` when `evaluate.stability` is off).
+    pub stability: Option<Stability>,
+    /// The smallest segment's share of the customers.
+    pub smallest_share: f64,
+    /// K-means: the silhouette of the same k on structureless data (see `null_silhouette`).
+    #[serde(default)]
+    pub null_silhouette: Option<f64>,
     pub chosen: bool,
 }
 
@@ -44,6 +52,116 @@ pub struct EvaluateOutput {
     pub scores: Vec<Score>,
     /// Index into the models of the chosen one.
     pub chosen: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Reference data sets without structure per K-means model, and their rows.
+const NULL_SETS: usize = 5;
+const NULL_ROWS: usize = 2_000;
+/// How much higher than on structureless data a model's silhouette must be for its
+/// segments to count as structure (`choose_by: stability`).
+pub const STRUCTURE_MARGIN: f64 = 0.05;
+
+/// The silhouette K-means with `k` reaches on data without structure: the mean over
+/// [`NULL_SETS`] sets of rows drawn uniformly in the bounding box of `x` (Tibshirani,
+/// Walther and Hastie's reference distribution for the gap statistic). Uniform noise splits
+/// into stable pieces (a square into its quadrants), so stability alone does not say that a
+/// segmentation is real; a silhouette no higher than this says it is not.
+fn null_silhouette(x: &Matrix, k: usize, km: &crate::config::KMeansPlan, seed: u64) -> Option<f64> {
+    use rand::{Rng, SeedableRng};
+    let (lo, hi): (Vec<f64>, Vec<f64>) = (0..x.d)
+        .map(|j| {
+            (0..x.n)
+                .map(|i| x.row(i)[j])
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(v), b.max(v))
+                })
+        })
+        .unzip();
+    let m = x.n.min(NULL_ROWS);
+    let sils: Vec<f64> = (0..NULL_SETS)
+        .into_par_iter()
+        .filter_map(|b| {
+            let mut rng =
+                rand_chacha::ChaCha8Rng::seed_from_u64(seed.wrapping_add(0x4e55_0000 + b as u64));
+            let data = (0..m * x.d)
+                .map(|c| {
+                    let j = c % x.d;
+                    lo[j] + (hi[j] - lo[j]) * rng.random::<f64>()
+                })
+                .collect();
+            let r = Matrix::new(m, x.d, data);
+            let (labels, _, _) = kmeans::fit_full(
+                km.engine,
+                &r,
+                k,
+                km.n_init.min(REFIT_STARTS),
+                km.max_iter,
+                rng.random(),
+            )
+            .ok()?;
+            metrics::silhouette(&r, &labels, k)
+        })
+        .collect();
+    (!sils.is_empty()).then(|| sils.iter().sum::<f64>() / sils.len() as f64)
+}
+
+/// K-means starts per refit: the model's n_init, at most this many (a resample's fit is one
+/// of 20 or more; the best of three k-means++ starts is what keeps a refit from a poor
+/// local optimum, at a third of ten's cost).
+const REFIT_STARTS: usize = 3;
+
+/// Each model's stability, refitting it with its own settings on seeded resamples: K-means
+/// with its k, max_iter, engine and up to [`REFIT_STARTS`] starts; DBSCAN with its eps (as
+/// resolved) and min_samples scaled to the resample's share of the rows, so that a cluster
+/// needs the same density as in the whole table.
+fn assess_stability(
+    x: &Matrix,
+    models: &[Model],
+    plan: &EvaluatePlan,
+    cluster: &ClusterPlan,
+    seed: u64,
+) -> Vec<Option<Stability>> {
+    let Some(st) = &plan.stability else {
+        return vec![None; models.len()];
+    };
+    models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let refit: Box<stability::Refit<'_>> = match m.algorithm {
+                Algorithm::Kmeans => {
+                    let km = cluster.kmeans.as_ref()?;
+                    let k = m.k?;
+                    let starts = km.n_init.min(REFIT_STARTS);
+                    Box::new(move |xs: &Matrix, s: u64| {
+                        let (labels, _, _) =
+                            kmeans::fit_full(km.engine, xs, k, starts, km.max_iter, s).ok()?;
+                        Some(labels.into_iter().map(|l| l as i64).collect())
+                    })
+                }
+                Algorithm::Dbscan => {
+                    let (eps, min_samples, n) = (m.eps?, m.min_samples?, x.n);
+                    Box::new(move |xs: &Matrix, _| {
+                        let scaled = (min_samples * xs.n).div_ceil(n.max(1)).max(2);
+                        Some(dbscan::fit(xs, eps, scaled.min(min_samples)).labels)
+                    })
+                }
+            };
+            // One seed per model: the models' resamples differ, and a model's do not
+            // depend on which others are fitted.
+            let model_seed = seed.wrapping_add(0x5eed_0000 + i as u64);
+            Some(stability::assess(
+                x,
+                &m.labels,
+                m.n_clusters,
+                st.resamples,
+                st.sample,
+                model_seed,
+                refit.as_ref(),
+            ))
+        })
+        .collect()
 }
 
 /// Scores one model, its noise left out, with its own silhouette computation.
@@ -65,7 +183,14 @@ fn score_with(
     sil: Option<(f64, usize)>,
 ) -> Score {
     let k = m.n_clusters;
+    let mut sizes = vec![0usize; k];
+    for &l in labels {
+        sizes[l] += 1;
+    }
     Score {
+        null_silhouette: None,
+        stability: None,
+        smallest_share: sizes.iter().min().map_or(0.0, |&s| s as f64 / n as f64),
         model: m.name.clone(),
         algorithm: m.algorithm,
         k: m.k,
@@ -80,7 +205,13 @@ fn score_with(
     }
 }
 
-pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Result<EvaluateOutput> {
+pub fn run(
+    x: &Matrix,
+    models: &[Model],
+    plan: &EvaluatePlan,
+    cluster: &ClusterPlan,
+    seed: u64,
+) -> Result<EvaluateOutput> {
     // Silhouette of every noise-free model in one pass over one (seeded) sample, computing
     // each distance once for the whole k sweep. Noise models are scored on their own.
     let shared: Vec<usize> = (0..models.len())
@@ -112,29 +243,20 @@ pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Resu
             None => score(x, m, plan, seed),
         })
         .collect();
-    let eligible = |s: &Score| match plan.choose_from {
-        ChooseFrom::KMeans => s.algorithm == Algorithm::Kmeans,
-        ChooseFrom::Dbscan => s.algorithm == Algorithm::Dbscan,
-        ChooseFrom::Any => true,
-    };
-    let mut chosen: Option<usize> = None;
-    for (i, s) in scores.iter().enumerate() {
-        let (Some(v), true) = (s.metric(plan.choose_by), eligible(s)) else {
-            continue;
-        };
-        let better = match chosen.and_then(|c| scores[c].metric(plan.choose_by)) {
-            None => true,
-            Some(b) if plan.choose_by.higher_is_better() => v > b,
-            Some(b) => v < b,
-        };
-        if better {
-            chosen = Some(i);
+    for (s, st) in scores
+        .iter_mut()
+        .zip(assess_stability(x, models, plan, cluster, seed))
+    {
+        s.stability = st;
+    }
+    if let (Some(km), Some(_)) = (&cluster.kmeans, &plan.stability) {
+        for (s, m) in scores.iter_mut().zip(models) {
+            if let Some(k) = m.k.filter(|_| m.algorithm == Algorithm::Kmeans) {
+                s.null_silhouette = null_silhouette(x, k, km, seed);
+            }
         }
     }
-    // No model has a valid score (e.g. DBSCAN found one cluster): take the first eligible.
-    let chosen = chosen
-        .or_else(|| scores.iter().position(eligible))
-        .unwrap_or(0);
+    let (chosen, warnings) = choose(&scores, plan);
     scores[chosen].chosen = true;
     let data = df!(
         "model" => scores.iter().map(|s| s.model.clone()).collect::<Vec<_>>(),
@@ -147,11 +269,94 @@ pub fn run(x: &Matrix, models: &[Model], plan: &EvaluatePlan, seed: u64) -> Resu
         "silhouette_rows" => scores.iter().map(|s| s.silhouette_rows as u32).collect::<Vec<_>>(),
         "davies_bouldin" => scores.iter().map(|s| s.davies_bouldin).collect::<Vec<_>>(),
         "calinski_harabasz" => scores.iter().map(|s| s.calinski_harabasz).collect::<Vec<_>>(),
+        "stability_mean" => scores.iter().map(|s| s.stability.as_ref().and_then(Stability::mean)).collect::<Vec<_>>(),
+        "stability_min" => scores.iter().map(|s| s.stability.as_ref().and_then(Stability::min)).collect::<Vec<_>>(),
+        "stability_ari" => scores.iter().map(|s| s.stability.as_ref().map(|st| st.ari)).collect::<Vec<_>>(),
+        "smallest_share" => scores.iter().map(|s| s.smallest_share).collect::<Vec<_>>(),
+        "null_silhouette" => scores.iter().map(|s| s.null_silhouette).collect::<Vec<_>>(),
         "chosen" => scores.iter().map(|s| s.chosen).collect::<Vec<_>>(),
     )?;
     Ok(EvaluateOutput {
         data,
         scores,
         chosen,
+        warnings,
     })
+}
+
+/// Whether a model may be chosen: its algorithm, and with `choose_by: stability` every
+/// segment stable and none under `min_segment_share`.
+pub fn qualifies(s: &Score, plan: &EvaluatePlan, stable_only: bool) -> bool {
+    let algorithm = match plan.choose_from {
+        ChooseFrom::KMeans => s.algorithm == Algorithm::Kmeans,
+        ChooseFrom::Dbscan => s.algorithm == Algorithm::Dbscan,
+        ChooseFrom::Any => true,
+    };
+    let stable = |st: &Stability| {
+        let threshold = plan.stability.as_ref().map_or(1.0, |p| p.stable);
+        st.min().is_some_and(|m| m >= threshold)
+    };
+    algorithm
+        && (!stable_only
+            || (s.smallest_share >= plan.min_segment_share
+                && s.clusters >= 2
+                && s.stability.as_ref().is_some_and(stable)
+                && has_structure(s)))
+}
+
+/// Whether a model's silhouette is above what structureless data gives the same k by
+/// [`STRUCTURE_MARGIN`] (models without that reference pass).
+pub fn has_structure(s: &Score) -> bool {
+    match (s.silhouette, s.null_silhouette) {
+        (Some(sil), Some(null)) => sil >= null + STRUCTURE_MARGIN,
+        _ => true,
+    }
+}
+
+/// The best model by the plan's metric among those that qualify; with `choose_by:
+/// stability` and none qualifying, the most stable (its least stable segment), with a
+/// warning saying so.
+fn choose(scores: &[Score], plan: &EvaluatePlan) -> (usize, Vec<String>) {
+    let best = |stable_only: bool| {
+        let mut chosen: Option<usize> = None;
+        for (i, s) in scores.iter().enumerate() {
+            let (Some(v), true) = (s.metric(plan.choose_by), qualifies(s, plan, stable_only))
+            else {
+                continue;
+            };
+            let better = match chosen.and_then(|c| scores[c].metric(plan.choose_by)) {
+                None => true,
+                Some(b) if plan.choose_by.higher_is_better() => v > b,
+                Some(b) => v < b,
+            };
+            if better {
+                chosen = Some(i);
+            }
+        }
+        chosen
+    };
+    let eligible = |s: &&Score| qualifies(s, plan, false);
+    if !plan.stable_only {
+        // No model has a valid score (e.g. DBSCAN found one cluster): the first eligible.
+        let first = scores.iter().position(|s| eligible(&s)).unwrap_or(0);
+        return (best(false).unwrap_or(first), Vec::new());
+    }
+    if let Some(i) = best(true) {
+        return (i, Vec::new());
+    }
+    let least = |s: &Score| s.stability.as_ref().and_then(Stability::min).unwrap_or(0.0);
+    let most_stable = scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| eligible(s) && s.clusters >= 2)
+        .max_by(|(_, a), (_, b)| least(a).total_cmp(&least(b)))
+        .map_or(0, |(i, _)| i);
+    let threshold = plan.stability.as_ref().map_or(1.0, |p| p.stable);
+    let warning = format!(
+        "no stable segments: no model has every segment stable (Jaccard {threshold:.2} or more in resamples), none under {:.0}% of the customers and a silhouette above structureless data's; {} is the most stable (its least stable segment {:.2}): do not build campaigns on these segments alone",
+        plan.min_segment_share * 100.0,
+        scores[most_stable].model,
+        least(&scores[most_stable])
+    );
+    (most_stable, vec![warning])
 }

@@ -307,11 +307,11 @@ fn inspect_summarises_a_run_and_flags_modified_artifacts() {
     assert!(out.contains("pipeline mall (complete)"), "{out}");
     assert!(out.contains("cluster        198       198"), "{out}");
     // 7 stage artifacts, the audit table, segments.parquet/.csv, model.json, report.html,
-    // the 5 segments' own CSVs, and 19 charts as SVG and PNG: histograms of income, spending
-    // and Age, Gender's bars, correlation, one pair plot, elbow, silhouette, Davies-Bouldin,
-    // Calinski-Harabasz, per-cluster silhouette, k-distance, value shares and concentration,
-    // sizes, box plots of spending and income, PCA, z-scores.
-    assert_eq!(out.matches("(ok)").count(), 12 + 5 + 2 * 19, "{out}");
+    // the 5 segments' own CSVs, and 20 charts as SVG and PNG: histograms of income, spending
+    // and Age, Gender's bars, correlation, one pair plot, elbow, silhouette, stability,
+    // Davies-Bouldin, Calinski-Harabasz, per-cluster silhouette, k-distance, value shares and
+    // concentration, sizes, box plots of spending and income, PCA, z-scores.
+    assert_eq!(out.matches("(ok)").count(), 12 + 5 + 2 * 20, "{out}");
     std::fs::write(w.path("outputs/mall/segments.csv"), "changed").unwrap();
     let out = w.ok(&["inspect", "outputs/mall"]);
     assert!(

@@ -21,7 +21,7 @@ const ARTIFACTS: [&str; 14] = [
 ];
 
 /// A workdir holding the project's default pipeline and data.
-fn default_project() -> Workdir {
+pub fn default_project() -> Workdir {
     let w = Workdir::new();
     w.copy(&root().join("pipeline.yaml"), "pipeline.yaml");
     w.copy(
@@ -118,6 +118,7 @@ fn default_pipeline_writes_every_artifact() {
         "pair_income__spending",
         "elbow",
         "silhouette",
+        "stability",
         "davies_bouldin",
         "calinski_harabasz",
         "silhouette_clusters",

@@ -26,5 +26,6 @@ mod shapes;
 mod sheets;
 #[cfg(feature = "spark")]
 mod spark;
+mod stability;
 mod streaming;
 mod transactions;

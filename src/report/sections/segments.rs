@@ -16,7 +16,7 @@ use crate::matrix::Matrix;
 use crate::metrics::silhouette::sample_indices;
 use crate::metrics::{centroids_without_noise, dense_labels};
 use crate::stages::profile::explain::Explanation;
-use crate::stages::profile::Segment;
+use crate::stages::profile::{Segment, SegmentStability};
 
 /// Key figures given a box plot at most.
 const BOX_PLOTS: usize = 4;
@@ -250,6 +250,18 @@ fn card(h: &mut Html, input: &ReportInput, kf: &KeyFigures, r: usize, s: &Segmen
         s.traits.join(", ")
     };
     h.text(traits).markup(".</p>");
+    if let Some(st) = &s.stability {
+        stability_html(
+            h,
+            st,
+            input
+                .plan
+                .evaluate
+                .stability
+                .as_ref()
+                .map_or(0.75, |p| p.stable),
+        );
+    }
     if !s.actions.is_empty() {
         h.markup("<p><b>Recommended actions</b></p><ul>");
         for a in &s.actions {
@@ -281,6 +293,25 @@ fn card(h: &mut Html, input: &ReportInput, kf: &KeyFigures, r: usize, s: &Segmen
         h.markup("</td></tr>");
     }
     h.markup("</tbody></table>");
+}
+
+/// How real the segment is: how often resampling finds it again, in words, and a warning
+/// below [`SegmentStability::UNSTABLE`].
+fn stability_html(h: &mut Html, st: &SegmentStability, stable: f64) {
+    let (class, verdict) = if st.jaccard >= stable {
+        ("stable", "Stable")
+    } else if st.jaccard >= SegmentStability::UNSTABLE {
+        ("unsure", "A pattern, but who belongs to it is unsure")
+    } else {
+        ("unstable", "Unstable: don't build a campaign on it alone")
+    };
+    h.markup("<p class=\"stability ")
+        .text(class)
+        .markup("\"><b>")
+        .text(verdict)
+        .markup("</b>: ")
+        .text(st.describe())
+        .markup(".</p>");
 }
 
 /// The segment's spend mix against everyone's, with the sentence that sums it up.

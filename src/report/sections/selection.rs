@@ -77,6 +77,16 @@ fn metric_curves(
                 "Mean silhouette against k",
             ),
             (
+                "stability",
+                Line::metric(
+                    "Stability: the least stable segment (higher is better)",
+                    "Jaccard",
+                    pts(&|s| s.stability.as_ref().and_then(|st| st.min())),
+                    chosen_k,
+                ),
+                "Each k's least stable segment: its mean Jaccard with the segments found again on resamples (0.75 and above: stable; under 0.6: not to be trusted)",
+            ),
+            (
                 "davies_bouldin",
                 Line::metric(
                     "Davies-Bouldin (lower is better)",
@@ -97,6 +107,9 @@ fn metric_curves(
                 "Calinski-Harabasz index against k",
             ),
         ] {
+            if name == "stability" && km.iter().all(|s| s.stability.is_none()) {
+                continue;
+            }
             figs.add(later(name, WIDE, chart), caption.to_string());
             selection.push(name.to_string());
         }
@@ -174,7 +187,7 @@ fn k_distance(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<Str
 
 pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
     let p = input.plan;
-    h.markup("<h2 id=\"selection\">Model selection</h2><table class=\"sortable\"><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th></tr>");
+    h.markup("<h2 id=\"selection\">Model selection</h2><table class=\"sortable\"><tr><th>model</th><th>clusters</th><th>noise</th><th>silhouette</th><th>Davies-Bouldin</th><th>Calinski-Harabasz</th><th>WCSS</th><th>stability: least stable segment</th><th>stability: mean</th><th>smallest segment</th></tr>");
     for s in input.scores {
         h.markup(if s.chosen {
             "<tr class=\"chosen\">"
@@ -190,8 +203,12 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
         h.markup("</td><td>").text(num(s.silhouette));
         h.markup("</td><td>").text(num(s.davies_bouldin));
         h.markup("</td><td>").text(num(s.calinski_harabasz));
+        h.markup("</td><td>").text(format!("{:.3}", s.wcss));
+        let st = s.stability.as_ref();
+        h.markup("</td><td>").text(num(st.and_then(|t| t.min())));
+        h.markup("</td><td>").text(num(st.and_then(|t| t.mean())));
         h.markup("</td><td>")
-            .text(format!("{:.3}", s.wcss))
+            .text(format!("{:.1}%", s.smallest_share * 100.0))
             .markup("</td></tr>");
     }
     let from = match p.evaluate.choose_from {
@@ -211,14 +228,8 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
         (Some(kn), _) => format!(" The elbow of the WCSS curve is at k = {kn}."),
         _ => String::new(),
     };
-    h.markup("</table><p>Why this model: it has the best ")
-        .text(p.evaluate.choose_by.as_str());
-    h.markup(" among the ")
-        .text(from)
-        .markup(" models")
-        .text(better)
-        .markup(".");
-    h.text(elbow).markup("</p>");
+    h.markup("</table><p>Why this model: ");
+    h.text(why(input, from, better)).text(elbow).markup("</p>");
     if let Some(n) = p.cluster.kmeans.as_ref().and_then(|k| k.fit_sample) {
         if n < input.x.n {
             h.markup("<p>").text(format!(
@@ -231,6 +242,61 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
         identity_html(h, input, identity);
     }
     figs.html(h, &s.names, false);
+}
+
+/// The rule that chose the model, the runner-up under it, and how stable the choice is.
+fn why(input: &ReportInput, from: &str, better: &str) -> String {
+    let e = &input.plan.evaluate;
+    let metric = e.choose_by.as_str();
+    let stable = e.stability.as_ref().map_or(0.75, |p| p.stable);
+    let least = |s: &Score| s.stability.as_ref().and_then(|t| t.min());
+    let chosen = input.scores.iter().find(|s| s.chosen);
+    let qualifies = |s: &Score| crate::stages::evaluate::qualifies(s, e, e.stable_only);
+    let runner_up = input
+        .scores
+        .iter()
+        .filter(|s| !s.chosen && qualifies(s) && s.metric(e.choose_by).is_some())
+        .max_by(|a, b| {
+            let (x, y) = (
+                a.metric(e.choose_by).unwrap_or(0.0),
+                b.metric(e.choose_by).unwrap_or(0.0),
+            );
+            if e.choose_by.higher_is_better() {
+                x.total_cmp(&y)
+            } else {
+                y.total_cmp(&x)
+            }
+        });
+    let mut text = match (e.stable_only, chosen.is_some_and(&qualifies)) {
+        (true, true) => format!(
+            "choose_by: stability takes the best {metric} among the {from} models whose every segment is stable (found again with a mean Jaccard of {stable:.2} or more on resamples) and none under {:.0}% of the customers{better}.",
+            e.min_segment_share * 100.0
+        ),
+        (true, false) => format!(
+            "choose_by: stability found no {from} model whose every segment is stable (Jaccard {stable:.2} or more) and none under {:.0}% of the customers, so it took the most stable one: there are no stable segments here, and campaigns should not be built on these alone.",
+            e.min_segment_share * 100.0
+        ),
+        (false, _) => format!("it has the best {metric} among the {from} models{better}."),
+    };
+    if let (Some(c), Some(r)) = (chosen.filter(|c| qualifies(c)), runner_up) {
+        text.push_str(&format!(
+            " The runner-up is {} ({metric} {} against {}).",
+            r.model,
+            num(r.metric(e.choose_by)),
+            num(c.metric(e.choose_by))
+        ));
+    }
+    if let Some(m) = chosen.and_then(least).filter(|_| !e.stable_only) {
+        let verdict = if m >= stable {
+            "stable"
+        } else {
+            "below the stable mark"
+        };
+        text.push_str(&format!(
+            " Its least stable segment is found again with a mean Jaccard of {m:.2} on resamples ({verdict}, {stable:.2}); choose_by: stability takes only models whose every segment is stable."
+        ));
+    }
+    text
 }
 
 /// With `cluster.reference`: which segment kept which earlier id, which are new or gone.

@@ -15,6 +15,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::stability::Stability;
 use crate::cluster::Model;
 use crate::config::ProfilePlan;
 use crate::error::Result;
@@ -34,6 +35,46 @@ pub struct Segment {
     /// Recommended actions with the traits that triggered them.
     #[serde(default)]
     pub actions: Vec<recommend::Action>,
+    /// How often the segment is found again when the data is resampled (`None` for noise,
+    /// or when stability is off).
+    #[serde(default)]
+    pub stability: Option<SegmentStability>,
+}
+
+/// A segment's stability (see [`crate::cluster::stability`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SegmentStability {
+    /// Mean best Jaccard over the resamples.
+    pub jaccard: f64,
+    /// Resamples in which it was found again (Jaccard 0.5 or more).
+    pub found: usize,
+    pub resamples: usize,
+}
+
+impl SegmentStability {
+    /// Below this a segment is not to be trusted (Hennig 2007).
+    pub const UNSTABLE: f64 = 0.6;
+
+    /// "found again in 48 of 50 resamples (Jaccard 0.97)".
+    pub fn describe(&self) -> String {
+        format!(
+            "found again in {} of {} resamples (Jaccard {:.2})",
+            self.found, self.resamples, self.jaccard
+        )
+    }
+}
+
+/// Each segment's stability from the chosen model's, by segment id.
+fn attach_stability(summary: &mut [Segment], model: &Model, stability: Option<&Stability>) {
+    let Some(st) = stability else { return };
+    for seg in summary.iter_mut().filter(|s| s.id >= 0) {
+        let at = (0..st.jaccard.len()).find(|&i| model.segment_id(i) == seg.id);
+        seg.stability = at.map(|i| SegmentStability {
+            jaccard: st.jaccard[i],
+            found: st.found[i],
+            resamples: st.resamples,
+        });
+    }
 }
 
 pub struct ProfileOutput {
@@ -57,6 +98,7 @@ pub fn run(
     features: &DataFrame,
     model_columns: &[String],
     model: &Model,
+    stability: Option<&Stability>,
     plan: &ProfilePlan,
     id: &str,
     seed: u64,
@@ -75,9 +117,10 @@ pub fn run(
         .collect();
     let most_valuable = st.most_valuable(plan.value.as_deref());
     let readable = units::readable(features, model_columns)?;
-    let summary: Vec<Segment> = (0..st.seg_ids.len())
+    let mut summary: Vec<Segment> = (0..st.seg_ids.len())
         .map(|r| st.segment(r, &readable, plan, dominant[r].clone(), most_valuable))
         .collect();
+    attach_stability(&mut summary, model, stability);
 
     // Explanation rules on the unscaled model features.
     let tree_cols: Vec<Vec<f64>> = st.values[..model_columns.len()]
@@ -306,6 +349,7 @@ impl Stats {
             share: size as f64 / n as f64,
             traits,
             actions,
+            stability: None,
         }
     }
 
@@ -361,6 +405,17 @@ impl Stats {
                 }),
             ),
         ];
+        if summary.iter().any(|s| s.stability.is_some()) {
+            let st = summary.iter().map(|s| s.stability.as_ref());
+            table.push(Column::new(
+                "stability".into(),
+                st.clone().map(|t| t.map(|t| t.jaccard)).collect::<Vec<_>>(),
+            ));
+            table.push(Column::new(
+                "stability_found".into(),
+                st.map(|t| t.map(|t| t.found as u32)).collect::<Vec<_>>(),
+            ));
+        }
         if let Some(e) = explanation {
             let rules = self.seg_ids.iter().map(|&s| {
                 e.leaves
