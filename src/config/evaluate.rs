@@ -59,7 +59,7 @@ pub struct StabilityPlan {
 /// Resamples per model unless `evaluate.stability.resamples` says otherwise.
 pub const DEFAULT_RESAMPLES: i64 = 20;
 /// The most customers in one resample (half of the customers, at most this many).
-pub const DEFAULT_STABILITY_SAMPLE: i64 = 5_000;
+pub const DEFAULT_STABILITY_SAMPLE: i64 = 4_000;
 /// Hennig's (2007) threshold of a stable cluster is 0.75 (0.6 to 0.75: a pattern, but
 /// which points belong to it is unsure; under 0.6: not to be trusted).
 pub const DEFAULT_STABLE: f64 = 0.75;

@@ -56,8 +56,8 @@ pub struct EvaluateOutput {
 }
 
 /// Reference data sets without structure per K-means model, and their rows.
-const NULL_SETS: usize = 5;
-const NULL_ROWS: usize = 2_000;
+const NULL_SETS: usize = 3;
+const NULL_ROWS: usize = 1_000;
 /// How much higher than on structureless data a model's silhouette must be for its
 /// segments to count as structure (`choose_by: stability`).
 pub const STRUCTURE_MARGIN: f64 = 0.05;
