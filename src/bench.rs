@@ -308,7 +308,9 @@ fn export_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec
         let (s, m) = timed(exe, &ingest)?;
         run_secs.push(s);
         rss.1 = rss.1.max(m);
-        let bytes = std::fs::read(out.join("orders").join("manifest.json"))
+        // init names the pipeline after the file.
+        let name = format!("orders_{EXPORT_LINES}");
+        let bytes = std::fs::read(out.join(name).join("manifest.json"))
             .map_err(|e| Error::io(&out, e))?;
         let mf: Manifest =
             serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
