@@ -310,8 +310,8 @@ fn export_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec
         rss.1 = rss.1.max(m);
         // init names the pipeline after the file.
         let name = format!("orders_{EXPORT_LINES}");
-        let bytes = std::fs::read(out.join(name).join("manifest.json"))
-            .map_err(|e| Error::io(&out, e))?;
+        let bytes =
+            std::fs::read(out.join(name).join("manifest.json")).map_err(|e| Error::io(&out, e))?;
         let mf: Manifest =
             serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
         stage_secs.push(mf.stages.first().map_or(0.0, |st| st.seconds));
