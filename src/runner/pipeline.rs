@@ -469,6 +469,14 @@ fn material(section: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(section).map_err(|e| Error::Internal(e.to_string()))
 }
 
+/// The chosen model's stability, when it was assessed.
+fn chosen_stability<'a>(run: &Finished<'a>) -> Option<&'a crate::cluster::stability::Stability> {
+    run.scores
+        .iter()
+        .find(|s| s.model == run.chosen.name)
+        .and_then(|s| s.stability.as_ref())
+}
+
 fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profile::Segment>> {
     let id = plan.input.id_column();
     let feats = run.feats;
@@ -476,11 +484,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
     let (profile_plan, material) = profile_plan(plan, run.identity)?;
     let (_, segments) = r.stage(Stage::Profile, material, || {
         let cols = &feats.state.model_columns;
-        let stability = run
-            .scores
-            .iter()
-            .find(|s| s.model == run.chosen.name)
-            .and_then(|s| s.stability.as_ref());
+        let stability = chosen_stability(run);
         let mut out = profile::run(
             &feats.data,
             cols,
