@@ -64,6 +64,22 @@ impl SegmentStability {
     }
 }
 
+/// Two segments never share a name (a CRM list per name must not merge them): the segment
+/// with the lowest id keeps a shared name (with `cluster.reference`, the one that kept an
+/// earlier run's id and name), each other one gets its id ("Loyal (segment 3)").
+fn distinct_names(summary: &mut [Segment]) {
+    let mut first: std::collections::HashMap<String, i64> = Default::default();
+    for s in summary.iter().filter(|s| s.id >= 0) {
+        let id = first.entry(s.name.clone()).or_insert(s.id);
+        *id = (*id).min(s.id);
+    }
+    for s in summary.iter_mut().filter(|s| s.id >= 0) {
+        if first[&s.name] != s.id {
+            s.name = format!("{} (segment {})", s.name, s.id);
+        }
+    }
+}
+
 /// Each segment's stability from the chosen model's, by segment id.
 fn attach_stability(summary: &mut [Segment], model: &Model, stability: Option<&Stability>) {
     let Some(st) = stability else { return };
@@ -121,6 +137,7 @@ pub fn run(
         .map(|r| st.segment(r, &readable, plan, dominant[r].clone(), most_valuable))
         .collect();
     attach_stability(&mut summary, model, stability);
+    distinct_names(&mut summary);
 
     // Explanation rules on the unscaled model features.
     let tree_cols: Vec<Vec<f64>> = st.values[..model_columns.len()]
@@ -590,7 +607,37 @@ pub fn exports(table: &DataFrame, summary: &[Segment]) -> Result<Vec<(String, Ve
 
 #[cfg(test)]
 mod tests {
-    use super::auto_name;
+    use super::{auto_name, distinct_names, Segment};
+
+    #[test]
+    fn two_segments_never_share_a_name() {
+        let seg = |id: i64, name: &str| Segment {
+            id,
+            name: name.into(),
+            size: 1,
+            share: 0.25,
+            traits: vec![],
+            actions: vec![],
+            stability: None,
+        };
+        let mut s = vec![
+            seg(0, "Loyal"),
+            seg(1, "Average"),
+            seg(2, "Loyal"),
+            seg(-1, "Noise (no segment)"),
+        ];
+        distinct_names(&mut s);
+        let names: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Loyal",
+                "Average",
+                "Loyal (segment 2)",
+                "Noise (no segment)"
+            ]
+        );
+    }
 
     #[test]
     fn names_from_the_most_distinct_features() {
