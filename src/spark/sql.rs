@@ -116,7 +116,14 @@ pub fn spark_pattern(format: &str) -> Result<String> {
                 continue;
             }
             'Y' => "yyyy".to_string(),
-            'y' => "yy".to_string(),
+            'y' => {
+                // Spark's `yy` puts every two-digit year in 2000–2099; strptime's `%y`, which
+                // the local engines follow, reads 69–99 as 1969–1999. The same file would give
+                // other dates here: refused.
+                return Err(data_err!(
+                    "input.columns.date_format `{format}`: a two-digit year (`%y`) reads 69-99 as 1969-1999 on this machine but as 2069-2099 on Spark; use `engine: local` or `engine: streaming`, or export four-digit years (`%Y`)"
+                ));
+            }
             'm' => field("M", "MM"),
             'd' => field("d", "dd"),
             'H' => field("H", "HH"),
@@ -131,7 +138,7 @@ pub fn spark_pattern(format: &str) -> Result<String> {
             'F' => "yyyy-MM-dd".to_string(),
             other => {
                 return Err(data_err!(
-                    "input.columns.date_format `{format}`: the Spark engine reads %Y %y %m %d %H %I %M %S %j %b %B %p %T %F, not `%{other}`"
+                    "input.columns.date_format `{format}`: the Spark engine reads %Y %m %d %H %I %M %S %j %b %B %p %T %F, not `%{other}`"
                 ))
             }
         };
@@ -415,6 +422,10 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not `%Z`"));
+        assert!(spark_pattern("%d/%m/%y")
+            .unwrap_err()
+            .to_string()
+            .contains("a two-digit year (`%y`) reads 69-99 as 1969-1999 on this machine but as 2069-2099 on Spark"));
     }
 
     #[test]
