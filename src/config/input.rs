@@ -125,6 +125,12 @@ impl InputPlan {
         spark_uri(&self.path)
     }
 
+    /// The name in the file of the column the plan calls `name` (before `input.rename`).
+    pub fn original_name<'a>(&'a self, name: &'a str) -> &'a str {
+        let from = self.rename.iter().find(|(_, to)| to == name);
+        from.map_or(name, |(from, _)| from.as_str())
+    }
+
     /// Whether the input is read by Spark (and not from this machine's disk by segflow).
     pub fn on_spark(&self) -> Option<&SparkPlan> {
         match &self.engine {

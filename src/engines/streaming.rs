@@ -95,30 +95,28 @@ fn comma_columns(input: &InputPlan) -> Option<SchemaRef> {
     if input.decimal != Some(Decimal::Comma) {
         return None;
     }
-    let original = |name: &str| {
-        let from = input.rename.iter().find(|(_, to)| to == name);
-        from.map_or(name, |(from, _)| from.as_str()).to_string()
-    };
     let fields = [&tx.quantity, &tx.price, &tx.amount]
         .into_iter()
         .flatten()
-        .map(|c| Field::new(original(c).into(), DataType::String));
+        .map(|c| Field::new(input.original_name(c).into(), DataType::String));
     Some(Arc::new(Schema::from_iter(fields)))
 }
 
-/// The decimal mark text quantities, prices and amounts are read with, decided from all of
-/// their distinct values as the local engine decides it (`None`: none of them is text).
+/// The decimal mark text quantities, prices and amounts are read with (`None`: none of them
+/// is text): `input.decimal`, else a decimal point, once all of their distinct values are
+/// checked as the local engine checks them (a comma-only value without the key is refused).
 fn text_numbers(
     raw: &LazyFrame,
     schema: &Schema,
     tx: &TxColumns,
     input: &InputPlan,
 ) -> Result<Option<Decimal>> {
-    let mut mark = None;
+    let mut any_text = false;
     for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
         if schema.get(c) != Some(&DataType::String) {
             continue;
         }
+        any_text = true;
         let unique = collect(raw.clone().select([col(c.as_str()).unique()]))?;
         let values = unique
             .column(c)?
@@ -128,11 +126,10 @@ fn text_numbers(
         // Read as text for a decimal comma (see `comma_columns`), whole numbers too.
         let comma = input.decimal == Some(Decimal::Comma);
         if comma && values.iter().flatten().all(numbers::is_whole) {
-            mark = Some(Decimal::Comma);
             continue;
         }
         match numbers::decide(values.iter().flatten(), input.decimal) {
-            Reading::Numbers(d) => mark = Some(d),
+            Reading::Numbers(_) => {}
             Reading::Text => {
                 return Err(data_err!(
                     "transaction column `{c}` holds text: expected numbers"
@@ -144,7 +141,7 @@ fn text_numbers(
             }
         }
     }
-    Ok(mark)
+    Ok(any_text.then(|| input.decimal.unwrap_or(Decimal::Point)))
 }
 
 fn scan_file(path: &Path) -> Result<LazyFrame> {

@@ -245,7 +245,7 @@ fn numbers_expr(name: &str, decimal: Decimal) -> Expr {
     col(name).map(
         move |c| {
             let x = numbers::parse_column(c.str()?, decimal).map_err(|(_, v)| {
-                polars_err!(ComputeError: "{DATE_FAULT}transaction column `{column}` holds numbers, but `{v}` is not one: correct that value, or clear it to leave the cell empty")
+                polars_err!(ComputeError: "{TYPING_FAULT}transaction column `{column}` holds numbers, but `{v}` is not one: correct that value, or clear it to leave the cell empty")
             })?;
             Ok(x.into_column())
         },
@@ -257,7 +257,7 @@ fn numbers_expr(name: &str, decimal: Decimal) -> Expr {
 /// can fail).
 pub fn date_error(tx: &TxColumns, e: &PolarsError) -> crate::error::Error {
     let text = e.to_string();
-    if let Some(ours) = text.split(DATE_FAULT).nth(1) {
+    if let Some(ours) = text.split(TYPING_FAULT).nth(1) {
         return data_err!("{}", ours.lines().next().unwrap_or_default());
     }
     data_err!(
@@ -271,7 +271,7 @@ pub fn date_error(tx: &TxColumns, e: &PolarsError) -> crate::error::Error {
 }
 
 /// Marks the message of a date or a number that did not read, raised inside polars.
-const DATE_FAULT: &str = "segflow-date: ";
+const TYPING_FAULT: &str = "segflow-date: ";
 
 /// The date column as datetimes (milliseconds): text and whole numbers read with `format`
 /// (see [`date_format`]), dates cast.
@@ -332,7 +332,7 @@ fn text_dates(text: Expr, name: &str, format: &str) -> Expr {
     text.map(
         move |c| {
             let ms = dates::parse_column(c.str()?, &format).map_err(|v| {
-                polars_err!(ComputeError: "{DATE_FAULT}cannot read the transaction dates in `{column}` with format `{format}`: `{v}` is not a date in that format")
+                polars_err!(ComputeError: "{TYPING_FAULT}cannot read the transaction dates in `{column}` with format `{format}`: `{v}` is not a date in that format")
             })?;
             Ok(ms
                 .into_datetime(TimeUnit::Milliseconds, None)

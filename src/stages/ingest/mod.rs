@@ -220,6 +220,5 @@ pub fn original_id(input: &InputPlan) -> Option<&str> {
         InputKind::Transactions(tx) => tx.customer.as_str(),
         InputKind::Customers => input.id.as_deref()?,
     };
-    let renamed_from = input.rename.iter().find(|(_, to)| to == id);
-    Some(renamed_from.map_or(id, |(from, _)| from.as_str()))
+    Some(input.original_name(id))
 }

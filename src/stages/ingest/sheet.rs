@@ -141,7 +141,13 @@ fn column(name: &str, cells: &[&Data]) -> Column {
         matches!(c, Data::Int(_))
             || matches!(c, Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15)
     }) {
-        let v: Vec<Option<i64>> = cells.iter().map(|c| number(c).map(|f| f as i64)).collect();
+        let v: Vec<Option<i64>> = cells
+            .iter()
+            .map(|c| match c {
+                Data::Int(i) => Some(*i),
+                other => number(other).map(|f| f as i64),
+            })
+            .collect();
         return Column::new(name, v);
     }
     if all(|c| matches!(c, Data::Int(_) | Data::Float(_))) {

@@ -35,14 +35,14 @@ pub(super) fn type_text(
     let mut texts = keep.clone();
     if let crate::config::InputKind::Transactions(tx) = &input.kind {
         // Typed by the transactions' own rules, which refuse what they cannot decide.
-        keep.push(renamed_from(input, &tx.date));
+        keep.push(input.original_name(&tx.date));
         // Invoices, products, categories and countries are text whatever they look like.
         texts.extend(tx.all().into_iter().filter(|c| {
             ![&tx.quantity, &tx.price, &tx.amount]
                 .into_iter()
                 .any(|n| n.as_deref() == Some(*c))
         }));
-        texts = texts.into_iter().map(|c| renamed_from(input, c)).collect();
+        texts = texts.into_iter().map(|c| input.original_name(c)).collect();
     }
     read_dates(&mut df, &keep)?;
     read_numbers(&mut df, &texts, input)?;
@@ -183,12 +183,6 @@ fn not_a_number(input: &InputPlan, row: usize, column: &str, value: &str) -> Err
         "cannot read {}: line {line}, column `{column}`: `{value}` is not a number{mark}, and the column holds numbers: correct that value, or clear it to leave the cell empty",
         input.path.display()
     )
-}
-
-/// The name in the file of the column the plan calls `name`.
-fn renamed_from<'a>(input: &'a InputPlan, name: &'a str) -> &'a str {
-    let from = input.rename.iter().find(|(_, to)| to == name);
-    from.map_or(name, |(from, _)| from.as_str())
 }
 
 /// Text columns (but `keep`) whose every value is a date in one format its values decide
