@@ -3,6 +3,7 @@
 //! left out and why, and the clustering to try.
 
 mod columns;
+mod content;
 mod customers;
 mod probe;
 mod transactions;
@@ -110,7 +111,7 @@ pub fn propose(data: &Path) -> Result<Proposal> {
         }
     }
     let mut profiled: Option<Choice> = None;
-    let (customers, dims) = match transactions::detect(&cols) {
+    let (customers, dims) = match detect_lines(&reading.df, &cols)? {
         Some(mut m) => {
             m.cancels = transactions::cancels(&reading.df, &m)?;
             decisions.push(format!(
@@ -143,6 +144,24 @@ pub fn propose(data: &Path) -> Result<Proposal> {
         invoice_lines: profiled.is_none(),
         rows: reading.df,
     })
+}
+
+/// The invoice-line mapping of `cols` (profiled from `df`), or `None` when they read as a
+/// customer table: by column names, or by content when the names say nothing (no header
+/// line, or names in a language the name lists miss).
+fn detect_lines(df: &polars::prelude::DataFrame, cols: &[Column]) -> Result<Option<Mapping>> {
+    let headerless = !cols.is_empty()
+        && cols.iter().all(|c| {
+            c.name
+                .strip_prefix("column_")
+                .is_some_and(|n| n.parse::<usize>().is_ok())
+        });
+    if !headerless {
+        if let Some(m) = transactions::by_names(cols) {
+            return Ok(Some(m));
+        }
+    }
+    Ok(content::detect(df, cols)?)
 }
 
 fn distinct(cols: &[Column], name: &str) -> usize {
@@ -296,6 +315,12 @@ fn invoice_lines(doc: &mut Doc, decisions: &mut Vec<String>, m: &Mapping) {
     }
     if m.invoice.is_none() {
         doc.line("    # no invoice column: each customer-day counts as one order");
+    }
+    if [&m.product, &m.category, &m.country]
+        .iter()
+        .all(|p| p.is_none())
+    {
+        doc.line("    # product, category, country: none recognised; name them here to see them in the profiles");
     }
     doc.line("");
     doc.line("clean:");

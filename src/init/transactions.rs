@@ -32,9 +32,11 @@ pub struct Mapping {
     pub cancels: Cancels,
 }
 
-/// Column-name keys (see [`super::columns::key`]) that suggest each role, best first.
+/// Column-name keys (see [`super::columns::key`]) that suggest each role, best first: in
+/// English, then in German, French, Spanish, Italian, Dutch and Portuguese (letters outside
+/// ASCII are dropped from keys: `Stück` is `stck`, `quantité` `quantit`).
 const CUSTOMER: &[&str] = &[
-    "customer", "client", "member", "shopper", "buyer", "user", "account",
+    "customer", "client", "member", "shopper", "buyer", "user", "account", "kunde", "klant",
 ];
 const INVOICE: &[&str] = &[
     "invoice",
@@ -43,10 +45,37 @@ const INVOICE: &[&str] = &[
     "basket",
     "transaction",
     "bill",
+    "rechnung",
+    "beleg",
+    "bestell",
+    "auftrag",
+    "facture",
+    "commande",
+    "factura",
+    "pedido",
+    "fattura",
+    "ordine",
+    "factuur",
 ];
-const DATE: &[&str] = &["date", "time", "day"];
-const QUANTITY: &[&str] = &["quantity", "qty", "units"];
-const PRICE: &[&str] = &["unitprice", "price", "unitcost"];
+const DATE: &[&str] = &["date", "time", "day", "datum", "fecha", "data"];
+const QUANTITY: &[&str] = &[
+    "quantity", "qty", "units", "menge", "anzahl", "stck", "quantit", "cantidad", "aantal",
+];
+const PRICE: &[&str] = &[
+    "unitprice",
+    "price",
+    "unitcost",
+    "einzelpreis",
+    "stckpreis",
+    "preis",
+    "prixunitaire",
+    "prix",
+    "preciounitario",
+    "precio",
+    "prezzo",
+    "prijs",
+    "preo",
+];
 const AMOUNT: &[&str] = &[
     "amount",
     "linetotal",
@@ -55,6 +84,14 @@ const AMOUNT: &[&str] = &[
     "revenue",
     "spend",
     "value",
+    "betrag",
+    "umsatz",
+    "summe",
+    "montant",
+    "importe",
+    "importo",
+    "bedrag",
+    "valor",
 ];
 const PRODUCT: &[&str] = &[
     "stockcode",
@@ -65,76 +102,26 @@ const PRODUCT: &[&str] = &[
     "product",
     "item",
     "article",
+    "artikel",
+    "produkt",
+    "produit",
+    "producto",
+    "prodotto",
+    "produto",
 ];
-const CATEGORY: &[&str] = &["category", "department", "dept"];
-const COUNTRY: &[&str] = &["country"];
-
-/// The invoice-line mapping of `cols`, or `None` when they read as a customer table.
-pub fn detect(cols: &[Column]) -> Option<Mapping> {
-    let headerless = !cols.is_empty()
-        && cols.iter().all(|c| {
-            c.name
-                .strip_prefix("column_")
-                .is_some_and(|n| n.parse::<usize>().is_ok())
-        });
-    if headerless {
-        return by_content(cols);
-    }
-    by_names(cols)
-}
-
-/// A file without a header line (a classic purchase log: customer, date, quantity, amount):
-/// a repeating id-like column, then a column of dates (read as dates, or whole numbers
-/// written as YYYYMMDD), an amount (numbers with a fraction) and, if any, a quantity (other
-/// whole numbers), each recognised by its values alone.
-fn by_content(cols: &[Column]) -> Option<Mapping> {
-    let pick = |c: &Column, why: String| Pick {
-        column: c.name.clone(),
-        why: format!("by content: {why}"),
-    };
-    let is_date =
-        |c: &Column| c.kind == Kind::Date || (c.kind == Kind::Integer && whole_dates(&c.values));
-    let customer = cols.iter().find(|c| {
-        matches!(c.kind, Kind::Text | Kind::Integer)
-            && !is_date(c)
-            && c.distinct * 2 <= c.rows - c.nulls
-    })?;
-    let date = cols
-        .iter()
-        .find(|c| c.name != customer.name && is_date(c))?;
-    let amount = cols.iter().find(|c| c.kind == Kind::Float && !c.whole)?;
-    let quantity = cols
-        .iter()
-        .find(|c| c.kind == Kind::Integer && c.name != customer.name && c.name != date.name);
-    let format = (date.kind == Kind::Integer).then(|| "%Y%m%d".to_string());
-    Some(Mapping {
-        customer: Some(pick(
-            customer,
-            format!(
-                "its {} ids repeat over {} rows",
-                thousands(customer.distinct),
-                thousands(customer.rows)
-            ),
-        )),
-        date: Some(pick(
-            date,
-            match &format {
-                Some(_) => "whole numbers read as YYYYMMDD".to_string(),
-                None => "read as dates".to_string(),
-            },
-        )),
-        date_format: format,
-        amount: Some(pick(
-            amount,
-            "numbers with a fraction: the line's amount".into(),
-        )),
-        quantity: quantity.map(|q| pick(q, "whole numbers: the quantity".into())),
-        ..Mapping::default()
-    })
-}
+const CATEGORY: &[&str] = &[
+    "category",
+    "department",
+    "dept",
+    "kategorie",
+    "warengruppe",
+    "categorie",
+    "categoria",
+];
+const COUNTRY: &[&str] = &["country", "land", "pays", "paese"];
 
 /// Invoice lines recognised by their column names, checked against the values.
-fn by_names(cols: &[Column]) -> Option<Mapping> {
+pub fn by_names(cols: &[Column]) -> Option<Mapping> {
     let mut taken: Vec<&str> = Vec::new();
     let customer = by_name(cols, CUSTOMER, &mut taken, |c| {
         let repeats = c.distinct * 2 <= c.rows - c.nulls;
@@ -147,7 +134,7 @@ fn by_names(cols: &[Column]) -> Option<Mapping> {
             )
         })
     })?;
-    let (date, date_format) = date_column(cols, &mut taken)?;
+    let (date, date_format) = date_column(cols, &mut taken, false)?;
     let mut m = Mapping {
         customer: Some(customer),
         date: Some(date),
@@ -198,7 +185,12 @@ fn by_name<'a>(
 
 /// The date column: a column read as dates, text in one of [`DATE_FORMATS`], or whole
 /// numbers such as 20101201 in a column named like a date.
-fn date_column<'a>(cols: &'a [Column], taken: &mut Vec<&'a str>) -> Option<(Pick, Option<String>)> {
+/// `by_content` takes whole-number dates whatever the column's name.
+pub(super) fn date_column<'a>(
+    cols: &'a [Column],
+    taken: &mut Vec<&'a str>,
+    by_content: bool,
+) -> Option<(Pick, Option<String>)> {
     // Best first: a purchase date, any other date but the ones that are not purchases.
     let mut ranked: Vec<&Column> = cols
         .iter()
@@ -225,7 +217,8 @@ fn date_column<'a>(cols: &'a [Column], taken: &mut Vec<&'a str>) -> Option<(Pick
         })
         .or_else(|| {
             free()
-                .filter(|c| c.kind == Kind::Integer && named(c) && whole_dates(&c.values))
+                .filter(|c| c.kind == Kind::Integer && (by_content || named(c)))
+                .filter(|c| whole_dates(&c.values))
                 .map(|c| {
                     (
                         c,
@@ -282,9 +275,43 @@ const PURCHASE_DATE: &[&str] = &[
     "purchase",
     "sale",
     "bought",
+    "rechnung",
+    "bestell",
+    "kauf",
+    "beleg",
+    "facture",
+    "commande",
+    "achat",
+    "factura",
+    "pedido",
+    "compra",
+    "venta",
+    "fattura",
+    "ordine",
 ];
 const OTHER_DATE: &[&str] = &[
-    "ship", "deliver", "due", "birth", "signup", "register", "created", "updated", "return",
+    "ship",
+    "deliver",
+    "due",
+    "birth",
+    "signup",
+    "register",
+    "created",
+    "updated",
+    "return",
+    "versand",
+    "liefer",
+    "flligkeit",
+    "geburt",
+    "anmeld",
+    "expedi",
+    "livraison",
+    "naissance",
+    "envio",
+    "entrega",
+    "nacimiento",
+    "spedizione",
+    "consegna",
 ];
 
 /// 2 for a purchase date by name, 0 for another date by name (shipping, birth…), else 1.
@@ -305,7 +332,7 @@ fn serial_days(c: &Column) -> bool {
     c.min.is_some_and(|m| m >= 18264.0) && c.max.is_some_and(|m| m < 73051.0)
 }
 
-fn whole_dates(values: &[String]) -> bool {
+pub(super) fn whole_dates(values: &[String]) -> bool {
     !values.is_empty()
         && values
             .iter()

@@ -14,6 +14,7 @@ mod engines;
 mod fuzz;
 mod hostile;
 mod init;
+mod init_content;
 mod json;
 mod mall_kaggle;
 mod marketing_campaign;
