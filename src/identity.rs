@@ -236,20 +236,16 @@ impl Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::Algorithm;
+    use crate::cluster::Fit;
     use crate::config::ScaleMethod;
 
     fn model(centroids: Vec<Vec<f64>>, ids: Vec<i64>) -> Model {
         Model {
             name: "kmeans_k2".into(),
-            algorithm: Algorithm::Kmeans,
-            k: Some(centroids.len()),
+            fit: Fit::Kmeans { k: centroids.len() },
             n_clusters: centroids.len(),
             labels: vec![0, 1, 1, -1],
             centroids,
-            eps: None,
-            min_samples: None,
-            core_points: Vec::new(),
             segment_ids: ids,
         }
     }

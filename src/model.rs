@@ -40,6 +40,14 @@ pub struct ModelFile {
     pub segments: Vec<Segment>,
 }
 
+/// A DBSCAN fit's core points (rows of the model matrix); none for other algorithms.
+fn core_rows(fit: &crate::cluster::Fit) -> &[usize] {
+    match fit {
+        crate::cluster::Fit::Dbscan { core_points, .. } => core_points,
+        crate::cluster::Fit::Kmeans { .. } => &[],
+    }
+}
+
 /// The transforms a run fitted, in the order they apply.
 pub struct Fitted<'a> {
     pub clean: &'a CleanModel,
@@ -79,19 +87,14 @@ impl ModelFile {
                 .map(|m| if m.name == chosen.name { chosen } else { m })
                 .map(|m| Model {
                     name: m.name.clone(),
-                    algorithm: m.algorithm,
-                    k: m.k,
+                    fit: m.fit.without_rows(),
                     n_clusters: m.n_clusters,
                     labels: Vec::new(), // not serialised
                     centroids: m.centroids.clone(),
-                    eps: m.eps,
-                    min_samples: m.min_samples,
-                    core_points: Vec::new(),
                     segment_ids: m.segment_ids.clone(),
                 })
                 .collect(),
-            core_points: chosen
-                .core_points
+            core_points: core_rows(&chosen.fit)
                 .iter()
                 .map(|&i| (x.row(i).to_vec(), chosen.labels[i]))
                 .collect(),

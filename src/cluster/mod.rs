@@ -30,29 +30,60 @@ impl Algorithm {
 /// Label given to DBSCAN noise points.
 pub const NOISE: i64 = -1;
 
+/// What one algorithm fitted, beyond the labels and centroids every model has. The variant
+/// names the algorithm: adding one is a change the compiler guides through every `match`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fit {
+    /// K-means with the k asked for.
+    Kmeans { k: usize },
+    /// DBSCAN with its radius (the resolved value when `auto`), its min_samples and its
+    /// core points (rows of the model matrix; none in model.json, which keeps the chosen
+    /// model's as coordinates).
+    Dbscan {
+        eps: f64,
+        min_samples: usize,
+        core_points: Vec<usize>,
+    },
+}
+
+impl Fit {
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Fit::Kmeans { .. } => Algorithm::Kmeans,
+            Fit::Dbscan { .. } => Algorithm::Dbscan,
+        }
+    }
+
+    /// The same fit without the core points' row numbers.
+    pub fn without_rows(&self) -> Fit {
+        match self {
+            Fit::Dbscan {
+                eps, min_samples, ..
+            } => Fit::Dbscan {
+                eps: *eps,
+                min_samples: *min_samples,
+                core_points: Vec::new(),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
 /// One fitted model: its labels in canonical order and what `assign` needs to reuse it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "ModelJson", try_from = "ModelJson")]
 pub struct Model {
     /// Column name in the clusters artifact, e.g. `kmeans_k5` or `dbscan`.
     pub name: String,
-    pub algorithm: Algorithm,
-    /// The k asked for (K-means only).
-    pub k: Option<usize>,
+    pub fit: Fit,
     /// Number of clusters found (without noise).
     pub n_clusters: usize,
     /// One label per row of the model matrix; kept in the clusters artifact, not in JSON.
-    #[serde(skip)]
     pub labels: Vec<i64>,
     /// Cluster means in the scaled space, by label.
     pub centroids: Vec<Vec<f64>>,
-    /// DBSCAN's radius (the resolved value when `auto`).
-    pub eps: Option<f64>,
-    pub min_samples: Option<usize>,
-    /// DBSCAN core points (rows of the model matrix).
-    pub core_points: Vec<usize>,
     /// The segment id of each centroid when the ids were kept from a reference run
     /// (`cluster.reference`); empty when a centroid's index is its id.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segment_ids: Vec<i64>,
 }
 
@@ -60,6 +91,85 @@ impl Model {
     /// The segment id of centroid `i`.
     pub fn segment_id(&self, i: usize) -> i64 {
         self.segment_ids.get(i).copied().unwrap_or(i as i64)
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.fit.algorithm()
+    }
+
+    /// The k asked for (K-means only).
+    pub fn k(&self) -> Option<usize> {
+        match self.fit {
+            Fit::Kmeans { k } => Some(k),
+            Fit::Dbscan { .. } => None,
+        }
+    }
+}
+
+/// A model as model.json and the cache hold it (the fields of schema version 1, flat).
+#[derive(Serialize, Deserialize)]
+struct ModelJson {
+    name: String,
+    algorithm: Algorithm,
+    k: Option<usize>,
+    n_clusters: usize,
+    centroids: Vec<Vec<f64>>,
+    eps: Option<f64>,
+    min_samples: Option<usize>,
+    core_points: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    segment_ids: Vec<i64>,
+}
+
+impl From<Model> for ModelJson {
+    fn from(m: Model) -> ModelJson {
+        let algorithm = m.algorithm();
+        let (k, eps, min_samples, core_points) = match m.fit {
+            Fit::Kmeans { k } => (Some(k), None, None, Vec::new()),
+            Fit::Dbscan {
+                eps,
+                min_samples,
+                core_points,
+            } => (None, Some(eps), Some(min_samples), core_points),
+        };
+        ModelJson {
+            name: m.name,
+            algorithm,
+            k,
+            n_clusters: m.n_clusters,
+            centroids: m.centroids,
+            eps,
+            min_samples,
+            core_points,
+            segment_ids: m.segment_ids,
+        }
+    }
+}
+
+impl TryFrom<ModelJson> for Model {
+    type Error = String;
+
+    fn try_from(j: ModelJson) -> Result<Model, String> {
+        let missing =
+            |what: &str| format!("{} model `{}` has no {what}", j.algorithm.as_str(), j.name);
+        let fit = match j.algorithm {
+            Algorithm::Kmeans => Fit::Kmeans {
+                k: j.k.ok_or_else(|| missing("k"))?,
+            },
+            Algorithm::Dbscan => Fit::Dbscan {
+                eps: j.eps.ok_or_else(|| missing("eps"))?,
+                min_samples: j.min_samples.ok_or_else(|| missing("min_samples"))?,
+                core_points: j.core_points,
+            },
+        };
+        Ok(Model {
+            name: j.name,
+            fit,
+            n_clusters: j.n_clusters,
+            labels: Vec::new(),
+            centroids: j.centroids,
+            segment_ids: j.segment_ids,
+        })
     }
 }
 
@@ -112,6 +222,38 @@ pub fn distinct_rows(x: &Matrix, cap: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_keep_the_flat_json_of_schema_version_1() {
+        let m = Model {
+            name: "dbscan".into(),
+            fit: Fit::Dbscan {
+                eps: 0.5,
+                min_samples: 4,
+                core_points: vec![3],
+            },
+            n_clusters: 1,
+            labels: vec![0, -1],
+            centroids: vec![vec![1.0]],
+            segment_ids: Vec::new(),
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(
+            json,
+            r#"{"name":"dbscan","algorithm":"dbscan","k":null,"n_clusters":1,"centroids":[[1.0]],"eps":0.5,"min_samples":4,"core_points":[3]}"#
+        );
+        let back: Model = serde_json::from_str(&json).unwrap();
+        assert_eq!((back.fit, back.labels.len()), (m.fit, 0));
+        let no_eps = json.replace(r#""eps":0.5"#, r#""eps":null"#);
+        let err = serde_json::from_str::<Model>(&no_eps).unwrap_err();
+        assert!(
+            err.to_string().contains("dbscan model `dbscan` has no eps"),
+            "{err}"
+        );
+        let km = r#"{"name":"kmeans_k2","algorithm":"kmeans","k":2,"n_clusters":2,"centroids":[],"eps":null,"min_samples":null,"core_points":[]}"#;
+        let km: Model = serde_json::from_str(km).unwrap();
+        assert_eq!((km.k(), km.algorithm()), (Some(2), Algorithm::Kmeans));
+    }
 
     #[test]
     fn canonical_order_is_by_size_then_centroid() {

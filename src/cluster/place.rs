@@ -8,7 +8,7 @@
 use polars::prelude::PlHashMap as HashMap;
 
 use super::kmeans::nearest;
-use super::{Algorithm, Model, NOISE};
+use super::{Fit, Model, NOISE};
 use crate::matrix::sq_dist;
 
 /// The most dimensions the grid serves; beyond it 3^d neighbour cells cost more than the
@@ -42,10 +42,10 @@ pub struct Grid<'a> {
 impl<'a> Placer<'a> {
     /// `core`: the model's core points (scaled coordinates) with their segments.
     pub fn new(model: &'a Model, core: &'a [(Vec<f64>, i64)]) -> Placer<'a> {
-        let eps = model.eps.unwrap_or(0.0);
-        if model.algorithm != Algorithm::Dbscan {
-            return Placer::Centroids(model);
-        }
+        let eps = match model.fit {
+            Fit::Dbscan { eps, .. } => eps,
+            Fit::Kmeans { .. } => return Placer::Centroids(model),
+        };
         let d = core.first().map_or(0, |(p, _)| p.len());
         if d == 0 || d > GRID_DIMS || eps <= 0.0 || core.len() < 64 {
             return Placer::Scan {
@@ -216,14 +216,14 @@ mod tests {
     fn model(eps: f64) -> Model {
         Model {
             name: "dbscan".into(),
-            algorithm: Algorithm::Dbscan,
-            k: None,
+            fit: Fit::Dbscan {
+                eps,
+                min_samples: 5,
+                core_points: Vec::new(),
+            },
             n_clusters: 3,
             labels: Vec::new(),
             centroids: Vec::new(),
-            eps: Some(eps),
-            min_samples: Some(5),
-            core_points: Vec::new(),
             segment_ids: Vec::new(),
         }
     }

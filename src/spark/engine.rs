@@ -774,8 +774,9 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
     crate::assign::check_columns(model, &empty, &input.path)?;
     let id = input.id.as_deref();
     let form = id_form(&s, input, id)?;
-    if model.chosen()?.algorithm == crate::cluster::Algorithm::Dbscan {
-        upload_core_points(&s, model)?;
+    match model.chosen()?.fit {
+        crate::cluster::Fit::Dbscan { .. } => upload_core_points(&s, model)?,
+        crate::cluster::Fit::Kmeans { .. } => {}
     }
     let query = score::scored_query(model, &columns, id, form)?;
     check_sample(&s, model, input, &query)?;

@@ -8,7 +8,7 @@
 //! the columns by the names the run gave them. Reasons are columns `__r<i>`, joined at the
 //! end in the order they were added.
 
-use crate::cluster::Algorithm;
+use crate::cluster::Fit;
 use crate::config::OutlierAction;
 use crate::data_err;
 use crate::error::Result;
@@ -34,7 +34,11 @@ pub const DBSCAN_DIMS: usize = 6;
 pub fn check_model(model: &ModelFile) -> Result<()> {
     let chosen = model.chosen()?;
     let d = model.scaler.columns.len();
-    if chosen.algorithm == Algorithm::Dbscan && d > DBSCAN_DIMS {
+    let grid = match chosen.fit {
+        Fit::Dbscan { .. } => true,
+        Fit::Kmeans { .. } => false,
+    };
+    if grid && d > DBSCAN_DIMS {
         return Err(data_err!(
             "the Spark engine scores DBSCAN models of at most {DBSCAN_DIMS} model columns (each customer is looked up in the 3^d cells around it); `{}` has {d}: run `segflow assign` without --engine spark",
             chosen.name
@@ -58,10 +62,12 @@ pub const CORE: &str = "segflow_core";
 
 fn dbscan_eps(model: &ModelFile) -> Result<f64> {
     let chosen = model.chosen()?;
-    chosen
-        .eps
-        .filter(|e| *e > 0.0)
-        .ok_or_else(|| data_err!("model `{}` has no eps", chosen.name))
+    match chosen.fit {
+        Fit::Dbscan { eps, .. } => Some(eps),
+        Fit::Kmeans { .. } => None,
+    }
+    .filter(|e| *e > 0.0)
+    .ok_or_else(|| data_err!("model `{}` has no eps", chosen.name))
 }
 
 /// A Spark `rlike` pattern for an id written as a plain integer (as the local engine's
@@ -182,14 +188,14 @@ pub fn scored_query(
     let reasons: Vec<String> = (0..s.reasons).map(|i| format!("__r{i}")).collect();
     let reason = format!("NULLIF(concat_ws('; ', {}), '')", reasons.join(", "));
     s.step(&[], vec![("__reason".into(), reason)]);
-    match model.chosen()?.algorithm {
-        Algorithm::Kmeans => {
+    match model.chosen()?.fit {
+        Fit::Kmeans { .. } => {
             s.step(&[], vec![("__d".into(), distances(model, &z)?)]);
             let nearest = nearest(model)?;
             let segment = format!("CASE WHEN __reason IS NULL THEN {nearest} END");
             s.step(&[], vec![("__segment".into(), segment)]);
         }
-        Algorithm::Dbscan => core_point_step(model, &z, &mut s)?,
+        Fit::Dbscan { .. } => core_point_step(model, &z, &mut s)?,
     }
     let id_expr = match (id, form) {
         (Some(c), IdForm::AsRead) => ident(c),
@@ -486,7 +492,7 @@ mod tests {
             "chosen_model": "m",
             "models": [{"name": "m", "algorithm": algorithm, "k": 2, "n_clusters": 2,
                         "centroids": [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]],
-                        "eps": null, "min_samples": null, "core_points": [],
+                        "eps": 0.25, "min_samples": 5, "core_points": [],
                         "segment_ids": [4, 2]}],
             "core_points": [],
             "segments": [{"id": 4, "name": "Four", "size": 3, "share": 0.6},
@@ -573,7 +579,11 @@ mod tests {
         // DBSCAN: each customer looked up in the 27 cells around its own (3 columns), the
         // nearest core point within eps (0.5: 0.25 squared), else noise.
         let mut dbscan = model("dbscan", "drop");
-        dbscan.models[0].eps = Some(0.5);
+        dbscan.models[0].fit = Fit::Dbscan {
+            eps: 0.5,
+            min_samples: 5,
+            core_points: Vec::new(),
+        };
         let q = scored_query(&dbscan, &columns(), Some("id"), IdForm::AsRead).unwrap();
         assert_eq!(q.matches("named_struct('o0'").count(), 27);
         assert!(q.contains("min_by(__label, named_struct('d', __dd, 'i', __i))"));

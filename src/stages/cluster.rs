@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::cluster::{canonical_labels, dbscan, kmeans, Algorithm, Model};
+use crate::cluster::{canonical_labels, dbscan, kmeans, Fit, Model};
 use crate::config::{ClusterPlan, DbscanPlan, Eps, KMeansPlan};
 use crate::data_err;
 use crate::error::Result;
@@ -115,21 +115,17 @@ fn kmeans_models(
             let labels = canon;
             Ok(Model {
                 name: format!("kmeans_k{k}"),
-                algorithm: Algorithm::Kmeans,
-                k: Some(k),
+                fit: Fit::Kmeans { k },
                 n_clusters: centroids.len(),
                 labels,
                 centroids,
-                eps: None,
-                min_samples: None,
-                core_points: Vec::new(),
                 segment_ids: Vec::new(),
             })
         })
         .collect();
     for f in fits {
         let m = f?;
-        if m.n_clusters < m.k.unwrap_or(0) {
+        if m.n_clusters < m.k().unwrap_or(0) {
             warnings.push(format!(
                 "{}: only {} non-empty clusters",
                 m.name, m.n_clusters
@@ -174,14 +170,14 @@ fn dbscan_model(
     }
     Ok(Model {
         name: "dbscan".into(),
-        algorithm: Algorithm::Dbscan,
-        k: None,
+        fit: Fit::Dbscan {
+            eps,
+            min_samples: db.min_samples,
+            core_points: (0..x.n).filter(|&i| fit.is_core[i]).collect(),
+        },
         n_clusters: centroids.len(),
         labels,
         centroids,
-        eps: Some(eps),
-        min_samples: Some(db.min_samples),
-        core_points: (0..x.n).filter(|&i| fit.is_core[i]).collect(),
         segment_ids: Vec::new(),
     })
 }

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::cluster::stability::{self, Stability};
-use crate::cluster::{dbscan, kmeans, Algorithm, Model};
+use crate::cluster::{dbscan, kmeans, Algorithm, Fit, Model};
 use crate::config::{ChooseFrom, ClusterPlan, EvaluatePlan, Metric};
 use crate::error::Result;
 use crate::matrix::Matrix;
@@ -129,10 +129,9 @@ fn assess_stability(
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let refit: Box<stability::Refit<'_>> = match m.algorithm {
-                Algorithm::Kmeans => {
+            let refit: Box<stability::Refit<'_>> = match m.fit {
+                Fit::Kmeans { k } => {
                     let km = cluster.kmeans.as_ref()?;
-                    let k = m.k?;
                     let starts = km.n_init.min(REFIT_STARTS);
                     Box::new(move |xs: &Matrix, s: u64| {
                         let (labels, _, _) =
@@ -140,8 +139,10 @@ fn assess_stability(
                         Some(labels.into_iter().map(|l| l as i64).collect())
                     })
                 }
-                Algorithm::Dbscan => {
-                    let (eps, min_samples, n) = (m.eps?, m.min_samples?, x.n);
+                Fit::Dbscan {
+                    eps, min_samples, ..
+                } => {
+                    let n = x.n;
                     Box::new(move |xs: &Matrix, _| {
                         let scaled = (min_samples * xs.n).div_ceil(n.max(1)).max(2);
                         Some(dbscan::fit(xs, eps, scaled.min(min_samples)).labels)
@@ -192,8 +193,8 @@ fn score_with(
         stability: None,
         smallest_share: sizes.iter().min().map_or(0.0, |&s| s as f64 / n as f64),
         model: m.name.clone(),
-        algorithm: m.algorithm,
-        k: m.k,
+        algorithm: m.algorithm(),
+        k: m.k(),
         clusters: k,
         noise_share: (n - xs.n) as f64 / n as f64,
         wcss: metrics::wcss(xs, labels, k),
@@ -251,7 +252,7 @@ pub fn run(
     }
     if let (Some(km), Some(_)) = (&cluster.kmeans, &plan.stability) {
         for (s, m) in scores.iter_mut().zip(models) {
-            if let Some(k) = m.k.filter(|_| m.algorithm == Algorithm::Kmeans) {
+            if let Fit::Kmeans { k } = m.fit {
                 s.null_silhouette = null_silhouette(x, k, km, seed);
             }
         }

@@ -419,14 +419,10 @@ fn assign_applies_the_stages_transforms_bit_for_bit() {
 fn dummy_model() -> segflow::cluster::Model {
     segflow::cluster::Model {
         name: "kmeans_k2".into(),
-        algorithm: segflow::cluster::Algorithm::Kmeans,
-        k: Some(2),
+        fit: segflow::cluster::Fit::Kmeans { k: 2 },
         n_clusters: 2,
         labels: Vec::new(),
         centroids: Vec::new(),
-        eps: None,
-        min_samples: None,
-        core_points: Vec::new(),
         segment_ids: Vec::new(),
     }
 }

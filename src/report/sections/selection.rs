@@ -5,7 +5,7 @@ use super::super::charts::{later, Line, SilhouettePlot, WIDE};
 use super::super::figures::{Drawn, Figures};
 use super::super::html::{num, Html};
 use super::super::{ReportInput, Sample, SCATTER_SAMPLE};
-use crate::cluster::dbscan;
+use crate::cluster::{dbscan, Fit};
 use crate::identity::Identity;
 use crate::metrics::dense_labels;
 use crate::metrics::knee::{knee, Slope};
@@ -25,7 +25,7 @@ pub fn elbow_knee(points: &[(f64, f64)]) -> Option<f64> {
 }
 
 pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Selection {
-    let chosen_k = input.chosen.k.map(|k| k as f64);
+    let chosen_k = input.chosen.k().map(|k| k as f64);
     let (mut names, knee) = metric_curves(input, chosen_k, figs);
     names.extend(silhouette_per_segment(input, s, figs));
     names.extend(k_distance(input, s, figs));
@@ -160,8 +160,12 @@ fn silhouette_per_segment(input: &ReportInput, s: &Sample, figs: &mut Figures) -
 
 /// DBSCAN's k-distance curve with the eps used.
 fn k_distance(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<String> {
-    let db = input.models.iter().find(|m| m.eps.is_some())?;
-    let (eps, ms) = (db.eps?, db.min_samples?);
+    let (eps, ms) = input.models.iter().find_map(|m| match m.fit {
+        Fit::Dbscan {
+            eps, min_samples, ..
+        } => Some((eps, min_samples)),
+        Fit::Kmeans { .. } => None,
+    })?;
     let sample_note = &s.note;
     let curve = dbscan::k_distances(input.x, ms, SCATTER_SAMPLE, input.plan.seed);
     let points: Vec<(f64, f64)> = curve
