@@ -30,7 +30,7 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
     let Prepared { df, rows, reasons } = prepare(model, df)?;
     let chosen = model.chosen()?;
     // Rows are placed independently, in parallel; DBSCAN's core points through a grid.
-    let placer = Placer::new(chosen, &model.core_points);
+    let placer = Placer::new(chosen, &model.core_points, &model.core_radii);
     let segment: Vec<Option<i64>> = rows
         .par_iter()
         .map(|row| row.as_deref().map(|row| placer.place(row)))

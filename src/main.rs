@@ -575,15 +575,21 @@ fn stage_table(o: &mut String, s: &RunSummary) {
 
 /// The models' scores and the chosen model's segments.
 fn model_tables(o: &mut String, s: &RunSummary) {
+    let w = s
+        .scores
+        .iter()
+        .map(|sc| sc.model.len())
+        .fold(14, usize::max);
     let _ = writeln!(
         o,
-        "model          clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss        stability"
+        "{:<w$} clusters  noise  silhouette  davies_bouldin  calinski_harabasz  wcss        stability",
+        "model"
     );
     let f = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.4}"));
     for sc in &s.scores {
         let _ = writeln!(
             o,
-            "{:<14} {:>8} {:>6.1}% {:>11} {:>15} {:>18} {:>10.3} {:>10}{}",
+            "{:<w$} {:>8} {:>6.1}% {:>11} {:>15} {:>18} {:>10.3} {:>10}{}",
             sc.model,
             sc.clusters,
             sc.noise_share * 100.0,

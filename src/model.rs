@@ -35,16 +35,23 @@ pub struct ModelFile {
     /// The model whose segments `assign` uses, one of `models`.
     pub chosen_model: String,
     pub models: Vec<Model>,
-    /// When DBSCAN is chosen: its core points (scaled coordinates) and their segments.
+    /// When DBSCAN is chosen: its core points (scaled coordinates) and their segments;
+    /// when HDBSCAN is: its clustered points.
     pub core_points: Vec<(Vec<f64>, i64)>,
+    /// When HDBSCAN is chosen: each of `core_points`' core distance (a new customer joins
+    /// the segment of the nearest point within its own core distance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub core_radii: Vec<f64>,
     pub segments: Vec<Segment>,
 }
 
-/// A DBSCAN fit's core points (rows of the model matrix); none for other algorithms.
+/// A DBSCAN fit's core points or an HDBSCAN fit's members (rows of the model matrix); none
+/// for other algorithms.
 fn core_rows(fit: &crate::cluster::Fit) -> &[usize] {
     match fit {
         crate::cluster::Fit::Dbscan { core_points, .. } => core_points,
-        crate::cluster::Fit::Kmeans { .. } => &[],
+        crate::cluster::Fit::Hdbscan { members, .. } => members,
+        crate::cluster::Fit::Kmeans { .. } | crate::cluster::Fit::Agglomerative { .. } => &[],
     }
 }
 
@@ -98,6 +105,10 @@ impl ModelFile {
                 .iter()
                 .map(|&i| (x.row(i).to_vec(), chosen.labels[i]))
                 .collect(),
+            core_radii: match &chosen.fit {
+                crate::cluster::Fit::Hdbscan { radii, .. } => radii.clone(),
+                _ => Vec::new(),
+            },
             segments: segments.to_vec(),
         }
     }
@@ -163,6 +174,13 @@ impl ModelFile {
             return Err(format!(
                 "the chosen model `{}` is not among its models",
                 self.chosen_model
+            ));
+        }
+        if !self.core_radii.is_empty() && self.core_radii.len() != self.core_points.len() {
+            return Err(format!(
+                "{} core distances for {} points",
+                self.core_radii.len(),
+                self.core_points.len()
             ));
         }
         if let Some((p, _)) = self.core_points.iter().find(|(p, _)| p.len() != dims) {

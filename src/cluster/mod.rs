@@ -1,21 +1,28 @@
 //! Clustering algorithms and the canonical labelling shared by all of them.
 
+pub mod agglomerative;
 pub mod dbscan;
+pub mod hdbscan;
 pub mod kmeans;
 pub mod place;
 pub mod stability;
 
 use serde::{Deserialize, Serialize};
 
+pub use agglomerative::Linkage;
+
 use crate::matrix::Matrix;
 use crate::metrics::centroids_without_noise;
 
-/// Which algorithm fitted a model (`kmeans` or `dbscan` in the artifacts and model.json).
+/// Which algorithm fitted a model (`kmeans`, `dbscan`, `agglomerative` in the artifacts
+/// and model.json).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Kmeans,
     Dbscan,
+    Agglomerative,
+    Hdbscan,
 }
 
 impl Algorithm {
@@ -23,6 +30,8 @@ impl Algorithm {
         match self {
             Algorithm::Kmeans => "kmeans",
             Algorithm::Dbscan => "dbscan",
+            Algorithm::Agglomerative => "agglomerative",
+            Algorithm::Hdbscan => "hdbscan",
         }
     }
 }
@@ -44,6 +53,18 @@ pub enum Fit {
         min_samples: usize,
         core_points: Vec<usize>,
     },
+    /// A hierarchical tree cut at k clusters.
+    Agglomerative { k: usize, linkage: Linkage },
+    /// HDBSCAN: its settings, its clustered rows (the members new customers are placed
+    /// by) with their core distances, and each row's membership strength (0 for noise;
+    /// kept in the clusters artifact, not in JSON).
+    Hdbscan {
+        min_cluster_size: usize,
+        min_samples: usize,
+        members: Vec<usize>,
+        radii: Vec<f64>,
+        strength: Vec<f64>,
+    },
 }
 
 impl Fit {
@@ -51,12 +72,26 @@ impl Fit {
         match self {
             Fit::Kmeans { .. } => Algorithm::Kmeans,
             Fit::Dbscan { .. } => Algorithm::Dbscan,
+            Fit::Agglomerative { .. } => Algorithm::Agglomerative,
+            Fit::Hdbscan { .. } => Algorithm::Hdbscan,
         }
     }
 
-    /// The same fit without the core points' row numbers.
+    /// The same fit without the row numbers and per-row values (model.json holds the
+    /// chosen model's points as coordinates).
     pub fn without_rows(&self) -> Fit {
         match self {
+            Fit::Hdbscan {
+                min_cluster_size,
+                min_samples,
+                ..
+            } => Fit::Hdbscan {
+                min_cluster_size: *min_cluster_size,
+                min_samples: *min_samples,
+                members: Vec::new(),
+                radii: Vec::new(),
+                strength: Vec::new(),
+            },
             Fit::Dbscan {
                 eps, min_samples, ..
             } => Fit::Dbscan {
@@ -100,8 +135,8 @@ impl Model {
     /// The k asked for (K-means only).
     pub fn k(&self) -> Option<usize> {
         match self.fit {
-            Fit::Kmeans { k } => Some(k),
-            Fit::Dbscan { .. } => None,
+            Fit::Kmeans { k } | Fit::Agglomerative { k, .. } => Some(k),
+            Fit::Dbscan { .. } | Fit::Hdbscan { .. } => None,
         }
     }
 }
@@ -119,11 +154,20 @@ struct ModelJson {
     core_points: Vec<usize>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     segment_ids: Vec<i64>,
+    /// Agglomerative models only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    linkage: Option<Linkage>,
+    /// HDBSCAN models only: the smallest cluster, and each member's core distance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_cluster_size: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    radii: Vec<f64>,
 }
 
 impl From<Model> for ModelJson {
     fn from(m: Model) -> ModelJson {
         let algorithm = m.algorithm();
+        let (mut linkage, mut min_cluster_size, mut member_radii) = (None, None, Vec::new());
         let (k, eps, min_samples, core_points) = match m.fit {
             Fit::Kmeans { k } => (Some(k), None, None, Vec::new()),
             Fit::Dbscan {
@@ -131,6 +175,21 @@ impl From<Model> for ModelJson {
                 min_samples,
                 core_points,
             } => (None, Some(eps), Some(min_samples), core_points),
+            Fit::Agglomerative { k, linkage: l } => {
+                linkage = Some(l);
+                (Some(k), None, None, Vec::new())
+            }
+            Fit::Hdbscan {
+                min_cluster_size: m,
+                min_samples,
+                members,
+                radii,
+                ..
+            } => {
+                min_cluster_size = Some(m);
+                member_radii = radii;
+                (None, None, Some(min_samples), members)
+            }
         };
         ModelJson {
             name: m.name,
@@ -142,6 +201,9 @@ impl From<Model> for ModelJson {
             min_samples,
             core_points,
             segment_ids: m.segment_ids,
+            linkage,
+            min_cluster_size,
+            radii: member_radii,
         }
     }
 }
@@ -160,6 +222,19 @@ impl TryFrom<ModelJson> for Model {
                 eps: j.eps.ok_or_else(|| missing("eps"))?,
                 min_samples: j.min_samples.ok_or_else(|| missing("min_samples"))?,
                 core_points: j.core_points,
+            },
+            Algorithm::Agglomerative => Fit::Agglomerative {
+                k: j.k.ok_or_else(|| missing("k"))?,
+                linkage: j.linkage.ok_or_else(|| missing("linkage"))?,
+            },
+            Algorithm::Hdbscan => Fit::Hdbscan {
+                min_cluster_size: j
+                    .min_cluster_size
+                    .ok_or_else(|| missing("min_cluster_size"))?,
+                min_samples: j.min_samples.ok_or_else(|| missing("min_samples"))?,
+                members: j.core_points,
+                radii: j.radii,
+                strength: Vec::new(),
             },
         };
         Ok(Model {

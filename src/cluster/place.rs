@@ -19,6 +19,11 @@ type Cell = [i64; GRID_DIMS];
 /// Places rows in the segments of one model.
 pub enum Placer<'a> {
     Centroids(&'a Model),
+    /// HDBSCAN: the nearest member within its own core distance.
+    Radii {
+        core: &'a [(Vec<f64>, i64)],
+        radii: &'a [f64],
+    },
     Scan {
         core: &'a [(Vec<f64>, i64)],
         eps2: f64,
@@ -40,11 +45,13 @@ pub struct Grid<'a> {
 }
 
 impl<'a> Placer<'a> {
-    /// `core`: the model's core points (scaled coordinates) with their segments.
-    pub fn new(model: &'a Model, core: &'a [(Vec<f64>, i64)]) -> Placer<'a> {
+    /// `core`: the model's core points (scaled coordinates) with their segments; `radii`:
+    /// an HDBSCAN model's core distance of each.
+    pub fn new(model: &'a Model, core: &'a [(Vec<f64>, i64)], radii: &'a [f64]) -> Placer<'a> {
         let eps = match model.fit {
             Fit::Dbscan { eps, .. } => eps,
-            Fit::Kmeans { .. } => return Placer::Centroids(model),
+            Fit::Kmeans { .. } | Fit::Agglomerative { .. } => return Placer::Centroids(model),
+            Fit::Hdbscan { .. } => return Placer::Radii { core, radii },
         };
         let d = core.first().map_or(0, |(p, _)| p.len());
         if d == 0 || d > GRID_DIMS || eps <= 0.0 || core.len() < 64 {
@@ -67,6 +74,13 @@ impl<'a> Placer<'a> {
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .map_or(NOISE, |(_, l)| l),
             Placer::Grid(g) => g.place(row),
+            Placer::Radii { core, radii } => core
+                .iter()
+                .zip(radii.iter())
+                .map(|((p, l), r)| (sq_dist(row, p), *l, r * r))
+                .filter(|(d, _, r2)| d <= r2)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map_or(NOISE, |(_, l, _)| l),
         }
     }
 }
@@ -259,7 +273,7 @@ mod tests {
             // A radius that leaves some rows near no core point.
             let eps = [0.3, 1.0, 2.0, 2.5, 3.0][d - 2];
             let m = model(eps);
-            let grid = Placer::new(&m, &core);
+            let grid = Placer::new(&m, &core, &[]);
             assert!(matches!(grid, Placer::Grid(_)), "d = {d}");
             assert_as_scan(&grid, &core, eps, &rows);
         }
@@ -287,7 +301,7 @@ mod tests {
                 .collect();
             let eps = 0.8;
             let m = model(eps);
-            let grid = Placer::new(&m, &core);
+            let grid = Placer::new(&m, &core, &[]);
             let Placer::Grid(g) = &grid else {
                 panic!("grid")
             };

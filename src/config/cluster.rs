@@ -1,6 +1,6 @@
 //! `cluster`: the K-means k range and engine, DBSCAN's eps and min_samples.
 
-use super::raw::{RawCluster, RawDbscan, RawEps, RawK, RawKMeans};
+use super::raw::{RawAgglomerative, RawCluster, RawDbscan, RawEps, RawHdbscan, RawK, RawKMeans};
 use std::path::PathBuf;
 
 use super::source::{pick, positive_int, Source};
@@ -29,10 +29,33 @@ pub struct DbscanPlan {
     pub min_samples: usize,
 }
 
+/// `cluster.agglomerative`: a tree cut at every k of the range.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgglomerativePlan {
+    pub ks: Vec<usize>,
+    pub linkage: crate::cluster::Linkage,
+    /// The most rows the tree is grown on; above it a seeded sample, the other rows
+    /// placed by the nearest centroid.
+    pub max_rows: usize,
+}
+
+/// `cluster.hdbscan`: the smallest cluster, the neighbours of a core point, and the most
+/// rows it is fitted on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HdbscanPlan {
+    pub min_cluster_size: usize,
+    pub min_samples: usize,
+    pub max_rows: usize,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ClusterPlan {
     pub kmeans: Option<KMeansPlan>,
     pub dbscan: Option<DbscanPlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agglomerative: Option<AgglomerativePlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hdbscan: Option<HdbscanPlan>,
     /// `cluster.reference`: the model.json of an earlier run whose segment ids and names
     /// the matching segments of this run keep.
     pub reference: Option<PathBuf>,
@@ -49,10 +72,20 @@ pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
         .as_ref()
         .map(|db| dbscan_from_raw(db, src))
         .transpose()?;
-    if kmeans.is_none() && dbscan.is_none() {
+    let agglomerative = raw
+        .agglomerative
+        .as_ref()
+        .map(|a| agglomerative_from_raw(a, src))
+        .transpose()?;
+    let hdbscan = raw
+        .hdbscan
+        .as_ref()
+        .map(|h| hdbscan_from_raw(h, src))
+        .transpose()?;
+    if kmeans.is_none() && dbscan.is_none() && agglomerative.is_none() && hdbscan.is_none() {
         return Err(src.error_at(
             &["cluster"],
-            "cluster needs at least one algorithm: `kmeans` or `dbscan`",
+            "cluster needs at least one algorithm: `kmeans`, `dbscan`, `agglomerative` or `hdbscan`",
         ));
     }
     let reference = raw
@@ -63,6 +96,8 @@ pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
     Ok(ClusterPlan {
         kmeans,
         dbscan,
+        agglomerative,
+        hdbscan,
         reference,
     })
 }
@@ -90,32 +125,101 @@ fn reference_from_raw(text: &str, src: &Source) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// `cluster.kmeans`: the k (or k range), n_init, max_iter and engine.
-fn kmeans_from_raw(km: &RawKMeans, src: &Source) -> Result<KMeansPlan> {
-    let at = ["cluster", "kmeans", "k"];
-    let ks: Vec<usize> = match &km.k {
-        RawK::One(k) => vec![positive_int(src, &at, *k, 2)?],
+/// `cluster.<algorithm>.k`: one k, or every k of an inclusive range.
+fn ks_from_raw(k: &RawK, algorithm: &str, src: &Source) -> Result<Vec<usize>> {
+    let at = ["cluster", algorithm, "k"];
+    match k {
+        RawK::One(k) => Ok(vec![positive_int(src, &at, *k, 2)?]),
         RawK::Range(r) if r.len() == 2 => {
             let lo = positive_int(src, &at, r[0], 2)?;
             let hi = positive_int(src, &at, r[1], 2)?;
             if lo > hi {
                 return Err(src.error_at(
                     &at,
-                    format!("cluster.kmeans.k range [{lo}, {hi}] is reversed: write [{hi}, {lo}]"),
+                    format!("cluster.{algorithm}.k range [{lo}, {hi}] is reversed: write [{hi}, {lo}]"),
                 ));
             }
             if hi - lo > 200 {
-                return Err(src.error_at(&at, format!("cluster.kmeans.k range [{lo}, {hi}] sweeps more than 200 values")));
+                return Err(src.error_at(&at, format!("cluster.{algorithm}.k range [{lo}, {hi}] sweeps more than 200 values")));
             }
-            (lo..=hi).collect()
+            Ok((lo..=hi).collect())
         }
-        RawK::Range(r) => {
-            return Err(src.error_at(
-                &at,
-                format!("cluster.kmeans.k must be a number (k: 5) or a range of two numbers (k: [2, 10]), got a list of {}", r.len()),
-            ))
-        }
-    };
+        RawK::Range(r) => Err(src.error_at(
+            &at,
+            format!("cluster.{algorithm}.k must be a number (k: 5) or a range of two numbers (k: [2, 10]), got a list of {}", r.len()),
+        )),
+    }
+}
+
+/// `cluster.agglomerative`: the k (or k range), the linkage and the most rows of a tree.
+fn agglomerative_from_raw(a: &RawAgglomerative, src: &Source) -> Result<AgglomerativePlan> {
+    use crate::cluster::agglomerative::{Linkage, MAX_ROWS, MAX_ROWS_LIMIT};
+    let ks = ks_from_raw(&a.k, "agglomerative", src)?;
+    let name = pick(
+        src,
+        &["cluster", "agglomerative", "linkage"],
+        a.linkage.as_deref().unwrap_or("ward"),
+        &Linkage::NAMES,
+    )?;
+    let linkage = Linkage::parse(name).unwrap_or(Linkage::Ward);
+    let at = ["cluster", "agglomerative", "max_rows"];
+    let max_rows = positive_int(src, &at, a.max_rows.unwrap_or(MAX_ROWS as i64), 2)?;
+    if max_rows > MAX_ROWS_LIMIT {
+        return Err(src.error_at(
+            &at,
+            format!("cluster.agglomerative.max_rows is at most {MAX_ROWS_LIMIT} (a tree of n rows holds n²/2 distances: 6.4 GB at 40,000), got {max_rows}"),
+        ));
+    }
+    let kmax = ks.iter().max().copied().unwrap_or(2);
+    if max_rows < kmax {
+        return Err(src.error_at(
+            &at,
+            format!("cluster.agglomerative.max_rows ({max_rows}) must be at least the largest k ({kmax})"),
+        ));
+    }
+    Ok(AgglomerativePlan {
+        ks,
+        linkage,
+        max_rows,
+    })
+}
+
+/// The most rows HDBSCAN is fitted on by default: each row's distance to every other is
+/// computed twice (core distances, then the spanning tree), about 2 s at 20,000 rows.
+pub const HDBSCAN_MAX_ROWS: usize = 20_000;
+
+/// `cluster.hdbscan`: min_cluster_size, min_samples (default min_cluster_size), max_rows.
+fn hdbscan_from_raw(h: &RawHdbscan, src: &Source) -> Result<HdbscanPlan> {
+    let at = |key: &'static str| ["cluster", "hdbscan", key];
+    let min_cluster_size = positive_int(src, &at("min_cluster_size"), h.min_cluster_size, 2)?;
+    let min_samples = positive_int(
+        src,
+        &at("min_samples"),
+        h.min_samples.unwrap_or(min_cluster_size as i64),
+        1,
+    )?;
+    let max_rows = positive_int(
+        src,
+        &at("max_rows"),
+        h.max_rows.unwrap_or(HDBSCAN_MAX_ROWS as i64),
+        2,
+    )?;
+    if max_rows < min_cluster_size.max(min_samples) {
+        return Err(src.error_at(
+            &at("max_rows"),
+            format!("cluster.hdbscan.max_rows ({max_rows}) must be at least min_cluster_size and min_samples"),
+        ));
+    }
+    Ok(HdbscanPlan {
+        min_cluster_size,
+        min_samples,
+        max_rows,
+    })
+}
+
+/// `cluster.kmeans`: the k (or k range), n_init, max_iter and engine.
+fn kmeans_from_raw(km: &RawKMeans, src: &Source) -> Result<KMeansPlan> {
+    let ks = ks_from_raw(&km.k, "kmeans", src)?;
     let n_init = positive_int(
         src,
         &["cluster", "kmeans", "n_init"],
@@ -204,6 +308,43 @@ mod tests {
 
     fn cluster(section: &str) -> String {
         BASE.replace("cluster:\n  kmeans: {k: [2, 4]}\n", section)
+    }
+
+    #[test]
+    fn trees_and_hdbscan() {
+        let p = plan(&cluster(
+            "cluster: {agglomerative: {k: [2, 5], linkage: average}, hdbscan: {min_cluster_size: 15}}\n",
+        ));
+        let ag = p.cluster.agglomerative.unwrap();
+        assert_eq!(
+            (ag.ks, ag.linkage.as_str(), ag.max_rows),
+            (vec![2, 3, 4, 5], "average", 10_000)
+        );
+        let h = p.cluster.hdbscan.unwrap();
+        assert_eq!(
+            (h.min_cluster_size, h.min_samples, h.max_rows),
+            (15, 15, 20_000)
+        );
+        assert_eq!(
+            p.evaluate.choose_from,
+            super::super::ChooseFrom::Agglomerative
+        );
+        refuses(
+            &cluster("cluster: {agglomerative: {k: 3, linkage: single}}\n"),
+            "cluster.agglomerative.linkage",
+        );
+        refuses(
+            &cluster("cluster: {agglomerative: {k: [2, 9], max_rows: 5}}\n"),
+            "cluster.agglomerative.max_rows (5) must be at least the largest k (9)",
+        );
+        refuses(
+            &cluster("cluster: {hdbscan: {min_cluster_size: 1}}\n"),
+            "cluster.hdbscan.min_cluster_size must be at least 2, got 1",
+        );
+        refuses(
+            &cluster("cluster: {hdbscan: {min_cluster_size: 50, max_rows: 10}}\n"),
+            "cluster.hdbscan.max_rows (10) must be at least min_cluster_size and min_samples",
+        );
     }
 
     #[test]

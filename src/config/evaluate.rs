@@ -30,6 +30,8 @@ impl Metric {
 pub enum ChooseFrom {
     KMeans,
     Dbscan,
+    Agglomerative,
+    Hdbscan,
     Any,
 }
 
@@ -98,6 +100,43 @@ fn stability_from_raw(rev: &RawEvaluate, src: &Source) -> Result<Option<Stabilit
     }))
 }
 
+/// `evaluate.choose_from`: the algorithm whose models may be chosen (default the first
+/// configured of K-means, agglomerative, HDBSCAN, DBSCAN), which cluster must configure.
+fn choose_from(word: Option<&str>, cluster: &ClusterPlan, src: &Source) -> Result<ChooseFrom> {
+    let default_from = if cluster.kmeans.is_some() {
+        "kmeans"
+    } else if cluster.agglomerative.is_some() {
+        "agglomerative"
+    } else if cluster.hdbscan.is_some() {
+        "hdbscan"
+    } else {
+        "dbscan"
+    };
+    let choose_from = match pick(
+        src,
+        &["evaluate", "choose_from"],
+        word.unwrap_or(default_from),
+        &["kmeans", "dbscan", "agglomerative", "hdbscan", "any"],
+    )? {
+        "kmeans" => ChooseFrom::KMeans,
+        "dbscan" => ChooseFrom::Dbscan,
+        "agglomerative" => ChooseFrom::Agglomerative,
+        "hdbscan" => ChooseFrom::Hdbscan,
+        _ => ChooseFrom::Any,
+    };
+    if (choose_from == ChooseFrom::KMeans && cluster.kmeans.is_none())
+        || (choose_from == ChooseFrom::Dbscan && cluster.dbscan.is_none())
+        || (choose_from == ChooseFrom::Agglomerative && cluster.agglomerative.is_none())
+        || (choose_from == ChooseFrom::Hdbscan && cluster.hdbscan.is_none())
+    {
+        return Err(src.error_at(
+            &["evaluate", "choose_from"],
+            "evaluate.choose_from names an algorithm that cluster does not configure",
+        ));
+    }
+    Ok(choose_from)
+}
+
 pub(super) fn from_raw(
     raw: Option<&RawEvaluate>,
     cluster: &ClusterPlan,
@@ -135,29 +174,7 @@ pub(super) fn from_raw(
             format!("evaluate.min_segment_share is a share of the customers, from 0 to under 0.5; got {min_segment_share}"),
         ));
     }
-    let default_from = if cluster.kmeans.is_some() {
-        "kmeans"
-    } else {
-        "dbscan"
-    };
-    let choose_from = match pick(
-        src,
-        &["evaluate", "choose_from"],
-        rev.choose_from.as_deref().unwrap_or(default_from),
-        &["kmeans", "dbscan", "any"],
-    )? {
-        "kmeans" => ChooseFrom::KMeans,
-        "dbscan" => ChooseFrom::Dbscan,
-        _ => ChooseFrom::Any,
-    };
-    if (choose_from == ChooseFrom::KMeans && cluster.kmeans.is_none())
-        || (choose_from == ChooseFrom::Dbscan && cluster.dbscan.is_none())
-    {
-        return Err(src.error_at(
-            &["evaluate", "choose_from"],
-            "evaluate.choose_from names an algorithm that cluster does not configure",
-        ));
-    }
+    let choose_from = choose_from(rev.choose_from.as_deref(), cluster, src)?;
     let silhouette_sample = positive_int(
         src,
         &["evaluate", "silhouette_sample"],

@@ -219,6 +219,10 @@ pub struct RawCluster {
     pub kmeans: Option<RawKMeans>,
     #[serde(default)]
     pub dbscan: Option<RawDbscan>,
+    #[serde(default)]
+    pub agglomerative: Option<RawAgglomerative>,
+    #[serde(default)]
+    pub hdbscan: Option<RawHdbscan>,
     /// An earlier run's model.json (or its folder) whose segment ids and names to keep.
     #[serde(default)]
     pub reference: Option<String>,
@@ -249,6 +253,30 @@ pub struct RawKMeans {
     /// Fit on a seeded sample of this many customers, then assign every customer.
     #[serde(default)]
     pub fit_sample: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgglomerative {
+    pub k: RawK,
+    /// `ward` (default), `average` or `complete`.
+    #[serde(default)]
+    pub linkage: Option<String>,
+    /// The most rows the tree is grown on (a seeded sample above it).
+    #[serde(default)]
+    pub max_rows: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHdbscan {
+    pub min_cluster_size: i64,
+    /// Default: min_cluster_size.
+    #[serde(default)]
+    pub min_samples: Option<i64>,
+    /// The most rows it is fitted on (a seeded sample above it).
+    #[serde(default)]
+    pub max_rows: Option<i64>,
 }
 
 /// `eps: 0.3`, or `eps: auto` for the knee of the k-distance curve.

@@ -48,11 +48,24 @@ pub fn write(data: &Path, out: &Path, force: bool) -> Result<Proposal> {
         Ok(plan)
     };
     let plan = validated(&proposal.yaml)?;
-    // DBSCAN stays only where it finds segments on the rows read.
-    let found = trial::dbscan(&plan, &proposal.rows, !proposal.invoice_lines)?;
+    // DBSCAN stays only where it finds segments on the rows read; elsewhere HDBSCAN is
+    // tried in its place.
+    let table = !proposal.invoice_lines;
+    let found = trial::density(&plan, &proposal.rows, table, trial::Density::Dbscan)?;
     match found {
         Some(f) if !f.usable() => {
             drop_dbscan(&mut proposal, &f);
+            let size = (f.customers / 50).clamp(10, 500);
+            let with = proposal.yaml.replacen(
+                "\n\nevaluate:",
+                &format!("\n  hdbscan: {{min_cluster_size: {size}}}\n\nevaluate:"),
+                1,
+            );
+            let plan = validated(&with)?;
+            let h = trial::density(&plan, &proposal.rows, table, trial::Density::Hdbscan)?;
+            if let Some(h) = h {
+                propose_hdbscan(&mut proposal, with, size, &h);
+            }
             validated(&proposal.yaml)?;
         }
         Some(f) => proposal
@@ -62,6 +75,34 @@ pub fn write(data: &Path, out: &Path, force: bool) -> Result<Proposal> {
     }
     crate::artifacts::write_bytes(out, proposal.yaml.as_bytes())?;
     Ok(proposal)
+}
+
+/// Puts HDBSCAN (`with`: the proposal with its line) in the proposal when it finds
+/// segments on the rows read, with what it found; else writes its line commented out.
+fn propose_hdbscan(proposal: &mut Proposal, with: String, size: usize, h: &trial::Found) {
+    let line = format!("  hdbscan: {{min_cluster_size: {size}}}");
+    let (text, decision) = if h.usable() {
+        (
+            format!("{line}  # no eps to guess: finds {}", h.describe()),
+            format!(
+                "HDBSCAN proposed (min_cluster_size {size}): finds {}",
+                h.describe()
+            ),
+        )
+    } else {
+        (
+            format!(
+                "  # hdbscan: {{min_cluster_size: {size}}}  # left out: finds {}",
+                h.describe()
+            ),
+            format!(
+                "HDBSCAN left out (min_cluster_size {size}): finds {}",
+                h.describe()
+            ),
+        )
+    };
+    proposal.yaml = with.replacen(&format!("{line}\n"), &format!("{text}\n"), 1);
+    proposal.decisions.push(decision);
 }
 
 /// Comments DBSCAN out of the proposal, with what it found.

@@ -1,6 +1,7 @@
-//! Whether the proposed DBSCAN finds segments: the proposal run through evaluate on the rows
-//! init read (a temporary Parquet copy, DBSCAN alone), so that `eps: auto` is proposed only
-//! where it finds two clusters or more with under half the customers as noise.
+//! Whether a density model finds segments: the proposal run through evaluate on the rows
+//! init read (a temporary Parquet copy, the one density model alone), so that DBSCAN with
+//! `eps: auto`, or HDBSCAN in its place, is proposed only where it finds two clusters or
+//! more with under half the customers as noise.
 
 use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
 
@@ -12,7 +13,14 @@ use crate::stages::Stage;
 /// Rows of a customer table the trial runs on (DBSCAN compares every pair of rows).
 const CUSTOMER_ROWS: usize = 5_000;
 
-/// What DBSCAN found on the rows read.
+/// The density model tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Density {
+    Dbscan,
+    Hdbscan,
+}
+
+/// What the density model found on the rows read.
 pub struct Found {
     pub clusters: usize,
     pub noise_share: f64,
@@ -37,10 +45,19 @@ impl Found {
     }
 }
 
-/// DBSCAN as `plan` sets it, on `rows` (the first rows of the input, read as `plan` reads
-/// them); `None` when the plan has no DBSCAN.
-pub fn dbscan(plan: &Plan, rows: &DataFrame, customers_table: bool) -> Result<Option<Found>> {
-    if plan.cluster.dbscan.is_none() {
+/// The density model `which` as `plan` sets it, on `rows` (the first rows of the input,
+/// read as `plan` reads them); `None` when the plan does not configure it.
+pub fn density(
+    plan: &Plan,
+    rows: &DataFrame,
+    customers_table: bool,
+    which: Density,
+) -> Result<Option<Found>> {
+    let (configured, name) = match which {
+        Density::Dbscan => (plan.cluster.dbscan.is_some(), "dbscan"),
+        Density::Hdbscan => (plan.cluster.hdbscan.is_some(), "hdbscan"),
+    };
+    if !configured {
         return Ok(None);
     }
     let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
@@ -59,8 +76,20 @@ pub fn dbscan(plan: &Plan, rows: &DataFrame, customers_table: bool) -> Result<Op
     trial.input.names = None;
     trial.input.engine = Engine::Local;
     trial.cluster.kmeans = None;
+    trial.cluster.agglomerative = None;
+    // Only the clusters and the noise are read: no stability resamples.
+    trial.evaluate.stability = None;
     trial.cluster.reference = None;
-    trial.evaluate.choose_from = ChooseFrom::Dbscan;
+    match which {
+        Density::Dbscan => {
+            trial.cluster.hdbscan = None;
+            trial.evaluate.choose_from = ChooseFrom::Dbscan;
+        }
+        Density::Hdbscan => {
+            trial.cluster.dbscan = None;
+            trial.evaluate.choose_from = ChooseFrom::Hdbscan;
+        }
+    }
     let opts = RunOptions {
         out_root: dir.path().join("outputs"),
         progress: false,
@@ -81,7 +110,7 @@ pub fn dbscan(plan: &Plan, rows: &DataFrame, customers_table: bool) -> Result<Op
     let file = std::fs::File::open(&evaluation).map_err(|e| Error::io(&evaluation, e))?;
     let scores = ParquetReader::new(file).finish()?;
     let models = scores.column("model")?.str()?.clone();
-    let Some(at) = models.iter().position(|m| m == Some("dbscan")) else {
+    let Some(at) = models.iter().position(|m| m == Some(name)) else {
         return Ok(None);
     };
     let clusters = scores.column("clusters")?.cast(&DataType::UInt64)?;

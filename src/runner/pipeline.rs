@@ -372,12 +372,17 @@ fn run_scale(plan: &Plan, r: &mut Runner, feats: &Featured) -> Result<Scaled> {
 
 fn run_cluster(plan: &Plan, r: &mut Runner, s: &Scaled) -> Result<(Vec<Model>, Vec<String>)> {
     let x = &s.x;
-    if let Some(kmax) = plan.cluster.kmeans.as_ref().and_then(|k| k.ks.iter().max()) {
-        if *kmax > x.n {
+    let c = &plan.cluster;
+    let ranges = [
+        ("kmeans", c.kmeans.as_ref().map(|k| &k.ks)),
+        ("agglomerative", c.agglomerative.as_ref().map(|a| &a.ks)),
+    ];
+    for (name, ks) in ranges {
+        if let Some(kmax) = ks.and_then(|ks| ks.iter().max()).filter(|&&k| k > x.n) {
             r.current = Stage::Cluster.name();
             return Err(plan.source.error_at(
-                &["cluster", "kmeans", "k"],
-                format!("cluster.kmeans.k goes up to {kmax} but only {} customers are left after cleaning", x.n),
+                &["cluster", name, "k"],
+                format!("cluster.{name}.k goes up to {kmax} but only {} customers are left after cleaning", x.n),
             ));
         }
     }

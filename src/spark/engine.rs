@@ -776,7 +776,9 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
     let form = id_form(&s, input, id)?;
     match model.chosen()?.fit {
         crate::cluster::Fit::Dbscan { .. } => upload_core_points(&s, model)?,
-        crate::cluster::Fit::Kmeans { .. } => {}
+        crate::cluster::Fit::Kmeans { .. }
+        | crate::cluster::Fit::Agglomerative { .. }
+        | crate::cluster::Fit::Hdbscan { .. } => {}
     }
     let query = score::scored_query(model, &columns, id, form)?;
     check_sample(&s, model, input, &query)?;

@@ -36,7 +36,13 @@ pub fn check_model(model: &ModelFile) -> Result<()> {
     let d = model.scaler.columns.len();
     let grid = match chosen.fit {
         Fit::Dbscan { .. } => true,
-        Fit::Kmeans { .. } => false,
+        Fit::Kmeans { .. } | Fit::Agglomerative { .. } => false,
+        Fit::Hdbscan { .. } => {
+            return Err(data_err!(
+                "the Spark engine does not score HDBSCAN models (`{}`: each customer would be compared with every clustered point); run `segflow assign` without --engine spark",
+                chosen.name
+            ))
+        }
     };
     if grid && d > DBSCAN_DIMS {
         return Err(data_err!(
@@ -64,7 +70,7 @@ fn dbscan_eps(model: &ModelFile) -> Result<f64> {
     let chosen = model.chosen()?;
     match chosen.fit {
         Fit::Dbscan { eps, .. } => Some(eps),
-        Fit::Kmeans { .. } => None,
+        Fit::Kmeans { .. } | Fit::Agglomerative { .. } | Fit::Hdbscan { .. } => None,
     }
     .filter(|e| *e > 0.0)
     .ok_or_else(|| data_err!("model `{}` has no eps", chosen.name))
@@ -189,13 +195,15 @@ pub fn scored_query(
     let reason = format!("NULLIF(concat_ws('; ', {}), '')", reasons.join(", "));
     s.step(&[], vec![("__reason".into(), reason)]);
     match model.chosen()?.fit {
-        Fit::Kmeans { .. } => {
+        // A tree places new customers by its clusters' centroids, as K-means does.
+        Fit::Kmeans { .. } | Fit::Agglomerative { .. } => {
             s.step(&[], vec![("__d".into(), distances(model, &z)?)]);
             let nearest = nearest(model)?;
             let segment = format!("CASE WHEN __reason IS NULL THEN {nearest} END");
             s.step(&[], vec![("__segment".into(), segment)]);
         }
         Fit::Dbscan { .. } => core_point_step(model, &z, &mut s)?,
+        Fit::Hdbscan { .. } => check_model(model)?,
     }
     let id_expr = match (id, form) {
         (Some(c), IdForm::AsRead) => ident(c),
@@ -493,6 +501,7 @@ mod tests {
             "models": [{"name": "m", "algorithm": algorithm, "k": 2, "n_clusters": 2,
                         "centroids": [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]],
                         "eps": 0.25, "min_samples": 5, "core_points": [],
+                        "linkage": "ward", "min_cluster_size": 5,
                         "segment_ids": [4, 2]}],
             "core_points": [],
             "segments": [{"id": 4, "name": "Four", "size": 3, "share": 0.6},
@@ -512,6 +521,41 @@ mod tests {
             c("income", Kind::Whole),
             c("sex", Kind::Text),
         ]
+    }
+
+    #[test]
+    fn trees_are_scored_by_their_centres_and_hdbscan_is_refused() {
+        let tree = scored_query(
+            &model("agglomerative", "drop"),
+            &columns(),
+            Some("id"),
+            IdForm::AsRead,
+        )
+        .unwrap();
+        let centres = scored_query(
+            &model("kmeans", "drop"),
+            &columns(),
+            Some("id"),
+            IdForm::AsRead,
+        )
+        .unwrap();
+        assert_eq!(tree, centres);
+        let err = scored_query(
+            &model("hdbscan", "drop"),
+            &columns(),
+            Some("id"),
+            IdForm::AsRead,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("the Spark engine does not score HDBSCAN models (`m`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("run `segflow assign` without --engine spark"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::cluster::{canonical_labels, dbscan, kmeans, Fit, Model};
-use crate::config::{ClusterPlan, DbscanPlan, Eps, KMeansPlan};
+use crate::cluster::{agglomerative, canonical_labels, dbscan, hdbscan, kmeans, Fit, Model, NOISE};
+use crate::config::{AgglomerativePlan, ClusterPlan, DbscanPlan, Eps, HdbscanPlan, KMeansPlan};
 use crate::data_err;
 use crate::error::Result;
 use crate::matrix::Matrix;
@@ -31,10 +31,23 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
     if let Some(db) = &plan.dbscan {
         models.push(dbscan_model(x, db, seed, &mut warnings)?);
     }
+    if let Some(ag) = &plan.agglomerative {
+        models.extend(agglomerative_models(x, ag, seed));
+    }
+    if let Some(h) = &plan.hdbscan {
+        models.push(hdbscan_model(x, h, seed, &mut warnings));
+    }
     let mut cols = vec![ids.clone()];
     for m in &models {
         let l: Vec<i32> = m.labels.iter().map(|&v| v as i32).collect();
         cols.push(Column::new(m.name.as_str().into(), l));
+        if let Fit::Hdbscan { strength, .. } = &m.fit {
+            let s: Vec<Option<f64>> = strength
+                .iter()
+                .map(|v| v.is_finite().then_some(*v))
+                .collect();
+            cols.push(Column::new(format!("{}_strength", m.name).into(), s));
+        }
     }
     let data = DataFrame::new(x.n, cols)?;
     Ok(ClusterOutput {
@@ -180,4 +193,99 @@ fn dbscan_model(
         centroids,
         segment_ids: Vec::new(),
     })
+}
+
+/// One tree (on at most `max_rows` rows: a seeded sample above it), cut at every k.
+fn agglomerative_models(x: &Matrix, ag: &AgglomerativePlan, seed: u64) -> Vec<Model> {
+    let grown = agglomerative::grow(x, ag.linkage, ag.max_rows, seed);
+    ag.ks
+        .par_iter()
+        .map(|&k| {
+            let (labels, centroids) = canonical_labels(x, &grown.labels(x, k));
+            Model {
+                name: format!("agglomerative_k{k}"),
+                fit: Fit::Agglomerative {
+                    k,
+                    linkage: ag.linkage,
+                },
+                n_clusters: centroids.len(),
+                labels,
+                centroids,
+                segment_ids: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// HDBSCAN on at most `max_rows` rows (a seeded sample above it: every other row joins the
+/// segment of the nearest clustered sample row within that row's core distance, as
+/// `assign` places new customers), in canonical label order.
+fn hdbscan_model(x: &Matrix, h: &HdbscanPlan, seed: u64, warnings: &mut Vec<String>) -> Model {
+    let rows: Vec<usize> = if h.max_rows < x.n {
+        crate::metrics::silhouette::sample_indices(x.n, h.max_rows, seed)
+    } else {
+        (0..x.n).collect()
+    };
+    let sample;
+    let fitted = if rows.len() < x.n {
+        sample = x.select_rows(&rows);
+        &sample
+    } else {
+        x
+    };
+    let found = hdbscan::fit(fitted, h.min_cluster_size, h.min_samples);
+    let (mut raw, mut strength) = (vec![NOISE; x.n], vec![f64::NAN; x.n]);
+    let mut members = Vec::new();
+    for (s, &r) in rows.iter().enumerate() {
+        raw[r] = found.labels[s];
+        strength[r] = found.strength[s];
+        if found.labels[s] >= 0 {
+            members.push((s, r));
+        }
+    }
+    if rows.len() < x.n {
+        let core: Vec<(Vec<f64>, i64)> = members
+            .iter()
+            .map(|&(s, _)| (fitted.row(s).to_vec(), found.labels[s]))
+            .collect();
+        let radii: Vec<f64> = members.iter().map(|&(s, _)| found.core[s]).collect();
+        let placed: Vec<(usize, i64)> = (0..x.n)
+            .into_par_iter()
+            .filter(|&i| strength[i].is_nan())
+            .map(|i| {
+                let place = crate::cluster::place::Placer::Radii {
+                    core: &core,
+                    radii: &radii,
+                };
+                (i, place.place(x.row(i)))
+            })
+            .collect();
+        for (i, l) in placed {
+            raw[i] = l;
+        }
+    }
+    let (labels, centroids) = canonical_labels(x, &raw);
+    let noise = labels.iter().filter(|&&l| l < 0).count();
+    if centroids.len() < 2 {
+        warnings.push(format!(
+            "hdbscan (min_cluster_size {}): {} cluster(s), {noise} of {} customers noise; lower min_cluster_size",
+            h.min_cluster_size,
+            centroids.len(),
+            x.n
+        ));
+    }
+    Model {
+        name: "hdbscan".into(),
+        fit: Fit::Hdbscan {
+            min_cluster_size: h.min_cluster_size,
+            min_samples: h.min_samples,
+            radii: members.iter().map(|&(s, _)| found.core[s]).collect(),
+            members: members.iter().map(|&(_, r)| r).collect(),
+            strength,
+        },
+        n_clusters: centroids.len(),
+        labels,
+        centroids,
+        segment_ids: Vec::new(),
+    }
 }

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::cluster::stability::{self, Stability};
-use crate::cluster::{dbscan, kmeans, Algorithm, Fit, Model};
+use crate::cluster::{agglomerative, dbscan, hdbscan, kmeans, Algorithm, Fit, Model};
 use crate::config::{ChooseFrom, ClusterPlan, EvaluatePlan, Metric};
 use crate::error::Result;
 use crate::matrix::Matrix;
@@ -125,6 +125,7 @@ fn assess_stability(
     let Some(st) = &plan.stability else {
         return vec![None; models.len()];
     };
+    let trees = agglomerative::Trees::default();
     models
         .iter()
         .enumerate()
@@ -139,6 +140,28 @@ fn assess_stability(
                         Some(labels.into_iter().map(|l| l as i64).collect())
                     })
                 }
+                Fit::Agglomerative { k, linkage } => {
+                    let (trees, most) = (&trees, cluster.agglomerative.as_ref()?.max_rows);
+                    Box::new(move |xs: &Matrix, s: u64| {
+                        let grown = trees.grown(s, || agglomerative::grow(xs, linkage, most, s));
+                        Some(grown.labels(xs, k))
+                    })
+                }
+                // Sizes scaled to the resample's share of the rows, as DBSCAN's.
+                Fit::Hdbscan {
+                    min_cluster_size,
+                    min_samples,
+                    ..
+                } => {
+                    // Relative to the rows it was fitted on (a sample above max_rows).
+                    let n = x.n.min(cluster.hdbscan.as_ref()?.max_rows).max(1);
+                    Box::new(move |xs: &Matrix, _| {
+                        let scaled = |v: usize, low: usize| (v * xs.n).div_ceil(n).max(low).min(v);
+                        let found =
+                            hdbscan::fit(xs, scaled(min_cluster_size, 2), scaled(min_samples, 1));
+                        Some(found.labels)
+                    })
+                }
                 Fit::Dbscan {
                     eps, min_samples, ..
                 } => {
@@ -150,8 +173,13 @@ fn assess_stability(
                 }
             };
             // One seed per model: the models' resamples differ, and a model's do not
-            // depend on which others are fitted.
-            let model_seed = seed.wrapping_add(0x5eed_0000 + i as u64);
+            // depend on which others are fitted. The trees of every k share theirs: one
+            // tree per resample serves every cut.
+            let stream = match m.fit {
+                Fit::Agglomerative { .. } => 0xa661,
+                _ => i as u64,
+            };
+            let model_seed = seed.wrapping_add(0x5eed_0000 + stream);
             Some(stability::assess(
                 x,
                 &m.labels,
@@ -163,6 +191,25 @@ fn assess_stability(
             ))
         })
         .collect()
+}
+
+/// For a chosen tree: how many customers `assign` (the nearest segment centre) would place
+/// in another segment than the tree did, said when there are any.
+fn placed_elsewhere(x: &Matrix, m: &Model) -> Option<String> {
+    let Fit::Agglomerative { .. } = m.fit else {
+        return None;
+    };
+    let moved = (0..x.n)
+        .filter(|&i| kmeans::nearest(&m.centroids, x.row(i)) as i64 != m.labels[i])
+        .count();
+    (moved > 0).then(|| {
+        format!(
+            "{}: {moved} of {} customers ({:.1}%) sit nearer another segment's centre than their own; `segflow assign` places customers by the nearest centre, so it would move them",
+            m.name,
+            x.n,
+            100.0 * moved as f64 / x.n as f64
+        )
+    })
 }
 
 /// Scores one model, its noise left out, with its own silhouette computation.
@@ -257,8 +304,9 @@ pub fn run(
             }
         }
     }
-    let (chosen, warnings) = choose(&scores, plan);
+    let (chosen, mut warnings) = choose(&scores, plan);
     scores[chosen].chosen = true;
+    warnings.extend(placed_elsewhere(x, &models[chosen]));
     let data = df!(
         "model" => scores.iter().map(|s| s.model.clone()).collect::<Vec<_>>(),
         "algorithm" => scores.iter().map(|s| s.algorithm.as_str()).collect::<Vec<_>>(),
@@ -291,6 +339,8 @@ pub fn qualifies(s: &Score, plan: &EvaluatePlan, stable_only: bool) -> bool {
     let algorithm = match plan.choose_from {
         ChooseFrom::KMeans => s.algorithm == Algorithm::Kmeans,
         ChooseFrom::Dbscan => s.algorithm == Algorithm::Dbscan,
+        ChooseFrom::Agglomerative => s.algorithm == Algorithm::Agglomerative,
+        ChooseFrom::Hdbscan => s.algorithm == Algorithm::Hdbscan,
         ChooseFrom::Any => true,
     };
     let stable = |st: &Stability| {

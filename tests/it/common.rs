@@ -239,6 +239,18 @@ impl Workdir {
     }
 }
 
+/// The 198 scaled customers of `customers_200.csv` as `customers.csv` with an id column
+/// (1001…) and columns age, income, score, male.
+pub fn scaled_customers_csv(w: &Workdir) {
+    let text = std::fs::read_to_string(fixture("customers_200.csv")).unwrap();
+    let mut out = String::from("id,age,income,score,male\n");
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        out.push_str(&format!("{},{}\n", 1001 + i, fields[..4].join(",")));
+    }
+    w.write("customers.csv", &out);
+}
+
 /// Reads a Parquet artifact.
 pub fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
     use polars::prelude::*;

@@ -325,6 +325,39 @@ fn init_keeps_dbscan_where_it_finds_segments() {
     );
 }
 
+/// Where DBSCAN's eps auto finds one cluster (3,000 generated customers in five latent
+/// segments of different spreads), HDBSCAN is proposed in its place with what it found on
+/// the rows read, and the proposal runs.
+#[test]
+fn init_proposes_hdbscan_where_dbscan_finds_one_cluster() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "customers",
+        "--rows",
+        "3000",
+        "--out",
+        "gen.csv",
+    ]);
+    let (yaml, printed) = init_validate_run(&w, "gen.csv", "p.yaml");
+    assert!(
+        yaml.contains("\n  # dbscan: {eps: auto, min_samples: 6}  # left out: eps auto finds 1 cluster with 3% noise on 3,000 customers"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("\n  hdbscan: {min_cluster_size: 60}  # no eps to guess: finds 5 clusters with 39% noise on 3,000 customers of the rows read\n"),
+        "{yaml}"
+    );
+    assert!(
+        printed.contains("HDBSCAN proposed (min_cluster_size 60): finds 5 clusters"),
+        "{printed}"
+    );
+    let clusters = read_parquet(&run_dir(&w, &yaml).join("05_clusters.parquet"));
+    let labels = crate::common::i64s(&clusters, "hdbscan");
+    assert_eq!(labels.len(), 3_000);
+    assert_eq!(labels.iter().copied().max(), Some(4));
+}
+
 /// A shop's order export (`segflow generate orders`: 21 columns, CA-/US- order ids, order and
 /// ship dates month-first, quoted product names): init maps it as invoice lines with the
 /// order date, keeps the Canadian orders, and the run reads every line in 2019–2022.

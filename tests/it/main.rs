@@ -4,6 +4,7 @@
 
 mod common;
 
+mod agglomerative;
 mod assign;
 mod cache;
 mod clean_reference;
@@ -12,6 +13,7 @@ mod compare;
 mod config_errors;
 mod engines;
 mod fuzz;
+mod hdbscan;
 mod hostile;
 mod init;
 mod init_content;

@@ -36,13 +36,27 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Selection 
     }
 }
 
+/// The scores drawn against k: the chosen model's algorithm's (K-means' when the chosen
+/// model has no k).
+fn k_scores<'a>(input: &'a ReportInput) -> Vec<&'a Score> {
+    let family = match input.chosen.k() {
+        Some(_) => input.chosen.algorithm(),
+        None => crate::cluster::Algorithm::Kmeans,
+    };
+    input
+        .scores
+        .iter()
+        .filter(|s| s.k.is_some() && s.algorithm == family)
+        .collect()
+}
+
 /// WCSS (with its knee), silhouette, Davies-Bouldin and Calinski-Harabasz against k.
 fn metric_curves(
     input: &ReportInput,
     chosen_k: Option<f64>,
     figs: &mut Figures,
 ) -> (Vec<String>, Option<f64>) {
-    let km: Vec<&Score> = input.scores.iter().filter(|s| s.k.is_some()).collect();
+    let km = k_scores(input);
     let mut selection = Vec::new();
     let mut knee = None;
     if km.len() > 1 {
@@ -164,7 +178,7 @@ fn k_distance(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<Str
         Fit::Dbscan {
             eps, min_samples, ..
         } => Some((eps, min_samples)),
-        Fit::Kmeans { .. } => None,
+        Fit::Kmeans { .. } | Fit::Agglomerative { .. } | Fit::Hdbscan { .. } => None,
     })?;
     let sample_note = &s.note;
     let curve = dbscan::k_distances(input.x, ms, SCATTER_SAMPLE, input.plan.seed);
@@ -218,6 +232,8 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
     let from = match p.evaluate.choose_from {
         crate::config::ChooseFrom::KMeans => "K-means",
         crate::config::ChooseFrom::Dbscan => "DBSCAN",
+        crate::config::ChooseFrom::Agglomerative => "agglomerative",
+        crate::config::ChooseFrom::Hdbscan => "HDBSCAN",
         crate::config::ChooseFrom::Any => "configured",
     };
     let better = if p.evaluate.choose_by.higher_is_better() {
@@ -242,10 +258,52 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
             )).markup("</p>");
         }
     }
+    if let Some(ag) = &p.cluster.agglomerative {
+        h.markup("<p>")
+            .text(tree_note(ag, input.x.n))
+            .markup("</p>");
+    }
+    if let Some(hd) = &p.cluster.hdbscan {
+        h.markup("<p>")
+            .text(hdbscan_note(hd, input.x.n))
+            .markup("</p>");
+    }
     if let Some(identity) = input.identity {
         identity_html(h, input, identity);
     }
     figs.html(h, &s.names, false);
+}
+
+/// How HDBSCAN was fitted, and how new customers are placed.
+fn hdbscan_note(hd: &crate::config::HdbscanPlan, n: usize) -> String {
+    let on = if hd.max_rows < n {
+        format!(
+            "fitted on a seeded sample of {} of the {n} customers (cluster.hdbscan.max_rows); every other customer joined the segment of the nearest clustered sample customer within that customer's core distance, else noise",
+            hd.max_rows
+        )
+    } else {
+        format!("fitted on all {n} customers")
+    };
+    format!(
+        "HDBSCAN (min_cluster_size {}, min_samples {}) was {on}. Each customer's membership strength (1: at the heart of its segment, 0: noise) is the column hdbscan_strength of 05_clusters.parquet. `segflow assign` places new customers in the segment of the nearest clustered customer within that customer's core distance, else noise.",
+        hd.min_cluster_size, hd.min_samples
+    )
+}
+
+/// How the agglomerative models were grown, and how new customers are placed in them.
+fn tree_note(ag: &crate::config::AgglomerativePlan, n: usize) -> String {
+    let grown = if ag.max_rows < n {
+        format!(
+            "grown on a seeded sample of {} of the {n} customers (cluster.agglomerative.max_rows: a tree holds every pairwise distance), then every customer joined the nearest centre of the sample's segments",
+            ag.max_rows
+        )
+    } else {
+        format!("grown on all {n} customers")
+    };
+    format!(
+        "The agglomerative models are one tree ({} linkage) cut at each k, {grown}. `segflow assign` places new customers by the nearest segment centre.",
+        ag.linkage.as_str()
+    )
 }
 
 /// The rule that chose the model, the runner-up under it, and how stable the choice is.

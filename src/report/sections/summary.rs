@@ -36,6 +36,8 @@ pub struct Summary {
     /// Medians over all customers, in `keys` order.
     pub overall: Vec<Option<f64>>,
     pub noise: usize,
+    /// The algorithm that left customers as noise.
+    pub noise_by: &'static str,
 }
 
 /// The summary of a run.
@@ -73,6 +75,10 @@ pub fn summary(input: &ReportInput, kf: &KeyFigures) -> Summary {
     Summary {
         overall: keys.iter().map(|k| k.overall.median).collect(),
         noise: input.chosen.labels.iter().filter(|&&l| l == NOISE).count(),
+        noise_by: match input.chosen.algorithm() {
+            crate::cluster::Algorithm::Hdbscan => "HDBSCAN",
+            _ => "DBSCAN",
+        },
         value: kf.value.clone(),
         keys: keys.iter().map(|k| k.name.clone()).collect(),
         rows,
@@ -150,9 +156,10 @@ pub fn findings(s: &Summary) -> Vec<String> {
     if s.noise > 0 {
         let n = s.noise + s.rows.iter().map(|r| r.customers).sum::<usize>();
         out.push(format!(
-            "{} customers ({}) fit no segment: DBSCAN left them as noise, to review one by one.",
+            "{} customers ({}) fit no segment: {} left them as noise, to review one by one.",
             s.noise,
-            percent(s.noise as f64 / n as f64)
+            percent(s.noise as f64 / n as f64),
+            s.noise_by
         ));
     }
     out

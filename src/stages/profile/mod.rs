@@ -340,7 +340,7 @@ impl Stats {
                 vec!["noise".to_string()],
                 vec![recommend::Action {
                     action: "Review individually: these customers fit no segment".to_string(),
-                    because: "DBSCAN noise".to_string(),
+                    because: "noise: in no dense region".to_string(),
                 }],
             )
         } else {
