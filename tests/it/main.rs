@@ -25,6 +25,7 @@ mod real_files;
 mod reference;
 mod report;
 mod report_language;
+mod rfm_reference;
 mod shapes;
 mod sheets;
 #[cfg(feature = "spark")]

@@ -183,6 +183,9 @@ fn spark_engine_gives_the_local_features_drop_counts_and_segments() {
     let spark = read_parquet(&w.path("outputs/spark/03_features.parquet"));
     assert_eq!(local.height(), 4334);
     assert_same_table(&local, &spark);
+    // And both equal to the independent pandas reference (tests/fixtures/make_rfm.py).
+    use crate::rfm_reference::{check_online_retail, rows};
+    check_online_retail(&rows(&spark, "CustomerID"), "spark");
     // The same customers land in the same segments.
     let seg = |name: &str| {
         strs(
