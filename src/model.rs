@@ -51,7 +51,9 @@ fn core_rows(fit: &crate::cluster::Fit) -> &[usize] {
     match fit {
         crate::cluster::Fit::Dbscan { core_points, .. } => core_points,
         crate::cluster::Fit::Hdbscan { members, .. } => members,
-        crate::cluster::Fit::Kmeans { .. } | crate::cluster::Fit::Agglomerative { .. } => &[],
+        crate::cluster::Fit::Kmeans { .. }
+        | crate::cluster::Fit::Agglomerative { .. }
+        | crate::cluster::Fit::Gmm { .. } => &[],
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod agglomerative;
 pub mod dbscan;
+pub mod gmm;
 pub mod hdbscan;
 pub mod kmeans;
 pub mod place;
@@ -23,6 +24,7 @@ pub enum Algorithm {
     Dbscan,
     Agglomerative,
     Hdbscan,
+    Gmm,
 }
 
 impl Algorithm {
@@ -32,6 +34,7 @@ impl Algorithm {
             Algorithm::Dbscan => "dbscan",
             Algorithm::Agglomerative => "agglomerative",
             Algorithm::Hdbscan => "hdbscan",
+            Algorithm::Gmm => "gmm",
         }
     }
 }
@@ -65,6 +68,14 @@ pub enum Fit {
         radii: Vec<f64>,
         strength: Vec<f64>,
     },
+    /// A Gaussian mixture of k components (in segment order) with its mean log-likelihood
+    /// per row, and each row's posterior probability of its segment (not in JSON).
+    Gmm {
+        k: usize,
+        mixture: gmm::Mixture,
+        log_likelihood: f64,
+        probability: Vec<f64>,
+    },
 }
 
 impl Fit {
@@ -74,6 +85,7 @@ impl Fit {
             Fit::Dbscan { .. } => Algorithm::Dbscan,
             Fit::Agglomerative { .. } => Algorithm::Agglomerative,
             Fit::Hdbscan { .. } => Algorithm::Hdbscan,
+            Fit::Gmm { .. } => Algorithm::Gmm,
         }
     }
 
@@ -98,6 +110,17 @@ impl Fit {
                 eps: *eps,
                 min_samples: *min_samples,
                 core_points: Vec::new(),
+            },
+            Fit::Gmm {
+                k,
+                mixture,
+                log_likelihood,
+                ..
+            } => Fit::Gmm {
+                k: *k,
+                mixture: mixture.clone(),
+                log_likelihood: *log_likelihood,
+                probability: Vec::new(),
             },
             other => other.clone(),
         }
@@ -135,7 +158,7 @@ impl Model {
     /// The k asked for (K-means only).
     pub fn k(&self) -> Option<usize> {
         match self.fit {
-            Fit::Kmeans { k } | Fit::Agglomerative { k, .. } => Some(k),
+            Fit::Kmeans { k } | Fit::Agglomerative { k, .. } | Fit::Gmm { k, .. } => Some(k),
             Fit::Dbscan { .. } | Fit::Hdbscan { .. } => None,
         }
     }
@@ -162,12 +185,18 @@ struct ModelJson {
     min_cluster_size: Option<usize>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     radii: Vec<f64>,
+    /// Gaussian mixtures only: the components and the mean log-likelihood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mixture: Option<gmm::Mixture>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    log_likelihood: Option<f64>,
 }
 
 impl From<Model> for ModelJson {
     fn from(m: Model) -> ModelJson {
         let algorithm = m.algorithm();
         let (mut linkage, mut min_cluster_size, mut member_radii) = (None, None, Vec::new());
+        let (mut components, mut ll) = (None, None);
         let (k, eps, min_samples, core_points) = match m.fit {
             Fit::Kmeans { k } => (Some(k), None, None, Vec::new()),
             Fit::Dbscan {
@@ -190,6 +219,16 @@ impl From<Model> for ModelJson {
                 member_radii = radii;
                 (None, None, Some(min_samples), members)
             }
+            Fit::Gmm {
+                k,
+                mixture,
+                log_likelihood,
+                ..
+            } => {
+                components = Some(mixture);
+                ll = Some(log_likelihood);
+                (Some(k), None, None, Vec::new())
+            }
         };
         ModelJson {
             name: m.name,
@@ -204,6 +243,8 @@ impl From<Model> for ModelJson {
             linkage,
             min_cluster_size,
             radii: member_radii,
+            mixture: components,
+            log_likelihood: ll,
         }
     }
 }
@@ -236,6 +277,17 @@ impl TryFrom<ModelJson> for Model {
                 radii: j.radii,
                 strength: Vec::new(),
             },
+            Algorithm::Gmm => {
+                let m = j.mixture.ok_or_else(|| missing("mixture"))?;
+                let mixture = gmm::Mixture::new(m.covariance, m.weights, m.means, m.covariances)
+                    .map_err(|_| format!("gmm model `{}` has components whose weights, means or covariances do not hold together", j.name))?;
+                Fit::Gmm {
+                    k: j.k.ok_or_else(|| missing("k"))?,
+                    mixture,
+                    log_likelihood: j.log_likelihood.ok_or_else(|| missing("log_likelihood"))?,
+                    probability: Vec::new(),
+                }
+            }
         };
         Ok(Model {
             name: j.name,

@@ -19,6 +19,8 @@ type Cell = [i64; GRID_DIMS];
 /// Places rows in the segments of one model.
 pub enum Placer<'a> {
     Centroids(&'a Model),
+    /// A Gaussian mixture: the component of highest posterior probability.
+    Mixture(&'a Model, &'a super::gmm::Mixture),
     /// HDBSCAN: the nearest member within its own core distance.
     Radii {
         core: &'a [(Vec<f64>, i64)],
@@ -52,6 +54,7 @@ impl<'a> Placer<'a> {
             Fit::Dbscan { eps, .. } => eps,
             Fit::Kmeans { .. } | Fit::Agglomerative { .. } => return Placer::Centroids(model),
             Fit::Hdbscan { .. } => return Placer::Radii { core, radii },
+            Fit::Gmm { ref mixture, .. } => return Placer::Mixture(model, mixture),
         };
         let d = core.first().map_or(0, |(p, _)| p.len());
         if d == 0 || d > GRID_DIMS || eps <= 0.0 || core.len() < 64 {
@@ -74,6 +77,7 @@ impl<'a> Placer<'a> {
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .map_or(NOISE, |(_, l)| l),
             Placer::Grid(g) => g.place(row),
+            Placer::Mixture(model, mixture) => model.segment_id(mixture.place(row).0),
             Placer::Radii { core, radii } => core
                 .iter()
                 .zip(radii.iter())

@@ -1,6 +1,8 @@
 //! `cluster`: the K-means k range and engine, DBSCAN's eps and min_samples.
 
-use super::raw::{RawAgglomerative, RawCluster, RawDbscan, RawEps, RawHdbscan, RawK, RawKMeans};
+use super::raw::{
+    RawAgglomerative, RawCluster, RawDbscan, RawEps, RawGmm, RawHdbscan, RawK, RawKMeans,
+};
 use std::path::PathBuf;
 
 use super::source::{pick, positive_int, Source};
@@ -39,6 +41,13 @@ pub struct AgglomerativePlan {
     pub max_rows: usize,
 }
 
+/// `cluster.gmm`: a Gaussian mixture for every k of the range.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GmmPlan {
+    pub ks: Vec<usize>,
+    pub covariance: crate::cluster::gmm::Covariance,
+}
+
 /// `cluster.hdbscan`: the smallest cluster, the neighbours of a core point, and the most
 /// rows it is fitted on.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -56,6 +65,8 @@ pub struct ClusterPlan {
     pub agglomerative: Option<AgglomerativePlan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hdbscan: Option<HdbscanPlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gmm: Option<GmmPlan>,
     /// `cluster.reference`: the model.json of an earlier run whose segment ids and names
     /// the matching segments of this run keep.
     pub reference: Option<PathBuf>,
@@ -82,10 +93,12 @@ pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
         .as_ref()
         .map(|h| hdbscan_from_raw(h, src))
         .transpose()?;
-    if kmeans.is_none() && dbscan.is_none() && agglomerative.is_none() && hdbscan.is_none() {
+    let gmm = raw.gmm.as_ref().map(|g| gmm_from_raw(g, src)).transpose()?;
+    let none = kmeans.is_none() && dbscan.is_none() && agglomerative.is_none();
+    if none && hdbscan.is_none() && gmm.is_none() {
         return Err(src.error_at(
             &["cluster"],
-            "cluster needs at least one algorithm: `kmeans`, `dbscan`, `agglomerative` or `hdbscan`",
+            "cluster needs at least one algorithm: `kmeans`, `dbscan`, `agglomerative`, `hdbscan` or `gmm`",
         ));
     }
     let reference = raw
@@ -98,6 +111,7 @@ pub(super) fn from_raw(raw: &RawCluster, src: &Source) -> Result<ClusterPlan> {
         dbscan,
         agglomerative,
         hdbscan,
+        gmm,
         reference,
     })
 }
@@ -215,6 +229,24 @@ fn hdbscan_from_raw(h: &RawHdbscan, src: &Source) -> Result<HdbscanPlan> {
         min_samples,
         max_rows,
     })
+}
+
+/// `cluster.gmm`: the k (or k range) and the covariance shape.
+fn gmm_from_raw(g: &RawGmm, src: &Source) -> Result<GmmPlan> {
+    use crate::cluster::gmm::Covariance;
+    let ks = ks_from_raw(&g.k, "gmm", src)?;
+    let word = pick(
+        src,
+        &["cluster", "gmm", "covariance"],
+        g.covariance.as_deref().unwrap_or("full"),
+        &Covariance::NAMES,
+    )?;
+    let covariance = if word == "diag" {
+        Covariance::Diag
+    } else {
+        Covariance::Full
+    };
+    Ok(GmmPlan { ks, covariance })
 }
 
 /// `cluster.kmeans`: the k (or k range), n_init, max_iter and engine.
@@ -336,6 +368,14 @@ mod tests {
         refuses(
             &cluster("cluster: {agglomerative: {k: [2, 9], max_rows: 5}}\n"),
             "cluster.agglomerative.max_rows (5) must be at least the largest k (9)",
+        );
+        let g = plan(&cluster("cluster: {gmm: {k: [2, 3], covariance: diag}}\n"));
+        assert_eq!(g.evaluate.choose_from, super::super::ChooseFrom::Gmm);
+        let gm = g.cluster.gmm.unwrap();
+        assert_eq!((gm.ks, gm.covariance.as_str()), (vec![2, 3], "diag"));
+        refuses(
+            &cluster("cluster: {gmm: {k: 3, covariance: spherical}}\n"),
+            "cluster.gmm.covariance",
         );
         refuses(
             &cluster("cluster: {hdbscan: {min_cluster_size: 1}}\n"),

@@ -32,6 +32,7 @@ pub enum ChooseFrom {
     Dbscan,
     Agglomerative,
     Hdbscan,
+    Gmm,
     Any,
 }
 
@@ -107,6 +108,8 @@ fn choose_from(word: Option<&str>, cluster: &ClusterPlan, src: &Source) -> Resul
         "kmeans"
     } else if cluster.agglomerative.is_some() {
         "agglomerative"
+    } else if cluster.gmm.is_some() {
+        "gmm"
     } else if cluster.hdbscan.is_some() {
         "hdbscan"
     } else {
@@ -116,18 +119,20 @@ fn choose_from(word: Option<&str>, cluster: &ClusterPlan, src: &Source) -> Resul
         src,
         &["evaluate", "choose_from"],
         word.unwrap_or(default_from),
-        &["kmeans", "dbscan", "agglomerative", "hdbscan", "any"],
+        &["kmeans", "dbscan", "agglomerative", "hdbscan", "gmm", "any"],
     )? {
         "kmeans" => ChooseFrom::KMeans,
         "dbscan" => ChooseFrom::Dbscan,
         "agglomerative" => ChooseFrom::Agglomerative,
         "hdbscan" => ChooseFrom::Hdbscan,
+        "gmm" => ChooseFrom::Gmm,
         _ => ChooseFrom::Any,
     };
     if (choose_from == ChooseFrom::KMeans && cluster.kmeans.is_none())
         || (choose_from == ChooseFrom::Dbscan && cluster.dbscan.is_none())
         || (choose_from == ChooseFrom::Agglomerative && cluster.agglomerative.is_none())
         || (choose_from == ChooseFrom::Hdbscan && cluster.hdbscan.is_none())
+        || (choose_from == ChooseFrom::Gmm && cluster.gmm.is_none())
     {
         return Err(src.error_at(
             &["evaluate", "choose_from"],

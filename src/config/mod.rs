@@ -23,7 +23,9 @@ pub use clean::{
     CategoricalImpute, CleanPlan, NumericImpute, OutlierAction, OutlierMethod, OutlierPlan,
     TxCleanPlan,
 };
-pub use cluster::{AgglomerativePlan, ClusterPlan, DbscanPlan, Eps, HdbscanPlan, KMeansPlan};
+pub use cluster::{
+    AgglomerativePlan, ClusterPlan, DbscanPlan, Eps, GmmPlan, HdbscanPlan, KMeansPlan,
+};
 pub use evaluate::{ChooseFrom, EvaluatePlan, Metric, StabilityPlan};
 pub use expr::parse_expression;
 pub use features::{default_rfm_segments, rfm_schema, FeaturePlan, RfmPlan, RFM_COLUMNS};

@@ -223,6 +223,8 @@ pub struct RawCluster {
     pub agglomerative: Option<RawAgglomerative>,
     #[serde(default)]
     pub hdbscan: Option<RawHdbscan>,
+    #[serde(default)]
+    pub gmm: Option<RawGmm>,
     /// An earlier run's model.json (or its folder) whose segment ids and names to keep.
     #[serde(default)]
     pub reference: Option<String>,
@@ -265,6 +267,15 @@ pub struct RawAgglomerative {
     /// The most rows the tree is grown on (a seeded sample above it).
     #[serde(default)]
     pub max_rows: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGmm {
+    pub k: RawK,
+    /// `full` (default) or `diag`.
+    #[serde(default)]
+    pub covariance: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

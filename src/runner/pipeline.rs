@@ -376,6 +376,7 @@ fn run_cluster(plan: &Plan, r: &mut Runner, s: &Scaled) -> Result<(Vec<Model>, V
     let ranges = [
         ("kmeans", c.kmeans.as_ref().map(|k| &k.ks)),
         ("agglomerative", c.agglomerative.as_ref().map(|a| &a.ks)),
+        ("gmm", c.gmm.as_ref().map(|g| &g.ks)),
     ];
     for (name, ks) in ranges {
         if let Some(kmax) = ks.and_then(|ks| ks.iter().max()).filter(|&&k| k > x.n) {
@@ -403,8 +404,29 @@ fn run_cluster(plan: &Plan, r: &mut Runner, s: &Scaled) -> Result<(Vec<Model>, V
     for m in models.iter_mut() {
         let col = labels.column(&m.name)?.cast(&DataType::Int64)?;
         m.labels = col.i64()?.iter().map(|v| v.unwrap_or(NOISE)).collect();
+        restore_per_row(m, &labels)?;
     }
     Ok((models, cs.warnings))
+}
+
+/// The per-row values a model keeps beside its labels in the clusters artifact (not in the
+/// cache's JSON): HDBSCAN's strengths, a mixture's probabilities.
+fn restore_per_row(m: &mut Model, clusters: &DataFrame) -> Result<()> {
+    let column = |suffix: &str| -> Result<Vec<f64>> {
+        let c = clusters.column(&format!("{}_{suffix}", m.name))?;
+        let c = c.cast(&DataType::Float64)?;
+        Ok(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    };
+    match &mut m.fit {
+        crate::cluster::Fit::Hdbscan { strength, .. } if strength.is_empty() => {
+            *strength = column("strength")?
+        }
+        crate::cluster::Fit::Gmm { probability, .. } if probability.is_empty() => {
+            *probability = column("probability")?
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn run_evaluate(

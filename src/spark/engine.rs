@@ -778,7 +778,8 @@ pub fn assign(model: &ModelFile, input: &InputPlan, out: &str, remote: &str) -> 
         crate::cluster::Fit::Dbscan { .. } => upload_core_points(&s, model)?,
         crate::cluster::Fit::Kmeans { .. }
         | crate::cluster::Fit::Agglomerative { .. }
-        | crate::cluster::Fit::Hdbscan { .. } => {}
+        | crate::cluster::Fit::Hdbscan { .. }
+        | crate::cluster::Fit::Gmm { .. } => {}
     }
     let query = score::scored_query(model, &columns, id, form)?;
     check_sample(&s, model, input, &query)?;

@@ -43,6 +43,12 @@ pub fn check_model(model: &ModelFile) -> Result<()> {
                 chosen.name
             ))
         }
+        Fit::Gmm { .. } => {
+            return Err(data_err!(
+                "the Spark engine does not score Gaussian mixtures (`{}`); run `segflow assign` without --engine spark",
+                chosen.name
+            ))
+        }
     };
     if grid && d > DBSCAN_DIMS {
         return Err(data_err!(
@@ -70,7 +76,9 @@ fn dbscan_eps(model: &ModelFile) -> Result<f64> {
     let chosen = model.chosen()?;
     match chosen.fit {
         Fit::Dbscan { eps, .. } => Some(eps),
-        Fit::Kmeans { .. } | Fit::Agglomerative { .. } | Fit::Hdbscan { .. } => None,
+        Fit::Kmeans { .. } | Fit::Agglomerative { .. } | Fit::Hdbscan { .. } | Fit::Gmm { .. } => {
+            None
+        }
     }
     .filter(|e| *e > 0.0)
     .ok_or_else(|| data_err!("model `{}` has no eps", chosen.name))
@@ -203,7 +211,7 @@ pub fn scored_query(
             s.step(&[], vec![("__segment".into(), segment)]);
         }
         Fit::Dbscan { .. } => core_point_step(model, &z, &mut s)?,
-        Fit::Hdbscan { .. } => check_model(model)?,
+        Fit::Hdbscan { .. } | Fit::Gmm { .. } => check_model(model)?,
     }
     let id_expr = match (id, form) {
         (Some(c), IdForm::AsRead) => ident(c),

@@ -4,8 +4,12 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::cluster::{agglomerative, canonical_labels, dbscan, hdbscan, kmeans, Fit, Model, NOISE};
-use crate::config::{AgglomerativePlan, ClusterPlan, DbscanPlan, Eps, HdbscanPlan, KMeansPlan};
+use crate::cluster::{
+    agglomerative, canonical_labels, dbscan, gmm, hdbscan, kmeans, Fit, Model, NOISE,
+};
+use crate::config::{
+    AgglomerativePlan, ClusterPlan, DbscanPlan, Eps, GmmPlan, HdbscanPlan, KMeansPlan,
+};
 use crate::data_err;
 use crate::error::Result;
 use crate::matrix::Matrix;
@@ -37,6 +41,9 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
     if let Some(h) = &plan.hdbscan {
         models.push(hdbscan_model(x, h, seed, &mut warnings));
     }
+    if let Some(g) = &plan.gmm {
+        models.extend(gmm_models(x, g, seed, &mut warnings));
+    }
     let mut cols = vec![ids.clone()];
     for m in &models {
         let l: Vec<i32> = m.labels.iter().map(|&v| v as i32).collect();
@@ -47,6 +54,10 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
                 .map(|v| v.is_finite().then_some(*v))
                 .collect();
             cols.push(Column::new(format!("{}_strength", m.name).into(), s));
+        }
+        if let Fit::Gmm { probability, .. } = &m.fit {
+            let name = format!("{}_probability", m.name);
+            cols.push(Column::new(name.into(), probability.clone()));
         }
     }
     let data = DataFrame::new(x.n, cols)?;
@@ -288,4 +299,47 @@ fn hdbscan_model(x: &Matrix, h: &HdbscanPlan, seed: u64, warnings: &mut Vec<Stri
         centroids,
         segment_ids: Vec::new(),
     }
+}
+
+/// A Gaussian mixture per k, each started from a seeded K-means partition, its components
+/// in canonical segment order; a k whose covariances degenerate is left out with a warning.
+fn gmm_models(x: &Matrix, g: &GmmPlan, seed: u64, warnings: &mut Vec<String>) -> Vec<Model> {
+    let fits: Vec<(usize, Option<Model>)> =
+        g.ks.par_iter()
+            .map(|&k| (k, gmm_model(x, k, g, seed)))
+            .collect();
+    let mut models = Vec::new();
+    for (k, m) in fits {
+        match m {
+            Some(m) => models.push(m),
+            None => warnings.push(format!(
+                "gmm_k{k}: a component's covariance is not positive definite (too few distinct customers in it); left out"
+            )),
+        }
+    }
+    models
+}
+
+fn gmm_model(x: &Matrix, k: usize, g: &GmmPlan, seed: u64) -> Option<Model> {
+    let (fitted, raw, probability) = gmm::fit_from_kmeans(x, k, g.covariance, seed).ok()?;
+    let (labels, centroids) = canonical_labels(x, &raw);
+    // The components in segment order (a component no customer is placed in is left out).
+    let mut order = vec![usize::MAX; centroids.len()];
+    for (old, new) in raw.iter().zip(&labels) {
+        order[*new as usize] = *old as usize;
+    }
+    let mixture = fitted.mixture.reordered(&order).ok()?;
+    Some(Model {
+        name: format!("gmm_k{k}"),
+        fit: Fit::Gmm {
+            k,
+            mixture,
+            log_likelihood: fitted.log_likelihood,
+            probability,
+        },
+        n_clusters: centroids.len(),
+        labels,
+        centroids,
+        segment_ids: Vec::new(),
+    })
 }

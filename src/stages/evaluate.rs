@@ -9,7 +9,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::cluster::stability::{self, Stability};
-use crate::cluster::{agglomerative, dbscan, hdbscan, kmeans, Algorithm, Fit, Model};
+use crate::cluster::{agglomerative, dbscan, gmm, hdbscan, kmeans, Algorithm, Fit, Model};
 use crate::config::{ChooseFrom, ClusterPlan, EvaluatePlan, Metric};
 use crate::error::Result;
 use crate::matrix::Matrix;
@@ -34,6 +34,11 @@ pub struct Score {
     /// K-means: the silhouette of the same k on structureless data (see `null_silhouette`).
     #[serde(default)]
     pub null_silhouette: Option<f64>,
+    /// Gaussian mixtures: the Bayesian and Akaike information criteria (lower is better).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bic: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aic: Option<f64>,
     pub chosen: bool,
 }
 
@@ -130,48 +135,7 @@ fn assess_stability(
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let refit: Box<stability::Refit<'_>> = match m.fit {
-                Fit::Kmeans { k } => {
-                    let km = cluster.kmeans.as_ref()?;
-                    let starts = km.n_init.min(REFIT_STARTS);
-                    Box::new(move |xs: &Matrix, s: u64| {
-                        let (labels, _, _) =
-                            kmeans::fit_full(km.engine, xs, k, starts, km.max_iter, s).ok()?;
-                        Some(labels.into_iter().map(|l| l as i64).collect())
-                    })
-                }
-                Fit::Agglomerative { k, linkage } => {
-                    let (trees, most) = (&trees, cluster.agglomerative.as_ref()?.max_rows);
-                    Box::new(move |xs: &Matrix, s: u64| {
-                        let grown = trees.grown(s, || agglomerative::grow(xs, linkage, most, s));
-                        Some(grown.labels(xs, k))
-                    })
-                }
-                // Sizes scaled to the resample's share of the rows, as DBSCAN's.
-                Fit::Hdbscan {
-                    min_cluster_size,
-                    min_samples,
-                    ..
-                } => {
-                    // Relative to the rows it was fitted on (a sample above max_rows).
-                    let n = x.n.min(cluster.hdbscan.as_ref()?.max_rows).max(1);
-                    Box::new(move |xs: &Matrix, _| {
-                        let scaled = |v: usize, low: usize| (v * xs.n).div_ceil(n).max(low).min(v);
-                        let found =
-                            hdbscan::fit(xs, scaled(min_cluster_size, 2), scaled(min_samples, 1));
-                        Some(found.labels)
-                    })
-                }
-                Fit::Dbscan {
-                    eps, min_samples, ..
-                } => {
-                    let n = x.n;
-                    Box::new(move |xs: &Matrix, _| {
-                        let scaled = (min_samples * xs.n).div_ceil(n.max(1)).max(2);
-                        Some(dbscan::fit(xs, eps, scaled.min(min_samples)).labels)
-                    })
-                }
-            };
+            let refit = refit(m, x, cluster, &trees)?;
             // One seed per model: the models' resamples differ, and a model's do not
             // depend on which others are fitted. The trees of every k share theirs: one
             // tree per resample serves every cut.
@@ -191,6 +155,86 @@ fn assess_stability(
             ))
         })
         .collect()
+}
+
+/// The refit of a model's algorithm with the model's own settings (see [`assess_stability`]).
+fn refit<'a>(
+    m: &Model,
+    x: &Matrix,
+    cluster: &'a ClusterPlan,
+    trees: &'a agglomerative::Trees,
+) -> Option<Box<stability::Refit<'a>>> {
+    Some(match m.fit {
+        Fit::Kmeans { k } => {
+            let km = cluster.kmeans.as_ref()?;
+            let starts = km.n_init.min(REFIT_STARTS);
+            Box::new(move |xs: &Matrix, s: u64| {
+                let (labels, _, _) =
+                    kmeans::fit_full(km.engine, xs, k, starts, km.max_iter, s).ok()?;
+                Some(labels.into_iter().map(|l| l as i64).collect())
+            })
+        }
+        Fit::Gmm { k, ref mixture, .. } => {
+            let covariance = mixture.covariance;
+            Box::new(move |xs: &Matrix, s: u64| {
+                gmm::fit_from_kmeans(xs, k, covariance, s).ok().map(|f| f.1)
+            })
+        }
+        Fit::Agglomerative { k, linkage } => {
+            let (trees, most) = (trees, cluster.agglomerative.as_ref()?.max_rows);
+            Box::new(move |xs: &Matrix, s: u64| {
+                let grown = trees.grown(s, || agglomerative::grow(xs, linkage, most, s));
+                Some(grown.labels(xs, k))
+            })
+        }
+        // Sizes scaled to the resample's share of the rows, as DBSCAN's.
+        Fit::Hdbscan {
+            min_cluster_size,
+            min_samples,
+            ..
+        } => {
+            // Relative to the rows it was fitted on (a sample above max_rows).
+            let n = x.n.min(cluster.hdbscan.as_ref()?.max_rows).max(1);
+            Box::new(move |xs: &Matrix, _| {
+                let scaled = |v: usize, low: usize| (v * xs.n).div_ceil(n).max(low).min(v);
+                let found = hdbscan::fit(xs, scaled(min_cluster_size, 2), scaled(min_samples, 1));
+                Some(found.labels)
+            })
+        }
+        Fit::Dbscan {
+            eps, min_samples, ..
+        } => {
+            let n = x.n;
+            Box::new(move |xs: &Matrix, _| {
+                let scaled = (min_samples * xs.n).div_ceil(n.max(1)).max(2);
+                Some(dbscan::fit(xs, eps, scaled.min(min_samples)).labels)
+            })
+        }
+    })
+}
+
+/// The evaluation artifact: one row per model.
+fn evaluation_frame(scores: &[Score]) -> PolarsResult<DataFrame> {
+    df!(
+        "model" => scores.iter().map(|s| s.model.clone()).collect::<Vec<_>>(),
+        "algorithm" => scores.iter().map(|s| s.algorithm.as_str()).collect::<Vec<_>>(),
+        "k" => scores.iter().map(|s| s.k.map(|k| k as u32)).collect::<Vec<_>>(),
+        "clusters" => scores.iter().map(|s| s.clusters as u32).collect::<Vec<_>>(),
+        "noise_share" => scores.iter().map(|s| s.noise_share).collect::<Vec<_>>(),
+        "wcss" => scores.iter().map(|s| s.wcss).collect::<Vec<_>>(),
+        "silhouette" => scores.iter().map(|s| s.silhouette).collect::<Vec<_>>(),
+        "silhouette_rows" => scores.iter().map(|s| s.silhouette_rows as u32).collect::<Vec<_>>(),
+        "davies_bouldin" => scores.iter().map(|s| s.davies_bouldin).collect::<Vec<_>>(),
+        "calinski_harabasz" => scores.iter().map(|s| s.calinski_harabasz).collect::<Vec<_>>(),
+        "stability_mean" => scores.iter().map(|s| s.stability.as_ref().and_then(Stability::mean)).collect::<Vec<_>>(),
+        "stability_min" => scores.iter().map(|s| s.stability.as_ref().and_then(Stability::min)).collect::<Vec<_>>(),
+        "stability_ari" => scores.iter().map(|s| s.stability.as_ref().map(|st| st.ari)).collect::<Vec<_>>(),
+        "smallest_share" => scores.iter().map(|s| s.smallest_share).collect::<Vec<_>>(),
+        "null_silhouette" => scores.iter().map(|s| s.null_silhouette).collect::<Vec<_>>(),
+        "bic" => scores.iter().map(|s| s.bic).collect::<Vec<_>>(),
+        "aic" => scores.iter().map(|s| s.aic).collect::<Vec<_>>(),
+        "chosen" => scores.iter().map(|s| s.chosen).collect::<Vec<_>>(),
+    )
 }
 
 /// For a chosen tree: how many customers `assign` (the nearest segment centre) would place
@@ -235,7 +279,20 @@ fn score_with(
     for &l in labels {
         sizes[l] += 1;
     }
+    let (bic, aic) = match &m.fit {
+        Fit::Gmm {
+            mixture,
+            log_likelihood,
+            ..
+        } => {
+            let (b, a) = gmm::criteria(mixture, *log_likelihood, n);
+            (Some(b), Some(a))
+        }
+        _ => (None, None),
+    };
     Score {
+        bic,
+        aic,
         null_silhouette: None,
         stability: None,
         smallest_share: sizes.iter().min().map_or(0.0, |&s| s as f64 / n as f64),
@@ -307,24 +364,7 @@ pub fn run(
     let (chosen, mut warnings) = choose(&scores, plan);
     scores[chosen].chosen = true;
     warnings.extend(placed_elsewhere(x, &models[chosen]));
-    let data = df!(
-        "model" => scores.iter().map(|s| s.model.clone()).collect::<Vec<_>>(),
-        "algorithm" => scores.iter().map(|s| s.algorithm.as_str()).collect::<Vec<_>>(),
-        "k" => scores.iter().map(|s| s.k.map(|k| k as u32)).collect::<Vec<_>>(),
-        "clusters" => scores.iter().map(|s| s.clusters as u32).collect::<Vec<_>>(),
-        "noise_share" => scores.iter().map(|s| s.noise_share).collect::<Vec<_>>(),
-        "wcss" => scores.iter().map(|s| s.wcss).collect::<Vec<_>>(),
-        "silhouette" => scores.iter().map(|s| s.silhouette).collect::<Vec<_>>(),
-        "silhouette_rows" => scores.iter().map(|s| s.silhouette_rows as u32).collect::<Vec<_>>(),
-        "davies_bouldin" => scores.iter().map(|s| s.davies_bouldin).collect::<Vec<_>>(),
-        "calinski_harabasz" => scores.iter().map(|s| s.calinski_harabasz).collect::<Vec<_>>(),
-        "stability_mean" => scores.iter().map(|s| s.stability.as_ref().and_then(Stability::mean)).collect::<Vec<_>>(),
-        "stability_min" => scores.iter().map(|s| s.stability.as_ref().and_then(Stability::min)).collect::<Vec<_>>(),
-        "stability_ari" => scores.iter().map(|s| s.stability.as_ref().map(|st| st.ari)).collect::<Vec<_>>(),
-        "smallest_share" => scores.iter().map(|s| s.smallest_share).collect::<Vec<_>>(),
-        "null_silhouette" => scores.iter().map(|s| s.null_silhouette).collect::<Vec<_>>(),
-        "chosen" => scores.iter().map(|s| s.chosen).collect::<Vec<_>>(),
-    )?;
+    let data = evaluation_frame(&scores)?;
     Ok(EvaluateOutput {
         data,
         scores,
@@ -341,6 +381,7 @@ pub fn qualifies(s: &Score, plan: &EvaluatePlan, stable_only: bool) -> bool {
         ChooseFrom::Dbscan => s.algorithm == Algorithm::Dbscan,
         ChooseFrom::Agglomerative => s.algorithm == Algorithm::Agglomerative,
         ChooseFrom::Hdbscan => s.algorithm == Algorithm::Hdbscan,
+        ChooseFrom::Gmm => s.algorithm == Algorithm::Gmm,
         ChooseFrom::Any => true,
     };
     let stable = |st: &Stability| {

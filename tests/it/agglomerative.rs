@@ -83,26 +83,11 @@ fn a_run_gives_scikit_learns_segments_and_assign_says_whom_it_would_move() {
     );
     // assign places each customer by the nearest final centroid: a tree's segments are not
     // the centres' regions, so a few customers land elsewhere, as the run said.
-    let said = w.ok(&[
-        "assign",
-        "--model",
-        "outputs/ward/model.json",
-        "customers.csv",
-        "--out",
-        "scored.csv",
-    ]);
+    let (assigned, trained, said) = crate::common::assign_training(&w, "ward");
     assert!(
-        said.contains("scored 198 of 198 customers with agglomerative_k"),
+        said.contains("scored 198 of 198 customers with agglomerative_k6"),
         "{said}"
     );
-    let scored = std::fs::read_to_string(w.path("scored.csv")).unwrap();
-    let segments = read_parquet(&w.path("outputs/ward/segments.parquet"));
-    let trained: Vec<String> = crate::common::strs(&segments, "segment");
-    let assigned: Vec<String> = scored
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(1).unwrap().to_string())
-        .collect();
     assert_eq!(assigned.len(), 198);
     let moved = assigned
         .iter()

@@ -105,6 +105,14 @@ pub fn json_i64s(v: &serde_json::Value) -> Vec<i64> {
         .collect()
 }
 
+pub fn json_f64s(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
 pub fn json(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(fixture(name)).unwrap();
     serde_json::from_str(&text).unwrap()
@@ -249,6 +257,43 @@ pub fn scaled_customers_csv(w: &Workdir) {
         out.push_str(&format!("{},{}\n", 1001 + i, fields[..4].join(",")));
     }
     w.write("customers.csv", &out);
+}
+
+/// Runs pipeline `name` on the scaled customers (`scaled_customers_csv`, scale `none`) with
+/// `features` and the `cluster` section's one line; returns its clusters artifact.
+pub fn run_on_scaled_customers(
+    w: &Workdir,
+    name: &str,
+    features: &str,
+    cluster: &str,
+) -> polars::prelude::DataFrame {
+    scaled_customers_csv(w);
+    let yaml = format!("name: {name}\ninput: {{path: customers.csv, id: id}}\nfeatures:\n  use: [{features}]\nscale: {{method: none}}\ncluster:\n  {cluster}\n");
+    w.write("p.yaml", &yaml);
+    w.ok(&["run", "-q", "p.yaml"]);
+    read_parquet(&w.path(&format!("outputs/{name}/05_clusters.parquet")))
+}
+
+/// `assign` with the model of run `name` on `customers.csv`: each customer's segment as
+/// assigned and as the run gave it (`segments.parquet`), and what assign printed.
+pub fn assign_training(w: &Workdir, name: &str) -> (Vec<String>, Vec<String>, String) {
+    let model = format!("outputs/{name}/model.json");
+    let said = w.ok(&[
+        "assign",
+        "--model",
+        &model,
+        "customers.csv",
+        "--out",
+        "scored.csv",
+    ]);
+    let scored = std::fs::read_to_string(w.path("scored.csv")).unwrap();
+    let assigned = scored
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().to_string())
+        .collect();
+    let segments = read_parquet(&w.path(&format!("outputs/{name}/segments.parquet")));
+    (assigned, strs(&segments, "segment"), said)
 }
 
 /// Reads a Parquet artifact.

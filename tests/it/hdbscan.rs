@@ -9,7 +9,7 @@
 
 use segflow::cluster::hdbscan::{core_distances, fit, from_tree, spanning_tree, Merge};
 
-use crate::common::{adjusted_rand, assert_rel, json, json_i64s, labelled_csv};
+use crate::common::{adjusted_rand, assert_rel, json, json_f64s as f64s, json_i64s, labelled_csv};
 
 const FILES: [&str; 3] = [
     "blobs_300_2_4.csv",
@@ -17,14 +17,6 @@ const FILES: [&str; 3] = [
     "customers_200.csv",
 ];
 const SETTINGS: [(usize, usize); 4] = [(5, 5), (10, 10), (20, 5), (15, 30)];
-
-fn f64s(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 fn tree(v: &serde_json::Value) -> Vec<Merge> {
     v.as_array()
@@ -117,12 +109,10 @@ fn end_to_end_labels_agree_with_scikit_learns() {
 
 #[test]
 fn a_run_gives_scikit_learns_clusters_and_assign_places_the_members() {
-    use crate::common::{f64s as col_f64s, i64s, read_parquet, strs, Workdir};
+    use crate::common::{f64s as col_f64s, i64s, run_on_scaled_customers, Workdir};
     let w = Workdir::new();
-    crate::common::scaled_customers_csv(&w);
-    w.write("p.yaml", "name: h\ninput: {path: customers.csv, id: id}\nfeatures:\n  use: [age, income, score, male]\nscale: {method: none}\ncluster:\n  hdbscan: {min_cluster_size: 5}\n");
-    w.ok(&["run", "-q", "p.yaml"]);
-    let clusters = read_parquet(&w.path("outputs/h/05_clusters.parquet"));
+    let features = "age, income, score, male";
+    let clusters = run_on_scaled_customers(&w, "h", features, "hdbscan: {min_cluster_size: 5}");
     let r = &json("hdbscan.json")["files"]["customers_200.csv"]["5_5"];
     let labels = i64s(&clusters, "hdbscan");
     let expected = json_i64s(&r["labels"]);
@@ -141,24 +131,11 @@ fn a_run_gives_scikit_learns_clusters_and_assign_places_the_members() {
         (members, model["core_radii"].as_array().unwrap().len()),
         (189, 189)
     );
-    w.ok(&[
-        "assign",
-        "--model",
-        "outputs/h/model.json",
-        "customers.csv",
-        "--out",
-        "scored.csv",
-    ]);
-    let scored = std::fs::read_to_string(w.path("scored.csv")).unwrap();
-    let trained = strs(
-        &read_parquet(&w.path("outputs/h/segments.parquet")),
-        "segment",
+    let (assigned, trained, said) = crate::common::assign_training(&w, "h");
+    assert!(
+        said.contains("scored 198 of 198 customers with hdbscan"),
+        "{said}"
     );
-    let assigned: Vec<String> = scored
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(1).unwrap().to_string())
-        .collect();
     // Every clustered customer is its own nearest member: placed in its segment.
     let mut clustered = 0;
     for ((a, t), l) in assigned.iter().zip(&trained).zip(&labels) {

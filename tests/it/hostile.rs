@@ -460,7 +460,7 @@ fn c37_cluster_without_algorithm() {
         with("  kmeans: {k: [2, 3], n_init: 2}\n", "  {}\n")
             .replace("cluster:\n  {}", "cluster: {}"),
         DATA.as_bytes(),
-        &["cluster needs at least one algorithm: `kmeans`, `dbscan`, `agglomerative` or `hdbscan`"],
+        &["cluster needs at least one algorithm: `kmeans`, `dbscan`, `agglomerative`, `hdbscan` or `gmm`"],
     );
 }
 #[test]

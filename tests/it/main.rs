@@ -13,6 +13,7 @@ mod compare;
 mod config_errors;
 mod engines;
 mod fuzz;
+mod gmm;
 mod hdbscan;
 mod hostile;
 mod init;

@@ -178,7 +178,9 @@ fn k_distance(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Option<Str
         Fit::Dbscan {
             eps, min_samples, ..
         } => Some((eps, min_samples)),
-        Fit::Kmeans { .. } | Fit::Agglomerative { .. } | Fit::Hdbscan { .. } => None,
+        Fit::Kmeans { .. } | Fit::Agglomerative { .. } | Fit::Hdbscan { .. } | Fit::Gmm { .. } => {
+            None
+        }
     })?;
     let sample_note = &s.note;
     let curve = dbscan::k_distances(input.x, ms, SCATTER_SAMPLE, input.plan.seed);
@@ -234,6 +236,7 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
         crate::config::ChooseFrom::Dbscan => "DBSCAN",
         crate::config::ChooseFrom::Agglomerative => "agglomerative",
         crate::config::ChooseFrom::Hdbscan => "HDBSCAN",
+        crate::config::ChooseFrom::Gmm => "Gaussian mixture",
         crate::config::ChooseFrom::Any => "configured",
     };
     let better = if p.evaluate.choose_by.higher_is_better() {
@@ -263,6 +266,9 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
             .text(tree_note(ag, input.x.n))
             .markup("</p>");
     }
+    if let Some(note) = between_note(input.chosen) {
+        h.markup("<p>").text(note).markup("</p>");
+    }
     if let Some(hd) = &p.cluster.hdbscan {
         h.markup("<p>")
             .text(hdbscan_note(hd, input.x.n))
@@ -272,6 +278,27 @@ pub fn html(h: &mut Html, input: &ReportInput, s: &Selection, figs: &Drawn) {
         identity_html(h, input, identity);
     }
     figs.html(h, &s.names, false);
+}
+
+/// For a chosen Gaussian mixture: how many customers sit between segments (no segment of
+/// posterior probability 0.8 or more).
+fn between_note(chosen: &crate::cluster::Model) -> Option<String> {
+    let Fit::Gmm {
+        probability,
+        mixture,
+        ..
+    } = &chosen.fit
+    else {
+        return None;
+    };
+    let n = probability.len().max(1);
+    let between = probability.iter().filter(|&&p| p < 0.8).count();
+    Some(format!(
+        "A Gaussian mixture ({} covariances) gives each customer a probability of each segment: {between} of {n} customers ({:.1}%) have no segment of probability 0.8 or more and sit between two segments (their probabilities are the column {}_probability of 05_clusters.parquet). `segflow assign` places new customers in their most probable segment.",
+        mixture.covariance.as_str(),
+        100.0 * between as f64 / n as f64,
+        chosen.name
+    ))
 }
 
 /// How HDBSCAN was fitted, and how new customers are placed.
