@@ -327,11 +327,11 @@ fn inspect_summarises_a_run_and_flags_modified_artifacts() {
         "2",
     ]);
     assert!(
-        out.contains("06_evaluation.parquet: 10 rows × 16 columns"),
+        out.contains("06_evaluation.parquet: 10 rows × 18 columns"),
         "{out}"
     );
     assert!(out.contains("  silhouette: f64"), "{out}");
-    assert!(out.contains("shape: (2, 16)"), "{out}");
+    assert!(out.contains("shape: (2, 18)"), "{out}");
     assert!(out.contains("  stability_min: f64"), "{out}");
     let err = w.fails(&["inspect", "nothing.parquet"]);
     assert!(err.contains("nothing.parquet"), "{err}");
