@@ -101,6 +101,19 @@ fn a_run_gives_probabilities_and_bic_and_assign_reproduces_its_segments() {
     let evaluation = read_parquet(&w.path("outputs/g/06_evaluation.parquet"));
     let bic = col(&evaluation, "bic");
     assert!(bic.iter().all(|b| b.is_finite()), "{bic:?}");
+    // The deliverable carries each customer's probability of its segment.
+    let segments = read_parquet(&w.path("outputs/g/segments.parquet"));
+    let chosen = segments.column("segment").unwrap().len();
+    let p = col(&segments, "segment_probability");
+    assert_eq!(p.len(), chosen);
+    let csv = std::fs::read_to_string(w.path("outputs/g/segments.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",segment,segment_name,segment_probability"),
+        "{csv}"
+    );
     let (assigned, trained, said) = crate::common::assign_training(&w, "g");
     assert!(
         said.contains("scored 198 of 198 customers with gmm_k"),

@@ -152,7 +152,12 @@ pub fn run(
         seed,
     )?;
     let data = st.table(&summary, explanation.as_ref())?;
-    let segments = customers_table(features, &model.labels, &summary)?;
+    let mut segments = customers_table(features, &model.labels, &summary)?;
+    // A mixture's customers carry the probability of their segment.
+    if let crate::cluster::Fit::Gmm { probability, .. } = &model.fit {
+        let p = Column::new("segment_probability".into(), probability.clone());
+        segments.with_column(p)?;
+    }
     Ok(ProfileOutput {
         data,
         rfm_crosstab: crosstab.map(|(df, _)| df),
@@ -478,7 +483,7 @@ fn traits_of(zs: &[(f64, &str)], t: &recommend::Traits) -> Vec<String> {
 }
 
 /// The deliverable: every customer with the features table's columns, `segment` and
-/// `segment_name`.
+/// `segment_name` (and, for a Gaussian mixture, `segment_probability`).
 fn customers_table(features: &DataFrame, labels: &[i64], summary: &[Segment]) -> Result<DataFrame> {
     let mut segments = features.clone();
     let names: std::collections::HashMap<i64, &str> =
