@@ -22,7 +22,8 @@ use crate::model::ModelFile;
 use crate::stages::ingest;
 use crate::transform::derive;
 
-/// Scores the customers in `input`; returns id, `segment`, `segment_name` and `reason`.
+/// Scores the customers in `input`; returns id, `segment`, `segment_name` (with a Gaussian
+/// mixture `segment_probability`) and `reason`.
 pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
     let df = ingest::run(&input_plan(model, input))?;
     check_columns(model, &df, input)?;
@@ -52,15 +53,21 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
         .map(|r| (!r.is_empty()).then(|| r.join("; ")))
         .collect();
     let id = df.column(&model.id_column)?.clone();
-    Ok(DataFrame::new(
-        n,
-        vec![
-            id,
-            Column::new("segment".into(), segment),
-            Column::new("segment_name".into(), segment_name),
-            Column::new("reason".into(), reason),
-        ],
-    )?)
+    let mut columns = vec![
+        id,
+        Column::new("segment".into(), segment),
+        Column::new("segment_name".into(), segment_name),
+    ];
+    // A mixture's customers carry the probability of their segment, as in segments.csv.
+    if let crate::cluster::Fit::Gmm { mixture, .. } = &chosen.fit {
+        let p: Vec<Option<f64>> = rows
+            .par_iter()
+            .map(|row| row.as_deref().map(|row| mixture.place(row).1))
+            .collect();
+        columns.push(Column::new("segment_probability".into(), p));
+    }
+    columns.push(Column::new("reason".into(), reason));
+    Ok(DataFrame::new(n, columns)?)
 }
 
 /// How `assign` reads `input`: a customer table with the run's id column and renames.

@@ -120,4 +120,18 @@ fn a_run_gives_probabilities_and_bic_and_assign_reproduces_its_segments() {
         "{said}"
     );
     assert_eq!(assigned, trained);
+    // assign's output carries the same probabilities as the run's deliverable.
+    let scored = std::fs::read_to_string(w.path("scored.csv")).unwrap();
+    let mut lines = scored.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,segment,segment_name,segment_probability,reason")
+    );
+    let again: Vec<f64> = lines
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(again.len(), p.len());
+    for (a, b) in again.iter().zip(&p) {
+        assert!((a - b).abs() <= 1e-12, "{a} against {b}");
+    }
 }
