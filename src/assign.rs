@@ -32,10 +32,11 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
     let chosen = model.chosen()?;
     // Rows are placed independently, in parallel; DBSCAN's core points through a grid.
     let placer = Placer::new(chosen, &model.core_points, &model.core_radii);
-    let segment: Vec<Option<i64>> = rows
+    let placed: Vec<Option<(i64, Option<f64>)>> = rows
         .par_iter()
-        .map(|row| row.as_deref().map(|row| placer.place(row)))
+        .map(|row| row.as_deref().map(|row| placer.place_with_probability(row)))
         .collect();
+    let segment: Vec<Option<i64>> = placed.iter().map(|p| p.map(|p| p.0)).collect();
     let names: std::collections::HashMap<i64, &str> = model
         .segments
         .iter()
@@ -59,11 +60,8 @@ pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
         Column::new("segment_name".into(), segment_name),
     ];
     // A mixture's customers carry the probability of their segment, as in segments.csv.
-    if let crate::cluster::Fit::Gmm { mixture, .. } = &chosen.fit {
-        let p: Vec<Option<f64>> = rows
-            .par_iter()
-            .map(|row| row.as_deref().map(|row| mixture.place(row).1))
-            .collect();
+    if let crate::cluster::Fit::Gmm { .. } = &chosen.fit {
+        let p: Vec<Option<f64>> = placed.iter().map(|p| p.and_then(|p| p.1)).collect();
         columns.push(Column::new("segment_probability".into(), p));
     }
     columns.push(Column::new("reason".into(), reason));

@@ -66,6 +66,17 @@ impl<'a> Placer<'a> {
         Placer::Grid(Grid::new(core, eps, d))
     }
 
+    /// The segment of `row` and, for a Gaussian mixture, its posterior probability.
+    pub fn place_with_probability(&self, row: &[f64]) -> (i64, Option<f64>) {
+        match self {
+            Placer::Mixture(model, mixture) => {
+                let (j, p) = mixture.place(row);
+                (model.segment_id(j), Some(p))
+            }
+            _ => (self.place(row), None),
+        }
+    }
+
     /// The segment of `row` (model space), or [`NOISE`].
     pub fn place(&self, row: &[f64]) -> i64 {
         match self {

@@ -128,12 +128,15 @@ fn choose_from(word: Option<&str>, cluster: &ClusterPlan, src: &Source) -> Resul
         "gmm" => ChooseFrom::Gmm,
         _ => ChooseFrom::Any,
     };
-    if (choose_from == ChooseFrom::KMeans && cluster.kmeans.is_none())
-        || (choose_from == ChooseFrom::Dbscan && cluster.dbscan.is_none())
-        || (choose_from == ChooseFrom::Agglomerative && cluster.agglomerative.is_none())
-        || (choose_from == ChooseFrom::Hdbscan && cluster.hdbscan.is_none())
-        || (choose_from == ChooseFrom::Gmm && cluster.gmm.is_none())
-    {
+    let configured = match choose_from {
+        ChooseFrom::KMeans => cluster.kmeans.is_some(),
+        ChooseFrom::Dbscan => cluster.dbscan.is_some(),
+        ChooseFrom::Agglomerative => cluster.agglomerative.is_some(),
+        ChooseFrom::Hdbscan => cluster.hdbscan.is_some(),
+        ChooseFrom::Gmm => cluster.gmm.is_some(),
+        ChooseFrom::Any => true,
+    };
+    if !configured {
         return Err(src.error_at(
             &["evaluate", "choose_from"],
             "evaluate.choose_from names an algorithm that cluster does not configure",

@@ -5,7 +5,7 @@
 
 use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
 
-use crate::config::{ChooseFrom, Engine, Format, Plan};
+use crate::config::{ChooseFrom, ClusterPlan, Engine, Format, Plan};
 use crate::error::{Error, Result};
 use crate::runner::{run, RunOptions};
 use crate::stages::Stage;
@@ -75,18 +75,23 @@ pub fn density(
     trial.input.decimal = None;
     trial.input.names = None;
     trial.input.engine = Engine::Local;
-    trial.cluster.kmeans = None;
-    trial.cluster.agglomerative = None;
-    // Only the clusters and the noise are read: no stability resamples.
+    // The density model alone; only its clusters and noise are read: no stability.
+    trial.cluster = ClusterPlan {
+        kmeans: None,
+        dbscan: None,
+        agglomerative: None,
+        hdbscan: None,
+        gmm: None,
+        reference: None,
+    };
     trial.evaluate.stability = None;
-    trial.cluster.reference = None;
     match which {
         Density::Dbscan => {
-            trial.cluster.hdbscan = None;
+            trial.cluster.dbscan = plan.cluster.dbscan.clone();
             trial.evaluate.choose_from = ChooseFrom::Dbscan;
         }
         Density::Hdbscan => {
-            trial.cluster.dbscan = None;
+            trial.cluster.hdbscan = plan.cluster.hdbscan.clone();
             trial.evaluate.choose_from = ChooseFrom::Hdbscan;
         }
     }

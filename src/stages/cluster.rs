@@ -13,6 +13,7 @@ use crate::config::{
 use crate::data_err;
 use crate::error::Result;
 use crate::matrix::Matrix;
+use crate::metrics::silhouette::sample_indices;
 
 /// Rows used to estimate `eps: auto` from the k-distance curve.
 const AUTO_EPS_SAMPLE: usize = 5_000;
@@ -70,15 +71,7 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
 
 /// `n` rows of `x` drawn without replacement with the run's seed, in their order in `x`.
 fn sample_rows(x: &Matrix, n: usize, seed: u64) -> Matrix {
-    use rand::SeedableRng;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mut rows = rand::seq::index::sample(&mut rng, x.n, n).into_vec();
-    rows.sort_unstable();
-    let data = rows
-        .iter()
-        .flat_map(|&i| x.row(i).iter().copied())
-        .collect();
-    Matrix::new(n, x.d, data)
+    x.select_rows(&sample_indices(x.n, n, seed))
 }
 
 /// Labels per row, and the centroids they were assigned to when not the label means.
@@ -233,7 +226,7 @@ fn agglomerative_models(x: &Matrix, ag: &AgglomerativePlan, seed: u64) -> Vec<Mo
 /// `assign` places new customers), in canonical label order.
 fn hdbscan_model(x: &Matrix, h: &HdbscanPlan, seed: u64, warnings: &mut Vec<String>) -> Model {
     let rows: Vec<usize> = if h.max_rows < x.n {
-        crate::metrics::silhouette::sample_indices(x.n, h.max_rows, seed)
+        sample_indices(x.n, h.max_rows, seed)
     } else {
         (0..x.n).collect()
     };
@@ -254,22 +247,20 @@ fn hdbscan_model(x: &Matrix, h: &HdbscanPlan, seed: u64, warnings: &mut Vec<Stri
             members.push((s, r));
         }
     }
+    let radii: Vec<f64> = members.iter().map(|&(s, _)| found.core[s]).collect();
     if rows.len() < x.n {
         let core: Vec<(Vec<f64>, i64)> = members
             .iter()
             .map(|&(s, _)| (fitted.row(s).to_vec(), found.labels[s]))
             .collect();
-        let radii: Vec<f64> = members.iter().map(|&(s, _)| found.core[s]).collect();
+        let placer = crate::cluster::place::Placer::Radii {
+            core: &core,
+            radii: &radii,
+        };
         let placed: Vec<(usize, i64)> = (0..x.n)
             .into_par_iter()
             .filter(|&i| strength[i].is_nan())
-            .map(|i| {
-                let place = crate::cluster::place::Placer::Radii {
-                    core: &core,
-                    radii: &radii,
-                };
-                (i, place.place(x.row(i)))
-            })
+            .map(|i| (i, placer.place(x.row(i))))
             .collect();
         for (i, l) in placed {
             raw[i] = l;
@@ -290,7 +281,7 @@ fn hdbscan_model(x: &Matrix, h: &HdbscanPlan, seed: u64, warnings: &mut Vec<Stri
         fit: Fit::Hdbscan {
             min_cluster_size: h.min_cluster_size,
             min_samples: h.min_samples,
-            radii: members.iter().map(|&(s, _)| found.core[s]).collect(),
+            radii,
             members: members.iter().map(|&(_, r)| r).collect(),
             strength,
         },
