@@ -21,6 +21,8 @@ struct Case {
     engine: &'static str,
     /// `cluster.kmeans.fit_sample` when set.
     fit_sample: usize,
+    /// Whether the pipeline predicts (BG/NBD + Gamma-Gamma, `predict: {}`).
+    predict: bool,
 }
 
 /// The engine of the case that needs `--spark`.
@@ -31,13 +33,14 @@ enum Data {
     Transactions { customers: usize, rows: usize },
 }
 
-const CASES: [Case; 8] = [
+const CASES: [Case; 9] = [
     Case {
         name: "customers_100k",
         data: Data::Customers(100_000),
         dbscan: "{eps: 0.5, min_samples: 5}",
         engine: "",
         fit_sample: 0,
+        predict: false,
     },
     Case {
         name: "customers_1m",
@@ -45,6 +48,7 @@ const CASES: [Case; 8] = [
         dbscan: "{eps: 0.5, min_samples: 5}",
         engine: "",
         fit_sample: 0,
+        predict: false,
     },
     Case {
         name: "transactions_1m",
@@ -55,6 +59,7 @@ const CASES: [Case; 8] = [
         dbscan: "",
         engine: "",
         fit_sample: 0,
+        predict: false,
     },
     Case {
         name: "transactions_10m",
@@ -65,6 +70,7 @@ const CASES: [Case; 8] = [
         dbscan: "",
         engine: "",
         fit_sample: 0,
+        predict: false,
     },
     Case {
         name: "transactions_10m_dbscan",
@@ -75,6 +81,7 @@ const CASES: [Case; 8] = [
         dbscan: "{eps: auto, min_samples: 5}",
         engine: "",
         fit_sample: 0,
+        predict: false,
     },
     Case {
         name: "transactions_10m_streaming",
@@ -85,6 +92,7 @@ const CASES: [Case; 8] = [
         dbscan: "",
         engine: "streaming",
         fit_sample: 0,
+        predict: false,
     },
     // Run only with `--spark` (a build with the Spark engine and a cluster to run on).
     Case {
@@ -96,6 +104,7 @@ const CASES: [Case; 8] = [
         dbscan: "",
         engine: SPARK,
         fit_sample: 0,
+        predict: false,
     },
     Case {
         name: "transactions_100m_streaming",
@@ -106,6 +115,19 @@ const CASES: [Case; 8] = [
         dbscan: "",
         engine: "streaming",
         fit_sample: 200_000,
+        predict: false,
+    },
+    // A million customers' purchase histories for the predict stage.
+    Case {
+        name: "transactions_10m_predict",
+        data: Data::Transactions {
+            customers: 1_000_000,
+            rows: 10_000_000,
+        },
+        dbscan: "",
+        engine: "",
+        fit_sample: 0,
+        predict: true,
     },
 ];
 
@@ -149,7 +171,8 @@ fn config(case: &Case, path: &Path) -> String {
     };
     let common = format!(
         "scale: {{method: standard}}\ncluster:\n  kmeans: {{k: [2, 10], n_init: 1, max_iter: 300{sample}}}{cluster_db}\n\
-         evaluate: {{choose_by: silhouette, choose_from: kmeans, silhouette_sample: 10000}}\nprofile: {{top_features: 2}}\n"
+         evaluate: {{choose_by: silhouette, choose_from: kmeans, silhouette_sample: 10000}}\nprofile: {{top_features: 2}}\n{}",
+        if case.predict { "predict: {}\n" } else { "" }
     );
     match case.data {
         Data::Customers(_) => format!(

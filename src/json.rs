@@ -53,6 +53,7 @@ pub fn run(s: &RunSummary) -> Value {
                 "stability": seg.stability.as_ref().map(|t| t.jaccard),
                 "stability_found": seg.stability.as_ref().map(|t| t.found),
                 "stability_resamples": seg.stability.as_ref().map(|t| t.resamples),
+                "value": seg.value,
             })
         })
         .collect();
@@ -69,6 +70,7 @@ pub fn run(s: &RunSummary) -> Value {
         "status": m.status.to_string(), "out_dir": s.out_dir, "stages": stages,
         "dropped_rows": s.dropped_rows, "models": models, "chosen_model": m.chosen_model,
         "segments": segments, "files": files, "warnings": m.warnings,
+        "predict": s.predict,
     })
 }
 

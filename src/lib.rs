@@ -15,6 +15,7 @@ pub mod numbers;
 // Numeric kernels.
 pub mod cluster;
 pub mod metrics;
+pub mod predict;
 // The validated pipeline file.
 pub mod config;
 // What the stages compute, and the fitted transforms they share with `assign`.

@@ -626,6 +626,43 @@ fn model_tables(o: &mut String, s: &RunSummary) {
     }
 }
 
+/// Past and expected value per segment, and the holdout check (runs with `predict`).
+fn predicted_table(o: &mut String, s: &RunSummary, p: &segflow::stages::predict::PredictState) {
+    if p.models.is_none() {
+        let _ = writeln!(o, "predict: no predictions (see the warnings)");
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "segment  past value  next {} days  mean P(alive)  at risk",
+        p.horizon_days
+    );
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1}%", 100.0 * v));
+    for seg in &s.segments {
+        let Some(v) = &seg.value else { continue };
+        let _ = writeln!(
+            o,
+            "{:>7} {:>11} {:>13} {:>14.2} {:>8}",
+            seg.id,
+            pct(Some(v.past_share)),
+            pct(v.predicted_share),
+            v.mean_p_alive,
+            v.at_risk
+        );
+    }
+    if let Some(h) = &p.holdout {
+        let _ = writeln!(
+            o,
+            "holdout check ({} days to {}): expected {:.0} repeat purchase days, actual {:.0} ({:+.1}%)",
+            h.days,
+            p.as_of,
+            h.expected_purchases,
+            h.actual_purchases,
+            100.0 * h.error
+        );
+    }
+}
+
 fn print_summary(s: &RunSummary, quiet: bool) {
     let mut o = String::new();
     for w in &s.manifest.warnings {
@@ -656,6 +693,10 @@ fn print_summary(s: &RunSummary, quiet: bool) {
     o.push('\n');
     model_tables(&mut o, s);
     o.push('\n');
+    if let Some(p) = &s.predict {
+        predicted_table(&mut o, s, p);
+        o.push('\n');
+    }
     let _ = writeln!(o, "artifacts: {}", s.out_dir.display());
     let report = s.out_dir.join("report.html");
     if report.exists() {

@@ -43,6 +43,10 @@ pub struct ModelFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub core_radii: Vec<f64>,
     pub segments: Vec<Segment>,
+    /// The fitted purchase and spend models (runs with `predict`), with the time unit they
+    /// were fitted in and the holdout check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predict: Option<crate::stages::predict::PredictState>,
 }
 
 /// A DBSCAN fit's core points or an HDBSCAN fit's members (rows of the model matrix); none
@@ -112,6 +116,7 @@ impl ModelFile {
                 _ => Vec::new(),
             },
             segments: segments.to_vec(),
+            predict: None,
         }
     }
 

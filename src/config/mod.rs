@@ -10,6 +10,7 @@ mod features;
 mod input;
 pub mod locate;
 mod plan;
+mod predict;
 mod profile;
 pub mod raw;
 mod rules;
@@ -34,6 +35,7 @@ pub use input::{
     InputPlan, SparkPlan, TxColumns, Window, DEFAULT_SPARK_REMOTE, ROW_ID, SPARK_REMOTE_ENV,
 };
 pub use plan::Plan;
+pub use predict::PredictPlan;
 pub use profile::ProfilePlan;
 pub use raw::RawConfig;
 pub use rules::{default_rules, Rule, Trait, TRAIT_FORMS};

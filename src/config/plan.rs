@@ -11,12 +11,13 @@ use super::evaluate::EvaluatePlan;
 use super::expr::parse_expression;
 use super::features::{rfm_schema, FeaturePlan};
 use super::input::{InputKind, InputPlan};
+use super::predict::PredictPlan;
 use super::profile::ProfilePlan;
 use super::raw::RawConfig;
 use super::scale::ScaleMethod;
 use super::source::Source;
 use super::suggest::nearest;
-use super::{clean, cluster, evaluate, features, input, profile, scale};
+use super::{clean, cluster, evaluate, features, input, predict, profile, scale};
 use crate::error::{Error, Result};
 use crate::frame::type_words;
 
@@ -32,6 +33,7 @@ pub struct Plan {
     pub cluster: ClusterPlan,
     pub evaluate: EvaluatePlan,
     pub profile: ProfilePlan,
+    pub predict: Option<PredictPlan>,
 }
 
 impl Plan {
@@ -46,6 +48,7 @@ impl Plan {
         let cluster = cluster::from_raw(&raw.cluster, src)?;
         let evaluate = evaluate::from_raw(raw.evaluate.as_ref(), &cluster, src)?;
         let profile = profile::from_raw(raw.profile.as_ref(), src)?;
+        let predict = predict::from_raw(raw.predict.as_ref(), &input.kind, &input.engine, src)?;
         Ok(Plan {
             name,
             seed: raw.seed.unwrap_or(42),
@@ -57,6 +60,7 @@ impl Plan {
             cluster,
             evaluate,
             profile,
+            predict,
         })
     }
 

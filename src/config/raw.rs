@@ -30,6 +30,8 @@ pub struct RawConfig {
     pub evaluate: Option<RawEvaluate>,
     #[serde(default)]
     pub profile: Option<RawProfile>,
+    #[serde(default)]
+    pub predict: Option<RawPredict>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -335,6 +337,24 @@ pub struct RawStability {
     /// The mean Jaccard at which a segment counts as stable.
     #[serde(default)]
     pub stable: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPredict {
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub spend: Option<String>,
+    #[serde(default)]
+    pub time_unit: Option<String>,
+    /// `365d`, `52w`, or days.
+    #[serde(default)]
+    pub horizon: Option<String>,
+    #[serde(default)]
+    pub discount: Option<f64>,
+    #[serde(default)]
+    pub holdout: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

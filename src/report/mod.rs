@@ -64,6 +64,9 @@ pub struct ReportInput<'a> {
     pub rfm_crosstab: Option<&'a DataFrame>,
     /// With `cluster.reference`: the segment ids kept from the earlier run.
     pub identity: Option<&'a crate::identity::Identity>,
+    /// With `predict`: the fitted models and the holdout check (the per-customer
+    /// predictions are in `features`, the per-segment values in `segments`).
+    pub predict: Option<&'a crate::stages::predict::PredictState>,
 }
 
 /// The rows the scatter plots, the silhouette plot and the k-distance curve show, and the
@@ -95,6 +98,7 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     let mut h = head(input, n);
     sections::summary::html(&mut h, input, &kf);
     sections::value::html(&mut h, &value, &figs);
+    sections::predict::html(&mut h, input);
     sections::data::html(&mut h, input);
     sections::exploration::html(&mut h, &exploration, &figs);
     sections::selection::html(&mut h, input, &selection, &figs);

@@ -49,6 +49,8 @@ pub struct RunSummary {
     pub scores: Vec<evaluate::Score>,
     pub segments: Vec<profile::Segment>,
     pub dropped_rows: usize,
+    /// With `predict`: the fitted models and the holdout check.
+    pub predict: Option<crate::stages::predict::PredictState>,
 }
 
 /// Checks the plan against the input's columns (what `segflow validate` does) and
@@ -197,6 +199,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         scores: out.as_ref().map(|o| o.scores.clone()).unwrap_or_default(),
         segments: out.as_ref().map(|o| o.segments.clone()).unwrap_or_default(),
         dropped_rows: out.as_ref().map_or(0, |o| o.dropped_rows),
+        predict: out.as_ref().and_then(|o| o.predict.clone()),
         manifest,
     })
 }

@@ -3,6 +3,7 @@
 //! soon as no later stage needs it: with ten million invoice lines, holding every stage's
 //! copy would multiply the peak memory.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use polars::prelude::*;
@@ -17,6 +18,7 @@ use crate::matrix::Matrix;
 use crate::model::{Fitted, ModelFile};
 use crate::report::{eda::Before, ReportInput};
 use crate::stages::files::{DROPPED, PROFILE_RFM, SEGMENTS_CSV, SEGMENTS_PARQUET};
+use crate::stages::predict::{self, PredictState};
 use crate::stages::{clean, cluster, evaluate, features, ingest, profile, scale, Stage};
 use crate::transactions::{lines, rfm};
 use crate::transform::{CleanModel, Encoding, Scaler};
@@ -27,6 +29,7 @@ pub(super) struct Outcome {
     pub(super) scores: Vec<evaluate::Score>,
     pub(super) segments: Vec<profile::Segment>,
     pub(super) dropped_rows: usize,
+    pub(super) predict: Option<PredictState>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -87,36 +90,8 @@ struct Scaled {
 
 /// Runs the stages; `Ok(None)` when `--until` stopped the run early.
 pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>> {
-    let streaming = plan.input.engine == crate::config::Engine::Streaming;
-    // Spark's saved line work is taken unless the run is forced through features.
-    let forced = r.opts.force || r.opts.from.is_some_and(|f| f <= Stage::Features);
-    let reuse =
-        (!forced).then(|| format!("{} {}", crate::manifest::VERSION, super::cache::build_id()));
-    let (ing, cleaned) = match (plan.input.on_spark(), transactions(plan)) {
-        (Some(_), _) => match run_line_work(r, &mut |dir, until, on| {
-            crate::spark::line_work(plan, dir, until, reuse.as_deref(), on)
-        })? {
-            Some(done) => done,
-            None => return Ok(None),
-        },
-        (None, Some(tx)) if streaming => match run_line_work(r, &mut |dir, until, on| {
-            crate::engines::streaming::line_work(plan, tx, dir, until, on)
-        })? {
-            Some(done) => done,
-            None => return Ok(None),
-        },
-        _ => {
-            let mut ing = run_ingest(plan, r)?;
-            if r.stop_after(Stage::Ingest) {
-                return Ok(None);
-            }
-            let raw = std::mem::take(&mut ing.raw);
-            let cleaned = run_clean(plan, r, raw)?;
-            if r.stop_after(Stage::Clean) {
-                return Ok(None);
-            }
-            (ing, cleaned)
-        }
+    let Some((ing, cleaned)) = run_line_stages(plan, r)? else {
+        return Ok(None);
     };
     let feats = run_features(plan, r, cleaned.data)?;
     if r.stop_after(Stage::Features) {
@@ -142,17 +117,27 @@ pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>>
     let identity = identify(plan, r, &scaled.scaler, chosen)?;
     let kept = identity.as_ref().map(|i| i.relabel(chosen));
     let chosen = kept.as_ref().unwrap_or(chosen);
+    let predicted = run_predict(plan, r)?;
+    if r.stop_after(Stage::Predict) {
+        return Ok(None);
+    }
+    let profiled = match &predicted {
+        Some(p) => Cow::Owned(with_predictions(&feats.data, p, plan.input.id_column())?),
+        None => Cow::Borrowed(&feats.data),
+    };
     let run = Finished {
         before: ing.before.as_ref(),
         missing: &ing.missing,
         clean_model: &cleaned.model,
         dropped: &cleaned.dropped_reasons,
         feats: &feats,
+        profiled: &profiled,
         scaled: &scaled,
         models: &models,
         chosen,
         scores: &es.scores,
         identity: identity.as_ref(),
+        predicted: predicted.as_ref(),
     };
     let segments = run_profile(plan, r, &run)?;
     Ok(Some(Outcome {
@@ -160,7 +145,37 @@ pub(super) fn run_stages(plan: &Plan, r: &mut Runner) -> Result<Option<Outcome>>
         scores: es.scores,
         segments,
         dropped_rows: cleaned.dropped_rows,
+        predict: predicted.map(|p| p.state),
     }))
+}
+
+/// Ingest and clean, on the configured engine; `None` when `--until` stopped the run.
+fn run_line_stages(plan: &Plan, r: &mut Runner) -> Result<Option<(Ingested, Cleaned)>> {
+    let streaming = plan.input.engine == crate::config::Engine::Streaming;
+    // Spark's saved line work is taken unless the run is forced through features.
+    let forced = r.opts.force || r.opts.from.is_some_and(|f| f <= Stage::Features);
+    let reuse =
+        (!forced).then(|| format!("{} {}", crate::manifest::VERSION, super::cache::build_id()));
+    Ok(match (plan.input.on_spark(), transactions(plan)) {
+        (Some(_), _) => run_line_work(r, &mut |dir, until, on| {
+            crate::spark::line_work(plan, dir, until, reuse.as_deref(), on)
+        })?,
+        (None, Some(tx)) if streaming => run_line_work(r, &mut |dir, until, on| {
+            crate::engines::streaming::line_work(plan, tx, dir, until, on)
+        })?,
+        _ => {
+            let mut ing = run_ingest(plan, r)?;
+            if r.stop_after(Stage::Ingest) {
+                return Ok(None);
+            }
+            let raw = std::mem::take(&mut ing.raw);
+            let cleaned = run_clean(plan, r, raw)?;
+            if r.stop_after(Stage::Clean) {
+                return Ok(None);
+            }
+            Some((ing, cleaned))
+        }
+    })
 }
 
 /// With `cluster.reference`: how the chosen model's segments match the reference's (its
@@ -460,12 +475,80 @@ struct Finished<'a> {
     /// Dropped rows per reason.
     dropped: &'a [(String, usize)],
     feats: &'a Featured,
+    /// The features with the predictions beside them (runs with `predict`), which the
+    /// profile and the deliverables read.
+    profiled: &'a DataFrame,
     scaled: &'a Scaled,
     models: &'a [Model],
     chosen: &'a Model,
     scores: &'a [evaluate::Score],
     /// With `cluster.reference`: the kept segment ids (already in `chosen`) and names.
     identity: Option<&'a Identity>,
+    predicted: Option<&'a Predicted>,
+}
+
+/// The predict stage's per-customer table and what it fitted.
+struct Predicted {
+    data: DataFrame,
+    state: PredictState,
+}
+
+/// The predictions the profile and the deliverables carry, beside each customer's features.
+const CARRIED: [&str; 5] = [
+    "p_alive",
+    "expected_purchases",
+    "expected_order_value",
+    "clv",
+    "days_to_next_purchase",
+];
+
+fn run_predict(plan: &Plan, r: &mut Runner) -> Result<Option<Predicted>> {
+    let (Some(p), Some(tx)) = (&plan.predict, transactions(plan)) else {
+        return Ok(None);
+    };
+    let material = format!("{} seed {}", material(p)?, plan.seed);
+    let clean_lines = r.dir.join(Stage::Clean.artifact());
+    let (mut f, state) = r.stage(Stage::Predict, material, || {
+        let out = predict::run(&predict::PredictInput {
+            clean_lines: &clean_lines,
+            tx,
+            clean: &plan.clean.transactions,
+            as_of: plan.features.rfm.as_ref().and_then(|f| f.as_of),
+            plan: p,
+            seed: plan.seed,
+        })?;
+        let note = match &out.state.models {
+            Some(m) => format!(
+                "BG/NBD on {} customers; as of {}",
+                m.bg_nbd.customers, out.state.as_of
+            ),
+            None => "no predictions (see the warnings)".into(),
+        };
+        Ok(Produced {
+            rows_in: out.data.height(),
+            note,
+            ..Produced::frames(vec![(Stage::Predict.artifact(), out.data)], out.state)
+        })
+    })?;
+    r.warnings.extend(state.warnings.iter().cloned());
+    Ok(Some(Predicted {
+        data: f.remove(0),
+        state,
+    }))
+}
+
+/// The features with the predictions beside them (the same customers, in the same order).
+fn with_predictions(features: &DataFrame, p: &Predicted, id: &str) -> Result<DataFrame> {
+    if features.column(id)? != p.data.column(id)? {
+        return Err(Error::Internal(
+            "the predictions are not for the customers of the features table".into(),
+        ));
+    }
+    let mut out = features.clone();
+    for c in CARRIED {
+        out.with_column(p.data.column(c)?.clone())?;
+    }
+    Ok(out)
 }
 
 /// The profile section with the names kept from the reference (unless `profile.names` gives
@@ -504,16 +587,36 @@ fn chosen_stability<'a>(run: &Finished<'a>) -> Option<&'a crate::cluster::stabil
         .and_then(|s| s.stability.as_ref())
 }
 
+/// `model.json`: everything `assign` needs to score new customers as this run did.
+fn model_json(plan: &Plan, run: &Finished, segments: &[profile::Segment]) -> Result<Vec<u8>> {
+    let fitted = Fitted {
+        clean: run.clean_model,
+        encodings: &run.feats.state.encodings,
+        scaler: &run.scaled.scaler,
+    };
+    let mut model = ModelFile::of_run(
+        plan,
+        fitted,
+        run.models,
+        run.chosen,
+        &run.scaled.x,
+        segments,
+    );
+    model.predict = run.predicted.map(|p| p.state.clone());
+    serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))
+}
+
 fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profile::Segment>> {
     let id = plan.input.id_column();
     let feats = run.feats;
     let records_so_far = r.records.clone();
     let (profile_plan, material) = profile_plan(plan, run.identity)?;
+    let features = run.profiled;
     let (_, segments) = r.stage(Stage::Profile, material, || {
         let cols = &feats.state.model_columns;
         let stability = chosen_stability(run);
         let mut out = profile::run(
-            &feats.data,
+            features,
             cols,
             run.chosen,
             stability,
@@ -521,20 +624,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
             id,
             plan.seed,
         )?;
-        let fitted = Fitted {
-            clean: run.clean_model,
-            encodings: &feats.state.encodings,
-            scaler: &run.scaled.scaler,
-        };
-        let model = ModelFile::of_run(
-            plan,
-            fitted,
-            run.models,
-            run.chosen,
-            &run.scaled.x,
-            &out.summary,
-        );
-        let json = serde_json::to_vec_pretty(&model).map_err(|e| Error::Internal(e.to_string()))?;
+        let json = model_json(plan, run, &out.summary)?;
         // The CRM table and the report are independent: made side by side.
         let segments_table = &mut out.segments;
         let (csv, report) = rayon::join(
@@ -549,7 +639,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                     models: run.models,
                     chosen: run.chosen,
                     x: &run.scaled.x,
-                    features: &feats.data,
+                    features,
                     id,
                     model_columns: cols,
                     segments: &out.summary,
@@ -558,6 +648,7 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
                     zscores: &out.zscores,
                     rfm_crosstab: out.rfm_crosstab.as_ref(),
                     identity: run.identity,
+                    predict: run.predicted.map(|p| &p.state),
                 })
             },
         );

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod evaluate;
 pub mod features;
 pub mod ingest;
+pub mod predict;
 pub mod profile;
 pub mod scale;
 
@@ -20,17 +21,21 @@ pub enum Stage {
     Scale,
     Cluster,
     Evaluate,
+    /// Predicted value (only with `predict`): after the segments are chosen, before they are
+    /// profiled, which reads the predictions; its artifact is numbered after the profile's.
+    Predict,
     Profile,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 7] = [
+    pub const ALL: [Stage; 8] = [
         Stage::Ingest,
         Stage::Clean,
         Stage::Features,
         Stage::Scale,
         Stage::Cluster,
         Stage::Evaluate,
+        Stage::Predict,
         Stage::Profile,
     ];
 
@@ -43,6 +48,7 @@ impl Stage {
             Stage::Scale => "scale",
             Stage::Cluster => "cluster",
             Stage::Evaluate => "evaluate",
+            Stage::Predict => "predict",
             Stage::Profile => "profile",
         }
     }
@@ -56,6 +62,7 @@ impl Stage {
             Stage::Scale => "04_scaled.parquet",
             Stage::Cluster => "05_clusters.parquet",
             Stage::Evaluate => "06_evaluation.parquet",
+            Stage::Predict => "08_predict.parquet",
             Stage::Profile => "07_profile.parquet",
         }
     }
@@ -108,10 +115,15 @@ mod tests {
         for (i, s) in Stage::ALL.into_iter().enumerate() {
             assert_eq!(s.index(), i);
             assert_eq!(Stage::parse(s.name()), Ok(s));
-            assert!(s.artifact().starts_with(&format!("0{}_", i + 1)));
         }
+        // Artifacts are numbered in run order, but for predict's, added after the profile's.
+        let numbers: Vec<&str> = Stage::ALL.iter().map(|s| &s.artifact()[..3]).collect();
+        assert_eq!(
+            numbers,
+            ["01_", "02_", "03_", "04_", "05_", "06_", "08_", "07_"]
+        );
         assert!(Stage::Ingest < Stage::Profile);
         let err = Stage::parse("clustr").unwrap_err();
-        assert_eq!(err, "unknown stage `clustr`: expected one of ingest, clean, features, scale, cluster, evaluate, profile");
+        assert_eq!(err, "unknown stage `clustr`: expected one of ingest, clean, features, scale, cluster, evaluate, predict, profile");
     }
 }

@@ -26,13 +26,13 @@ const DAY_MS: i64 = 86_400_000;
 
 /// polars' compensated sum (`polars_utils::kahan_sum::KahanSum`), step for step.
 #[derive(Debug, Clone, Copy, Default)]
-struct Kahan {
-    sum: f64,
+pub(super) struct Kahan {
+    pub(super) sum: f64,
     err: f64,
 }
 
 impl Kahan {
-    fn add(&mut self, x: f64) {
+    pub(super) fn add(&mut self, x: f64) {
         let y = x - self.err;
         let new_sum = self.sum + y;
         let new_err = (new_sum - self.sum) - y;
@@ -45,7 +45,7 @@ impl Kahan {
 
 /// A customer id: whole numbers or text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Key {
+pub(super) enum Key {
     Int(i64),
     Text(String),
 }
@@ -101,26 +101,39 @@ pub fn aggregate(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Agg
     // lines in file order, so the sums do not depend on the number of threads.
     let threads = rayon::current_num_threads().clamp(1, 16);
     let mut folds: Vec<Fold> = (0..threads).map(|_| Fold::default()).collect();
-    let mut offset = 0;
-    loop {
-        let lines = part(path, offset, PART_ROWS)?;
-        if lines.height() == 0 {
-            break;
-        }
-        offset += lines.height();
-        let d = derived(lines, tx, clean)?;
-        let keys = keys(d.column("__customer")?)?;
+    in_parts(path, tx, clean, |d, keys| {
         let owner: Vec<usize> = keys.iter().map(|k| k.spread() % threads).collect();
         folds
             .par_iter_mut()
             .enumerate()
-            .try_for_each(|(t, f)| f.add(&d, &keys, |i| owner[i] == t))?;
-    }
+            .try_for_each(|(t, f)| f.add(d, &keys, |i| owner[i] == t))
+    })?;
     let mut all = Fold::default();
     for f in folds {
         all.merge(f);
     }
     all.finish(tx, &customer_dtype)
+}
+
+/// Reads the cleaned lines at `path` in parts, in file order, and hands each part's
+/// [`derived`] columns and customer keys to `f`.
+pub(super) fn in_parts(
+    path: &Path,
+    tx: &TxColumns,
+    clean: &TxCleanPlan,
+    mut f: impl FnMut(&DataFrame, Vec<Key>) -> Result<()>,
+) -> Result<()> {
+    let mut offset = 0;
+    loop {
+        let lines = part(path, offset, PART_ROWS)?;
+        if lines.height() == 0 {
+            return Ok(());
+        }
+        offset += lines.height();
+        let d = derived(lines, tx, clean)?;
+        let keys = keys(d.column("__customer")?)?;
+        f(&d, keys)?;
+    }
 }
 
 /// Spend per customer and category of the lines in memory, as [`aggregate`] gives it.
@@ -137,7 +150,7 @@ pub fn by_category(
     Ok(fold.finish(tx, &dtype)?.by_category)
 }
 
-fn part(path: &Path, offset: usize, len: usize) -> Result<DataFrame> {
+pub(super) fn part(path: &Path, offset: usize, len: usize) -> Result<DataFrame> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     Ok(ParquetReader::new(file)
         .with_slice(Some((offset, len)))
@@ -145,7 +158,7 @@ fn part(path: &Path, offset: usize, len: usize) -> Result<DataFrame> {
 }
 
 /// The columns the fold reads, computed as the in-memory aggregation computes them.
-fn derived(lines: DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<DataFrame> {
+pub(super) fn derived(lines: DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<DataFrame> {
     let ms = col(tx.date.as_str()).dt().timestamp(TimeUnit::Milliseconds);
     let mut cols = vec![
         col(tx.customer.as_str()).alias("__customer"),
@@ -286,17 +299,7 @@ impl Fold {
         let mut keys: Vec<(Key, usize)> = self.index.into_iter().collect();
         keys.sort();
         let rows: Vec<usize> = keys.iter().map(|(_, c)| *c).collect();
-        let id = match customer_dtype {
-            DataType::String => Column::new(
-                tx.customer.as_str().into(),
-                keys.iter().map(|(k, _)| text_of(k)).collect::<Vec<_>>(),
-            ),
-            dt => Column::new(
-                tx.customer.as_str().into(),
-                keys.iter().map(|(k, _)| int_of(k)).collect::<Vec<_>>(),
-            )
-            .cast(dt)?,
-        };
+        let id = id_column(&tx.customer, keys.iter().map(|(k, _)| k), customer_dtype)?;
         let accs = &self.accs;
         let pick =
             |f: &dyn Fn(&Acc) -> Option<i64>| rows.iter().map(|&c| f(&accs[c])).collect::<Vec<_>>();
@@ -392,7 +395,7 @@ fn categories(
     )?)
 }
 
-fn keys(c: &Column) -> Result<Vec<Key>> {
+pub(super) fn keys(c: &Column) -> Result<Vec<Key>> {
     let s = c.as_materialized_series();
     if s.dtype().is_integer() {
         let v = s.cast(&DataType::Int64)?;
@@ -414,6 +417,18 @@ fn keys(c: &Column) -> Result<Vec<Key>> {
         c.name(),
         crate::frame::type_words(s.dtype())
     ))
+}
+
+/// The customer column of `keys`, in the input's type.
+pub(super) fn id_column<'a>(
+    name: &str,
+    keys: impl Iterator<Item = &'a Key>,
+    dtype: &DataType,
+) -> Result<Column> {
+    Ok(match dtype {
+        DataType::String => Column::new(name.into(), keys.map(text_of).collect::<Vec<_>>()),
+        dt => Column::new(name.into(), keys.map(int_of).collect::<Vec<_>>()).cast(dt)?,
+    })
 }
 
 fn missing() -> Error {

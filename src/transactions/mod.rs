@@ -5,4 +5,5 @@
 pub mod aggregated;
 pub mod fold;
 pub mod lines;
+pub mod purchases;
 pub mod rfm;

@@ -136,7 +136,7 @@ fn force_from_and_until() {
     assert!(
         err.contains("invalid value 'clustr' for '--from <STAGE>'")
             && err.contains(
-                "[possible values: ingest, clean, features, scale, cluster, evaluate, profile]"
+                "[possible values: ingest, clean, features, scale, cluster, evaluate, predict, profile]"
             )
             && err.contains("a similar value exists: 'cluster'"),
         "{err}"

@@ -345,7 +345,7 @@ fn completions_offer_the_subcommands_and_the_stage_names_and_man_renders() {
     }
     // --from and --until complete to the stage names, in run order.
     assert!(
-        bash.contains("ingest clean features scale cluster evaluate profile"),
+        bash.contains("ingest clean features scale cluster evaluate predict profile"),
         "stage names offered"
     );
     for shell in ["zsh", "fish", "powershell"] {

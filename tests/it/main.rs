@@ -22,6 +22,7 @@ mod json;
 mod mall_kaggle;
 mod marketing_campaign;
 mod metrics;
+mod predict;
 mod real_files;
 mod reference;
 mod report;

@@ -4,6 +4,7 @@
 pub mod appendix;
 pub mod data;
 pub mod exploration;
+pub mod predict;
 pub mod segments;
 pub mod selection;
 pub mod summary;

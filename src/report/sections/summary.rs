@@ -165,10 +165,46 @@ pub fn findings(s: &Summary) -> Vec<String> {
     out
 }
 
+/// With predictions: the segment that holds most of the expected value (against its past
+/// share), and the valuable customers at risk.
+pub fn predicted_findings(input: &ReportInput) -> Vec<String> {
+    let valued: Vec<_> = input
+        .segments
+        .iter()
+        .filter_map(|s| s.value.as_ref().map(|v| (s, v)))
+        .collect();
+    let mut out = Vec::new();
+    let top = valued
+        .iter()
+        .filter_map(|(s, v)| v.predicted_share.map(|p| (s, v, p)))
+        .max_by(|a, b| a.2.total_cmp(&b.2));
+    if let (Some((s, v, p)), Some(state)) = (top, input.predict) {
+        out.push(format!(
+            "{}: {} of last period's value, {} of the next {} days' expected value.",
+            s.name,
+            percent(v.past_share),
+            percent(p),
+            state.horizon_days
+        ));
+    }
+    let at_risk: usize = valued.iter().map(|(_, v)| v.at_risk).sum();
+    if let Some((s, v)) = valued
+        .iter()
+        .max_by_key(|(_, v)| v.at_risk)
+        .filter(|_| at_risk > 0)
+    {
+        out.push(format!(
+            "{at_risk} customers with above-median past value are likely gone (P(alive) below ½); {} of them in {}.",
+            v.at_risk, s.name
+        ));
+    }
+    out
+}
+
 pub fn html(h: &mut Html, input: &ReportInput, kf: &KeyFigures) {
     let s = summary(input, kf);
     h.markup("<h2 id=\"summary\">Summary</h2><ul class=\"findings\">");
-    for f in findings(&s) {
+    for f in findings(&s).into_iter().chain(predicted_findings(input)) {
         h.markup("<li>").text(f).markup("</li>");
     }
     h.markup("</ul><table id=\"summary-table\" class=\"sortable\"><tr><th>segment</th><th>customers</th><th>share of customers</th>");

@@ -10,6 +10,7 @@
 pub mod explain;
 pub mod recommend;
 pub mod units;
+pub mod value;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -39,6 +40,9 @@ pub struct Segment {
     /// or when stability is off).
     #[serde(default)]
     pub stability: Option<SegmentStability>,
+    /// Past and predicted value (runs with `predict`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<value::SegmentValue>,
 }
 
 /// A segment's stability (see [`crate::cluster::stability`]).
@@ -137,6 +141,11 @@ pub fn run(
         .map(|r| st.segment(r, &readable, plan, dominant[r].clone(), most_valuable))
         .collect();
     attach_stability(&mut summary, model, stability);
+    if let Some(values) = value::of(features, &model.labels, &st.seg_ids)? {
+        for (seg, v) in summary.iter_mut().zip(values) {
+            seg.value = (seg.id >= 0).then_some(v);
+        }
+    }
     distinct_names(&mut summary);
 
     // Explanation rules on the unscaled model features.
@@ -372,6 +381,7 @@ impl Stats {
             traits,
             actions,
             stability: None,
+            value: None,
         }
     }
 
@@ -437,6 +447,10 @@ impl Stats {
                 "stability_found".into(),
                 st.map(|t| t.map(|t| t.found as u32)).collect::<Vec<_>>(),
             ));
+        }
+        if summary.iter().any(|s| s.value.is_some()) {
+            let values: Vec<_> = summary.iter().map(|s| s.value.clone()).collect();
+            table.extend(value::columns(&values));
         }
         if let Some(e) = explanation {
             let rules = self.seg_ids.iter().map(|&s| {
@@ -624,6 +638,7 @@ mod tests {
             traits: vec![],
             actions: vec![],
             stability: None,
+            value: None,
         };
         let mut s = vec![
             seg(0, "Loyal"),

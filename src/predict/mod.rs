@@ -1,0 +1,295 @@
+//! Predicted value: the "buy till you die" models fitted on each customer's purchase history
+//! (BG/NBD for how many purchases are to come and whether the customer is still a customer,
+//! Gamma-Gamma for what a purchase is worth), and the predictions the stage writes per
+//! customer: P(alive), expected purchases and lifetime value over a horizon, the expected
+//! value of an order and the days until the next one is expected.
+//!
+//! This module is the numbers alone; `stages::predict` makes the histories from invoice
+//! lines and writes `08_predict.parquet`.
+
+pub mod bgnbd;
+pub mod cells;
+pub mod gamma_gamma;
+pub mod holdout;
+pub mod optimize;
+#[cfg(test)]
+mod recovery;
+pub mod special;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use bgnbd::BgNbd;
+use cells::Cells;
+use gamma_gamma::GammaGamma;
+
+/// Fewest customers with a repeat purchase a model is fitted on: below this the estimates
+/// are noise, and no predictions are made.
+pub const MIN_REPEAT_BUYERS: usize = 30;
+
+/// Above this correlation between purchases and their mean value, Gamma-Gamma's assumption
+/// (spend does not depend on frequency) is in doubt: a warning says so.
+pub const MAX_SPEND_CORRELATION: f64 = 0.3;
+
+/// Each customer's history in the model's time unit: repeat purchases x (purchase days after
+/// the first), t_x (first to last purchase), T (first purchase to the end of the period) and
+/// the mean value of the repeat purchases (NaN without one). A customer without a purchase
+/// has x = NaN and gets no prediction.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub x: Vec<f64>,
+    pub t_x: Vec<f64>,
+    pub t: Vec<f64>,
+    pub value: Vec<f64>,
+}
+
+impl Summary {
+    fn rows(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.x.len()).filter(|&i| self.x[i].is_finite())
+    }
+}
+
+/// What the predictions are for.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Days per time unit (1 or 7).
+    pub unit_days: f64,
+    pub horizon_days: f64,
+    /// Annual discount rate of future value.
+    pub discount: f64,
+    pub seed: u64,
+}
+
+/// A fitted model with how the fit went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fitted<P> {
+    pub params: P,
+    pub log_likelihood: f64,
+    pub converged: bool,
+    pub evaluations: usize,
+    /// Customers the model was fitted on.
+    pub customers: usize,
+}
+
+/// The purchase model and, when it could be fitted, the spend model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Models {
+    pub bg_nbd: Fitted<BgNbd>,
+    pub gamma_gamma: Option<Fitted<GammaGamma>>,
+    /// Pearson correlation of x and the mean repeat value among repeat buyers.
+    pub spend_correlation: Option<f64>,
+}
+
+/// Fits the purchase model, then the spend model; `Err` says why there are no predictions.
+/// A spend model that cannot be fitted leaves purchases predicted and values out (the
+/// warnings say why).
+pub fn fit(s: &Summary, settings: &Settings, spend: bool) -> Result<(Models, Vec<String>), String> {
+    let rows: Vec<usize> = s.rows().collect();
+    let repeat: Vec<usize> = rows.iter().copied().filter(|&i| s.x[i] > 0.0).collect();
+    if repeat.len() < MIN_REPEAT_BUYERS {
+        return Err(format!(
+            "only {} customer(s) bought more than once (at least {MIN_REPEAT_BUYERS} are needed to fit BG/NBD): no predictions",
+            repeat.len()
+        ));
+    }
+    let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let (x, t_x, t) = (pick(&s.x, &rows), pick(&s.t_x, &rows), pick(&s.t, &rows));
+    let (params, o) = two_step(&[&x, &t_x, &t], settings.seed, &BgNbd::fit)
+        .ok_or("BG/NBD has no valid starting point on this data: no predictions")?;
+    // a and b may tend to their limits (a → 0: no drop-out seen; the predictions are then
+    // the NBD's, whatever b); r and α must be placed.
+    let bg_nbd = checked(params, &o, rows.len(), &[true, true, false, false])
+        .map_err(|why| format!("BG/NBD {why}"))?;
+    let mut warnings = Vec::new();
+    let (rx, rm) = (pick(&s.x, &repeat), pick(&s.value, &repeat));
+    let spend_correlation = pearson(&rx, &rm);
+    if let Some(c) = spend_correlation.filter(|c| c.abs() > MAX_SPEND_CORRELATION) {
+        warnings.push(format!("purchases and their mean value correlate ({c:.2}): Gamma-Gamma assumes they do not, so expected order values and CLV are less reliable"));
+    }
+    let positive: Vec<usize> = (0..rx.len()).filter(|&i| rm[i] > 0.0).collect();
+    let gamma_gamma = if !spend {
+        None
+    } else if positive.len() < MIN_REPEAT_BUYERS {
+        warnings.push(format!("only {} repeat buyer(s) with a positive mean value: Gamma-Gamma not fitted, no order values or CLV", positive.len()));
+        None
+    } else {
+        let columns = [pick(&rx, &positive), pick(&rm, &positive)];
+        match two_step(&[&columns[0], &columns[1]], settings.seed, &GammaGamma::fit) {
+            Some((g, o)) if g.q > 1.0 => match checked(g, &o, positive.len(), &[true; 3]) {
+                Ok(f) => Some(f),
+                Err(why) => {
+                    warnings.push(format!("Gamma-Gamma {why}: no order values or CLV"));
+                    None
+                }
+            },
+            _ => {
+                warnings.push(
+                    "Gamma-Gamma found no finite mean order value (q ≤ 1): no order values or CLV"
+                        .into(),
+                );
+                None
+            }
+        }
+    };
+    Ok((
+        Models {
+            bg_nbd,
+            gamma_gamma,
+            spend_correlation,
+        },
+        warnings,
+    ))
+}
+
+/// Customers a model's multi-start search runs on; its best point is then polished on all.
+pub const SEARCH_SAMPLE: usize = 20_000;
+
+/// A fit function: on cells, from a start or by its own multi-start search.
+type FitFn<P> = dyn Fn(&Cells, Option<&[f64]>, u64) -> Option<(P, optimize::Optimum)>;
+
+/// Up to [`SEARCH_SAMPLE`] customers: the multi-start search on all of them. Above: the
+/// search on a seeded sample, then one search on all from its best point (a million
+/// customers would make every start cost seconds).
+fn two_step<P>(columns: &[&[f64]], seed: u64, fit: &FitFn<P>) -> Option<(P, optimize::Optimum)> {
+    let n = columns.first().map_or(0, |c| c.len());
+    let all = Cells::of(columns);
+    if n <= SEARCH_SAMPLE {
+        return fit(&all, None, seed);
+    }
+    let rows = crate::metrics::silhouette::sample_indices(n, SEARCH_SAMPLE, seed);
+    let picked: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|c| rows.iter().map(|&i| c[i]).collect())
+        .collect();
+    let refs: Vec<&[f64]> = picked.iter().map(Vec::as_slice).collect();
+    let (_, o) = fit(&Cells::of(&refs), None, seed)?;
+    fit(&all, Some(&o.x), seed)
+}
+
+/// The fit as a result, or why it cannot be used: not converged, or a parameter that must
+/// be placed (`placed`) at the search's bound (the likelihood still rising at e^±29).
+fn checked<P>(
+    params: P,
+    o: &optimize::Optimum,
+    customers: usize,
+    placed: &[bool],
+) -> Result<Fitted<P>, String> {
+    if !o.converged {
+        return Err(format!("did not converge in {} evaluations", o.evaluations));
+    }
+    let at_edge = |(v, p): (&f64, &bool)| *p && v.abs() > optimize::BOUND - 1.0;
+    if o.x.iter().zip(placed).any(at_edge) {
+        return Err("has a parameter the data cannot place (at the edge of the search)".into());
+    }
+    Ok(Fitted {
+        params,
+        log_likelihood: -o.value * customers as f64,
+        converged: true,
+        evaluations: o.evaluations,
+        customers,
+    })
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+    let n = a.len() as f64;
+    if a.len() < 3 {
+        return None;
+    }
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    let r = sab / (saa * sbb).sqrt();
+    r.is_finite().then_some(r)
+}
+
+/// Per-customer predictions (NaN where there is none).
+#[derive(Debug, Clone, Default)]
+pub struct Predictions {
+    pub p_alive: Vec<f64>,
+    pub expected_purchases: Vec<f64>,
+    pub expected_order_value: Vec<f64>,
+    pub clv: Vec<f64>,
+    pub days_to_next_purchase: Vec<f64>,
+}
+
+impl Predictions {
+    /// No predictions for `n` customers.
+    pub fn empty(n: usize) -> Predictions {
+        let nan = vec![f64::NAN; n];
+        Predictions {
+            p_alive: nan.clone(),
+            expected_purchases: nan.clone(),
+            expected_order_value: nan.clone(),
+            clv: nan.clone(),
+            days_to_next_purchase: nan,
+        }
+    }
+}
+
+/// Days per cash-flow step of the CLV sum.
+const CLV_STEP_DAYS: f64 = 30.0;
+
+/// The predictions for every customer of `s`.
+pub fn predict(m: &Models, s: &Summary, settings: &Settings) -> Predictions {
+    let rows: Vec<[f64; 5]> = (0..s.x.len())
+        .into_par_iter()
+        .map(|i| customer(m, s, settings, i))
+        .collect();
+    let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
+    Predictions {
+        p_alive: col(0),
+        expected_purchases: col(1),
+        expected_order_value: col(2),
+        clv: col(3),
+        days_to_next_purchase: col(4),
+    }
+}
+
+/// One customer's predictions: P(alive), expected purchases over the horizon, expected order
+/// value, CLV (30-day steps, each discounted at the annual rate for its end), days to the
+/// next purchase (when one is expected within the horizon).
+fn customer(m: &Models, s: &Summary, set: &Settings, i: usize) -> [f64; 5] {
+    let (x, t_x, t) = (s.x[i], s.t_x[i], s.t[i]);
+    if !x.is_finite() {
+        return [f64::NAN; 5];
+    }
+    let bg = &m.bg_nbd.params;
+    let e = |days: f64| bg.expected(days / set.unit_days, x, t_x, t);
+    let horizon = e(set.horizon_days);
+    let value = m
+        .gamma_gamma
+        .as_ref()
+        .map_or(f64::NAN, |g| g.params.expected_value(x, s.value[i]));
+    let (mut clv, mut before, mut end) = (0.0, 0.0, 0.0);
+    while end < set.horizon_days && value.is_finite() {
+        end = (end + CLV_STEP_DAYS).min(set.horizon_days);
+        let now = e(end);
+        clv += value * (now - before) / (1.0 + set.discount).powf(end / 365.0);
+        before = now;
+    }
+    let next = if horizon >= 1.0 {
+        let (mut lo, mut hi) = (0.0, set.horizon_days);
+        for _ in 0..30 {
+            let mid = 0.5 * (lo + hi);
+            if e(mid) >= 1.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    } else {
+        f64::NAN
+    };
+    [
+        bg.p_alive(x, t_x, t),
+        horizon,
+        value,
+        if value.is_finite() { clv } else { f64::NAN },
+        next,
+    ]
+}

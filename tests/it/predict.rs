@@ -1,0 +1,341 @@
+//! The predict stage against an independent reference: tests/fixtures/make_predict.py fits
+//! BG/NBD and Gamma-Gamma with SciPy on the real Online Retail lines and computes each
+//! checked customer's predictions with SciPy's hypergeometric function
+//! (tests/fixtures/predict_reference.json). Parameters must agree to 1e-4, predictions to
+//! 1e-6 (relative); the same run on one thread writes the same bytes.
+
+use crate::common::{f64s, json, read_parquet, root, shared_data, strs, Workdir};
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-12)
+}
+
+#[test]
+fn online_retail_predictions_match_an_independent_reference() {
+    if shared_data("online_retail.parquet").is_none() {
+        return;
+    }
+    let w = Workdir::new();
+    let example = std::fs::read_to_string(root().join("examples/online_retail_predict.yaml"))
+        .unwrap()
+        .replace("../shared", &root().join("../shared").display().to_string());
+    w.write("p.yaml", &example);
+    w.ok(&["run", "p.yaml", "--out-dir", "out"]);
+    let dir = w.path("out/online_retail_predict");
+    let reference = json("predict_reference.json");
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
+    let predict = &model["predict"];
+    assert_eq!(predict["as_of"], "2011-12-10");
+    let fitted = &predict["models"];
+    for (m, names) in [
+        ("bg_nbd", &["r", "alpha", "a", "b"][..]),
+        ("gamma_gamma", &["p", "q", "v"]),
+    ] {
+        for k in names {
+            let (got, want) = (
+                fitted[m]["params"][k].as_f64().unwrap(),
+                reference[m][k].as_f64().unwrap(),
+            );
+            assert!(
+                rel(got, want) < 1e-4,
+                "{m}.{k}: {got} against SciPy's {want}"
+            );
+        }
+        let (got, want) = (
+            fitted[m]["log_likelihood"].as_f64().unwrap(),
+            reference[m]["log_likelihood"].as_f64().unwrap(),
+        );
+        assert!(
+            rel(got, want) < 1e-9,
+            "{m} log-likelihood {got} against {want}"
+        );
+    }
+    let table = read_parquet(&dir.join("08_predict.parquet"));
+    assert_eq!(
+        table.height() as i64,
+        reference["customers"].as_i64().unwrap()
+    );
+    for c in ["x", "t_x", "T"] {
+        let sum: f64 = f64s(&table, c).iter().sum();
+        assert_eq!(sum, reference["summary_sums"][c].as_f64().unwrap(), "{c}");
+    }
+    let ids = strs(&table, "CustomerID");
+    let checked = reference["customers_checked"].as_array().unwrap();
+    assert_eq!(checked.len(), 217);
+    for column in [
+        "p_alive",
+        "expected_purchases",
+        "expected_order_value",
+        "clv",
+        "days_to_next_purchase",
+    ] {
+        let values = table.column(column).unwrap().f64().unwrap().clone();
+        for c in checked {
+            let row = ids
+                .iter()
+                .position(|i| i == c["id"].as_str().unwrap())
+                .unwrap();
+            match (values.get(row), c[column].as_f64()) {
+                (Some(got), Some(want)) => {
+                    assert!(
+                        rel(got, want) < 1e-6,
+                        "{column} of {}: {got} against {want}",
+                        c["id"]
+                    )
+                }
+                (None, None) => {}
+                (got, want) => panic!("{column} of {}: {got:?} against {want:?}", c["id"]),
+            }
+        }
+    }
+    check_holdout(&predict["holdout"], &reference["holdout"], &table);
+    check_profile(&dir);
+    // Same bytes on one thread.
+    let first = std::fs::read(dir.join("08_predict.parquet")).unwrap();
+    let out = w.run_env(
+        &["run", "p.yaml", "--out-dir", "out", "--from", "predict"],
+        &[("RAYON_NUM_THREADS", "1"), ("POLARS_MAX_THREADS", "1")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        first,
+        std::fs::read(dir.join("08_predict.parquet")).unwrap()
+    );
+}
+
+/// The holdout check: SciPy's calibration fit, the actual purchase days counted by pandas.
+fn check_holdout(
+    h: &serde_json::Value,
+    reference: &serde_json::Value,
+    table: &polars::prelude::DataFrame,
+) {
+    assert_eq!(h["days"], 91.0);
+    assert_eq!(h["customers"], reference["customers"]);
+    assert_eq!(
+        h["actual_purchases"].as_f64().unwrap(),
+        reference["actual_purchases"].as_f64().unwrap()
+    );
+    let bg = &h["models"]["bg_nbd"]["params"];
+    for k in ["r", "alpha"] {
+        let (got, want) = (bg[k].as_f64().unwrap(), reference[k].as_f64().unwrap());
+        assert!(rel(got, want) < 1e-4, "holdout {k}: {got} against {want}");
+    }
+    assert!(
+        bg["a"].as_f64().unwrap() < 1e-6,
+        "no drop-out before September: a → 0"
+    );
+    let (got, want) = (
+        h["expected_purchases"].as_f64().unwrap(),
+        reference["expected_purchases"].as_f64().unwrap(),
+    );
+    assert!(
+        rel(got, want) < 1e-5,
+        "expected holdout purchases {got} against {want}"
+    );
+    // The groups and the weeks add up to the totals.
+    let groups = h["by_frequency"].as_array().unwrap();
+    let customers: u64 = groups
+        .iter()
+        .map(|g| g["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(customers, h["customers"].as_u64().unwrap());
+    let actual: f64 = groups
+        .iter()
+        .map(|g| g["actual"].as_f64().unwrap() * g["customers"].as_f64().unwrap())
+        .sum();
+    assert!((actual - h["actual_purchases"].as_f64().unwrap()).abs() < 1e-6);
+    let last = h["weekly"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["day"], 91.0);
+    assert_eq!(last["actual"], h["actual_purchases"]);
+    assert!(rel(last["expected"].as_f64().unwrap(), got) < 1e-9);
+    // Per customer: the column sums are the totals (customers new in the holdout have no
+    // expectation).
+    let expected: f64 = table
+        .column("holdout_expected")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .flatten()
+        .sum();
+    assert!(rel(expected, got) < 1e-9);
+}
+
+/// Segments carry past and predicted value shares, and the customers their predictions.
+fn check_profile(dir: &std::path::Path) {
+    let profile = read_parquet(&dir.join("07_profile.parquet"));
+    for c in ["past_value_share", "predicted_value_share"] {
+        let total: f64 = f64s(&profile, c).iter().sum();
+        assert!((total - 1.0).abs() < 1e-9, "{c} sums to {total}");
+    }
+    let alive = f64s(&profile, "mean_p_alive");
+    assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)), "{alive:?}");
+    let segments = read_parquet(&dir.join("segments.parquet"));
+    let clv: f64 = f64s(&segments, "clv").iter().sum();
+    let table = read_parquet(&dir.join("08_predict.parquet"));
+    let want: f64 = f64s(&table, "clv").iter().sum();
+    assert!(rel(clv, want) < 1e-12);
+    let csv = std::fs::read_to_string(dir.join("segments.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    for c in [
+        "p_alive",
+        "expected_purchases",
+        "expected_order_value",
+        "clv",
+    ] {
+        assert!(header.split(',').any(|h| h == c), "{c} not in {header}");
+    }
+}
+
+fn hand_pipeline(predict: &str) -> String {
+    format!(
+        "name: hand
+input:
+  path: tx.csv
+  kind: transactions
+  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice, product: StockCode}}
+clean:
+  transactions: {{exclude_products: [POST, DOT, M, D]}}
+features:
+  rfm: {{}}
+  use: [recency, frequency, monetary]
+cluster:
+  kmeans: {{k: 2}}
+predict: {predict}
+"
+    )
+}
+
+/// Each customer's history worked out by hand from tests/fixtures/transactions_hand.csv
+/// (as_of: the day after the last line, 2011-12-10); three repeat buyers are too few to fit.
+#[test]
+fn hand_worked_histories_and_too_few_repeat_buyers() {
+    let w = Workdir::new();
+    w.copy(&crate::common::fixture("transactions_hand.csv"), "tx.csv");
+    w.write("p.yaml", &hand_pipeline("{}"));
+    let out = w.run(&["run", "p.yaml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("only 3 customer(s) bought more than once (at least 30 are needed to fit BG/NBD): no predictions"),
+        "{all}"
+    );
+    let t = read_parquet(&w.path("outputs/hand/08_predict.parquet"));
+    assert_eq!(strs(&t, "CustomerID"), ["100", "200", "300", "500", "600"]);
+    // 100: 2011-11-30 (candle 10) and 12-09 (30; the cancelled plate is dropped).
+    // 200: 01-15 and 09-10 (06-01's lines are dropped). 300: one day. 500: one day (the
+    // return is dropped). 600: 09-08, 10-08, 11-08, 12-09, 100 each.
+    assert_eq!(f64s(&t, "x"), [1.0, 1.0, 0.0, 0.0, 3.0]);
+    assert_eq!(f64s(&t, "t_x"), [9.0, 238.0, 0.0, 0.0, 92.0]);
+    assert_eq!(f64s(&t, "T"), [10.0, 329.0, 1.0, 70.0, 93.0]);
+    let value = t
+        .column("mean_repeat_value")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        value.iter().collect::<Vec<_>>(),
+        [Some(30.0), Some(10.0), None, None, Some(100.0)]
+    );
+    assert_eq!(
+        t.column("p_alive").unwrap().null_count(),
+        5,
+        "no numbers from a fit that was not made"
+    );
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("outputs/hand/model.json")).unwrap()).unwrap();
+    assert!(model["predict"]["models"].is_null());
+    // Weeks divide the days by 7.
+    w.write("p.yaml", &hand_pipeline("{time_unit: week}"));
+    w.ok(&["run", "p.yaml"]);
+    let t = read_parquet(&w.path("outputs/hand/08_predict.parquet"));
+    assert_eq!(
+        f64s(&t, "T"),
+        [10.0 / 7.0, 329.0 / 7.0, 1.0 / 7.0, 10.0, 93.0 / 7.0]
+    );
+}
+
+#[test]
+fn a_holdout_outside_the_period_is_refused_with_its_key() {
+    let w = Workdir::new();
+    w.copy(&crate::common::fixture("transactions_hand.csv"), "tx.csv");
+    for day in ["2011-12-10", "2010-06-01"] {
+        w.write("p.yaml", &hand_pipeline(&format!("{{holdout: {day}}}")));
+        let out = w.run(&["run", "p.yaml"]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("predict.holdout ({day}) must fall after the first purchase and before as_of (2011-12-10)")),
+            "{err}"
+        );
+    }
+}
+
+/// The streaming engine's cleaned lines give the in-memory engine's predictions, byte for
+/// byte, with cancellations dropped or netted (a day of returns only is not a purchase).
+#[test]
+fn streaming_predicts_what_the_in_memory_engine_does() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "400",
+        "--rows",
+        "30000",
+        "--out",
+        "lines.parquet",
+    ]);
+    for clean in ["drop", "net"] {
+        for engine in ["local", "streaming"] {
+            w.write(
+                "p.yaml",
+                &format!(
+                    "name: {clean}_{engine}
+input:
+  path: lines.parquet
+  kind: transactions
+  engine: {engine}
+  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}
+clean:
+  transactions: {{cancellations: {clean}}}
+features:
+  use: [recency, frequency, monetary]
+cluster:
+  kmeans: {{k: 3}}
+predict: {{time_unit: week, holdout: 2023-10-01}}
+"
+                ),
+            );
+            w.ok(&["run", "-q", "p.yaml"]);
+        }
+        let bytes = |e: &str| {
+            std::fs::read(w.path(&format!("outputs/{clean}_{e}/08_predict.parquet"))).unwrap()
+        };
+        assert!(
+            bytes("local") == bytes("streaming"),
+            "{clean}: 08_predict differs"
+        );
+        let t = read_parquet(&w.path(&format!("outputs/{clean}_local/08_predict.parquet")));
+        assert_eq!(
+            t.column("p_alive").unwrap().null_count(),
+            0,
+            "{clean}: every buyer predicted"
+        );
+        assert!(t.column("holdout_expected").unwrap().null_count() < t.height());
+    }
+}
