@@ -418,9 +418,17 @@ fn pipeline_case(dir: &Path, exe: &Path, case: &Case, runs: usize) -> Result<Opt
 /// The printable table of the results.
 fn table(results: &[CaseResult]) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "{:<24} {:>10} {:>9} {:>8} {:>9}  per stage (s): ingest clean features scale cluster evaluate profile", "case", "rows", "customers", "seconds", "peak MiB");
+    let _ = writeln!(
+        t,
+        "{:<24} {:>10} {:>9} {:>8} {:>9}  per stage (s)",
+        "case", "rows", "customers", "seconds", "peak MiB"
+    );
     for r in results {
-        let stages: Vec<String> = r.stages.iter().map(|(_, s)| format!("{s:.2}")).collect();
+        let stages: Vec<String> = r
+            .stages
+            .iter()
+            .map(|(n, s)| format!("{n} {s:.2}"))
+            .collect();
         let _ = writeln!(
             t,
             "{:<24} {:>10} {:>9} {:>8.2} {:>9.0}  {}",

@@ -642,7 +642,7 @@ fn predicted_table(o: &mut String, s: &RunSummary, p: &segflow::stages::predict:
         let Some(v) = &seg.value else { continue };
         let _ = writeln!(
             o,
-            "{:>7} {:>11} {:>13} {:>14.2} {:>8}",
+            "{:>7} {:>11} {:>13} {:>14.3} {:>8}",
             seg.id,
             pct(Some(v.past_share)),
             pct(v.predicted_share),

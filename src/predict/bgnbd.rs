@@ -5,7 +5,7 @@
 //! likelihood, the conditional expectation and P(alive)), as `lifetimes` implements them.
 
 use super::cells::Cells;
-use super::optimize::{minimise, Optimum};
+use super::optimize::{minimise, Optimum, FIRST_STEP, POLISH_STEP};
 use super::special::{hyp2f1, ln_gamma};
 
 /// Fitted BG/NBD parameters, with the literature's names.
@@ -30,26 +30,29 @@ impl BgNbd {
     /// The mean log-likelihood of the customers in `cells` (columns x, t_x, T).
     pub fn mean_log_likelihood(&self, cells: &Cells) -> f64 {
         let BgNbd { r, alpha, a, b } = *self;
-        // The terms of x alone (equation 6's first factors), once per distinct x.
-        let by_x: Vec<f64> = cells
-            .xs
-            .iter()
-            .map(|&x| {
-                ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) + ln_gamma(b + x)
-                    - ln_gamma(b)
-                    - ln_gamma(a + b + x)
-            })
-            .collect();
-        let [x, t_x, t] = [0, 1, 2].map(|c| &cells.columns[c]);
+        // Every term of one column is computed once per distinct value of it (equation 6's
+        // first factors for x; the logarithms for x, t_x and T).
+        let by_x = cells.per_level(0, |x| {
+            ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) + ln_gamma(b + x)
+                - ln_gamma(b)
+                - ln_gamma(a + b + x)
+        });
+        let ln_b = cells.per_level(0, |x| (b + x - 1.0).ln());
+        let ln_tx = cells.per_level(1, |t_x| (alpha + t_x).ln());
+        let ln_t = cells.per_level(2, |t| (alpha + t).ln());
+        let ln_a = a.ln();
+        let [ix, itx, it] = [0, 1, 2].map(|c| &cells.index[c]);
+        let x = &cells.columns[0];
         cells.mean(|i| {
-            let a3 = -(r + x[i]) * (alpha + t[i]).ln();
+            let rx = r + x[i];
+            let a3 = -rx * ln_t[it[i] as usize];
             let rest = if x[i] > 0.0 {
-                let a4 = a.ln() - (b + x[i] - 1.0).ln() - (r + x[i]) * (alpha + t_x[i]).ln();
+                let a4 = ln_a - ln_b[ix[i] as usize] - rx * ln_tx[itx[i] as usize];
                 log_add_exp(a3, a4)
             } else {
                 a3
             };
-            by_x[cells.x_index[i]] + rest
+            by_x[ix[i] as usize] + rest
         })
     }
 
@@ -66,8 +69,8 @@ impl BgNbd {
         };
         let starts = [vec![0.0, mean_t.ln(), 0.0, 0.0], vec![0.0; 4]];
         let o = match start {
-            Some(x) => minimise(&nll, &[x.to_vec()], 0, seed)?,
-            None => minimise(&nll, &starts, 2, seed)?,
+            Some(x) => minimise(&nll, &[x.to_vec()], 0, seed, POLISH_STEP)?,
+            None => minimise(&nll, &starts, 2, seed, FIRST_STEP)?,
         };
         Some((BgNbd::of_logs(&o.x), o))
     }
@@ -106,8 +109,8 @@ impl BgNbd {
 
 /// ln(eᵃ + eᵇ) without overflow.
 fn log_add_exp(a: f64, b: f64) -> f64 {
-    let m = a.max(b);
-    m + ((a - m).exp() + (b - m).exp()).ln()
+    let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+    hi + (lo - hi).exp().ln_1p()
 }
 
 #[cfg(test)]

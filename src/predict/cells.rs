@@ -5,16 +5,16 @@
 
 use rayon::prelude::*;
 
-/// Distinct rows of equal-length columns, with their counts, and the index of each row's
-/// distinct x (the first column) in `xs`.
+/// Distinct rows of equal-length columns, with their counts; per column its distinct values
+/// (levels) and each cell's level, so that a term of one column is computed once per level.
 pub struct Cells {
     /// The distinct rows, column by column.
     pub columns: Vec<Vec<f64>>,
     pub weight: Vec<f64>,
-    /// The distinct values of the first column, ascending.
-    pub xs: Vec<f64>,
-    /// For each cell, its x's index in `xs`.
-    pub x_index: Vec<usize>,
+    /// Per column, its distinct values, ascending.
+    pub levels: Vec<Vec<f64>>,
+    /// Per column, each cell's index in `levels`.
+    pub index: Vec<Vec<u32>>,
     pub total: f64,
 }
 
@@ -47,18 +47,19 @@ impl Cells {
             weight.push(1.0);
             last = Some(i);
         }
-        let mut xs: Vec<f64> = out.first().cloned().unwrap_or_default();
-        xs.dedup();
-        let x_index = out.first().map_or(Vec::new(), |x| {
-            x.iter().map(|v| xs.partition_point(|u| u < v)).collect()
-        });
+        let (levels, index) = out.iter().map(|c| levels(c)).unzip();
         Cells {
             columns: out,
             total: weight.iter().sum(),
             weight,
-            xs,
-            x_index,
+            levels,
+            index,
         }
+    }
+
+    /// Each level of column `c` mapped by `f`: a table to index with `index[c]`.
+    pub fn per_level(&self, c: usize, f: impl Fn(f64) -> f64) -> Vec<f64> {
+        self.levels[c].iter().map(|&v| f(v)).collect()
     }
 
     /// Σ weight · `term(cell)` over the cells, divided by the customers: a mean.
@@ -77,6 +78,18 @@ impl Cells {
     }
 }
 
+/// The distinct values of `column`, ascending, and each value's index among them.
+fn levels(column: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    let mut distinct = column.to_vec();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    let index = column
+        .iter()
+        .map(|v| distinct.partition_point(|u| u.total_cmp(v).is_lt()) as u32)
+        .collect();
+    (distinct, index)
+}
+
 #[cfg(test)]
 mod tests {
     use super::Cells;
@@ -89,8 +102,11 @@ mod tests {
         assert_eq!(c.columns[0], [0.0, 1.0, 1.0, 3.0]);
         assert_eq!(c.columns[1], [9.0, 5.0, 6.0, 2.0]);
         assert_eq!(c.weight, [1.0, 2.0, 1.0, 1.0]);
-        assert_eq!(c.xs, [0.0, 1.0, 3.0]);
-        assert_eq!(c.x_index, [0, 1, 1, 2]);
+        assert_eq!(c.levels[0], [0.0, 1.0, 3.0]);
+        assert_eq!(c.index[0], [0, 1, 1, 2]);
+        assert_eq!(c.levels[1], [2.0, 5.0, 6.0, 9.0]);
+        assert_eq!(c.index[1], [3, 1, 2, 0]);
+        assert_eq!(c.per_level(0, |x| 2.0 * x), [0.0, 2.0, 6.0]);
         assert_eq!(c.total, 5.0);
         assert_eq!(c.mean(|i| c.columns[1][i]), (9.0 + 10.0 + 6.0 + 2.0) / 5.0);
     }

@@ -5,7 +5,7 @@
 //! spend does not depend on how often a customer buys, which `predict` checks and reports.
 
 use super::cells::Cells;
-use super::optimize::{minimise, Optimum};
+use super::optimize::{minimise, Optimum, FIRST_STEP, POLISH_STEP};
 use super::special::ln_gamma;
 
 /// Fitted Gamma-Gamma parameters, with the literature's names (`v` is the paper's γ).
@@ -25,24 +25,22 @@ impl GammaGamma {
         }
     }
 
-    /// The mean log-likelihood of the customers in `cells` (columns x > 0, m > 0).
+    /// The mean log-likelihood of the customers in `cells` (columns x > 0, m > 0, ln m).
     pub fn mean_log_likelihood(&self, cells: &Cells) -> f64 {
         let GammaGamma { p, q, v } = *self;
-        let by_x: Vec<f64> = cells
-            .xs
-            .iter()
-            .map(|&x| {
-                ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + q * v.ln() + p * x * x.ln()
-            })
-            .collect();
-        let [x, m] = [0, 1].map(|c| &cells.columns[c]);
+        let by_x = cells.per_level(0, |x| {
+            ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + q * v.ln() + p * x * x.ln()
+        });
+        let [x, m, ln_m] = [0, 1, 2].map(|c| &cells.columns[c]);
+        let ix = &cells.index[0];
         cells.mean(|i| {
             let px = p * x[i];
-            by_x[cells.x_index[i]] + (px - 1.0) * m[i].ln() - (px + q) * (x[i] * m[i] + v).ln()
+            by_x[ix[i] as usize] + (px - 1.0) * ln_m[i] - (px + q) * (x[i] * m[i] + v).ln()
         })
     }
 
-    /// Maximum likelihood on `cells` from `start` (log-parameters) alone, or else (x, m), from seeded starting points.
+    /// Maximum likelihood on `cells` (x, m, ln m) from `start` (log-parameters) alone, or
+    /// else from seeded starting points.
     pub fn fit(cells: &Cells, start: Option<&[f64]>, seed: u64) -> Option<(GammaGamma, Optimum)> {
         let mean_m = cells.mean(|i| cells.columns[1][i]).max(1e-9);
         let nll = |l: &[f64]| {
@@ -55,8 +53,8 @@ impl GammaGamma {
         };
         let starts = [vec![0.0, 0.0, mean_m.ln()], vec![0.0; 3]];
         let o = match start {
-            Some(x) => minimise(&nll, &[x.to_vec()], 0, seed)?,
-            None => minimise(&nll, &starts, 1, seed)?,
+            Some(x) => minimise(&nll, &[x.to_vec()], 0, seed, POLISH_STEP)?,
+            None => minimise(&nll, &starts, 1, seed, FIRST_STEP)?,
         };
         Some((GammaGamma::of_logs(&o.x), o))
     }

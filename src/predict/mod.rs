@@ -113,8 +113,10 @@ pub fn fit(s: &Summary, settings: &Settings, spend: bool) -> Result<(Models, Vec
         warnings.push(format!("only {} repeat buyer(s) with a positive mean value: Gamma-Gamma not fitted, no order values or CLV", positive.len()));
         None
     } else {
-        let columns = [pick(&rx, &positive), pick(&rm, &positive)];
-        match two_step(&[&columns[0], &columns[1]], settings.seed, &GammaGamma::fit) {
+        let m = pick(&rm, &positive);
+        let ln_m: Vec<f64> = m.iter().map(|v| v.ln()).collect();
+        let columns = [&pick(&rx, &positive)[..], &m, &ln_m];
+        match two_step(&columns, settings.seed, &GammaGamma::fit) {
             Some((g, o)) if g.q > 1.0 => match checked(g, &o, positive.len(), &[true; 3]) {
                 Ok(f) => Some(f),
                 Err(why) => {
@@ -142,7 +144,7 @@ pub fn fit(s: &Summary, settings: &Settings, spend: bool) -> Result<(Models, Vec
 }
 
 /// Customers a model's multi-start search runs on; its best point is then polished on all.
-pub const SEARCH_SAMPLE: usize = 20_000;
+pub const SEARCH_SAMPLE: usize = 5_000;
 
 /// A fit function: on cells, from a start or by its own multi-start search.
 type FitFn<P> = dyn Fn(&Cells, Option<&[f64]>, u64) -> Option<(P, optimize::Optimum)>;

@@ -8,6 +8,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 /// Largest |log-parameter| the search may try: e^±30 reaches the limits a model can tend to
 /// (BG/NBD's a → 0 when the data show no drop-out) closely enough for every prediction.
@@ -29,6 +30,12 @@ const MAX_EVALUATIONS: usize = 4_000;
 const X_TOL: f64 = 1e-8;
 const F_TOL: f64 = 1e-13;
 const MAX_RESTARTS: usize = 10;
+/// The width of a restart's first simplex (on the log scale: about 5%).
+const RESTART_STEP: f64 = 0.05;
+/// The width of a search's first simplex from a starting point of unknown quality.
+pub const FIRST_STEP: f64 = 0.5;
+/// The width of the first simplex around a point already near the optimum (a sample's).
+pub const POLISH_STEP: f64 = 0.05;
 /// Evaluations per parameter over which the best value must improve (by more than
 /// [`F_TOL`]) for a search to go on.
 const STALL_WINDOW: usize = 100;
@@ -37,10 +44,11 @@ const STALL_WINDOW: usize = 100;
 /// searched to convergence; the best converged search wins (the best of all when none
 /// converged). `f` must be finite at a start to be searched.
 pub fn minimise(
-    f: &dyn Fn(&[f64]) -> f64,
+    f: &(dyn Fn(&[f64]) -> f64 + Sync),
     starts: &[Vec<f64>],
     extra: usize,
     seed: u64,
+    step: f64,
 ) -> Option<Optimum> {
     let bounded = |x: &[f64]| {
         if x.iter().all(|v| v.abs() <= BOUND) {
@@ -61,12 +69,15 @@ pub fn minimise(
             );
         }
     }
+    // The starts are searched side by side; the best is chosen in start order, so the
+    // result does not depend on the number of threads.
+    let found: Vec<Optimum> = points
+        .into_par_iter()
+        .filter(|p| bounded(p).is_finite())
+        .map(|p| restarted(&bounded, p, step))
+        .collect();
     let mut best: Option<Optimum> = None;
-    for p in points {
-        if !bounded(&p).is_finite() {
-            continue;
-        }
-        let o = restarted(&bounded, p);
+    for o in found {
         // A converged search beats one that ran out of evaluations (still creeping along a
         // flat valley); among equals, the lower value.
         let better = |b: &Optimum| (o.converged, -o.value) > (b.converged, -b.value);
@@ -77,14 +88,20 @@ pub fn minimise(
     best
 }
 
-/// Nelder-Mead from `x0`, restarted from its best point until the value stops improving.
-fn restarted(f: &dyn Fn(&[f64]) -> f64, x0: Vec<f64>) -> Optimum {
-    let mut o = nelder_mead(f, x0, MAX_EVALUATIONS);
+/// Nelder-Mead from `x0` (its first simplex `step` wide), restarted from its best point
+/// (with a simplex [`RESTART_STEP`] wide) until the value stops improving.
+fn restarted(f: &(dyn Fn(&[f64]) -> f64 + Sync), x0: Vec<f64>, step: f64) -> Optimum {
+    let mut o = nelder_mead(f, x0, MAX_EVALUATIONS, step);
     for _ in 0..MAX_RESTARTS {
         if !o.converged || o.evaluations >= MAX_EVALUATIONS {
             break;
         }
-        let again = nelder_mead(f, o.x.clone(), MAX_EVALUATIONS - o.evaluations);
+        let again = nelder_mead(
+            f,
+            o.x.clone(),
+            MAX_EVALUATIONS - o.evaluations,
+            RESTART_STEP,
+        );
         let gain = o.value - again.value;
         let evaluations = o.evaluations + again.evaluations;
         if again.value <= o.value {
@@ -103,13 +120,13 @@ fn restarted(f: &dyn Fn(&[f64]) -> f64, x0: Vec<f64>) -> Optimum {
     o
 }
 
-fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: Vec<f64>, limit: usize) -> Optimum {
+fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: Vec<f64>, limit: usize, width: f64) -> Optimum {
     let n = x0.len();
     let mut simplex: Vec<(Vec<f64>, f64)> = Vec::with_capacity(n + 1);
     simplex.push((x0.clone(), f(&x0)));
     for i in 0..n {
         let mut x = x0.clone();
-        x[i] += 0.5;
+        x[i] += width;
         let v = f(&x);
         simplex.push((x, v));
     }
@@ -210,26 +227,26 @@ fn step(f: &dyn Fn(&[f64]) -> f64, s: &mut [(Vec<f64>, f64)]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::minimise;
+    use super::{minimise, FIRST_STEP};
 
     #[test]
     fn finds_the_rosenbrock_minimum() {
         let rosen = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
-        let o = minimise(&rosen, &[vec![-1.2, 1.0]], 2, 7).unwrap();
+        let o = minimise(&rosen, &[vec![-1.2, 1.0]], 2, 7, FIRST_STEP).unwrap();
         assert!(o.converged);
         assert!(
             (o.x[0] - 1.0).abs() < 1e-6 && (o.x[1] - 1.0).abs() < 1e-6,
             "{o:?}"
         );
         // Same seed, same answer, bit for bit.
-        let again = minimise(&rosen, &[vec![-1.2, 1.0]], 2, 7).unwrap();
+        let again = minimise(&rosen, &[vec![-1.2, 1.0]], 2, 7, FIRST_STEP).unwrap();
         assert_eq!(o.x, again.x);
     }
 
     #[test]
     fn stays_within_the_bound() {
         // The minimum is at −∞; the search stops at the bound, never beyond.
-        let o = minimise(&|x: &[f64]| x[0], &[vec![0.0]], 0, 1).unwrap();
+        let o = minimise(&|x: &[f64]| x[0], &[vec![0.0]], 0, 1, FIRST_STEP).unwrap();
         assert!(o.x[0] >= -super::BOUND && o.x[0] < -29.0, "{o:?}");
     }
 }

@@ -162,7 +162,8 @@ fn gamma_gamma_recovers_simulated_parameters() {
             xs.push(x);
             ms.push(total / x);
         }
-        let cells = Cells::of(&[&xs, &ms]);
+        let ln_ms: Vec<f64> = ms.iter().map(|m| m.ln()).collect();
+        let cells = Cells::of(&[&xs, &ms, &ln_ms]);
         let (fit, o) = GammaGamma::fit(&cells, None, 42).unwrap();
         assert!(o.converged);
         let nll = |l: &[f64]| {
