@@ -11,6 +11,7 @@ mod clean_reference;
 mod cli;
 mod compare;
 mod config_errors;
+mod docs;
 mod engines;
 mod fuzz;
 mod gmm;
