@@ -368,10 +368,11 @@ impl Stats {
                 most_valuable: most_valuable == Some(s),
                 average: zs.iter().all(|(z, _)| z.abs() < DISTINCT_Z),
             };
-            (
-                traits_of(&zs, &t),
-                recommend::recommend(&plan.rules, &t, DISTINCT_Z),
-            )
+            let mut actions = recommend::recommend(&plan.rules, &t, DISTINCT_Z);
+            if actions.is_empty() {
+                actions.push(recommend::fallback(&t, DISTINCT_Z));
+            }
+            (traits_of(&zs, &t), actions)
         };
         Segment {
             id: s,

@@ -89,6 +89,52 @@ pub fn recommend(rules: &[Rule], s: &Traits, threshold: f64) -> Vec<Action> {
         .collect()
 }
 
+/// When no rule of the table fires: an action from the segment's strongest traits (at most
+/// two features at least `threshold` sd from all customers), so that no segment is left
+/// without one; the reason says that no rule fitted and shows the evidence.
+pub fn fallback(s: &Traits, threshold: f64) -> Action {
+    let mut strong: Vec<&(String, f64)> =
+        s.z.iter().filter(|(_, z)| z.abs() >= threshold).collect();
+    strong.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+    strong.truncate(2);
+    let name = |c: &str| words(c).trim_start_matches("log1p ").to_string();
+    let side = |high: bool| -> Vec<String> {
+        strong
+            .iter()
+            .filter(|(_, z)| (*z > 0.0) == high)
+            .map(|(c, _)| name(c))
+            .collect()
+    };
+    let (highs, lows) = (side(true), side(false));
+    let action = if !highs.is_empty() {
+        format!(
+            "Build on what sets it apart: its high {}",
+            highs.join(" and high ")
+        )
+    } else if !lows.is_empty() {
+        format!(
+            "Find out what holds it back: its low {}",
+            lows.join(" and low ")
+        )
+    } else {
+        "Keep it in the general programme: it is close to the average customer".to_string()
+    };
+    let evidence: Vec<String> = strong
+        .iter()
+        .map(|(c, z)| {
+            s.figures
+                .get(c)
+                .cloned()
+                .unwrap_or_else(|| format!("{c} {z:+.1} sd"))
+        })
+        .collect();
+    let because = match evidence.is_empty() {
+        true => "no rule of the table fits; no feature stands out".to_string(),
+        false => format!("no rule of the table fits; {}", evidence.join(", ")),
+    };
+    Action { action, because }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +189,27 @@ mod tests {
         );
         // Below the threshold nothing fires, not even `average` (that is decided by the caller).
         assert!(recommend(&rules, &traits(&[("recency", 0.4)]), 0.5).is_empty());
+    }
+
+    #[test]
+    fn a_segment_no_rule_fits_gets_an_action_from_its_strongest_traits() {
+        let t = traits(&[("Grocery", 1.4), ("Detergents_Paper", 2.1), ("Fresh", -0.2)]);
+        let a = fallback(&t, 0.5);
+        assert_eq!(
+            a.action,
+            "Build on what sets it apart: its high detergents paper and high grocery"
+        );
+        assert_eq!(
+            a.because,
+            "no rule of the table fits; Detergents_Paper +2.1 sd, Grocery +1.4 sd"
+        );
+        let low = fallback(&traits(&[("log1p_monetary", -0.9)]), 0.5);
+        assert_eq!(low.action, "Find out what holds it back: its low monetary");
+        let flat = fallback(&traits(&[("Age", 0.1)]), 0.5);
+        assert!(flat.action.starts_with("Keep it in the general programme"));
+        assert_eq!(
+            flat.because,
+            "no rule of the table fits; no feature stands out"
+        );
     }
 }
