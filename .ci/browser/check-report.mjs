@@ -2,7 +2,8 @@
 // a console error, a page error, a failed request, a broken <img>, a chart that did not
 // render (no size or no text), a first section that is not the summary, a link to a CSV
 // file that is not there, or a table that does not sort when its header is clicked. Writes a full-page screenshot of each report to
-// $SCREENSHOT_DIR (default: the temporary directory) as <run name>-report.png.
+// $SCREENSHOT_DIR (default: the temporary directory) as <run name>-report.png, and its first
+// screen as <run name>-report-top.png.
 //
 //   node check-report.mjs outputs/mall/report.html [more reports...]
 import { chromium } from "playwright-core";
@@ -66,6 +67,8 @@ for (const report of reports) {
     `${basename(dirname(path))}-report.png`,
   );
   await page.screenshot({ path: shot, fullPage: true });
+  // And the first screen alone, as a reader sees it on opening (the README's picture).
+  await page.screenshot({ path: shot.replace(/\.png$/, "-top.png"), fullPage: false });
   // Clicking a header sorts its table: ascending, then descending on a second click.
   const sorting = await page.evaluate(() => {
     const tables = [...document.querySelectorAll("table.sortable")].filter((t) => t.rows.length >= 3);
