@@ -148,6 +148,12 @@ pub fn figure(v: Option<f64>) -> String {
     }
 }
 
+/// A column of `values` with NaN and infinities written as missing.
+pub fn finite_or_null(name: &str, values: &[f64]) -> Column {
+    let v: Vec<Option<f64>> = values.iter().map(|x| x.is_finite().then_some(*x)).collect();
+    Column::new(name.into(), v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

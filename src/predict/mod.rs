@@ -192,19 +192,10 @@ fn checked<P>(
     })
 }
 
+/// Pearson correlation of `a` and `b`, when defined.
 fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
-    let n = a.len() as f64;
-    if a.len() < 3 {
-        return None;
-    }
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    let r = sab / (saa * sbb).sqrt();
+    let some = |v: &[f64]| v.iter().map(|x| Some(*x)).collect::<Vec<_>>();
+    let r = crate::metrics::correlation(&some(a), &some(b));
     r.is_finite().then_some(r)
 }
 

@@ -50,11 +50,8 @@ pub fn run(x: &Matrix, ids: &Column, plan: &ClusterPlan, seed: u64) -> Result<Cl
         let l: Vec<i32> = m.labels.iter().map(|&v| v as i32).collect();
         cols.push(Column::new(m.name.as_str().into(), l));
         if let Fit::Hdbscan { strength, .. } = &m.fit {
-            let s: Vec<Option<f64>> = strength
-                .iter()
-                .map(|v| v.is_finite().then_some(*v))
-                .collect();
-            cols.push(Column::new(format!("{}_strength", m.name).into(), s));
+            let name = format!("{}_strength", m.name);
+            cols.push(crate::frame::finite_or_null(&name, strength));
         }
         if let Fit::Gmm { probability, .. } = &m.fit {
             let name = format!("{}_probability", m.name);

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{PredictPlan, TxCleanPlan, TxColumns};
 use crate::error::Result;
+use crate::frame::finite_or_null;
 use crate::predict::{self, Models, Settings, Summary};
 use crate::transactions::purchases::{self, Day};
 
@@ -81,11 +82,10 @@ pub fn run(input: &PredictInput) -> Result<PredictOutput> {
         None => None,
     };
     let data = DataFrame::new(p.ids.len(), columns)?;
-    let as_of = EPOCH + chrono::Days::new(end.max(0) as u64);
     Ok(PredictOutput {
         data,
         state: PredictState {
-            as_of: as_of.to_string(),
+            as_of: date(end).to_string(),
             time_unit: if plan.unit_days == 7 { "week" } else { "day" }.into(),
             horizon_days: plan.horizon_days,
             discount: plan.discount,
@@ -94,6 +94,11 @@ pub fn run(input: &PredictInput) -> Result<PredictOutput> {
             warnings,
         },
     })
+}
+
+/// Day `day` (days since 1970-01-01) as a date.
+fn date(day: i64) -> chrono::NaiveDate {
+    EPOCH + chrono::Days::new(day.max(0) as u64)
 }
 
 /// The models, or `None` with the reason in `warnings` (prefixed with `what`).
@@ -143,27 +148,22 @@ pub fn summarise(days: &[Vec<Day>], end: i64, unit: f64) -> Summary {
     s
 }
 
-fn nullable(name: &str, v: &[f64]) -> Column {
-    let values: Vec<Option<f64>> = v.iter().map(|x| x.is_finite().then_some(*x)).collect();
-    Column::new(name.into(), values)
-}
-
 fn summary_columns(s: &Summary) -> Vec<Column> {
     vec![
-        nullable("x", &s.x),
-        nullable("t_x", &s.t_x),
-        nullable("T", &s.t),
-        nullable("mean_repeat_value", &s.value),
+        finite_or_null("x", &s.x),
+        finite_or_null("t_x", &s.t_x),
+        finite_or_null("T", &s.t),
+        finite_or_null("mean_repeat_value", &s.value),
     ]
 }
 
 fn prediction_columns(p: &predict::Predictions) -> Vec<Column> {
     vec![
-        nullable("p_alive", &p.p_alive),
-        nullable("expected_purchases", &p.expected_purchases),
-        nullable("expected_order_value", &p.expected_order_value),
-        nullable("clv", &p.clv),
-        nullable("days_to_next_purchase", &p.days_to_next_purchase),
+        finite_or_null("p_alive", &p.p_alive),
+        finite_or_null("expected_purchases", &p.expected_purchases),
+        finite_or_null("expected_order_value", &p.expected_order_value),
+        finite_or_null("clv", &p.clv),
+        finite_or_null("days_to_next_purchase", &p.days_to_next_purchase),
     ]
 }
 
@@ -176,7 +176,7 @@ fn check_holdout_dates(
 ) -> Result<()> {
     let first = days.iter().filter_map(|d| d.first().map(|d| d.day)).min();
     if cut >= end || first.is_none_or(|f| cut <= f) {
-        let as_of = EPOCH + chrono::Days::new(end.max(0) as u64);
+        let as_of = date(end);
         return Err(crate::data_err!(
             "predict.holdout ({day}) must fall after the first purchase and before as_of ({as_of}): the models are fitted on the purchases before it and checked on those from it to as_of"
         ));
@@ -211,9 +211,9 @@ fn holdout(
         None => vec![f64::NAN; calibration.x.len()],
     };
     let cols = vec![
-        nullable("holdout_purchases", &actual.purchases),
-        nullable("holdout_expected", &expected),
-        nullable("holdout_value", &actual.value),
+        finite_or_null("holdout_purchases", &actual.purchases),
+        finite_or_null("holdout_expected", &expected),
+        finite_or_null("holdout_value", &actual.value),
     ];
     (check.map(|(c, _)| c), cols)
 }

@@ -137,7 +137,7 @@ fn correlation_heatmap(
                 if a == b {
                     1.0
                 } else {
-                    correlation(&hist_cols[a].1, &hist_cols[b].1)
+                    crate::metrics::correlation(&hist_cols[a].1, &hist_cols[b].1)
                 }
             })
             .collect();
@@ -272,47 +272,4 @@ fn histogram_columns(
         out.push((name.clone(), f64_opts(input.features, &name)?));
     }
     Ok(out)
-}
-
-/// Pearson correlation of two columns over the rows where both have a value (two passes,
-/// no copy).
-fn correlation(a: &[Option<f64>], b: &[Option<f64>]) -> f64 {
-    let pairs = || a.iter().zip(b).filter_map(|(x, y)| Some(((*x)?, (*y)?)));
-    let (mut n, mut sa, mut sb) = (0usize, 0.0, 0.0);
-    for (x, y) in pairs() {
-        n += 1;
-        sa += x;
-        sb += y;
-    }
-    if n < 2 {
-        return f64::NAN;
-    }
-    let (ma, mb) = (sa / n as f64, sb / n as f64);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in pairs() {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    if saa <= 0.0 || sbb <= 0.0 {
-        return f64::NAN;
-    }
-    sab / (saa.sqrt() * sbb.sqrt())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pearson_correlation() {
-        let a: Vec<Option<f64>> = [1.0, 2.0, 3.0, 4.0].iter().map(|v| Some(*v)).collect();
-        let b: Vec<Option<f64>> = [2.0, 4.0, 6.0, 8.0].iter().map(|v| Some(*v)).collect();
-        let c: Vec<Option<f64>> = [4.0, 3.0, 2.0, 1.0].iter().map(|v| Some(*v)).collect();
-        assert!((correlation(&a, &b) - 1.0).abs() < 1e-12);
-        assert!((correlation(&a, &c) + 1.0).abs() < 1e-12);
-        // Missing values are skipped pairwise.
-        let d = vec![Some(1.0), None, Some(3.0), Some(4.0)];
-        assert!((correlation(&a, &d) - 1.0).abs() < 1e-12);
-    }
 }
