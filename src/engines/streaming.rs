@@ -67,7 +67,7 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
             LazyCsvReader::new(path)
                 .with_has_header(true)
                 .with_infer_schema_length(Some(10_000))
-                .with_dtype_overwrite(comma_columns(input))
+                .with_dtype_overwrite(text_columns(input))
                 .with_separator(sep)
                 .with_try_parse_dates(true)
                 .finish()?
@@ -86,20 +86,48 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
     Ok(lf.rename(from, to, true))
 }
 
-/// With a decimal comma, the quantities, prices and amounts are read as text and typed by
+/// Columns read as text: the customer id, as written (`007` is not 7, as on the local
+/// engine); with a decimal comma, the quantities, prices and amounts, typed by
 /// [`crate::numbers`] (polars would read `1.234` as a fraction).
-fn comma_columns(input: &InputPlan) -> Option<SchemaRef> {
+fn text_columns(input: &InputPlan) -> Option<SchemaRef> {
     let InputKind::Transactions(tx) = &input.kind else {
         return None;
     };
-    if input.decimal != Some(Decimal::Comma) {
-        return None;
-    }
-    let fields = [&tx.quantity, &tx.price, &tx.amount]
+    let numbers = match input.decimal {
+        Some(Decimal::Comma) => vec![&tx.quantity, &tx.price, &tx.amount],
+        _ => Vec::new(),
+    };
+    let fields = numbers
         .into_iter()
         .flatten()
+        .chain([&tx.customer])
         .map(|c| Field::new(input.original_name(c).into(), DataType::String));
     Some(Arc::new(Schema::from_iter(fields)))
+}
+
+/// Customer ids, read as text, become integers as the local engine decides
+/// (`stages::ingest` `keep_ids`): when every distinct one is written as a plain integer
+/// (`17850`, or `17850.0` as spreadsheets write it); `007` and `C-17` stay as written.
+fn integer_ids(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Option<Expr>> {
+    let c = tx.customer.as_str();
+    if schema.get(c) != Some(&DataType::String) {
+        return Ok(None);
+    }
+    let unique = collect(raw.clone().select([col(c).unique()]))?;
+    let mut fraction = false;
+    for v in unique.column(c)?.str()?.iter().flatten() {
+        match crate::stages::ingest::plain_integer(v) {
+            // A zero fraction goes through a float, exact up to 2^53.
+            Some(i) if !v.contains('.') || i.unsigned_abs() <= 1 << 53 => {}
+            _ => return Ok(None),
+        }
+        fraction |= v.contains('.');
+    }
+    let ids = match fraction {
+        true => col(c).strict_cast(DataType::Float64),
+        false => col(c),
+    };
+    Ok(Some(ids.strict_cast(DataType::Int64).alias(c)))
 }
 
 /// The decimal mark text quantities, prices and amounts are read with (`None`: none of them
@@ -205,9 +233,10 @@ fn ingest(
     };
     let format = date_format(&raw, &schema, tx)?;
     let decimal = text_numbers(&raw, &schema, tx, input)?;
-    let exprs = lines::typing(&schema, tx, format.as_deref(), fractional, decimal, || {
+    let mut exprs = lines::typing(&schema, tx, format.as_deref(), fractional, decimal, || {
         first_value(&raw, &tx.date)
     })?;
+    exprs.extend(integer_ids(&raw, &schema, tx)?);
     let typed = raw.with_columns(exprs);
     let unchanged = input.format == Format::Parquet
         && input.rename.is_empty()

@@ -273,3 +273,38 @@ fn a_window_keeps_the_lines_of_its_period_on_both_engines() {
         .count();
     assert_eq!(by_window, outside);
 }
+
+/// Zero-padded customer ids in a CSV file stay as written on the streaming engine, as on the
+/// local one (`007` is not 7); plain integer ids stay whole numbers on both.
+#[test]
+fn ids_come_out_as_written_on_both_engines() {
+    let w = Workdir::new();
+    let lines = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice,StockCode,Country\n\
+                 007,1,2011-01-02 10:00:00,1,5.0,A,UK\n\
+                 007,2,2011-01-05 10:00:00,2,2.5,A,UK\n\
+                 010,3,2011-01-03 10:00:00,1,7.0,B,UK\n\
+                 12,4,2011-01-04 10:00:00,3,1.0,B,UK\n";
+    w.write("padded.csv", lines);
+    w.write(
+        "plain.csv",
+        &lines.replace("\n007,", "\n7,").replace("\n010,", "\n10,"),
+    );
+    for (name, file) in [("padded", "padded.csv"), ("plain", "plain.csv")] {
+        let yaml = pipeline(name, file, "ENGINE", COLUMNS, "cancellations: drop").replace(
+            "  kmeans: {k: [2, 4], n_init: 2}",
+            "  kmeans: {k: 2, n_init: 2}",
+        );
+        same_as_local(&w, name, &yaml);
+    }
+    let ids = |name: &str| {
+        let f = read_parquet(&w.path(&format!("outputs/{name}_streaming/03_features.parquet")));
+        (
+            crate::common::strs(&f, "CustomerID"),
+            f.column("CustomerID").unwrap().dtype().clone(),
+        )
+    };
+    assert_eq!(ids("padded").0, ["007", "010", "12"]);
+    assert_eq!(ids("padded").1, polars::prelude::DataType::String);
+    assert_eq!(ids("plain").0, ["7", "10", "12"]);
+    assert_eq!(ids("plain").1, polars::prelude::DataType::Int64);
+}

@@ -5,6 +5,7 @@ mod sheet;
 mod text;
 
 pub use sheet::sheet_names;
+pub(crate) use text::plain_integer;
 
 use std::fs::File;
 use std::path::Path;

@@ -430,7 +430,7 @@ pub(super) fn keep_ids(df: &mut DataFrame, name: &str) -> Result<()> {
 }
 
 /// `v` as an integer if it is written as a plain one (`-12`, `0`, `17850`, `17850.0`).
-fn plain_integer(v: &str) -> Option<i64> {
+pub(crate) fn plain_integer(v: &str) -> Option<i64> {
     let int = match v.split_once('.') {
         Some((int, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => int,
         Some(_) => return None,
