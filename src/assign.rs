@@ -80,6 +80,7 @@ pub fn input_plan(model: &ModelFile, input: &Path) -> InputPlan {
         engine: Engine::Local,
         window: None,
         decimal: model.decimal,
+        postgres: None,
     }
 }
 

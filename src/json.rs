@@ -65,13 +65,21 @@ pub fn run(s: &RunSummary) -> Value {
             json!(if uri { f.into() } else { s.out_dir.join(f) })
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "command": "run", "ok": m.status.is_complete(), "pipeline": m.pipeline,
         "status": m.status.to_string(), "out_dir": s.out_dir, "stages": stages,
         "dropped_rows": s.dropped_rows, "models": models, "chosen_model": m.chosen_model,
         "segments": segments, "files": files, "warnings": m.warnings,
         "predict": s.predict,
-    })
+    });
+    // Only with a database: the query read and the table written.
+    if let Some(pg) = &m.postgres {
+        doc["postgres"] = json!(pg);
+    }
+    if let Some(w) = &s.written {
+        doc["written"] = json!(w);
+    }
+    doc
 }
 
 /// `segflow validate --json`.

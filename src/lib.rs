@@ -23,6 +23,7 @@ pub mod stages;
 pub mod transactions;
 pub mod transform;
 // Engines that do the invoice-line work and write their own datasets.
+pub mod database;
 pub mod engines;
 pub mod spark;
 // What a run leaves behind.

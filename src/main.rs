@@ -697,7 +697,26 @@ fn print_summary(s: &RunSummary, quiet: bool) {
         predicted_table(&mut o, s, p);
         o.push('\n');
     }
+    if let Some(pg) = &s.manifest.postgres {
+        let place = segflow::database::source::place(pg);
+        let _ = writeln!(
+            o,
+            "read:      the query at {place}, kept as {}",
+            s.manifest.input_path
+        );
+    }
     let _ = writeln!(o, "artifacts: {}", s.out_dir.display());
+    if let Some(w) = &s.written {
+        let mode = match w.mode {
+            config::WriteMode::Replace => "replaced",
+            config::WriteMode::Append => "appended",
+        };
+        let _ = writeln!(
+            o,
+            "database:  {} customers {mode} in {} at {}",
+            w.rows, w.table, w.place
+        );
+    }
     let report = s.out_dir.join("report.html");
     if report.exists() {
         let _ = writeln!(

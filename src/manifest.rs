@@ -38,6 +38,14 @@ impl Status {
     pub fn is_complete(&self) -> bool {
         *self == Status::Complete
     }
+
+    /// Failed in `stage` with `error`'s message.
+    pub fn failed(stage: &str, error: &impl std::fmt::Display) -> Status {
+        Status::Failed {
+            stage: stage.to_string(),
+            message: error.to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for Status {
@@ -88,6 +96,13 @@ pub struct Manifest {
     pub files: Vec<(String, String)>,
     pub chosen_model: String,
     pub warnings: Vec<String>,
+    /// With `input.postgres`: the URL (never a password) and the query; `input_path` is
+    /// then the `source.csv` the rows were read into and `input_sha256` their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<crate::config::PgSource>,
+    /// With `output.postgres`: the table the segments were written to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<crate::database::sink::Written>,
 }
 
 #[cfg(test)]

@@ -259,6 +259,10 @@ pub struct InputPlan {
     /// values (see [`crate::numbers`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decimal: Option<Decimal>,
+    /// Rows from PostgreSQL (`input.postgres`): `path` is then the CSV file the run writes
+    /// them to (`source.csv` in the output folder) before ingest reads it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<super::postgres::PgSource>,
 }
 
 /// A period of invoice dates, both ends included; an open end is unbounded.
@@ -552,8 +556,25 @@ fn format_from_raw(rin: &RawInput, src: &Source) -> Result<Format> {
 }
 
 pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
+    let postgres = match &rin.postgres {
+        Some(raw) => Some(super::postgres::source_from_raw(rin, raw, src)?),
+        None if rin.path.trim().is_empty() => {
+            return Err(src.error_at(
+                &["input"],
+                "input needs `path: <file>` or `postgres: {query: …}`",
+            ))
+        }
+        None => None,
+    };
     let path = PathBuf::from(&rin.path);
-    let format = format_from_raw(rin, src)?;
+    // The rows of a query arrive as CSV with a header line and decimal points (see
+    // crate::database), read like a file.
+    let format = match postgres {
+        Some(_) => Format::Csv {
+            delimiter: Some(b','),
+        },
+        None => format_from_raw(rin, src)?,
+    };
     let names = header_names(rin, &format, src)?;
     let mut rename: Vec<(String, String)> = rin
         .rename
@@ -563,9 +584,19 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
     rename.sort();
     let kind = kind_from_raw(rin, src)?;
     let engine = engine_from_raw(rin, &kind, &format, src)?;
+    if postgres.is_some() && matches!(engine, Engine::Spark(_)) {
+        return Err(src.error_at(
+            &["input", "engine"],
+            "input.postgres is read by the local and streaming engines, not yet by Spark",
+        ));
+    }
     let window = window_from_raw(rin, &kind, src)?;
-    let decimal = decimal_from_raw(rin, &format, &engine, src)?;
+    let decimal = match postgres {
+        Some(_) => Some(Decimal::Point),
+        None => decimal_from_raw(rin, &format, &engine, src)?,
+    };
     Ok(InputPlan {
+        postgres,
         decimal,
         window,
         engine,

@@ -10,6 +10,7 @@ mod features;
 mod input;
 pub mod locate;
 mod plan;
+mod postgres;
 mod predict;
 mod profile;
 pub mod raw;
@@ -35,6 +36,7 @@ pub use input::{
     InputPlan, SparkPlan, TxColumns, Window, DEFAULT_SPARK_REMOTE, ROW_ID, SPARK_REMOTE_ENV,
 };
 pub use plan::Plan;
+pub use postgres::{quote_ident, PgSource, PgTarget, WriteMode, URL_VARIABLE};
 pub use predict::PredictPlan;
 pub use profile::ProfilePlan;
 pub use raw::RawConfig;

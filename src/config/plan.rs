@@ -11,13 +11,14 @@ use super::evaluate::EvaluatePlan;
 use super::expr::parse_expression;
 use super::features::{rfm_schema, FeaturePlan};
 use super::input::{InputKind, InputPlan};
+use super::postgres::PgTarget;
 use super::predict::PredictPlan;
 use super::profile::ProfilePlan;
 use super::raw::RawConfig;
 use super::scale::ScaleMethod;
 use super::source::Source;
 use super::suggest::nearest;
-use super::{clean, cluster, evaluate, features, input, predict, profile, scale};
+use super::{clean, cluster, evaluate, features, input, postgres, predict, profile, scale};
 use crate::error::{Error, Result};
 use crate::frame::type_words;
 
@@ -34,6 +35,8 @@ pub struct Plan {
     pub evaluate: EvaluatePlan,
     pub profile: ProfilePlan,
     pub predict: Option<PredictPlan>,
+    /// `output.postgres`: the table the segments are written to after a complete run.
+    pub output: Option<PgTarget>,
 }
 
 impl Plan {
@@ -49,6 +52,12 @@ impl Plan {
         let evaluate = evaluate::from_raw(raw.evaluate.as_ref(), &cluster, src)?;
         let profile = profile::from_raw(raw.profile.as_ref(), src)?;
         let predict = predict::from_raw(raw.predict.as_ref(), &input.kind, &input.engine, src)?;
+        let output = raw
+            .output
+            .as_ref()
+            .and_then(|o| o.postgres.as_ref())
+            .map(|pg| postgres::target_from_raw(pg, src))
+            .transpose()?;
         Ok(Plan {
             name,
             seed: raw.seed.unwrap_or(42),
@@ -61,13 +70,17 @@ impl Plan {
             evaluate,
             profile,
             predict,
+            output,
         })
     }
 
     /// Checks every column the plan names against the input's columns (after renames), so a
     /// typo fails before any stage runs, with the list of columns that exist.
     pub fn check_schema(&self, schema: &Schema) -> Result<()> {
-        let table = format!("{} (after renames)", self.input.path.display());
+        let table = match &self.input.postgres {
+            Some(_) => "the rows of input.postgres (after renames)".to_string(),
+            None => format!("{} (after renames)", self.input.path.display()),
+        };
         if let InputKind::Transactions(tx) = &self.input.kind {
             for c in tx.all() {
                 if schema.get(c).is_none() {

@@ -32,12 +32,51 @@ pub struct RawConfig {
     pub profile: Option<RawProfile>,
     #[serde(default)]
     pub predict: Option<RawPredict>,
+    /// Where the segments go besides the output folder.
+    #[serde(default)]
+    pub output: Option<RawOutput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPgInput {
+    /// `postgresql://user@host:port/database`; default `SEGFLOW_PG_URL`.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub query: Option<String>,
+    /// `table` or `schema.table`: every row and column of it.
+    #[serde(default)]
+    pub table: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    #[serde(default)]
+    pub postgres: Option<RawPgOutput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPgOutput {
+    #[serde(default)]
+    pub url: Option<String>,
+    pub table: String,
+    /// `replace` (default) or `append`.
+    #[serde(default)]
+    pub mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInput {
+    /// The input file; empty when the rows come from `postgres`.
+    #[serde(default)]
     pub path: String,
+    /// A PostgreSQL query or table as the input, instead of `path`.
+    #[serde(default)]
+    pub postgres: Option<RawPgInput>,
     #[serde(default)]
     pub format: Option<String>,
     #[serde(default)]

@@ -51,11 +51,19 @@ pub struct RunSummary {
     pub dropped_rows: usize,
     /// With `predict`: the fitted models and the holdout check.
     pub predict: Option<crate::stages::predict::PredictState>,
+    /// With `output.postgres`: the table written.
+    pub written: Option<crate::database::sink::Written>,
 }
 
 /// Checks the plan against the input's columns (what `segflow validate` does) and
 /// returns the input's schema.
 pub fn check(plan: &Plan) -> Result<Schema> {
+    if let (Some(pg), true) = (&plan.input.postgres, plan.input.path.as_os_str().is_empty()) {
+        // Before the rows are read: the query's columns as the server describes them.
+        let schema = crate::database::source::schema(pg)?;
+        plan.check_schema(&schema)?;
+        return Ok(schema);
+    }
     if plan.input.on_spark().is_some() {
         let schema = crate::spark::schema(plan)?;
         plan.check_schema(&schema)?;
@@ -131,13 +139,7 @@ fn text_in_numeric_columns(plan: &Plan, sample: &DataFrame) -> Result<()> {
 /// failure, with `status` saying which stage failed and why.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
     check(plan)?;
-    let dir = opts.out_root.join(&plan.name);
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        Error::Data(format!(
-            "cannot create the output folder {}: {e}",
-            dir.display()
-        ))
-    })?;
+    let dir = output_folder(plan, opts)?;
     let holder = format!(
         "segflow run of {} (pid {})",
         plan.source.path.display(),
@@ -146,6 +148,8 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
     let _lock = lock::acquire(&dir, &holder, !opts.no_wait)?;
     remove_stale_temporaries(&dir);
     remove_stale_temporaries(&dir.join(".state"));
+    let from_database = rows_from_database(plan, &dir)?;
+    let plan = from_database.as_ref().unwrap_or(plan);
     // Spark reads the input where it lies (maybe on another machine): its digest is the
     // aggregated customer table's, taken by the pipeline before the features stage.
     let input_sha256 = match plan.input.on_spark() {
@@ -163,15 +167,21 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         current: "",
         carried_seconds: 0.0,
     };
-    let result = pipeline::run_stages(plan, &mut runner);
+    let mut result = pipeline::run_stages(plan, &mut runner);
     runner.progress.finish();
+    let written = match (&result, &plan.output) {
+        (Ok(Some(_)), Some(target)) => {
+            runner.current = "output";
+            write_back(target, &dir, &plan.name)
+                .map_err(|e| result = Err(e))
+                .ok()
+        }
+        _ => None,
+    };
     let status = match &result {
         Ok(Some(_)) => Status::Complete,
         Ok(None) => Status::StoppedAfter(runner.current.to_string()),
-        Err(e) => Status::Failed {
-            stage: runner.current.to_string(),
-            message: e.to_string(),
-        },
+        Err(e) => Status::failed(runner.current, e),
     };
     let chosen_model = match &result {
         Ok(Some(o)) => o.chosen.clone(),
@@ -190,6 +200,8 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         files: runner.files,
         chosen_model,
         warnings: runner.warnings,
+        postgres: plan.input.postgres.clone(),
+        written: written.clone(),
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
     write_bytes(&dir.join(MANIFEST), &json)?;
@@ -201,5 +213,45 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunSummary> {
         dropped_rows: out.as_ref().map_or(0, |o| o.dropped_rows),
         predict: out.as_ref().and_then(|o| o.predict.clone()),
         manifest,
+        written,
     })
+}
+
+/// `out_root/name`, created when missing.
+fn output_folder(plan: &Plan, opts: &RunOptions) -> Result<PathBuf> {
+    let dir = opts.out_root.join(&plan.name);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Error::Data(format!(
+            "cannot create the output folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(dir)
+}
+
+/// With `input.postgres`: the query's columns checked, then its rows read into the output
+/// folder's `source.csv`, and the plan reading that file (checked like any file).
+fn rows_from_database(plan: &Plan, dir: &std::path::Path) -> Result<Option<Plan>> {
+    let Some(pg) = &plan.input.postgres else {
+        return Ok(None);
+    };
+    let mut read = plan.clone();
+    read.input.path = crate::database::source::read_into(pg, dir)?;
+    check(&read)?;
+    Ok(Some(read))
+}
+
+/// `output.postgres`: the run's `segments.parquet`, with its name and the time, written to
+/// the table.
+fn write_back(
+    target: &crate::config::PgTarget,
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<crate::database::sink::Written> {
+    let path = dir.join(crate::stages::files::SEGMENTS_PARQUET);
+    let segments = crate::inspect::read_parquet(&path)?;
+    let at = chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S%.6f+00")
+        .to_string();
+    crate::database::sink::write_segments(target, segments, name, &at)
 }

@@ -23,6 +23,7 @@ mod json;
 mod mall_kaggle;
 mod marketing_campaign;
 mod metrics;
+mod postgres;
 mod predict;
 mod real_files;
 mod reference;
