@@ -259,8 +259,8 @@ pub struct InputPlan {
     /// values (see [`crate::numbers`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decimal: Option<Decimal>,
-    /// Rows from PostgreSQL (`input.postgres`): `path` is then the CSV file the run writes
-    /// them to (`source.csv` in the output folder) before ingest reads it.
+    /// Rows from PostgreSQL (`input.postgres`): `path` is then the Parquet file the run
+    /// writes them to (`source.parquet` in the output folder) before ingest reads it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postgres: Option<super::postgres::PgSource>,
 }
@@ -567,12 +567,9 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
         None => None,
     };
     let path = PathBuf::from(&rin.path);
-    // The rows of a query arrive as CSV with a header line and decimal points (see
-    // crate::database), read like a file.
+    // The rows of a query arrive typed, in a Parquet file (see crate::database).
     let format = match postgres {
-        Some(_) => Format::Csv {
-            delimiter: Some(b','),
-        },
+        Some(_) => Format::Parquet,
         None => format_from_raw(rin, src)?,
     };
     let names = header_names(rin, &format, src)?;
@@ -592,7 +589,7 @@ pub(super) fn from_raw(rin: &RawInput, src: &Source) -> Result<InputPlan> {
     }
     let window = window_from_raw(rin, &kind, src)?;
     let decimal = match postgres {
-        Some(_) => Some(Decimal::Point),
+        Some(_) => None,
         None => decimal_from_raw(rin, &format, &engine, src)?,
     };
     Ok(InputPlan {

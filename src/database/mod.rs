@@ -3,11 +3,12 @@
 //! from `PGPASSWORD` or the password file (`PGPASSFILE`, else `~/.pgpass`), never from the
 //! pipeline file, and no message names it.
 //!
-//! Rows are read with `COPY (query) TO STDOUT` as CSV into a file of the output folder,
-//! which ingest then reads like any file (in parts, on the streaming engine): see
-//! [`source`]. Segments are written with `COPY … FROM STDIN` into a new table that takes
+//! Rows are read with a binary `COPY (query) TO STDOUT`, decoded into typed columns
+//! ([`binary`]) and written to a Parquet file of the output folder, which ingest then reads
+//! like any file (in parts, on the streaming engine): see [`source`]. Segments are written with `COPY … FROM STDIN` into a new table that takes
 //! the old one's place in the same transaction: see [`sink`].
 
+pub mod binary;
 pub mod sink;
 pub mod source;
 

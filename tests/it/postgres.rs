@@ -165,7 +165,7 @@ fn online_retail_from_a_table_equals_the_file_run_and_its_segments_go_back() {
         manifest.contains("\"query\": \"select \\\"InvoiceNo\\\""),
         "{manifest}"
     );
-    assert!(manifest.contains("source.csv"), "{manifest}");
+    assert!(manifest.contains("source.parquet"), "{manifest}");
     // Unchanged rows: every stage comes from the cache.
     let again = w.ok(&["run", "--json", "db.yaml", "--out-dir", "out"]);
     let doc: serde_json::Value = serde_json::from_str(&again).unwrap();
@@ -206,16 +206,27 @@ fn server_types_are_read_as_written_on_both_engines() {
         );
         w.ok(&["run", "-q", &format!("{engine}.yaml"), "--out-dir", "out"]);
     }
-    let source = std::fs::read_to_string(w.path("out/local/source.csv")).unwrap();
-    assert!(
-        source.contains("007,a1,2011-01-02 21:30:00,10.500"),
-        "{source}"
+    // The rows as the server sent them, typed: text ids as written, times in UTC,
+    // numeric as numbers, NULL missing.
+    let source = read_parquet(&w.path("out/local/source.parquet"));
+    assert_eq!(
+        strs(&source, "customer"),
+        ["007", "007", "010", "010", "12"]
     );
-    assert!(
-        source.contains("007,a2,2011-01-05 06:00:00,5.250"),
-        "{source}"
+    assert_eq!(
+        strs(&source, "at"),
+        [
+            "2011-01-02 21:30:00.000",
+            "2011-01-05 06:00:00.000",
+            "2011-01-03 12:00:00.000",
+            "2011-01-04 12:00:00.000",
+            "2011-01-05 23:15:00.000"
+        ]
     );
-    assert!(source.contains("010,b1,2011-01-03 12:00:00,\n"), "{source}");
+    assert_eq!(
+        strs(&source, "amount"),
+        ["10.5", "5.25", "", "7.125", "1.0"]
+    );
     let f = read_parquet(&w.path("out/local/03_features.parquet"));
     assert_eq!(strs(&f, "customer"), ["007", "010", "12"]);
     assert_eq!(strs(&f, "monetary"), ["15.75", "7.125", "1.0"]);
@@ -280,7 +291,7 @@ fn faults_name_the_server_and_its_message_never_the_password() {
         &[],
     );
     assert!(err.contains("transaction column `m` is not in the rows of input.postgres (after renames). The columns are: `c`, `i`, `d`"), "{err}");
-    assert!(!w.path("out/f/source.csv").exists() && !w.path("outputs/f/source.csv").exists());
+    assert!(!w.path("outputs/f/source.parquet").exists());
     let err = refused(
         &format!("{{url: '{url}', table: it_faults}}"),
         &[("PGPASSWORD", "not-the-one-42")],
