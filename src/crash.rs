@@ -1,5 +1,7 @@
 //! A test hook for kill-safety: with `SEGFLOW_ABORT_AT=write:N` the process aborts just
-//! before the N-th artifact rename (a crash mid-stage, with the temporary file written).
+//! before the N-th artifact rename (a crash mid-stage, with the temporary file written);
+//! with `database:1`, just before a database write commits (the rows copied, the new
+//! table in the old one's place, nothing committed).
 //! Unset in normal use; reading one environment variable costs nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

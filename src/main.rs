@@ -106,8 +106,9 @@ enum Command {
         model: PathBuf,
         /// New customers (CSV, TSV or Parquet) with the columns the run's input had.
         input: PathBuf,
-        /// Where to write id, segment, segment_name, reason (.csv or .parquet; with
-        /// --engine spark, a Parquet dataset: a folder, or a URI the cluster writes).
+        /// Where to write id, segment, segment_name, reason (.csv or .parquet; a PostgreSQL
+        /// table, postgresql://user@host:5432/database/schema.table; with --engine spark, a
+        /// Parquet dataset: a folder, or a URI the cluster writes).
         #[arg(long)]
         out: PathBuf,
         /// Where to score: this machine, or a Spark cluster (K-means models; the input is
@@ -446,6 +447,34 @@ enum AssignEngine {
     Spark,
 }
 
+/// `--out` names a PostgreSQL table (`postgresql://…/database/schema.table`).
+fn is_database(out: &std::path::Path) -> bool {
+    let text = out.to_string_lossy();
+    text.starts_with("postgresql://") || text.starts_with("postgres://")
+}
+
+/// Writes scored customers to `out`: a PostgreSQL table (replaced in one transaction, with
+/// `run_name` "assign with <pipeline>" and `run_at`), a `.parquet` file, or CSV.
+fn write_scored(
+    m: &segflow::model::ModelFile,
+    mut scored: polars::prelude::DataFrame,
+    out: &std::path::Path,
+) -> Result<segflow::assign::Summary, Error> {
+    let summary = segflow::assign::Summary::of(&scored)?;
+    if is_database(out) {
+        let target = config::PgTarget::from_address(&out.to_string_lossy())
+            .map_err(|e| Error::Config(format!("--out: {e}")))?;
+        let name = format!("assign with {}", m.pipeline);
+        let at = segflow::database::sink::now();
+        segflow::database::sink::write_segments(&target, scored, &name, &at)?;
+    } else if out.extension().is_some_and(|e| e == "parquet") {
+        segflow::artifacts::write_parquet(out, &mut scored)?;
+    } else {
+        segflow::artifacts::write_csv(out, &mut scored)?;
+    }
+    Ok(summary)
+}
+
 /// `segflow assign`: scores new customers and writes them as CSV or Parquet (or, on Spark,
 /// a Parquet dataset).
 fn assign(
@@ -457,19 +486,10 @@ fn assign(
 ) -> Result<(), Error> {
     let m = segflow::model::ModelFile::read(model)?;
     let summary = match engine {
-        AssignEngine::Local => {
-            let mut scored = segflow::assign::assign(&m, input)?;
-            let is_parquet = out.extension().is_some_and(|e| e == "parquet");
-            if is_parquet {
-                segflow::artifacts::write_parquet(out, &mut scored)?;
-            } else {
-                segflow::artifacts::write_csv(out, &mut scored)?;
-            }
-            segflow::assign::Summary::of(&scored)?
-        }
+        AssignEngine::Local => write_scored(&m, segflow::assign::assign(&m, input)?, out)?,
         AssignEngine::Spark => {
             let remote = segflow::config::spark_remote(remote);
-            if out.extension().is_some_and(|e| e == "csv") {
+            if out.extension().is_some_and(|e| e == "csv") || is_database(out) {
                 return Err(Error::Config(
                     "--engine spark writes a Parquet dataset: name a folder for --out (e.g. scored/ or scored.parquet)".into(),
                 ));

@@ -64,6 +64,45 @@ impl PgTarget {
     }
 }
 
+impl PgTarget {
+    /// A table named by one address, `postgresql://user@host:port/database/schema.table`
+    /// (`segflow assign --out`), written in `replace` mode. The error says what to write.
+    pub fn from_address(address: &str) -> std::result::Result<PgTarget, String> {
+        let (base, params) = match address.split_once('?') {
+            Some((b, p)) => (b, format!("?{p}")),
+            None => (address, String::new()),
+        };
+        let after_scheme = base.split_once("://").map_or("", |(_, rest)| rest);
+        let shape = "postgresql://user@host:5432/database/schema.table";
+        let Some((url, table)) = base
+            .rsplit_once('/')
+            .filter(|_| after_scheme.matches('/').count() == 2)
+        else {
+            return Err(format!(
+                "a table address names the database and then the table: {shape}"
+            ));
+        };
+        let url = format!("{url}{params}");
+        let parsed: postgres::Config = url
+            .parse()
+            .map_err(|e| format!("`{url}` is not a PostgreSQL URL ({e}): write {shape}"))?;
+        if parsed.get_password().is_some() {
+            return Err("the address holds a password: give it in PGPASSWORD or ~/.pgpass, never in the address".into());
+        }
+        let (schema, table) = match table.split_once('.') {
+            Some((s, t)) if !s.is_empty() && !t.is_empty() => (Some(s.to_string()), t.to_string()),
+            None if !table.is_empty() => (None, table.to_string()),
+            _ => return Err(format!("`{table}` is not a table name: write {shape}")),
+        };
+        Ok(PgTarget {
+            url,
+            schema,
+            table,
+            mode: WriteMode::Replace,
+        })
+    }
+}
+
 /// An identifier in double quotes, its own double quotes doubled.
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -264,6 +303,29 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn an_address_names_the_database_then_the_table() {
+        let t = PgTarget::from_address("postgresql://ann@db:5433/shop/crm.scored").unwrap();
+        assert_eq!(t.url, "postgresql://ann@db:5433/shop");
+        assert_eq!(t.qualified(), "\"crm\".\"scored\"");
+        let t = PgTarget::from_address("postgres://ann@db/shop/scored?connect_timeout=5").unwrap();
+        assert_eq!(t.url, "postgres://ann@db/shop?connect_timeout=5");
+        assert_eq!((t.schema, t.table.as_str()), (None, "scored"));
+        for bad in [
+            "postgresql://ann@db/shop",
+            "postgresql://ann@db/shop/",
+            "postgresql://ann@db/a/b/c",
+        ] {
+            let e = PgTarget::from_address(bad).unwrap_err();
+            assert!(
+                e.contains("postgresql://user@host:5432/database/schema.table"),
+                "{bad}: {e}"
+            );
+        }
+        let e = PgTarget::from_address("postgresql://ann:pw@db/shop/t").unwrap_err();
+        assert!(e.contains("holds a password") && !e.contains("pw@"), "{e}");
     }
 
     #[test]

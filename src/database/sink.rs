@@ -17,6 +17,13 @@ use crate::error::{Error, Result};
 /// The suffix of the table the rows go into before they take the target's name.
 const NEW_SUFFIX: &str = "__segflow_new";
 
+/// The time of a write as `run_at` holds it (UTC, microseconds).
+pub fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S%.6f+00")
+        .to_string()
+}
+
 /// What was written, for the run's summary.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Written {
@@ -95,6 +102,8 @@ pub fn write_segments(
         ))
         .map_err(fail("refused to replace"))?;
     }
+    // Killed here (the test hook), the server rolls the transaction back: the old table stays.
+    crate::crash::maybe_abort("database");
     tx.commit().map_err(fail("could not commit"))?;
     Ok(Written {
         rows,

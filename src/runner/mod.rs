@@ -250,8 +250,6 @@ fn write_back(
 ) -> Result<crate::database::sink::Written> {
     let path = dir.join(crate::stages::files::SEGMENTS_PARQUET);
     let segments = crate::inspect::read_parquet(&path)?;
-    let at = chrono::Utc::now()
-        .format("%Y-%m-%d %H:%M:%S%.6f+00")
-        .to_string();
+    let at = crate::database::sink::now();
     crate::database::sink::write_segments(target, segments, name, &at)
 }

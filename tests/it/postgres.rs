@@ -318,7 +318,7 @@ fn faults_name_the_server_and_its_message_never_the_password() {
 }
 
 #[test]
-fn a_failed_replace_leaves_the_old_table_and_append_adds() {
+fn a_failed_or_killed_replace_leaves_the_old_table_and_append_adds() {
     let Some(url) = server() else { return };
     let config = small(&url, "it_keep_lines");
     let w = Workdir::new();
@@ -339,10 +339,8 @@ fn a_failed_replace_leaves_the_old_table_and_append_adds() {
     let err = w.fails(&["run", "--force", "p.yaml"]);
     assert!(err.contains("refused to replace public.it_keep: cannot drop table it_keep because other objects depend on it"), "{err}");
     assert_eq!(count(), "count\n4\n");
-    let leftover = rows(
-        &url,
-        "select count(*) from pg_tables where tablename like 'it_keep\\_\\_%'",
-    );
+    let leftover_query = "select count(*) from pg_tables where tablename like 'it_keep\\_\\_%'";
+    let leftover = rows(&url, leftover_query);
     assert_eq!(leftover, "count\n0\n");
     let manifest = std::fs::read_to_string(w.path("outputs/f/manifest.json")).unwrap();
     assert!(
@@ -350,7 +348,60 @@ fn a_failed_replace_leaves_the_old_table_and_append_adds() {
         "{manifest}"
     );
     assert!(w.path("outputs/f/segments.csv").exists());
+    // Killed before its commit, a replace leaves the old table too.
+    client(&url)
+        .batch_execute("DROP VIEW it_keep_view; INSERT INTO it_keep_lines (c, i, d, m) VALUES ('5', 'e', '2011-01-06 10:00:00+00', 80)")
+        .unwrap();
+    let killed = w.run_env(
+        &["run", "-q", "p.yaml"],
+        &[("SEGFLOW_ABORT_AT", "database:1")],
+    );
+    assert_eq!(killed.status.code(), None, "killed by a signal");
+    assert_eq!(count(), "count\n4\n");
+    assert_eq!(rows(&url, leftover_query), "count\n0\n");
+    w.ok(&["run", "-q", "p.yaml"]);
+    assert_eq!(count(), "count\n5\n");
     w.write("p.yaml", &format!("{}{}", config(&input), out("append")));
     w.ok(&["run", "-q", "p.yaml"]);
-    assert_eq!(count(), "count\n8\n");
+    assert_eq!(count(), "count\n10\n");
+}
+
+/// `segflow assign --out postgresql://…/database/table` writes what `--out scored.csv` does.
+#[test]
+fn assign_writes_the_scored_customers_to_a_table() {
+    let Some(url) = server() else { return };
+    let w = Workdir::new();
+    let out = w.path("out");
+    let run = crate::common::run_in_root(&["run", "-q", "pipeline.yaml"], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let model = out.join("mall/model.json");
+    let data = crate::common::root().join("data/mall_customers.csv");
+    let (model, data) = (model.to_str().unwrap(), data.to_str().unwrap());
+    client(&url)
+        .batch_execute("DROP TABLE IF EXISTS it_scored")
+        .unwrap();
+    let address = format!("{url}/it_scored");
+    let said = w.ok(&["assign", "--model", model, data, "--out", &address]);
+    assert!(said.contains("scored 198 of 200 customers"), "{said}");
+    w.ok(&["assign", "--model", model, data, "--out", "scored.csv"]);
+    let csv = std::fs::read_to_string(w.path("scored.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    let quoted: Vec<String> = header.split(',').map(|c| format!("\"{c}\"")).collect();
+    same_values(
+        &rows(
+            &url,
+            &format!("select {} from it_scored", quoted.join(", ")),
+        ),
+        &csv,
+    );
+    assert_eq!(
+        rows(&url, "select distinct run_name from it_scored"),
+        "run_name\nassign with mall\n"
+    );
+    let err = w.fails(&["assign", "--model", model, data, "--out", &url]);
+    assert!(err.contains("--out: a table address names the database and then the table: postgresql://user@host:5432/database/schema.table"), "{err}");
 }
