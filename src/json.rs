@@ -88,10 +88,16 @@ pub fn validate(plan: &Plan, schema: &Schema) -> Value {
         .iter()
         .map(|(n, dt)| json!({"name": n.as_str(), "type": crate::frame::type_words(dt)}))
         .collect();
-    json!({
+    let mut doc = json!({
         "command": "validate", "ok": true, "pipeline": plan.name,
         "config": plan.source.path, "input": plan.input.path, "columns": columns,
-    })
+    });
+    // Rows from a database: the query, where `input` is a file otherwise.
+    if let Some(pg) = &plan.input.postgres {
+        doc["input"] = Value::Null;
+        doc["postgres"] = json!(pg);
+    }
+    doc
 }
 
 /// `segflow inspect --json` of a run folder: its manifest, and each file's state.

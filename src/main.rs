@@ -389,11 +389,14 @@ fn validate(pipeline: &std::path::Path, json: bool) -> Result<(), Error> {
         print_json(&segflow::json::validate(&plan, &schema));
         return Ok(());
     }
+    let input = match &plan.input.postgres {
+        Some(pg) => format!("the query at {}", segflow::database::source::place(pg)),
+        None => plan.input.path.display().to_string(),
+    };
     println!(
-        "{}: ok (pipeline `{}`, input {} with {} columns)",
+        "{}: ok (pipeline `{}`, input {input} with {} columns)",
         pipeline.display(),
         plan.name,
-        plan.input.path.display(),
         schema.len()
     );
     Ok(())

@@ -59,8 +59,20 @@ pub struct RunSummary {
 /// returns the input's schema.
 pub fn check(plan: &Plan) -> Result<Schema> {
     if let (Some(pg), true) = (&plan.input.postgres, plan.input.path.as_os_str().is_empty()) {
-        // Before the rows are read: the query's columns as the server describes them.
-        let schema = crate::database::source::schema(pg)?;
+        // Before the rows are read: the query's columns as the server describes them,
+        // renamed as ingest will rename them.
+        let schema: Schema = crate::database::source::schema(pg)?
+            .iter()
+            .map(|(name, dtype)| {
+                let renamed = plan
+                    .input
+                    .rename
+                    .iter()
+                    .find(|(from, _)| from == name.as_str());
+                let name = renamed.map_or(name.as_str(), |(_, to)| to.as_str());
+                Field::new(name.into(), dtype.clone())
+            })
+            .collect();
         plan.check_schema(&schema)?;
         return Ok(schema);
     }

@@ -405,3 +405,50 @@ fn assign_writes_the_scored_customers_to_a_table() {
     let err = w.fails(&["assign", "--model", model, data, "--out", &url]);
     assert!(err.contains("--out: a table address names the database and then the table: postgresql://user@host:5432/database/schema.table"), "{err}");
 }
+
+/// A customer table from the database gives the file run's artifacts (ids, renames, text).
+#[test]
+fn a_customer_table_gives_the_file_runs_segments() {
+    let Some(url) = server() else { return };
+    let csv = std::fs::read(crate::common::root().join("data/mall_customers.csv")).unwrap();
+    load(
+        &url,
+        "it_mall",
+        "\"CustomerID\" bigint, \"Gender\" text, \"Age\" integer, \"Annual Income (k$)\" numeric, \"Spending Score (1-100)\" integer",
+        &csv,
+    );
+    let yaml = std::fs::read_to_string(crate::common::root().join("pipeline.yaml")).unwrap();
+    let file = yaml.replace(
+        "data/mall_customers.csv",
+        &crate::common::root()
+            .join("data/mall_customers.csv")
+            .display()
+            .to_string(),
+    );
+    let from = "  path: data/mall_customers.csv";
+    let line = yaml.lines().find(|l| l.starts_with(from)).unwrap();
+    let table = yaml.replace(
+        line,
+        &format!("  postgres: {{url: '{url}', query: 'select \"CustomerID\", \"Gender\", \"Age\", \"Annual Income (k$)\", \"Spending Score (1-100)\" from it_mall order by line'}}"),
+    );
+    let w = Workdir::new();
+    w.write("file.yaml", &file.replace("name: mall", "name: file"));
+    w.write("table.yaml", &table.replace("name: mall", "name: table"));
+    let said = w.ok(&["validate", "table.yaml"]);
+    assert!(
+        said.contains("table.yaml: ok (pipeline `table`, input the query at 127.0.0.1:"),
+        "{said}"
+    );
+    assert!(said.contains("/segflow with 5 columns)"), "{said}");
+    w.ok(&["run", "-q", "file.yaml"]);
+    w.ok(&["run", "-q", "table.yaml"]);
+    for artifact in [
+        "03_features.parquet",
+        "05_clusters.parquet",
+        "segments.parquet",
+    ] {
+        let a = read_parquet(&w.path(&format!("outputs/file/{artifact}")));
+        let b = read_parquet(&w.path(&format!("outputs/table/{artifact}")));
+        assert!(a.equals_missing(&b), "{artifact} differs:\n{a}\n{b}");
+    }
+}
