@@ -2,6 +2,8 @@
 //! each run as a separate `segflow run --force` process, reporting per-stage wall time (from
 //! the run's manifest) and the whole process's peak RSS (from `wait4`), median of N runs.
 
+mod database;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -420,7 +422,7 @@ fn table(results: &[CaseResult]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "{:<24} {:>10} {:>9} {:>8} {:>9}  per stage (s)",
+        "{:<30} {:>10} {:>9} {:>8} {:>9}  per stage (s)",
         "case", "rows", "customers", "seconds", "peak MiB"
     );
     for r in results {
@@ -431,7 +433,7 @@ fn table(results: &[CaseResult]) -> String {
             .collect();
         let _ = writeln!(
             t,
-            "{:<24} {:>10} {:>9} {:>8.2} {:>9.0}  {}",
+            "{:<30} {:>10} {:>9} {:>8.2} {:>9.0}  {}",
             r.case,
             r.input_rows,
             r.customers,
@@ -445,7 +447,7 @@ fn table(results: &[CaseResult]) -> String {
 
 /// The PySpark peer of the Spark engine's line work (`bench/pyspark_peer.py`), written to
 /// the bench folder and run with the Python of `scripts/spark-local`'s environment.
-const PYSPARK_PEER: &str = include_str!("../bench/pyspark_peer.py");
+const PYSPARK_PEER: &str = include_str!("../../bench/pyspark_peer.py");
 
 /// The Python that runs the peer: `SEGFLOW_SPARK_PYTHON`, else the virtual environment of
 /// `scripts/spark-local`.
@@ -592,6 +594,7 @@ pub fn run(
     }
     results.extend(assign_cases(dir, &exe, runs, filter, spark)?);
     results.extend(export_cases(dir, &exe, runs, filter)?);
+    results.extend(database::cases(dir, &exe, runs, filter)?);
     let json = serde_json::to_vec_pretty(&results).map_err(|e| Error::Internal(e.to_string()))?;
     crate::artifacts::write_bytes(&dir.join("results.json"), &json)?;
     let t = table(&results);
