@@ -246,7 +246,13 @@ fn ingest(
         copy_file(&input.path, &dir.join(file))?
     } else {
         sink(typed, dir, file).map_err(|e| match e {
-            Error::Polars(p) => lines::date_error(tx, &p),
+            Error::Polars(p) => match crate::stages::ingest::late_value(&p) {
+                Some(why) => data_err!(
+                    "cannot read {}: {why}; the streaming engine types a column from its first 10,000 lines (engine: local reads it from all of them)",
+                    input.path.display()
+                ),
+                None => lines::date_error(tx, &p),
+            },
             other => other,
         })?
     };

@@ -5,6 +5,7 @@ mod sheet;
 mod text;
 
 pub use sheet::sheet_names;
+pub(crate) use text::late_value_of as late_value;
 pub(crate) use text::plain_integer;
 
 use std::fs::File;

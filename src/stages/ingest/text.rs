@@ -83,33 +83,28 @@ fn read_columns(input: &InputPlan, id: Option<&str>, n_rows: Option<usize>) -> R
             .iter()
             .position(|n| n.trim_start_matches('\u{feff}') == id),
     });
-    let overwrite = position.map(|i| {
-        Arc::new(Schema::from_iter([Field::new(
-            names[i].as_str().into(),
-            DataType::String,
-        )]))
-    });
+    // Read as text: the id (as written), and any column whose type the first 10,000 lines
+    // decided but a later value does not fit (`$1,234.50` after plain amounts), then typed
+    // from all of its values (`read_numbers`, `read_dates`) like any text column.
+    let mut as_text: Vec<String> = position.map(|i| names[i].clone()).into_iter().collect();
     // With a decimal comma every column is read as text and typed here: polars would read
     // `1.234` (one thousand two hundred and thirty-four) as a fraction.
     let infer = match input.decimal {
         Some(Decimal::Comma) => 0,
         _ => 10_000,
     };
-    let options = CsvReadOptions::default()
-        .with_has_header(input.names.is_none())
-        .with_infer_schema_length(Some(infer))
-        .with_schema_overwrite(overwrite)
-        .with_n_rows(n_rows)
-        .map_parse_options(|p| p.with_separator(sep));
-    let read = match bytes {
-        Some(b) => options
-            .into_reader_with_file_handle(Cursor::new(b))
-            .finish(),
-        None => options
-            .try_into_reader_with_file_path(Some(path.into()))
-            .and_then(|r| r.finish()),
+    let mut df = loop {
+        let read = read_once(input, bytes.as_deref(), sep, (n_rows, infer), &as_text);
+        match read {
+            Ok(df) => break df,
+            Err(e) => match late_column(&e).filter(|c| names.contains(c) && !as_text.contains(c)) {
+                Some(column) => as_text.push(column),
+                None => return Err(unreadable(input, &header, &e)),
+            },
+        }
     };
-    let mut df = read.map_err(|e| unreadable(input, &header, &e))?;
+    let late = &as_text[usize::from(position.is_some())..];
+    retype_late(&mut df, late, input)?;
     if matches!(input.format, Format::Csv { .. }) && df.width() == 1 {
         // One column whose name is a whole line of space-separated words.
         if let Some(hint) = whitespace_hint(&header, path) {
@@ -120,6 +115,37 @@ fn read_columns(input: &InputPlan, id: Option<&str>, n_rows: Option<usize>) -> R
         name_columns(&mut df, given, path)?;
     }
     Ok(df)
+}
+
+/// One read of a text input, the columns `as_text` read as text; `rows`: the rows to read
+/// and the rows polars infers the other columns' types from.
+fn read_once(
+    input: &InputPlan,
+    bytes: Option<&[u8]>,
+    sep: u8,
+    (n_rows, infer): (Option<usize>, usize),
+    as_text: &[String],
+) -> PolarsResult<DataFrame> {
+    let overwrite = (!as_text.is_empty()).then(|| {
+        let fields = as_text
+            .iter()
+            .map(|n| Field::new(n.as_str().into(), DataType::String));
+        Arc::new(Schema::from_iter(fields))
+    });
+    let options = CsvReadOptions::default()
+        .with_has_header(input.names.is_none())
+        .with_infer_schema_length(Some(infer))
+        .with_schema_overwrite(overwrite)
+        .with_n_rows(n_rows)
+        .map_parse_options(|p| p.with_separator(sep));
+    match bytes {
+        Some(b) => options
+            .into_reader_with_file_handle(Cursor::new(b))
+            .finish(),
+        None => options
+            .try_into_reader_with_file_path(Some(input.path.clone()))
+            .and_then(|r| r.finish()),
+    }
 }
 
 /// The names of the text columns of `df` but `keep`.
@@ -275,6 +301,66 @@ fn unreadable(input: &InputPlan, header: &[u8], e: &PolarsError) -> Error {
         ),
         None => data_err!("cannot read {} as CSV: {first}", path.display()),
     }
+}
+
+/// Columns read as text for a value further down than polars looked: numbers in their
+/// first 10,000 lines. A value that is no number in any way written is an error naming its
+/// line; rows that hold only plain numbers (a sample that stops before that value) are typed
+/// as polars types them; the rest is typed from all its values by [`read_numbers`].
+fn retype_late(df: &mut DataFrame, columns: &[String], input: &InputPlan) -> Result<()> {
+    for name in columns {
+        let col = df.column(name)?.as_materialized_series().clone();
+        let values = col.str()?;
+        let no_number = |v: &str| {
+            !v.trim().is_empty()
+                && numbers::parse(v, Decimal::Point).is_none()
+                && numbers::parse(v, Decimal::Comma).is_none()
+        };
+        if let Some((row, v)) = values
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| v.filter(|v| no_number(v)).map(|v| (i, v)))
+        {
+            return Err(not_a_number(input, row, name, v));
+        }
+        let filled: Vec<&str> = values
+            .iter()
+            .flatten()
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        if filled.is_empty() || !filled.iter().all(|v| numbers::is_plain(v)) {
+            continue;
+        }
+        let whole = filled.iter().all(|v| numbers::is_whole(v));
+        let dtype = if whole {
+            DataType::Int64
+        } else {
+            DataType::Float64
+        };
+        if let Ok(typed) = col.strict_cast(&dtype) {
+            df.replace(name, typed.into())?;
+        }
+    }
+    Ok(())
+}
+
+/// The column of polars' "could not parse `abc` as dtype `i64` at column 'a' (column
+/// number 2)": its type came from the first lines, and a later value does not fit it.
+fn late_column(e: &PolarsError) -> Option<String> {
+    let text = e.to_string();
+    let first = text.lines().next()?;
+    if !first.starts_with("could not parse") {
+        return None;
+    }
+    let column = first.split(" at column '").nth(1)?;
+    Some(column.rsplit_once("' (column number")?.0.to_string())
+}
+
+/// A reader's "could not parse" error in words (see [`late_value`]); `None` for another.
+pub(crate) fn late_value_of(e: &PolarsError) -> Option<String> {
+    let text = e.to_string();
+    let first = text.lines().find(|l| l.contains("could not parse"))?;
+    Some(late_value(&first[first.find("could not parse")?..]))
 }
 
 /// polars' "could not parse `abc` as dtype `i64` at column 'a' (column number 2)" in words:

@@ -175,11 +175,11 @@ fn invoice_prefix_rule_without_invoices() {
     );
 }
 #[test]
-fn text_after_ten_thousand_numbers_names_the_value() {
+fn text_after_ten_thousand_numbers_names_its_line() {
     let mut data = String::from("id,a,b,g\n");
     for i in 1..=10_050 {
         data.push_str(&format!("{i},{},{},x\n", i % 50, i % 7));
     }
     data.push_str("10051,abc,3,y\n");
-    case(BASE, data.as_bytes(), &["cannot read d.csv as CSV: column `a` holds whole numbers in its first 10,000 lines but `abc` further down"]);
+    case(BASE, data.as_bytes(), &["cannot read d.csv: line 10052, column `a`: `abc` is not a number, and the column holds numbers: correct that value, or clear it to leave the cell empty"]);
 }

@@ -120,3 +120,38 @@ fn serial_days_out_of_the_span_say_which() {
         &["transaction date column `d` holds decimal numbers (e.g. 40513.5) that are not spreadsheet serial days of 1950–2099", "(`excel` reads serial days)"],
     );
 }
+
+/// Plain amounts for more lines than polars looks at, then `$1,234.50`: the column is read
+/// as numbers from all of its values, in the whole file and in the sample the checks read.
+#[test]
+fn currency_after_ten_thousand_plain_amounts_is_read() {
+    let mut data = String::from("id,a,b,g\n");
+    for i in 1..=10_050 {
+        data.push_str(&format!("{i},{}.25,{},x\n", i % 50, i % 7));
+    }
+    data.push_str("10051,\"$1,234.50\",3,y\n");
+    let (w, _) = ok(BASE, data.as_bytes());
+    let df = crate::common::read_parquet(&w.path("outputs/c/01_ingest.parquet"));
+    let a = crate::common::f64s(&df, "a");
+    assert_eq!((a.len(), a[0], a[10_050]), (10_051, 1.25, 1234.5));
+}
+
+/// The streaming engine types a column from its first 10,000 lines: a currency further down
+/// is refused naming the column, the value and the engine that reads it.
+#[test]
+fn currency_after_ten_thousand_plain_amounts_on_streaming_names_local() {
+    let mut data = String::from("c,i,d,m\n");
+    for i in 1..=10_050 {
+        data.push_str(&format!(
+            "{},{i},2011-01-02 10:00:00,{}.25\n",
+            i % 97,
+            i % 50
+        ));
+    }
+    data.push_str("5,99999,2011-01-03 10:00:00,\"$1,234.50\"\n");
+    case(
+        TX.replace("  kind: transactions\n", "  kind: transactions\n  engine: streaming\n"),
+        data.as_bytes(),
+        &["cannot read d.csv: column `m` holds decimal numbers in its first 10,000 lines but `\"$1,234.50\"` further down", "(engine: local reads it from all of them)"],
+    );
+}
