@@ -130,3 +130,185 @@ fn anchors_are_githubs() {
         .collect();
     assert_eq!(l, want);
 }
+
+/// The base a probe changes: the smallest pipeline the parser takes.
+const PROBE_BASE: &str = "name: t\ninput: {path: d.csv}\ncluster: {kmeans: {k: 2}}\n";
+
+/// The fields of the section at `path` as the parser lists them for an unknown key (`None`:
+/// not a section: a value, a list of values, a map of the user's names). A list of sections
+/// (`profile.recommendations`) is probed through its first item.
+fn fields_at(path: &[String]) -> Option<Vec<String>> {
+    use serde_norway::{Mapping, Value};
+    let probe = |leaf: Value| {
+        let mut root: Value = serde_norway::from_str(PROBE_BASE).unwrap();
+        let mut at = &mut root;
+        for key in path {
+            let map = at.as_mapping_mut().unwrap();
+            let key = Value::String(key.clone());
+            if !matches!(map.get(&key), Some(Value::Mapping(_))) {
+                map.insert(key.clone(), Value::Mapping(Mapping::new()));
+            }
+            at = map.get_mut(&key).unwrap();
+        }
+        *at = leaf;
+        let text = serde_norway::to_string(&root).unwrap();
+        let e = segflow::config::parse(std::path::Path::new("p.yaml"), text).err()?;
+        let msg = e.to_string();
+        let rest = msg
+            .split("unknown field `zz_probe`, expected ")
+            .nth(1)?
+            .to_string();
+        let rest = rest.split("; did you mean").next().unwrap().to_string();
+        Some(
+            rest.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect(),
+        )
+    };
+    let mut section = Mapping::new();
+    section.insert(Value::String("zz_probe".into()), Value::from(1));
+    probe(Value::Mapping(section.clone()))
+        .or_else(|| probe(Value::Sequence(vec![Value::Mapping(section)])))
+}
+
+/// Every key path the parser accepts, `input.columns.customer` and the like.
+fn accepted_keys() -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut todo: Vec<Vec<String>> = vec![Vec::new()];
+    while let Some(path) = todo.pop() {
+        for field in fields_at(&path).unwrap_or_default() {
+            let mut p = path.clone();
+            p.push(field);
+            out.push(p.clone());
+            if fields_at(&p).is_some() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The key paths the YAML blocks of docs/config.md write, descending only into sections.
+fn documented_keys(sections: &[Vec<String>]) -> Vec<Vec<String>> {
+    fn walk(
+        v: &serde_norway::Value,
+        path: &[String],
+        sections: &[Vec<String>],
+        out: &mut Vec<Vec<String>>,
+    ) {
+        match v {
+            serde_norway::Value::Mapping(m)
+                if path.is_empty() || sections.iter().any(|s| s == path) =>
+            {
+                for (k, v) in m {
+                    let mut p = path.to_vec();
+                    p.push(k.as_str().unwrap_or_default().to_string());
+                    out.push(p.clone());
+                    walk(v, &p, sections, out);
+                }
+            }
+            serde_norway::Value::Sequence(items) if sections.iter().any(|s| s == path) => {
+                for item in items {
+                    walk(item, path, sections, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let text = std::fs::read_to_string(root().join("docs/config.md")).unwrap();
+    let mut out = Vec::new();
+    for block in text.split("```yaml\n").skip(1) {
+        let yaml = block.split("```").next().unwrap();
+        let value: serde_norway::Value = serde_norway::from_str(yaml).unwrap_or_else(|e| {
+            panic!("a YAML block of docs/config.md does not parse: {e}\n{yaml}")
+        });
+        walk(&value, &[], sections, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// docs/config.md writes every key `pipeline.yaml` accepts, and no key it refuses.
+#[test]
+fn the_config_reference_has_every_key_and_only_those() {
+    let accepted = accepted_keys();
+    assert!(accepted.len() > 60, "{accepted:?}");
+    let sections: Vec<Vec<String>> = accepted
+        .iter()
+        .filter(|p| fields_at(p).is_some())
+        .cloned()
+        .collect();
+    let documented = documented_keys(&sections);
+    let join = |p: &Vec<String>| p.join(".");
+    let missing: Vec<String> = accepted
+        .iter()
+        .filter(|p| !documented.contains(p))
+        .map(join)
+        .collect();
+    let unknown: Vec<String> = documented
+        .iter()
+        .filter(|p| !accepted.contains(p))
+        .map(join)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "accepted but not in docs/config.md: {missing:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "in docs/config.md but refused: {unknown:?}"
+    );
+}
+
+/// docs/commands.md names every command of `segflow --help` and every option of each.
+#[test]
+fn the_commands_page_has_every_command_and_option() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_segflow"))
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The names under "Commands:", but `help`.
+    let commands = |text: &str| -> Vec<String> {
+        text.split("Commands:\n")
+            .nth(1)
+            .unwrap_or_default()
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .filter(|c| c != "help")
+            .collect()
+    };
+    let page = std::fs::read_to_string(root().join("docs/commands.md")).unwrap();
+    let mut missing = Vec::new();
+    let mut todo: Vec<Vec<String>> = commands(&help(&[])).into_iter().map(|c| vec![c]).collect();
+    assert!(todo.len() >= 10, "{todo:?}");
+    while let Some(cmd) = todo.pop() {
+        let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let text = help(&args);
+        if !page.contains(&format!("segflow {}", cmd.join(" "))) {
+            missing.push(format!("segflow {}", cmd.join(" ")));
+        }
+        for sub in commands(&text) {
+            todo.push([cmd.clone(), vec![sub]].concat());
+        }
+        // Option lines: "  -o, --out <OUT>" or "      --runs <RUNS>".
+        for line in text.lines().filter(|l| l.trim_start().starts_with('-')) {
+            let Some(flag) = line.split_whitespace().find(|w| w.starts_with("--")) else {
+                continue;
+            };
+            let flag = flag.trim_end_matches(',');
+            if !["--help", "--version"].contains(&flag) && !page.contains(flag) {
+                missing.push(format!("segflow {} {flag}", cmd.join(" ")));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/commands.md: {missing:?}");
+}
