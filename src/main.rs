@@ -176,6 +176,11 @@ enum Command {
     /// Print the manual page (roff) to stdout.
     #[command(after_help = "Example:\n  segflow man > segflow.1 && man ./segflow.1")]
     Man,
+    /// Print the JSON Schema of pipeline.yaml, for editors (completion, unknown keys, types).
+    #[command(
+        after_help = "Example:\n  segflow schema > segflow.schema.json\n  (then, as the first line of pipeline.yaml: # yaml-language-server: $schema=segflow.schema.json)"
+    )]
+    Schema,
 }
 
 /// `--from` / `--until`: the stage names, offered by shell completion.
@@ -282,6 +287,10 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         Command::Man => clap_mangen::Man::new(Cli::command())
             .render(&mut std::io::stdout())
             .map_err(|e| Error::io("stdout", e)),
+        Command::Schema => {
+            emit(&config::json_schema());
+            Ok(())
+        }
         Command::Run {
             pipeline,
             out_dir,

@@ -77,6 +77,17 @@ pub fn load(path: &Path) -> Result<Plan> {
     parse(path, text)
 }
 
+/// The JSON Schema of `pipeline.yaml` (draft 2020-12), from the raw config's types and
+/// their doc comments: what `segflow schema` prints and editors read. It says which keys
+/// exist and their types; the values' rules are checked by the parser.
+pub fn json_schema() -> String {
+    let mut schema = schemars::schema_for!(RawConfig);
+    schema.insert("title".into(), "segflow pipeline.yaml".into());
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Parses and validates pipeline text; `path` is only used in messages.
 pub fn parse(path: &Path, text: String) -> Result<Plan> {
     let source = Source {

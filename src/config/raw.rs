@@ -7,9 +7,10 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "the pipeline's settings (name:, input:, cluster:, ...)"
@@ -37,7 +38,7 @@ pub struct RawConfig {
     pub output: Option<RawOutput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPgInput {
     /// `postgresql://user@host:port/database`; default `SEGFLOW_PG_URL`.
@@ -50,14 +51,14 @@ pub struct RawPgInput {
     pub table: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutput {
     #[serde(default)]
     pub postgres: Option<RawPgOutput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPgOutput {
     #[serde(default)]
@@ -68,7 +69,7 @@ pub struct RawPgOutput {
     pub mode: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawInput {
     /// The input file; empty when the rows come from `postgres`.
@@ -112,7 +113,7 @@ pub struct RawInput {
     pub window: Option<RawWindow>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWindow {
     #[serde(default)]
@@ -121,7 +122,7 @@ pub struct RawWindow {
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpark {
     /// The Spark Connect address, `sc://host:port`.
@@ -132,7 +133,7 @@ pub struct RawSpark {
     pub artifacts: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTxColumns {
     pub customer: String,
@@ -158,7 +159,7 @@ pub struct RawTxColumns {
     pub country: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTxClean {
     /// `drop` (default) or `net` (keep returns, netted against purchases).
@@ -175,7 +176,7 @@ pub struct RawTxClean {
     pub exclude_products: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRfm {
     /// Reference date (YYYY-MM-DD); default: the day after the last transaction.
@@ -189,7 +190,7 @@ pub struct RawRfm {
     pub segments: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawClean {
     #[serde(default)]
@@ -201,7 +202,7 @@ pub struct RawClean {
     pub transactions: Option<RawTxClean>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawImpute {
     #[serde(default)]
@@ -214,7 +215,7 @@ pub struct RawImpute {
     pub categorical_value: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutliers {
     #[serde(default)]
@@ -229,7 +230,7 @@ pub struct RawOutliers {
     pub action: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFeatures {
     /// New columns from SQL expressions, in the order written (later ones may use earlier).
@@ -246,14 +247,14 @@ pub struct RawFeatures {
     pub rfm: Option<RawRfm>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScale {
     #[serde(default)]
     pub method: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCluster {
     #[serde(default)]
@@ -272,7 +273,7 @@ pub struct RawCluster {
 }
 
 /// `k: 5` fixes k; `k: [2, 10]` sweeps the inclusive range.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(
     untagged,
     expecting = "k must be a whole number (k: 5) or a range of two whole numbers (k: [2, 10])"
@@ -282,7 +283,7 @@ pub enum RawK {
     Range(Vec<i64>),
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawKMeans {
     pub k: RawK,
@@ -298,7 +299,7 @@ pub struct RawKMeans {
     pub fit_sample: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAgglomerative {
     pub k: RawK,
@@ -310,7 +311,7 @@ pub struct RawAgglomerative {
     pub max_rows: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGmm {
     pub k: RawK,
@@ -319,7 +320,7 @@ pub struct RawGmm {
     pub covariance: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHdbscan {
     pub min_cluster_size: i64,
@@ -332,14 +333,14 @@ pub struct RawHdbscan {
 }
 
 /// `eps: 0.3`, or `eps: auto` for the knee of the k-distance curve.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged, expecting = "eps must be a positive number or `auto`")]
 pub enum RawEps {
     Value(f64),
     Word(String),
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDbscan {
     pub eps: RawEps,
@@ -347,7 +348,7 @@ pub struct RawDbscan {
     pub min_samples: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvaluate {
     #[serde(default)]
@@ -364,7 +365,7 @@ pub struct RawEvaluate {
     pub min_segment_share: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStability {
     /// Resamples per model; 0 turns stability off.
@@ -378,7 +379,7 @@ pub struct RawStability {
     pub stable: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPredict {
     #[serde(default)]
@@ -396,7 +397,7 @@ pub struct RawPredict {
     pub holdout: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     #[serde(default)]
@@ -420,21 +421,24 @@ pub struct RawProfile {
 }
 
 /// `{when: [high income, low spending], action: "Premium offers"}`; `when` may be one trait.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     #[serde(deserialize_with = "one_or_many")]
+    #[schemars(with = "OneOrMany")]
     pub when: Vec<String>,
     pub action: String,
 }
 
+/// One trait or a list of them.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
     Ok(match OneOrMany::deserialize(d)? {
         OneOrMany::One(s) => vec![s],
         OneOrMany::Many(v) => v,

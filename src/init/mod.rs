@@ -73,9 +73,23 @@ pub fn write(data: &Path, out: &Path, force: bool) -> Result<Proposal> {
             .push(format!("DBSCAN kept: eps auto finds {}", f.describe())),
         None => {}
     }
+    // Editors with the YAML language server (VS Code's YAML extension, Neovim, Helix…)
+    // read the schema named on the first line: completion, types, unknown keys.
+    let schema = out.with_file_name(SCHEMA_FILE);
+    crate::artifacts::write_bytes(&schema, config::json_schema().as_bytes())?;
+    proposal.yaml = format!("{SCHEMA_LINE}\n{}", proposal.yaml);
+    proposal.decisions.push(format!(
+        "wrote {} beside it: the keys and types of pipeline.yaml for editors (its first line names it)",
+        schema.display()
+    ));
     crate::artifacts::write_bytes(out, proposal.yaml.as_bytes())?;
     Ok(proposal)
 }
+
+/// The schema file `init` writes beside the pipeline (what `segflow schema` prints).
+pub const SCHEMA_FILE: &str = "segflow.schema.json";
+/// The first line of a proposed pipeline: where editors find its schema.
+pub const SCHEMA_LINE: &str = "# yaml-language-server: $schema=segflow.schema.json";
 
 /// Puts HDBSCAN (`with`: the proposal with its line) in the proposal when it finds
 /// segments on the rows read, with what it found; else writes its line commented out.

@@ -243,7 +243,7 @@ fn a_failing_stage_keeps_the_earlier_artifacts_and_says_where_it_failed() {
     );
     let err = w.fails(&["run", "-q", "pipeline.yaml"]);
     assert!(
-        err.contains("pipeline.yaml:27:12: cluster.kmeans.k goes up to 205")
+        err.contains("pipeline.yaml:28:12: cluster.kmeans.k goes up to 205")
             && err.contains("only 198 customers are left"),
         "{err}"
     );

@@ -312,3 +312,75 @@ fn the_commands_page_has_every_command_and_option() {
     }
     assert!(missing.is_empty(), "not in docs/commands.md: {missing:?}");
 }
+
+/// Every key path of a JSON Schema (`$ref`s resolved, alternatives and list items walked).
+fn schema_keys(schema: &serde_json::Value) -> Vec<Vec<String>> {
+    fn walk(
+        root: &serde_json::Value,
+        v: &serde_json::Value,
+        path: &[String],
+        out: &mut Vec<Vec<String>>,
+    ) {
+        let v = match v.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) => &root["$defs"][r.trim_start_matches("#/$defs/")],
+            None => v,
+        };
+        for key in ["anyOf", "oneOf", "allOf"] {
+            for alt in v.get(key).and_then(|a| a.as_array()).into_iter().flatten() {
+                walk(root, alt, path, out);
+            }
+        }
+        if let Some(items) = v.get("items") {
+            walk(root, items, path, out);
+        }
+        for (k, sub) in v
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .into_iter()
+            .flatten()
+        {
+            let p = [path.to_vec(), vec![k.clone()]].concat();
+            out.push(p.clone());
+            walk(root, sub, &p, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, schema, &[], &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `segflow schema` names exactly the keys the parser accepts, and the shipped
+/// `segflow.schema.json` (which `pipeline.yaml`'s first line points editors at) is its output.
+#[test]
+fn the_schema_has_the_parsers_keys_and_ships_as_printed() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segflow"))
+        .arg("schema")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+    let keys = schema_keys(&schema);
+    let accepted = accepted_keys();
+    let join = |p: &Vec<String>| p.join(".");
+    let extra: Vec<String> = keys
+        .iter()
+        .filter(|k| !accepted.contains(k))
+        .map(join)
+        .collect();
+    let absent: Vec<String> = accepted
+        .iter()
+        .filter(|k| !keys.contains(k))
+        .map(join)
+        .collect();
+    assert!(
+        extra.is_empty() && absent.is_empty(),
+        "schema only: {extra:?}; parser only: {absent:?}"
+    );
+    let shipped = std::fs::read_to_string(root().join("segflow.schema.json")).unwrap();
+    assert!(shipped == printed, "segflow.schema.json is not `segflow schema`'s output: run `cargo run -- schema > segflow.schema.json`");
+    let pipeline = std::fs::read_to_string(root().join("pipeline.yaml")).unwrap();
+    assert!(pipeline.starts_with("# yaml-language-server: $schema=segflow.schema.json\n"));
+}

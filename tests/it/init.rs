@@ -42,6 +42,14 @@ fn init_on_the_shipped_customer_table() {
     assert!(printed.lines().last().unwrap().starts_with("wrote p.yaml"));
     let segments = read_parquet(&run_dir(&w, &yaml).join("segments.parquet"));
     assert_eq!(segments.height(), 200);
+    // Editors find the keys and types of the file in the schema beside it.
+    assert!(yaml.starts_with("# yaml-language-server: $schema=segflow.schema.json\n"));
+    let schema = std::fs::read_to_string(w.path("segflow.schema.json")).unwrap();
+    assert_eq!(schema, w.ok(&["schema"]));
+    assert!(
+        printed.contains("wrote segflow.schema.json beside it"),
+        "{printed}"
+    );
 }
 
 #[test]

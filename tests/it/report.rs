@@ -179,7 +179,7 @@ fn the_rule_table_is_replaced_from_yaml_and_checked() {
     );
     let err = w.fails(&["run", "-q", "pipeline.yaml"]);
     assert!(
-        err.contains("pipeline.yaml:37:3: profile.recommendations rule 1: `wealthy` is not a trait; use `high <feature>`"),
+        err.contains("pipeline.yaml:38:3: profile.recommendations rule 1: `wealthy` is not a trait; use `high <feature>`"),
         "{err}"
     );
 }
