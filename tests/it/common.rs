@@ -16,7 +16,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// A test that cannot run here. When `SEGFLOW_REQUIRE` (a comma-separated list; `.ci/run`
-/// sets `shared,spark`) names its `group`, that is a failure with the reason; otherwise
+/// sets `shared,spark,postgres`) names its `group`, that is a failure with the reason; otherwise
 /// the reason is printed and the test returns without checking anything.
 pub fn skip(group: &str, reason: &str) {
     let required = std::env::var("SEGFLOW_REQUIRE").unwrap_or_default();
