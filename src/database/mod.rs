@@ -37,6 +37,13 @@ pub fn describe(config: &Config) -> String {
     format!("{host}:{port}/{db}")
 }
 
+/// `host:port/database` of a URL as the config checked it, for messages.
+pub fn place(url: &str) -> String {
+    url.parse::<Config>()
+        .map(|c| describe(&c))
+        .unwrap_or_else(|_| "the server".into())
+}
+
 /// Opens a connection to `url` (checked by the config: no password in it).
 pub fn connect(url: &str) -> Result<Client> {
     let mut config: Config = url

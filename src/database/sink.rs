@@ -7,10 +7,9 @@
 
 use std::io::Write;
 
-use polars::prelude::{lit, DataFrame, DataType, IntoLazy};
+use polars::prelude::{lit, CsvWriter, DataFrame, DataType, IntoLazy, SerWriter};
 
 use super::{connect, server_error};
-use crate::artifacts::csv_bytes;
 use crate::config::{quote_ident, PgTarget, WriteMode};
 use crate::error::{Error, Result};
 
@@ -40,11 +39,7 @@ pub fn write_segments(
     run_name: &str,
     run_at: &str,
 ) -> Result<Written> {
-    let place = target
-        .url
-        .parse::<postgres::Config>()
-        .map(|c| super::describe(&c))
-        .unwrap_or_else(|_| "the server".into());
+    let place = super::place(&target.url);
     let Rows {
         columns,
         names,
@@ -147,9 +142,11 @@ fn rows(segments: DataFrame, run_name: &str, run_at: &str) -> Result<Rows> {
         .map(|n| quote_ident(n))
         .collect();
     let rows = df.height();
-    let mut csv = csv_bytes(&mut df)?;
-    // Without the header line: COPY takes the columns by the names listed.
-    let body = csv.split_off(csv.iter().position(|b| *b == b'\n').map_or(0, |p| p + 1));
+    // Without a header line: COPY takes the columns by the names listed.
+    let mut body = Vec::new();
+    CsvWriter::new(&mut body)
+        .include_header(false)
+        .finish(&mut df)?;
     Ok(Rows {
         columns,
         names,

@@ -11,7 +11,7 @@ use polars::prelude::{DataType, Field, Schema};
 use postgres::Client;
 
 use super::binary::{decode, Kind};
-use super::{connect, describe, server_error};
+use super::{connect, server_error};
 use crate::artifacts::{parquet_batches, write_atomic};
 use crate::config::{quote_ident, PgSource};
 use crate::error::{Error, Result};
@@ -76,10 +76,7 @@ pub fn read_into(pg: &PgSource, dir: &Path) -> Result<PathBuf> {
 
 /// `host:port/database` of the source.
 pub fn place(pg: &PgSource) -> String {
-    pg.url
-        .parse::<postgres::Config>()
-        .map(|c| describe(&c))
-        .unwrap_or_else(|_| "the server".into())
+    super::place(&pg.url)
 }
 
 /// The query's result columns with their decoding (`None`: read as text), refused when two
