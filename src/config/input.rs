@@ -125,6 +125,14 @@ impl InputPlan {
         spark_uri(&self.path)
     }
 
+    /// Where the rows come from, for messages: the file, or the query's rows.
+    pub fn origin(&self) -> String {
+        match &self.postgres {
+            Some(pg) => format!("the rows of `{}`", pg.query),
+            None => self.path.display().to_string(),
+        }
+    }
+
     /// The name in the file of the column the plan calls `name` (before `input.rename`).
     pub fn original_name<'a>(&'a self, name: &'a str) -> &'a str {
         let from = self.rename.iter().find(|(_, to)| to == name);

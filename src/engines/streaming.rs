@@ -69,7 +69,6 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
                 .with_infer_schema_length(Some(10_000))
                 .with_dtype_overwrite(text_columns(input))
                 .with_separator(sep)
-                .with_try_parse_dates(true)
                 .finish()?
         }
         Format::Whitespace | Format::Sheet { .. } => {
@@ -87,17 +86,15 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
 }
 
 /// Columns read as text: the customer id, as written (`007` is not 7, as on the local
-/// engine); with a decimal comma, the quantities, prices and amounts, typed by
-/// [`crate::numbers`] (polars would read `1.234` as a fraction).
+/// engine); the quantities, prices and amounts, typed from all their distinct values by
+/// [`text_numbers`] (polars types a column from its first lines: `1,130.90` further down
+/// would stop the run, and `1.234` with a decimal comma would be a fraction). Text dates
+/// stay text (no `try_parse_dates`: [`date_format`] decides from all their values).
 fn text_columns(input: &InputPlan) -> Option<SchemaRef> {
     let InputKind::Transactions(tx) = &input.kind else {
         return None;
     };
-    let numbers = match input.decimal {
-        Some(Decimal::Comma) => vec![&tx.quantity, &tx.price, &tx.amount],
-        _ => Vec::new(),
-    };
-    let fields = numbers
+    let fields = [&tx.quantity, &tx.price, &tx.amount]
         .into_iter()
         .flatten()
         .chain([&tx.customer])
@@ -130,16 +127,17 @@ fn integer_ids(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Optio
     Ok(Some(ids.strict_cast(DataType::Int64).alias(c)))
 }
 
-/// The decimal mark text quantities, prices and amounts are read with (`None`: none of them
-/// is text): `input.decimal`, else a decimal point, once all of their distinct values are
-/// checked as the local engine checks them (a comma-only value without the key is refused).
+/// How text quantities, prices and amounts are read: the decimal mark (`None`: none of them
+/// is text) — `input.decimal`, else a decimal point, once all of their distinct values are
+/// checked as the local engine checks them (a comma-only value without the key is refused)
+/// — and the columns of whole numbers, which become integers as in memory.
 fn text_numbers(
     raw: &LazyFrame,
     schema: &Schema,
     tx: &TxColumns,
     input: &InputPlan,
-) -> Result<Option<Decimal>> {
-    let mut any_text = false;
+) -> Result<(Option<Decimal>, Vec<String>)> {
+    let (mut any_text, mut whole) = (false, Vec::new());
     for c in [&tx.quantity, &tx.price, &tx.amount].into_iter().flatten() {
         if schema.get(c) != Some(&DataType::String) {
             continue;
@@ -151,9 +149,13 @@ fn text_numbers(
             .as_materialized_series()
             .sort(SortOptions::default())?;
         let values = values.str()?;
-        // Read as text for a decimal comma (see `comma_columns`), whole numbers too.
-        let comma = input.decimal == Some(Decimal::Comma);
-        if comma && values.iter().flatten().all(numbers::is_whole) {
+        if values.iter().flatten().all(numbers::is_whole) {
+            whole.push(c.clone());
+            continue;
+        }
+        // Plain numbers (`2.55`, from a table's text column) read with either mark's rules.
+        let plain = |v: &str| v.trim().is_empty() || numbers::is_plain(v);
+        if input.decimal != Some(Decimal::Comma) && values.iter().flatten().all(plain) {
             continue;
         }
         match numbers::decide(values.iter().flatten(), input.decimal) {
@@ -165,11 +167,12 @@ fn text_numbers(
             }
             other => {
                 let why = numbers::refusal(c, &other).unwrap_or_default();
-                return Err(data_err!("cannot read {}: {why}", input.path.display()));
+                return Err(data_err!("cannot read {}: {why}", input.origin()));
             }
         }
     }
-    Ok(any_text.then(|| input.decimal.unwrap_or(Decimal::Point)))
+    let decimal = any_text.then(|| input.decimal.unwrap_or(Decimal::Point));
+    Ok((decimal, whole))
 }
 
 fn scan_file(path: &Path) -> Result<LazyFrame> {
@@ -232,12 +235,17 @@ fn ingest(
         _ => false,
     };
     let format = date_format(&raw, &schema, tx)?;
-    let decimal = text_numbers(&raw, &schema, tx, input)?;
+    let (decimal, whole) = text_numbers(&raw, &schema, tx, input)?;
     let mut exprs = lines::typing(&schema, tx, format.as_deref(), fractional, decimal, || {
         first_value(&raw, &tx.date)
     })?;
     exprs.extend(integer_ids(&raw, &schema, tx)?);
-    let typed = raw.with_columns(exprs);
+    let integers = whole
+        .iter()
+        .map(|c| col(c.as_str()).strict_cast(DataType::Int64));
+    let typed = raw
+        .with_columns(exprs)
+        .with_columns(integers.collect::<Vec<_>>());
     let unchanged = input.format == Format::Parquet
         && input.rename.is_empty()
         && *typed.clone().collect_schema()? == *schema;

@@ -60,7 +60,9 @@ pub struct RunSummary {
 pub fn check(plan: &Plan) -> Result<Schema> {
     if let (Some(pg), true) = (&plan.input.postgres, plan.input.path.as_os_str().is_empty()) {
         // Before the rows are read: the query's columns as the server describes them,
-        // renamed as ingest will rename them.
+        // renamed as ingest will rename them. A `text` column may hold numbers (ingest
+        // types it from its values, as a file's), so only its name is checked here; the
+        // rows read are checked again.
         let schema: Schema = crate::database::source::schema(pg)?
             .iter()
             .map(|(name, dtype)| {
@@ -70,7 +72,11 @@ pub fn check(plan: &Plan) -> Result<Schema> {
                     .iter()
                     .find(|(from, _)| from == name.as_str());
                 let name = renamed.map_or(name.as_str(), |(_, to)| to.as_str());
-                Field::new(name.into(), dtype.clone())
+                let dtype = match dtype {
+                    DataType::String => DataType::Float64,
+                    other => other.clone(),
+                };
+                Field::new(name.into(), dtype)
             })
             .collect();
         plan.check_schema(&schema)?;

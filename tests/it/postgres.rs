@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 
-use crate::common::{read_parquet, shared_data, skip, strs, Workdir};
+use crate::common::{f64s, read_parquet, shared_data, skip, strs, Workdir};
 
 /// The server's URL, or `None` after [`skip`].
 fn server() -> Option<String> {
@@ -449,6 +449,143 @@ fn a_customer_table_gives_the_file_runs_segments() {
     ] {
         let a = read_parquet(&w.path(&format!("outputs/file/{artifact}")));
         let b = read_parquet(&w.path(&format!("outputs/table/{artifact}")));
+        assert!(a.equals_missing(&b), "{artifact} differs:\n{a}\n{b}");
+    }
+}
+
+/// 12,000 invoice lines as a spreadsheet export writes them: zero-padded ids, month-first
+/// dates whose first 10,000 lines could be either way round, whole quantities, prices with
+/// a thousands separator only from line 11,001. Returns the CSV and Σ quantity × price.
+fn export_lines() -> (String, f64) {
+    let mut csv = String::from("Invoice,Qty,Order Date,Unit Price,Customer\n");
+    let mut total = 0.0;
+    for n in 0..12_000u32 {
+        let (month, hour) = (1 + n % 12, n % 24);
+        let day = if n < 10_000 { 1 + n % 12 } else { 13 + n % 15 };
+        let qty = 1 + n % 7;
+        let cents = 99
+            + (n * 37) % 500
+            + if n >= 11_000 && n % 9 == 0 {
+                250_000
+            } else {
+                0
+            };
+        let price = format!("{}.{:02}", cents / 100, cents % 100);
+        let written = match cents >= 100_000 {
+            true => format!(
+                "\"{},{:03}.{:02}\"",
+                cents / 100_000,
+                (cents / 100) % 1000,
+                cents % 100
+            ),
+            false => price.clone(),
+        };
+        total += f64::from(qty) * price.parse::<f64>().unwrap();
+        csv.push_str(&format!(
+            "{},{qty},{month:02}/{day:02}/2011 {hour:02}:05,{written},{:07}\n",
+            500_000 + n / 3,
+            17_000 + n % 300
+        ));
+    }
+    (csv, total)
+}
+
+/// A table whose every column is `text` (as a staging table loaded from a CSV often is)
+/// reads as the CSV itself does, on both engines: the same features and segments, the
+/// money of every line.
+#[test]
+fn a_table_of_text_columns_reads_as_its_csv_on_both_engines() {
+    let Some(url) = server() else { return };
+    let (csv, total) = export_lines();
+    assert!(
+        csv.contains("\"2,"),
+        "the generator writes thousands separators"
+    );
+    load(
+        &url,
+        "it_text_lines",
+        "\"Invoice\" text, \"Qty\" text, \"Order Date\" text, \"Unit Price\" text, \"Customer\" text",
+        csv.as_bytes(),
+    );
+    let w = Workdir::new();
+    w.write("export.csv", &csv);
+    let query = "select \"Invoice\", \"Qty\", \"Order Date\", \"Unit Price\", \"Customer\" from it_text_lines order by line";
+    let sources = [
+        ("file", "path: export.csv".to_string()),
+        (
+            "table",
+            format!(
+                "postgres: {{url: '{url}', query: '{}'}}",
+                query.replace('\'', "''")
+            ),
+        ),
+    ];
+    let mut runs = Vec::new();
+    for (name, source) in &sources {
+        for engine in ["local", "streaming"] {
+            let run = format!("{name}_{engine}");
+            w.write(
+                &format!("{run}.yaml"),
+                &format!("name: {run}\ninput:\n  {source}\n  kind: transactions\n  engine: {engine}\n  columns: {{customer: Customer, invoice: Invoice, date: Order Date, quantity: Qty, price: Unit Price}}\nfeatures: {{use: [recency, frequency, monetary], rfm: {{as_of: 2012-01-01}}}}\ncluster: {{kmeans: {{k: 3}}}}\n"),
+            );
+            w.ok(&["run", "-q", &format!("{run}.yaml")]);
+            runs.push(run);
+        }
+    }
+    let features = read_parquet(&w.path("outputs/file_local/03_features.parquet"));
+    assert_eq!(strs(&features, "Customer")[..2], ["0017000", "0017001"]);
+    let money: f64 = f64s(&features, "monetary").iter().sum();
+    assert!(
+        (money - total).abs() < 1e-6 * total,
+        "{money} against {total}"
+    );
+    for run in &runs[1..] {
+        for artifact in ["03_features.parquet", "segments.parquet"] {
+            let a = read_parquet(&w.path(&format!("outputs/file_local/{artifact}")));
+            let b = read_parquet(&w.path(&format!("outputs/{run}/{artifact}")));
+            assert!(a.equals_missing(&b), "{run} {artifact}:\n{a}\n{b}");
+        }
+    }
+}
+
+/// The Mall customer table with every column `text` gives the file run's segments.
+#[test]
+fn a_customer_table_of_text_columns_gives_the_file_runs_segments() {
+    let Some(url) = server() else { return };
+    let csv = std::fs::read(crate::common::root().join("data/mall_customers.csv")).unwrap();
+    load(
+        &url,
+        "it_mall_text",
+        "\"CustomerID\" text, \"Gender\" text, \"Age\" text, \"Annual Income (k$)\" text, \"Spending Score (1-100)\" text",
+        &csv,
+    );
+    let yaml = std::fs::read_to_string(crate::common::root().join("pipeline.yaml")).unwrap();
+    let path = crate::common::root().join("data/mall_customers.csv");
+    let from = "  path: data/mall_customers.csv";
+    let line = yaml.lines().find(|l| l.starts_with(from)).unwrap();
+    let table = yaml.replace(
+        line,
+        &format!("  postgres: {{url: '{url}', query: 'select \"CustomerID\", \"Gender\", \"Age\", \"Annual Income (k$)\", \"Spending Score (1-100)\" from it_mall_text order by line'}}"),
+    );
+    let w = Workdir::new();
+    w.write(
+        "file.yaml",
+        &yaml
+            .replace("data/mall_customers.csv", &path.display().to_string())
+            .replace("name: mall", "name: file"),
+    );
+    w.write("table.yaml", &table.replace("name: mall", "name: table"));
+    w.ok(&["run", "-q", "file.yaml"]);
+    w.ok(&["run", "-q", "table.yaml"]);
+    // The ids a `text` column holds stay text (a file's plain integers become integers):
+    // the same as written in segments.csv, and every other column the same.
+    let csv = |run: &str| std::fs::read_to_string(w.path(&format!("outputs/{run}/segments.csv")));
+    assert_eq!(csv("file").unwrap(), csv("table").unwrap());
+    for artifact in ["03_features.parquet", "segments.parquet"] {
+        let a = read_parquet(&w.path(&format!("outputs/file/{artifact}")));
+        let b = read_parquet(&w.path(&format!("outputs/table/{artifact}")));
+        assert_eq!(strs(&b, "CustomerID"), strs(&a, "CustomerID"));
+        let (a, b) = (a.drop("CustomerID").unwrap(), b.drop("CustomerID").unwrap());
         assert!(a.equals_missing(&b), "{artifact} differs:\n{a}\n{b}");
     }
 }

@@ -130,10 +130,15 @@ fn read_raw(input: &InputPlan, n_rows: Option<usize>) -> Result<DataFrame> {
     let mut df = match &input.format {
         Format::Parquet => {
             let file = File::open(path).map_err(|e| Error::io(path, e))?;
-            ParquetReader::new(file)
+            let df = ParquetReader::new(file)
                 .with_slice(n_rows.map(|n| (0, n)))
                 .finish()
-                .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?
+                .map_err(|e| data_err!("cannot read {} as Parquet: {e}", path.display()))?;
+            match input.postgres {
+                // A table's `text` columns hold what a CSV would: typed the same way.
+                Some(_) => text::type_stored_text(df, input, original_id(input))?,
+                None => df,
+            }
         }
         Format::Csv { .. } | Format::Whitespace => text::read(input, original_id(input), n_rows)?,
         Format::Sheet { sheet } => {

@@ -49,6 +49,58 @@ pub(super) fn type_text(
     Ok(df)
 }
 
+/// The text columns of rows a database stored as text (`text`, `varchar`): typed as a text
+/// file's are, and plain numbers (`6`, `2.55`) as polars types them in a file.
+pub(super) fn type_stored_text(
+    df: DataFrame,
+    input: &InputPlan,
+    id: Option<&str>,
+) -> Result<DataFrame> {
+    let mut df = type_text(df, input, id)?;
+    let mut keep: Vec<&str> = id.into_iter().collect();
+    if let crate::config::InputKind::Transactions(tx) = &input.kind {
+        let numbers = [&tx.quantity, &tx.price, &tx.amount];
+        keep.extend(
+            tx.all()
+                .into_iter()
+                .filter(|c| !numbers.into_iter().any(|n| n.as_deref() == Some(*c)))
+                .map(|c| input.original_name(c)),
+        );
+    }
+    for name in text_columns(&df, &keep) {
+        plain_numbers(&mut df, &name)?;
+    }
+    Ok(df)
+}
+
+/// A text column whose every value is a plain number becomes numbers as polars types a
+/// file's: whole numbers as integers, others as floats; any other column stays as it is.
+fn plain_numbers(df: &mut DataFrame, name: &str) -> Result<()> {
+    let col = df.column(name)?.as_materialized_series().clone();
+    let filled: Vec<&str> = col
+        .str()?
+        .iter()
+        .flatten()
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    if filled.is_empty() || !filled.iter().all(|v| numbers::is_plain(v)) {
+        return Ok(());
+    }
+    let dtype = match filled.iter().all(|v| numbers::is_whole(v)) {
+        true => DataType::Int64,
+        false => DataType::Float64,
+    };
+    if let Ok(typed) = col
+        .str()?
+        .apply_values(|v| v.trim().into())
+        .into_series()
+        .strict_cast(&dtype)
+    {
+        df.replace(name, typed.into())?;
+    }
+    Ok(())
+}
+
 /// The columns of a text input as polars reads them (every one as text with a decimal
 /// comma), named.
 fn read_columns(input: &InputPlan, id: Option<&str>, n_rows: Option<usize>) -> Result<DataFrame> {
@@ -200,14 +252,17 @@ fn read_numbers(df: &mut DataFrame, keep: &[&str], input: &InputPlan) -> Result<
 /// "line 12, column `Betrag`: `n/a` is not a number" (the line as the file numbers it when
 /// no value spans lines).
 fn not_a_number(input: &InputPlan, row: usize, column: &str, value: &str) -> Error {
-    let line = row + if input.names.is_some() { 1 } else { 2 };
+    let line = match input.postgres {
+        Some(_) => format!("row {}", row + 1),
+        None => format!("line {}", row + if input.names.is_some() { 1 } else { 2 }),
+    };
     let mark = match input.decimal {
         Some(d) => format!(" with input.decimal `{}`", d.mark()),
         None => String::new(),
     };
     data_err!(
-        "cannot read {}: line {line}, column `{column}`: `{value}` is not a number{mark}, and the column holds numbers: correct that value, or clear it to leave the cell empty",
-        input.path.display()
+        "cannot read {}: {line}, column `{column}`: `{value}` is not a number{mark}, and the column holds numbers: correct that value, or clear it to leave the cell empty",
+        input.origin()
     )
 }
 
@@ -323,23 +378,7 @@ fn retype_late(df: &mut DataFrame, columns: &[String], input: &InputPlan) -> Res
         {
             return Err(not_a_number(input, row, name, v));
         }
-        let filled: Vec<&str> = values
-            .iter()
-            .flatten()
-            .filter(|v| !v.trim().is_empty())
-            .collect();
-        if filled.is_empty() || !filled.iter().all(|v| numbers::is_plain(v)) {
-            continue;
-        }
-        let whole = filled.iter().all(|v| numbers::is_whole(v));
-        let dtype = if whole {
-            DataType::Int64
-        } else {
-            DataType::Float64
-        };
-        if let Ok(typed) = col.strict_cast(&dtype) {
-            df.replace(name, typed.into())?;
-        }
+        plain_numbers(df, name)?;
     }
     Ok(())
 }

@@ -136,10 +136,10 @@ fn currency_after_ten_thousand_plain_amounts_is_read() {
     assert_eq!((a.len(), a[0], a[10_050]), (10_051, 1.25, 1234.5));
 }
 
-/// The streaming engine types a column from its first 10,000 lines: a currency further down
-/// is refused naming the column, the value and the engine that reads it.
+/// Amounts, quantities and prices are typed from all their values on the streaming engine
+/// too: a currency after 10,000 plain amounts reads as on the local engine.
 #[test]
-fn currency_after_ten_thousand_plain_amounts_on_streaming_names_local() {
+fn currency_after_ten_thousand_plain_amounts_on_streaming_is_read() {
     let mut data = String::from("c,i,d,m\n");
     for i in 1..=10_050 {
         data.push_str(&format!(
@@ -149,9 +149,17 @@ fn currency_after_ten_thousand_plain_amounts_on_streaming_names_local() {
         ));
     }
     data.push_str("5,99999,2011-01-03 10:00:00,\"$1,234.50\"\n");
-    case(
-        TX.replace("  kind: transactions\n", "  kind: transactions\n  engine: streaming\n"),
-        data.as_bytes(),
-        &["cannot read d.csv: column `m` holds decimal numbers in its first 10,000 lines but `\"$1,234.50\"` further down", "(engine: local reads it from all of them)"],
+    let streaming = TX.replace(
+        "  kind: transactions\n",
+        "  kind: transactions\n  engine: streaming\n",
     );
+    let (local, _) = ok(TX, data.as_bytes());
+    let (stream, _) = ok(&streaming, data.as_bytes());
+    let lines = crate::common::read_parquet(&stream.path("outputs/c/01_ingest.parquet"));
+    let m = crate::common::f64s(&lines, "m");
+    assert_eq!((m.len(), m[0], m[10_050]), (10_051, 1.25, 1234.5));
+    let features = |w: &crate::common::Workdir| {
+        crate::common::read_parquet(&w.path("outputs/c/03_features.parquet"))
+    };
+    assert!(features(&local).equals_missing(&features(&stream)));
 }

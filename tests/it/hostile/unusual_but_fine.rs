@@ -154,3 +154,35 @@ fn orders_starting_with_c_are_purchases_unless_the_prefix_is_named() {
         "{out}"
     );
 }
+
+/// Dates that could be day-first or month-first for 10,000 lines, then `12/13/2011`: both
+/// engines read every date month-first (the streaming engine no longer lets polars guess
+/// from the first lines).
+#[test]
+fn month_first_dates_decided_after_ten_thousand_lines_on_both_engines() {
+    let mut data = String::from("c,i,d,m\n");
+    for i in 1..=10_050 {
+        let (month, day) = (1 + i % 12, 1 + (i / 12) % 12);
+        data.push_str(&format!(
+            "{},{i},{month:02}/{day:02}/2011 10:00,5\n",
+            i % 97
+        ));
+    }
+    data.push_str("5,99999,12/13/2011 10:00,5\n");
+    let streaming = TX.replace(
+        "  kind: transactions\n",
+        "  kind: transactions\n  engine: streaming\n",
+    );
+    let (local, said) = ok(TX, data.as_bytes());
+    let (stream, said_streaming) = ok(&streaming, data.as_bytes());
+    for said in [&said, &said_streaming] {
+        assert!(
+            said.contains("97 distinct customers, dates 2011-01-01 to 2011-12-13"),
+            "{said}"
+        );
+    }
+    let features = |w: &crate::common::Workdir| {
+        crate::common::read_parquet(&w.path("outputs/c/03_features.parquet"))
+    };
+    assert!(features(&local).equals_missing(&features(&stream)));
+}
