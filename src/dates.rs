@@ -145,21 +145,10 @@ pub fn decide<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Option<St
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .collect();
-    let Some(first) = values.first() else {
+    if values.is_empty() {
         return Ok(None);
-    };
-    let mut alive: Vec<&String> = candidates()
-        .iter()
-        .filter(|f| parse_ms(first, f).is_some())
-        .collect();
-    for v in &values {
-        alive.retain(|f| parse_ms(v, f).is_some());
-        if alive.is_empty() {
-            return Err(Undecided::NoFormat {
-                value: v.to_string(),
-            });
-        }
     }
+    let alive = readers(&values)?;
     let chosen = alive[0];
     for other in &alive[1..] {
         if let Some(v) = values
@@ -174,6 +163,21 @@ pub fn decide<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Option<St
         }
     }
     Ok(Some(chosen.clone()))
+}
+
+/// The known formats that read every one of `values` (trimmed, non-empty), in the order
+/// they are tried; none is the first value no format reads.
+pub fn readers(values: &[&str]) -> Result<Vec<&'static String>, Undecided> {
+    let mut alive: Vec<&'static String> = candidates().iter().collect();
+    for v in values {
+        alive.retain(|f| parse_ms(v, f).is_some());
+        if alive.is_empty() {
+            return Err(Undecided::NoFormat {
+                value: v.to_string(),
+            });
+        }
+    }
+    Ok(alive)
 }
 
 /// Whether the first non-empty value could be a date at all (a cheap test before reading a

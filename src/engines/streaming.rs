@@ -56,8 +56,9 @@ pub fn line_work(
     Ok(work)
 }
 
-/// The input as polars scans it, renames applied.
-fn scan(input: &InputPlan) -> Result<LazyFrame> {
+/// The input as polars scans it, renames applied; `as_text`: the columns (as named in the
+/// file) read as text besides those of [`text_columns`].
+fn scan(input: &InputPlan, as_text: &[String]) -> Result<LazyFrame> {
     let path = PlRefPath::try_from_path(&input.path)?;
     let lf = match &input.format {
         Format::Parquet => LazyFrame::scan_parquet(path, ScanArgsParquet::default())?,
@@ -67,7 +68,7 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
             LazyCsvReader::new(path)
                 .with_has_header(true)
                 .with_infer_schema_length(Some(10_000))
-                .with_dtype_overwrite(text_columns(input))
+                .with_dtype_overwrite(text_columns(input, as_text))
                 .with_separator(sep)
                 .finish()?
         }
@@ -86,19 +87,30 @@ fn scan(input: &InputPlan) -> Result<LazyFrame> {
 }
 
 /// Columns read as text: the customer id, as written (`007` is not 7, as on the local
-/// engine); the quantities, prices and amounts, typed from all their distinct values by
-/// [`text_numbers`] (polars types a column from its first lines: `1,130.90` further down
-/// would stop the run, and `1.234` with a decimal comma would be a fraction). Text dates
-/// stay text (no `try_parse_dates`: [`date_format`] decides from all their values).
-fn text_columns(input: &InputPlan) -> Option<SchemaRef> {
+/// engine); with a decimal comma, the quantities, prices and amounts, typed by
+/// [`crate::numbers`] (polars would read `1.234` as a fraction); and `as_text`, number
+/// columns with a value further down than polars looked (see [`ingest`]). Text dates stay
+/// text (no `try_parse_dates`: [`date_format`] decides, not a guess from the first lines).
+fn text_columns(input: &InputPlan, as_text: &[String]) -> Option<SchemaRef> {
     let InputKind::Transactions(tx) = &input.kind else {
         return None;
     };
-    let fields = [&tx.quantity, &tx.price, &tx.amount]
+    let numbers = match input.decimal {
+        Some(Decimal::Comma) => vec![&tx.quantity, &tx.price, &tx.amount],
+        _ => Vec::new(),
+    };
+    let mut names: Vec<&str> = numbers
         .into_iter()
         .flatten()
         .chain([&tx.customer])
-        .map(|c| Field::new(input.original_name(c).into(), DataType::String));
+        .map(|c| input.original_name(c))
+        .collect();
+    names.extend(as_text.iter().map(String::as_str));
+    names.sort_unstable();
+    names.dedup();
+    let fields = names
+        .into_iter()
+        .map(|c| Field::new(c.into(), DataType::String));
     Some(Arc::new(Schema::from_iter(fields)))
 }
 
@@ -213,61 +225,34 @@ fn sink(lf: LazyFrame, dir: &Path, file: &str) -> Result<String> {
 }
 
 /// Ingest: the typed lines, copied when the input is a Parquet file that needs no change.
+/// A quantity, price or amount column polars typed from its first lines that a later value
+/// breaks (`$1,234.50` after 10,000 plain amounts) is read again as text, typed from all
+/// its values as in memory; the common file costs one pass, that one two.
 fn ingest(
     input: &InputPlan,
     tx: &TxColumns,
     dir: &Path,
 ) -> Result<(Dataset, Vec<(String, usize)>)> {
-    let raw = scan(input)?;
-    let raw_for_messages = raw.clone();
-    let schema = raw.clone().collect_schema()?;
-    let fractional = match schema.get(&tx.customer) {
-        Some(dt) if dt.is_float() => {
-            let any = col(tx.customer.as_str())
-                .neq(col(tx.customer.as_str()).floor())
-                .any(true);
-            collect(raw.clone().select([any]))?
-                .column(&tx.customer)?
-                .bool()?
-                .get(0)
-                == Some(true)
-        }
-        _ => false,
-    };
-    let format = date_format(&raw, &schema, tx)?;
-    let (decimal, whole) = text_numbers(&raw, &schema, tx, input)?;
-    let mut exprs = lines::typing(&schema, tx, format.as_deref(), fractional, decimal, || {
-        first_value(&raw, &tx.date)
-    })?;
-    exprs.extend(integer_ids(&raw, &schema, tx)?);
-    let integers = whole
-        .iter()
-        .map(|c| col(c.as_str()).strict_cast(DataType::Int64));
-    let typed = raw
-        .with_columns(exprs)
-        .with_columns(integers.collect::<Vec<_>>());
-    let unchanged = input.format == Format::Parquet
-        && input.rename.is_empty()
-        && *typed.clone().collect_schema()? == *schema;
-    let file = Stage::Ingest.artifact();
-    let sha = if unchanged {
-        copy_file(&input.path, &dir.join(file))?
-    } else {
-        sink(typed, dir, file).map_err(|e| match e {
-            Error::Polars(p) => match crate::stages::ingest::late_value(&p) {
-                Some(why) => data_err!(
-                    "cannot read {}: {why}; the streaming engine types a column from its first 10,000 lines (engine: local reads it from all of them)",
-                    input.path.display()
-                ),
-                None => lines::date_error(tx, &p),
+    let numbers: Vec<&str> = [&tx.quantity, &tx.price, &tx.amount]
+        .into_iter()
+        .flatten()
+        .map(|c| input.original_name(c))
+        .collect();
+    let mut as_text: Vec<String> = Vec::new();
+    let (raw, schema, sha) = loop {
+        match write_lines(input, tx, dir, &as_text) {
+            Err(Error::Polars(p)) => match crate::stages::ingest::late_column(&p) {
+                Some(c) if numbers.contains(&c.as_str()) && !as_text.contains(&c) => {
+                    as_text.push(c)
+                }
+                _ => return Err(late_or_date(input, tx, &p)),
             },
-            other => other,
-        })?
+            other => break other?,
+        }
     };
+    let file = Stage::Ingest.artifact();
     let read = Read::of(&scan_file(&dir.join(file))?, &schema, tx)?;
-    lines::check_date_range(tx, read.first, read.last, || {
-        first_value(&raw_for_messages, &tx.date)
-    })?;
+    lines::check_date_range(tx, read.first, read.last, || first_value(&raw, &tx.date))?;
     let (lines_read, missing) = (read.lines, read.missing);
     let dataset = Dataset {
         stage: Stage::Ingest,
@@ -280,6 +265,62 @@ fn ingest(
         cached: false,
     };
     Ok((dataset, missing))
+}
+
+/// The lines typed and written to the ingest artifact: the scan, its schema, the sha256.
+fn write_lines(
+    input: &InputPlan,
+    tx: &TxColumns,
+    dir: &Path,
+    as_text: &[String],
+) -> Result<(LazyFrame, SchemaRef, String)> {
+    let raw = scan(input, as_text)?;
+    let schema = raw.clone().collect_schema()?;
+    let fractional = fractional_ids(&raw, &schema, tx)?;
+    let format = date_format(&raw, &schema, tx)?;
+    let (decimal, whole) = text_numbers(&raw, &schema, tx, input)?;
+    let mut exprs = lines::typing(&schema, tx, format.as_deref(), fractional, decimal, || {
+        first_value(&raw, &tx.date)
+    })?;
+    exprs.extend(integer_ids(&raw, &schema, tx)?);
+    let integers = whole
+        .iter()
+        .map(|c| col(c.as_str()).strict_cast(DataType::Int64));
+    let typed = raw
+        .clone()
+        .with_columns(exprs)
+        .with_columns(integers.collect::<Vec<_>>());
+    let unchanged = input.format == Format::Parquet
+        && input.rename.is_empty()
+        && *typed.clone().collect_schema()? == *schema;
+    let file = Stage::Ingest.artifact();
+    let sha = match unchanged {
+        true => copy_file(&input.path, &dir.join(file))?,
+        false => sink(typed, dir, file)?,
+    };
+    Ok((raw, schema, sha))
+}
+
+/// Whether float customer ids hold a fraction (then they stay as they are).
+fn fractional_ids(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<bool> {
+    let c = tx.customer.as_str();
+    if !schema.get(c).is_some_and(|dt| dt.is_float()) {
+        return Ok(false);
+    }
+    let any = col(c).neq(col(c).floor()).any(true);
+    let found = collect(raw.clone().select([any]))?;
+    Ok(found.column(c)?.bool()?.get(0) == Some(true))
+}
+
+/// A typing failure in words: a value further down than polars looked, or a date.
+fn late_or_date(input: &InputPlan, tx: &TxColumns, p: &PolarsError) -> Error {
+    match crate::stages::ingest::late_value(p) {
+        Some(why) => data_err!(
+            "cannot read {}: {why}; the streaming engine types a column from its first 10,000 lines (engine: local reads it from all of them)",
+            input.origin()
+        ),
+        None => lines::date_error(tx, p),
+    }
 }
 
 /// What the ingest artifact holds: lines, distinct customers, the first and last date, and
@@ -337,6 +378,11 @@ fn date_format(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Optio
     if !(dt == &DataType::String || dt.is_primitive_numeric()) {
         return Ok(None);
     }
+    if dt == &DataType::String && tx.date_format.is_none() {
+        if let Some(only) = sole_reader(raw, &tx.date)? {
+            return Ok(Some(only));
+        }
+    }
     let unique = collect(raw.clone().select([col(tx.date.as_str()).unique()]))?;
     // In the order of the values (the first that does not fit is the example in the message).
     let values = &unique
@@ -347,6 +393,35 @@ fn date_format(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Optio
         return lines::numeric_date_format(tx, values);
     }
     lines::date_format(tx, values.str()?.iter().flatten())
+}
+
+/// The one known format that reads the dates of the first 100,000 lines, when only one
+/// does: then it is the format all the values decide (no other reads them all), and a later
+/// value it does not read is refused by name when the lines are typed. The distinct values
+/// of a whole column cost seconds and hundreds of MiB at tens of millions of lines.
+fn sole_reader(raw: &LazyFrame, date: &str) -> Result<Option<String>> {
+    let head = raw.clone().limit(100_000).select([col(date).unique()]);
+    let head = collect(head)?;
+    let values: Vec<&str> = head
+        .column(date)?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    let Ok(mut formats) = crate::dates::readers(&values) else {
+        return Ok(None);
+    };
+    // `…%S` and `…%S%.f` read a value both read alike (`%.f` may read no fraction): the
+    // second reads all the first does.
+    let with_fraction = |f: &String| f.replacen(":%S", ":%S%.f", 1);
+    let all = formats.clone();
+    formats.retain(|f| with_fraction(f) == **f || !all.iter().any(|g| **g == with_fraction(f)));
+    Ok(match formats[..] {
+        [only] if !values.is_empty() => Some(only.clone()),
+        _ => None,
+    })
 }
 
 /// The first non-missing value of a column, as written, for messages.

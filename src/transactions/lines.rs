@@ -332,7 +332,7 @@ fn text_dates(text: Expr, name: &str, format: &str) -> Expr {
     text.map(
         move |c| {
             let ms = dates::parse_column(c.str()?, &format).map_err(|v| {
-                polars_err!(ComputeError: "{TYPING_FAULT}cannot read the transaction dates in `{column}` with format `{format}`: `{v}` is not a date in that format")
+                polars_err!(ComputeError: "{TYPING_FAULT}cannot read the transaction dates in `{column}`: `{v}` is not a date in the format the others are written in (`{format}`): correct that value, or set input.columns.date_format")
             })?;
             Ok(ms
                 .into_datetime(TimeUnit::Milliseconds, None)

@@ -5,8 +5,8 @@ mod sheet;
 mod text;
 
 pub use sheet::sheet_names;
-pub(crate) use text::late_value_of as late_value;
 pub(crate) use text::plain_integer;
+pub(crate) use text::{late_column_of as late_column, late_value_of as late_value};
 
 use std::fs::File;
 use std::path::Path;

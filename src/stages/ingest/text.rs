@@ -391,7 +391,14 @@ fn late_column(e: &PolarsError) -> Option<String> {
     if !first.starts_with("could not parse") {
         return None;
     }
-    let column = first.split(" at column '").nth(1)?;
+    late_column_of(e)
+}
+
+/// The column of a "could not parse" error anywhere in a message (a streaming sink wraps it).
+pub(crate) fn late_column_of(e: &PolarsError) -> Option<String> {
+    let text = e.to_string();
+    let line = text.lines().find(|l| l.contains("could not parse"))?;
+    let column = line.split(" at column '").nth(1)?;
     Some(column.rsplit_once("' (column number")?.0.to_string())
 }
 

@@ -163,3 +163,25 @@ fn transaction_column_missing() {
         ],
     );
 }
+
+/// The streaming engine takes the date format from the first 100,000 lines when only one
+/// format reads them; a later date in another format is refused by value on both engines.
+#[test]
+fn a_date_in_another_format_after_a_hundred_thousand_lines_on_both_engines() {
+    let mut data = String::from("c,i,d,m\n");
+    for i in 1..=100_010 {
+        data.push_str(&format!("{},{i},2011-01-02 10:00:00,5\n", i % 97));
+    }
+    data.push_str("5,999999,02/01/2011 10:00,5\n");
+    let streaming = TX.replace(
+        "  kind: transactions\n",
+        "  kind: transactions\n  engine: streaming\n",
+    );
+    for config in [TX.to_string(), streaming] {
+        case(
+            config,
+            data.as_bytes(),
+            &["`02/01/2011 10:00` is not a date in"],
+        );
+    }
+}
