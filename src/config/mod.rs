@@ -35,7 +35,7 @@ pub use input::{
     format_for_extension, infer_format, spark_remote, spark_uri, Engine, Format, InputKind,
     InputPlan, SparkPlan, TxColumns, Window, DEFAULT_SPARK_REMOTE, ROW_ID, SPARK_REMOTE_ENV,
 };
-pub use plan::Plan;
+pub use plan::{unit_of, Plan};
 pub use postgres::{quote_ident, PgSource, PgTarget, WriteMode, URL_VARIABLE};
 pub use predict::PredictPlan;
 pub use profile::ProfilePlan;

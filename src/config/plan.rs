@@ -39,6 +39,14 @@ pub struct Plan {
     pub output: Option<PgTarget>,
 }
 
+/// The parenthesised part of a column's name (its unit or scale), if any: `(k$)` of
+/// `Annual Income (k$)`.
+pub fn unit_of(name: &str) -> Option<&str> {
+    let start = name.find(['(', '['])?;
+    let end = name.rfind([')', ']'])?;
+    (end > start + 1).then(|| &name[start..=end])
+}
+
 impl Plan {
     /// Checks every value of the raw config and resolves defaults, section by section.
     pub fn from_raw(raw: RawConfig, source: Source) -> Result<Plan> {
@@ -50,7 +58,12 @@ impl Plan {
         let scale = scale::from_raw(raw.scale.as_ref(), src)?;
         let cluster = cluster::from_raw(&raw.cluster, src)?;
         let evaluate = evaluate::from_raw(raw.evaluate.as_ref(), &cluster, src)?;
-        let profile = profile::from_raw(raw.profile.as_ref(), src)?;
+        let mut profile = profile::from_raw(raw.profile.as_ref(), src)?;
+        profile.units = input
+            .rename
+            .iter()
+            .filter_map(|(from, to)| Some((to.clone(), unit_of(from)?.to_string())))
+            .collect();
         let predict = predict::from_raw(raw.predict.as_ref(), &input.kind, &input.engine, src)?;
         let output = raw
             .output

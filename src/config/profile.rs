@@ -19,6 +19,9 @@ pub struct ProfilePlan {
     pub value: Option<String>,
     /// Spend-per-category columns (`profile.categories`) of a customer table.
     pub categories: Vec<String>,
+    /// A renamed column → the unit its name in the file gave (`annual_income` → `(k$)` from
+    /// `Annual Income (k$)`), shown with its figures.
+    pub units: BTreeMap<String, String>,
 }
 
 pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<ProfilePlan> {
@@ -62,6 +65,7 @@ pub(super) fn from_raw(raw: Option<&RawProfile>, src: &Source) -> Result<Profile
         rules,
         value,
         categories,
+        units: BTreeMap::new(),
     })
 }
 

@@ -252,12 +252,7 @@ fn without_units(name: &str) -> String {
     out
 }
 
-/// The parenthesised part of a name (its unit or scale), if any: `(k$)`.
-pub fn unit_of(name: &str) -> Option<&str> {
-    let start = name.find(['(', '['])?;
-    let end = name.rfind([')', ']'])?;
-    (end > start).then(|| &name[start..=end])
-}
+pub use crate::config::unit_of;
 
 /// Letters, digits and `_`, not starting with a digit: usable in `derive` expressions as is.
 pub fn is_plain(name: &str) -> bool {

@@ -165,7 +165,7 @@ fn the_rule_table_is_replaced_from_yaml_and_checked() {
         if n == "High income · low spending" {
             // The evidence in the data's units: medians against all customers'.
             assert!(
-                a.starts_with("Call them [median income 88 vs 61.5 for all customers, median spending 17 vs 49.5"),
+                a.starts_with("Call them [median income (k$) 88 vs 61.5 for all customers, median spending (1-100) 17 vs 49.5"),
                 "{a}"
             );
         } else {

@@ -363,7 +363,7 @@ impl Stats {
                     .filter(|&j| varies(j))
                     .map(|j| (self.cols[j].clone(), self.zrows[r][j]))
                     .collect(),
-                figures: self.figures(r, readable),
+                figures: self.figures(r, readable, &plan.units),
                 rfm: dominant_rfm,
                 most_valuable: most_valuable == Some(s),
                 average: zs.iter().all(|(z, _)| z.abs() < DISTINCT_Z),
@@ -388,17 +388,23 @@ impl Stats {
 
     /// Every column's evidence for segment `r` in the data's units: its median against all
     /// customers' (a log column speaks through the column it was made from).
-    fn figures(&self, r: usize, readable: &[units::Readable]) -> BTreeMap<String, String> {
+    fn figures(
+        &self,
+        r: usize,
+        readable: &[units::Readable],
+        units: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for (j, col) in self.cols.iter().enumerate() {
             let name = readable.get(j).map_or(col, |u| &u.name);
             let k = self.cols.iter().position(|c| c == name).unwrap_or(j);
             let (seg, all) = (self.per_col[k][1][r], self.overall_median[k]);
+            let unit = units.get(name).map(|u| format!(" {u}")).unwrap_or_default();
             if seg.is_some() && all.is_some() {
                 out.insert(
                     col.clone(),
                     format!(
-                        "median {name} {} vs {} for all customers",
+                        "median {name}{unit} {} vs {} for all customers",
                         figure(seg),
                         figure(all)
                     ),
