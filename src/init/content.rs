@@ -127,7 +127,7 @@ fn invoice_pair<'a>(
 
 /// Whether each value of `a` goes with one value of `b` (in 99% of them, lines where either
 /// is missing aside).
-fn determines(df: &DataFrame, a: &str, b: &str) -> PolarsResult<bool> {
+pub(super) fn determines(df: &DataFrame, a: &str, b: &str) -> PolarsResult<bool> {
     let pairs = df
         .select([a, b])?
         .drop_nulls::<String>(None)?
@@ -143,17 +143,23 @@ struct Money {
     amount: Option<Pick>,
 }
 
-/// The first number column with a fraction is the money; the whole-number column with the
-/// fewest values the quantity. Money divided by the quantity takes fewer values when it is
-/// a line's amount (what is left is the unit price) and more when it is a unit price.
+/// The first number column with a fraction is the money; the whole-number column of the
+/// smallest numbers the quantity (a postal code or a row number has few values too, but
+/// large ones). Money divided by the quantity takes fewer values when it is a line's amount
+/// (what is left is the unit price) and more when it is a unit price.
 fn money(df: &DataFrame, cols: &[Column], taken: &[&str]) -> PolarsResult<Option<Money>> {
     let free = || cols.iter().filter(|c| !taken.contains(&c.name.as_str()));
     let Some(cash) = free().find(|c| c.kind == Kind::Float && !c.whole) else {
         return Ok(None);
     };
-    let quantity = free()
-        .filter(|c| c.kind == Kind::Integer && !whole_dates(&c.values))
-        .min_by_key(|c| c.distinct);
+    let mut quantity = None;
+    for c in free().filter(|c| c.kind == Kind::Integer && !whole_dates(&c.values)) {
+        let size = typical_size(df, &c.name)?;
+        if quantity.is_none_or(|(_, s)| size < s) {
+            quantity = Some((c, size));
+        }
+    }
+    let quantity = quantity.map(|(c, _)| c);
     let Some(q) = quantity else {
         let why = "numbers with a fraction: the line's amount".to_string();
         return Ok(Some(Money {
@@ -186,6 +192,13 @@ fn money(df: &DataFrame, cols: &[Column], taken: &[&str]) -> PolarsResult<Option
             amount: None,
         }
     }))
+}
+
+/// The median of a number column's sizes (absolute values): a quantity's is a few units.
+fn typical_size(df: &DataFrame, name: &str) -> PolarsResult<f64> {
+    let x = df.column(name)?.cast(&DataType::Float64)?;
+    let sizes = x.as_materialized_series().f64()?.apply_values(f64::abs);
+    Ok(sizes.median().unwrap_or(f64::INFINITY))
 }
 
 /// Distinct values of `money / quantity` (quantities of 0 aside), to 4 decimals so that

@@ -6,6 +6,7 @@ mod columns;
 mod content;
 mod customers;
 mod probe;
+mod roles;
 mod transactions;
 mod trial;
 mod yaml;
@@ -211,12 +212,17 @@ fn detect_lines(df: &polars::prelude::DataFrame, cols: &[Column]) -> Result<Opti
                 .strip_prefix("column_")
                 .is_some_and(|n| n.parse::<usize>().is_ok())
         });
-    if !headerless {
-        if let Some(m) = transactions::by_names(cols) {
-            return Ok(Some(m));
-        }
+    let mut found = match headerless {
+        false => transactions::by_names(cols),
+        true => None,
+    };
+    if found.is_none() {
+        found = content::detect(df, cols)?;
     }
-    Ok(content::detect(df, cols)?)
+    if let Some(m) = &mut found {
+        roles::fill(m, df, cols)?;
+    }
+    Ok(found)
 }
 
 fn distinct(cols: &[Column], name: &str) -> usize {

@@ -182,8 +182,13 @@ fn names_that_say_nothing_are_read_by_content() {
     ] {
         has(&yaml, line);
     }
+    // Product and country by their values: codes repeated over the lines, country names.
     assert!(
-        yaml.contains("\n    # product, category, country: none recognised; name them here"),
+        yaml.contains("    product: \"Spalte 2\"                 # by content: 2,950 codes, repeated over 60,000 lines (what was bought)"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("    country: \"Spalte 8\"                 # by content: 16 of its 16 values are country names (Australia, Belgium, EIRE…)"),
         "{yaml}"
     );
     assert!(
@@ -197,9 +202,9 @@ fn names_that_say_nothing_are_read_by_content() {
         .map(|c| format!("{:06}", c.parse::<i64>().unwrap()))
         .collect();
     assert_eq!(ids, padded);
-    let got = got.drop("Spalte 7").unwrap();
-    // Countries are not recognised by content (a customer's city would look the same).
-    let expected = expected.drop_many(["CustomerID", "Country"]);
+    let mut got = got.drop("Spalte 7").unwrap();
+    got.rename("Spalte 8", "Country".into()).unwrap();
+    let expected = expected.drop("CustomerID").unwrap();
     assert_eq!(got.get_column_names(), expected.get_column_names());
     assert!(got.equals_missing(&expected), "{got}\n{expected}");
 }
@@ -263,4 +268,44 @@ fn a_customer_table_with_a_repeating_code_and_a_date_stays_a_customer_table() {
     assert!(printed.contains("kind: customer table"), "{printed}");
     let yaml = std::fs::read_to_string(w.path("p.yaml")).unwrap();
     assert!(yaml.contains("  id: Nummer "), "{yaml}");
+}
+
+/// A Superstore-shaped order export without its header line: the quantity is the column of
+/// small whole numbers (not the postal code, which has fewer values), the sales a line's
+/// amount, and the run gives the named file's features.
+#[test]
+fn a_headerless_order_export_finds_its_quantity_and_amount() {
+    let w = Workdir::new();
+    w.ok(&[
+        "generate",
+        "orders",
+        "--rows",
+        "3000",
+        "--out",
+        "orders.csv",
+    ]);
+    let text = std::fs::read_to_string(w.path("orders.csv")).unwrap();
+    let (_, body) = text.split_once('\n').unwrap();
+    w.write("headerless.csv", body);
+    let (yaml, got) = init_and_run(&w, "headerless.csv");
+    for line in [
+        "  kind: transactions",
+        "    customer: column_6",
+        "    invoice: column_2",
+        "    date: column_3",
+        "    quantity: column_19",
+        "    amount: column_18",
+        "    country: column_9",
+    ] {
+        has(&yaml, line);
+    }
+    let (named_yaml, expected) = init_and_run(&w, "orders.csv");
+    has(&named_yaml, "    amount: Sales");
+    for c in ["monetary", "frequency", "recency"] {
+        assert_eq!(
+            crate::common::f64s(&got, c),
+            crate::common::f64s(&expected, c),
+            "{c}"
+        );
+    }
 }
