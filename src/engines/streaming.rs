@@ -114,29 +114,43 @@ fn text_columns(input: &InputPlan, as_text: &[String]) -> Option<SchemaRef> {
     Some(Arc::new(Schema::from_iter(fields)))
 }
 
-/// Customer ids, read as text, become integers as the local engine decides
-/// (`stages::ingest` `keep_ids`): when every distinct one is written as a plain integer
-/// (`17850`, or `17850.0` as spreadsheets write it); `007` and `C-17` stay as written.
+/// Customer ids, read as text, as the local engine reads them (`stages::ingest`
+/// `keep_ids`): a blank one (`""`, spaces) is missing; integers when every distinct one is
+/// written as a plain integer (`17850`, or `17850.0` as spreadsheets write it); `007` and
+/// `C-17` stay as written.
 fn integer_ids(raw: &LazyFrame, schema: &Schema, tx: &TxColumns) -> Result<Option<Expr>> {
     let c = tx.customer.as_str();
     if schema.get(c) != Some(&DataType::String) {
         return Ok(None);
     }
     let unique = collect(raw.clone().select([col(c).unique()]))?;
-    let mut fraction = false;
+    let (mut fraction, mut blank, mut integers) = (false, false, true);
     for v in unique.column(c)?.str()?.iter().flatten() {
+        if v.trim().is_empty() {
+            blank = true;
+            continue;
+        }
         match crate::stages::ingest::plain_integer(v) {
             // A zero fraction goes through a float, exact up to 2^53.
             Some(i) if !v.contains('.') || i.unsigned_abs() <= 1 << 53 => {}
-            _ => return Ok(None),
+            _ => integers = false,
         }
         fraction |= v.contains('.');
     }
-    let ids = match fraction {
-        true => col(c).strict_cast(DataType::Float64),
+    let ids = match blank {
+        true => when(col(c).str().strip_chars(lit(NULL)).eq(lit("")))
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(col(c)),
         false => col(c),
     };
-    Ok(Some(ids.strict_cast(DataType::Int64).alias(c)))
+    let ids = match (integers, fraction) {
+        (false, _) => ids,
+        (true, true) => ids
+            .strict_cast(DataType::Float64)
+            .strict_cast(DataType::Int64),
+        (true, false) => ids.strict_cast(DataType::Int64),
+    };
+    Ok((blank || integers).then(|| ids.alias(c)))
 }
 
 /// How text quantities, prices and amounts are read: the decimal mark (`None`: none of them

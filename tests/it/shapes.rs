@@ -57,6 +57,8 @@ struct Shape {
     quantity: fn(&str) -> String,
     /// `input.decimal`, and what init must propose.
     decimal: Option<&'static str>,
+    /// Every field in quotes (else only those holding the delimiter or a quote).
+    quote_all: bool,
 }
 
 impl Shape {
@@ -80,6 +82,7 @@ fn shapes() -> Vec<Shape> {
         price: same,
         quantity: same,
         decimal: None,
+        quote_all: false,
     };
     let iso = |d: NaiveDateTime| d.format("%Y-%m-%d %H:%M:%S").to_string();
     vec![
@@ -149,17 +152,43 @@ fn shapes() -> Vec<Shape> {
             },
             ..s("currency_code_trailing_minus", iso)
         },
+        // The classic CSV of Online Retail: month and day without a leading zero.
+        s("unpadded_month_first", |d| {
+            d.format("%-m/%-d/%Y %-H:%M").to_string()
+        }),
+        Shape {
+            sep: "|",
+            quote_all: true,
+            ..s("pipes_every_field_quoted", iso)
+        },
+        s("day_first_two_digit_year", |d| {
+            d.format("%d/%m/%y %H:%M").to_string()
+        }),
+        Shape {
+            sep: ";",
+            decimal: Some(","),
+            price: |p| p.replace('.', ","),
+            ..s("decimal_comma_no_groups", |d| {
+                d.format("%Y-%m-%d %H:%M").to_string()
+            })
+        },
+        s("iso_t_milliseconds", |d| {
+            d.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+        }),
     ]
 }
 
-/// The generated lines rewritten in `shape`.
-fn rewrite(canonical: &str, shape: &Shape) -> String {
+/// Invoice lines (the header first; fields in Online Retail's order) rewritten in `shape`:
+/// a field is quoted when the shape quotes all, or it holds the delimiter or a quote.
+fn rewrite(rows: &[Vec<String>], shape: &Shape) -> String {
     let end = if shape.crlf { "\r\n" } else { "\n" };
     let mut out = String::from(if shape.bom { "\u{feff}" } else { "" });
-    for (i, line) in canonical.lines().enumerate() {
-        let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+    for (i, row) in rows.iter().enumerate() {
+        let mut fields = row.clone();
         if i > 0 {
-            let at = NaiveDateTime::parse_from_str(&fields[4], "%Y-%m-%dT%H:%M:%S%.f").unwrap();
+            let at = NaiveDateTime::parse_from_str(&fields[4], "%Y-%m-%dT%H:%M:%S%.f")
+                .or_else(|_| NaiveDateTime::parse_from_str(&fields[4], "%Y-%m-%d %H:%M:%S"))
+                .unwrap();
             fields[4] = (shape.date)(at);
             if !fields[0].starts_with('C') {
                 fields[0] = format!("{}{}", shape.order_prefix, fields[0]);
@@ -167,10 +196,86 @@ fn rewrite(canonical: &str, shape: &Shape) -> String {
             fields[3] = (shape.quantity)(&fields[3]);
             fields[5] = (shape.price)(&fields[5]);
         }
-        out.push_str(&fields.join(shape.sep));
+        let quoted: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                let bare = f.strip_prefix('"').and_then(|f| f.strip_suffix('"'));
+                let text = bare.map_or(f.clone(), |b| b.replace("\"\"", "\""));
+                let needs = shape.quote_all || text.contains(shape.sep) || text.contains('"');
+                match needs {
+                    true => format!("\"{}\"", text.replace('"', "\"\"")),
+                    false => text,
+                }
+            })
+            .collect();
+        out.push_str(&quoted.join(shape.sep));
         out.push_str(end);
     }
     out
+}
+
+/// Each shape of `rows` gives `expected` features on both engines, and init maps the same
+/// columns and proposes the shape's decimal mark and cancellation rule.
+fn check_shapes(w: &Workdir, rows: &[Vec<String>], expected: &polars::prelude::DataFrame) {
+    for shape in &shapes() {
+        let file = format!("{}.csv", shape.name);
+        w.write(&file, &rewrite(rows, shape));
+        for streaming in [false, true] {
+            w.write(
+                &format!("{}.yaml", shape.name),
+                &shape_config(shape, &file, streaming),
+            );
+            let out = w.ok(&[
+                "run",
+                &format!("{}.yaml", shape.name),
+                "--until",
+                "features",
+                "--force",
+            ]);
+            let got = read_parquet(&w.path(&format!("outputs/{}/03_features.parquet", shape.name)));
+            assert!(
+                got.equals_missing(expected),
+                "shape {} (streaming: {streaming}): the features differ\n{out}\n{got}\n{expected}",
+                shape.name
+            );
+        }
+        check_init(w, &file, shape);
+    }
+}
+
+/// What init proposes for a shape maps the same columns, its decimal mark, and
+/// `cancel_prefix: C` only where every C-invoice takes something back (not when
+/// purchases' ids start with `CA-`).
+fn check_init(w: &Workdir, file: &str, shape: &Shape) {
+    let proposal = format!("{}_init.yaml", shape.name);
+    let said = w.ok(&["init", file, "--out", &proposal]);
+    for role in [
+        "customer: CustomerID",
+        "invoice: InvoiceNo",
+        "date: InvoiceDate",
+        "quantity: Quantity",
+        "price: UnitPrice",
+    ] {
+        assert!(
+            said.contains(role),
+            "shape {}: init said\n{said}",
+            shape.name
+        );
+    }
+    let yaml = std::fs::read_to_string(w.path(&proposal)).unwrap();
+    assert_eq!(
+        yaml.contains("\n  decimal: \",\""),
+        shape.decimal == Some(","),
+        "shape {}\n{yaml}",
+        shape.name
+    );
+    let marks = !shape.order_prefix.starts_with('C');
+    assert_eq!(
+        yaml.contains("\n    cancel_prefix: C"),
+        marks,
+        "shape {}\n{yaml}",
+        shape.name
+    );
 }
 
 #[test]
@@ -216,69 +321,67 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
     );
     let expected = read_parquet(&w.path("outputs/canonical/03_features.parquet"));
     assert!(expected.height() > 50, "{expected}");
+    let rows: Vec<Vec<String>> = canonical
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    check_shapes(&w, &rows, &expected);
     let shapes = shapes();
-    for shape in &shapes {
-        let file = format!("{}.csv", shape.name);
-        w.write(&file, &rewrite(&canonical, shape));
-        let engines: &[bool] = if shape.numbers() {
-            &[false, true]
-        } else {
-            &[false]
-        };
-        for &streaming in engines {
-            w.write(
-                &format!("{}.yaml", shape.name),
-                &shape_config(shape, &file, streaming),
-            );
-            let out = w.ok(&[
-                "run",
-                &format!("{}.yaml", shape.name),
-                "--until",
-                "features",
-                "--force",
-            ]);
-            let got = read_parquet(&w.path(&format!("outputs/{}/03_features.parquet", shape.name)));
-            assert!(
-                got.equals_missing(&expected),
-                "shape {} (streaming: {streaming}): the features differ\n{out}\n{got}\n{expected}",
-                shape.name
-            );
+    assert_eq!(shapes.len(), 18);
+    assert_eq!(shapes.iter().filter(|s| s.numbers()).count(), 5);
+}
+
+/// The first 30,000 real Online Retail lines (to 2010-12-14: a day above 12 decides the
+/// day-first shapes; quoted descriptions, missing customers,
+/// cancellations, prices from 0 to thousands) in every shape: the same features as the
+/// file itself, on both engines.
+#[test]
+fn every_shape_of_real_online_retail_lines_gives_the_same_features() {
+    let Some(data) = crate::common::shared_data("online_retail.csv.gz") else {
+        return;
+    };
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(data).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let head: String = text
+        .lines()
+        .take(30_001)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let w = Workdir::new();
+    w.write("canonical.csv", &head);
+    let mut config = config("canonical", "canonical.csv");
+    config = config.replace(
+        "date: InvoiceDate,",
+        "date: InvoiceDate, date_format: \"%Y-%m-%d %H:%M:%S\",",
+    );
+    w.write("canonical.yaml", &config);
+    w.ok(&["run", "canonical.yaml", "--until", "features"]);
+    let expected = read_parquet(&w.path("outputs/canonical/03_features.parquet"));
+    assert!(expected.height() > 500, "{expected}");
+    let rows: Vec<Vec<String>> = head.lines().map(split_quoted).collect();
+    assert!(rows.iter().all(|r| r.len() == 8));
+    check_shapes(&w, &rows, &expected);
+}
+
+/// The fields of a CSV line, quotes kept as written (`"A, B"` stays one field).
+fn split_quoted(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    for ch in line.chars() {
+        match ch {
+            '"' => {
+                quoted = !quoted;
+                field.push(ch);
+            }
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            _ => field.push(ch),
         }
-        // What init proposes for the shape maps the same columns.
-        let proposal = format!("{}_init.yaml", shape.name);
-        let said = w.ok(&["init", &file, "--out", &proposal]);
-        for role in [
-            "customer: CustomerID",
-            "invoice: InvoiceNo",
-            "date: InvoiceDate",
-            "quantity: Quantity",
-            "price: UnitPrice",
-        ] {
-            assert!(
-                said.contains(role),
-                "shape {}: init said\n{said}",
-                shape.name
-            );
-        }
-        let yaml = std::fs::read_to_string(w.path(&proposal)).unwrap();
-        assert_eq!(
-            yaml.contains("\n  decimal: \",\""),
-            shape.decimal == Some(","),
-            "shape {}\n{yaml}",
-            shape.name
-        );
-        // `cancel_prefix: C` only where every C-invoice takes something back: not when
-        // purchases' ids start with `CA-`.
-        let marks = !shape.order_prefix.starts_with('C');
-        assert_eq!(
-            yaml.contains("\n    cancel_prefix: C"),
-            marks,
-            "shape {}\n{yaml}",
-            shape.name
-        );
     }
-    assert_eq!(shapes.len(), 13);
-    assert_eq!(shapes.iter().filter(|s| s.numbers()).count(), 4);
+    fields.push(field);
+    fields
 }
 
 #[test]

@@ -538,10 +538,20 @@ pub(super) fn sniff_delimiter(line: &[u8]) -> u8 {
 /// as an integer with a zero fraction (`17850.0`, as spreadsheets export them), which is
 /// read as `17850`. Anything else (`0001`, a 20-digit number, `C-17`) stays text.
 pub(super) fn keep_ids(df: &mut DataFrame, name: &str) -> Result<()> {
-    let col = df.column(name)?.as_materialized_series().clone();
+    let mut col = df.column(name)?.as_materialized_series().clone();
     let Ok(text) = col.str() else {
         return Ok(());
     };
+    // A blank id (`""` in a file that quotes every field, or spaces) is a missing one.
+    if text.iter().flatten().any(|v| v.trim().is_empty()) {
+        let blank_free: StringChunked = text
+            .iter()
+            .map(|v| v.filter(|v| !v.trim().is_empty()))
+            .collect();
+        col = blank_free.with_name(name.into()).into_series();
+        df.replace(name, col.clone().into())?;
+    }
+    let text = col.str()?;
     // One pass: are they all plain integers, and is any written with a zero fraction?
     let mut fraction = false;
     for v in text.iter().flatten() {
