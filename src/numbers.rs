@@ -139,10 +139,12 @@ fn whole_digits(whole: &str, decimal: Decimal) -> Option<String> {
 }
 
 /// Whether polars reads `value` as a number itself (plain digits, a decimal point, an
-/// exponent), so that a column of only such values needs none of the rules here.
+/// exponent), so that a column of only such values needs none of the rules here. A leading
+/// `+` is not (polars reads `+3` as text).
 pub fn is_plain(value: &str) -> bool {
     let v = value.trim();
     !v.is_empty()
+        && !v.starts_with('+')
         && v.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
         && v.parse::<f64>().is_ok()

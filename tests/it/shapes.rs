@@ -175,6 +175,71 @@ fn shapes() -> Vec<Shape> {
         s("iso_t_milliseconds", |d| {
             d.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
         }),
+        s("iso_milliseconds_z", |d| {
+            d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        }),
+        s("iso_space_milliseconds", |d| {
+            d.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+        }),
+        s("year_first_slashes", |d| {
+            d.format("%Y/%m/%d %H:%M:%S").to_string()
+        }),
+        s("year_first_dots", |d| {
+            d.format("%Y.%m.%d %H:%M").to_string()
+        }),
+        s("day_first_dashes", |d| {
+            d.format("%d-%m-%Y %H:%M").to_string()
+        }),
+        Shape {
+            sep: ";",
+            ..s("day_first_dots_two_digit_year", |d| {
+                d.format("%d.%m.%y %H:%M").to_string()
+            })
+        },
+        s("month_first_am_pm_seconds", |d| {
+            d.format("%m/%d/%Y %I:%M:%S %p").to_string()
+        }),
+        Shape {
+            price: |p| format!("\"£{}\"", grouped(p, ",", ".")),
+            ..s("pounds_before_grouped", iso)
+        },
+        Shape {
+            sep: ";",
+            decimal: Some(","),
+            price: |p| format!("{} EUR", grouped(p, ".", ",")),
+            ..s("euro_code_after_dot_groups", |d| {
+                d.format("%d.%m.%Y %H:%M:%S").to_string()
+            })
+        },
+        Shape {
+            sep: "\t",
+            price: |p| format!("{p} €"),
+            quantity: |q| match q.strip_prefix('-') {
+                Some(n) => format!("-{n}"),
+                None => format!("+{q}"),
+            },
+            ..s("tabs_signed_quantities_euro_after", iso)
+        },
+        Shape {
+            crlf: true,
+            quote_all: true,
+            ..s("crlf_every_field_quoted", |d| {
+                d.format("%d/%m/%Y %H:%M:%S").to_string()
+            })
+        },
+        Shape {
+            bom: true,
+            sep: ";",
+            decimal: Some(","),
+            price: |p| grouped(p, "", ","),
+            quantity: |q| match q.strip_prefix('-') {
+                Some(n) => format!("({n})"),
+                None => q.to_string(),
+            },
+            ..s("bom_decimal_comma_parenthesised_returns", |d| {
+                d.format("%d.%m.%Y %H:%M").to_string()
+            })
+        },
     ]
 }
 
@@ -327,8 +392,8 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
         .collect();
     check_shapes(&w, &rows, &expected);
     let shapes = shapes();
-    assert_eq!(shapes.len(), 18);
-    assert_eq!(shapes.iter().filter(|s| s.numbers()).count(), 5);
+    assert_eq!(shapes.len(), 30);
+    assert_eq!(shapes.iter().filter(|s| s.numbers()).count(), 9);
 }
 
 /// The first 30,000 real Online Retail lines (to 2010-12-14: a day above 12 decides the
