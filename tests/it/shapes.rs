@@ -57,8 +57,15 @@ struct Shape {
     quantity: fn(&str) -> String,
     /// `input.decimal`, and what init must propose.
     decimal: Option<&'static str>,
-    /// Every field in quotes (else only those holding the delimiter or a quote).
+    /// Every field in quotes (else only those holding the delimiter, a quote or a line end).
     quote_all: bool,
+    /// How a customer id (`17850`) and a product's description are written.
+    customer: fn(&str) -> String,
+    description: fn(&str) -> String,
+    /// A delimiter after the last field, a blank line after every 100 lines, gzip.
+    trailing: bool,
+    blank_lines: bool,
+    gzip: bool,
 }
 
 impl Shape {
@@ -83,6 +90,11 @@ fn shapes() -> Vec<Shape> {
         quantity: same,
         decimal: None,
         quote_all: false,
+        customer: same,
+        description: same,
+        trailing: false,
+        blank_lines: false,
+        gzip: false,
     };
     let iso = |d: NaiveDateTime| d.format("%Y-%m-%d %H:%M:%S").to_string();
     vec![
@@ -240,6 +252,29 @@ fn shapes() -> Vec<Shape> {
                 d.format("%d.%m.%Y %H:%M").to_string()
             })
         },
+        Shape {
+            customer: |c| match c.is_empty() {
+                true => String::new(),
+                false => format!("{c}.0"),
+            },
+            ..s("ids_as_spreadsheet_floats", iso)
+        },
+        Shape {
+            description: |d| format!("{d}\nsecond line of the description"),
+            ..s("line_ends_inside_quoted_text", iso)
+        },
+        Shape {
+            trailing: true,
+            ..s("a_delimiter_after_the_last_field", iso)
+        },
+        Shape {
+            blank_lines: true,
+            ..s("blank_lines", iso)
+        },
+        Shape {
+            gzip: true,
+            ..s("gzip", |d| d.format("%d/%m/%Y %H:%M").to_string())
+        },
     ]
 }
 
@@ -260,13 +295,17 @@ fn rewrite(rows: &[Vec<String>], shape: &Shape) -> String {
             }
             fields[3] = (shape.quantity)(&fields[3]);
             fields[5] = (shape.price)(&fields[5]);
+            fields[6] = (shape.customer)(&fields[6]);
+            let text = fields[2].trim_matches('"').replace("\"\"", "\"");
+            fields[2] = (shape.description)(&text);
         }
         let quoted: Vec<String> = fields
             .iter()
             .map(|f| {
                 let bare = f.strip_prefix('"').and_then(|f| f.strip_suffix('"'));
                 let text = bare.map_or(f.clone(), |b| b.replace("\"\"", "\""));
-                let needs = shape.quote_all || text.contains(shape.sep) || text.contains('"');
+                let needs =
+                    shape.quote_all || text.contains(shape.sep) || text.contains(['"', '\n']);
                 match needs {
                     true => format!("\"{}\"", text.replace('"', "\"\"")),
                     false => text,
@@ -274,7 +313,13 @@ fn rewrite(rows: &[Vec<String>], shape: &Shape) -> String {
             })
             .collect();
         out.push_str(&quoted.join(shape.sep));
+        if shape.trailing {
+            out.push_str(shape.sep);
+        }
         out.push_str(end);
+        if shape.blank_lines && i % 100 == 99 {
+            out.push_str(end);
+        }
     }
     out
 }
@@ -283,9 +328,25 @@ fn rewrite(rows: &[Vec<String>], shape: &Shape) -> String {
 /// columns and proposes the shape's decimal mark and cancellation rule.
 fn check_shapes(w: &Workdir, rows: &[Vec<String>], expected: &polars::prelude::DataFrame) {
     for shape in &shapes() {
-        let file = format!("{}.csv", shape.name);
-        w.write(&file, &rewrite(rows, shape));
-        for streaming in [false, true] {
+        let text = rewrite(rows, shape);
+        let file = match shape.gzip {
+            true => {
+                let file = format!("{}.csv.gz", shape.name);
+                let out = std::fs::File::create(w.path(&file)).unwrap();
+                let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+                std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+                gz.finish().unwrap();
+                file
+            }
+            false => {
+                let file = format!("{}.csv", shape.name);
+                w.write(&file, &text);
+                file
+            }
+        };
+        // The streaming engine reads files in parts: gzip is refused there.
+        let engines: &[bool] = if shape.gzip { &[false] } else { &[false, true] };
+        for &streaming in engines {
             w.write(
                 &format!("{}.yaml", shape.name),
                 &shape_config(shape, &file, streaming),
@@ -392,7 +453,7 @@ fn every_shape_of_the_same_lines_gives_the_same_features() {
         .collect();
     check_shapes(&w, &rows, &expected);
     let shapes = shapes();
-    assert_eq!(shapes.len(), 30);
+    assert_eq!(shapes.len(), 35);
     assert_eq!(shapes.iter().filter(|s| s.numbers()).count(), 9);
 }
 
