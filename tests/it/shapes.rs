@@ -491,6 +491,84 @@ fn every_shape_of_real_online_retail_lines_gives_the_same_features() {
     let rows: Vec<Vec<String>> = head.lines().map(split_quoted).collect();
     assert!(rows.iter().all(|r| r.len() == 8));
     check_shapes(&w, &rows, &expected);
+    check_parquet(&w, &rows, &expected);
+}
+
+/// The lines as Parquet files (what a pandas or Spark job leaves behind): dates as text, or
+/// as timestamps; ids as floats (missing ones as nulls), quantities as integers, prices as
+/// floats. Each gives the CSV's features on both engines.
+fn check_parquet(w: &Workdir, rows: &[Vec<String>], expected: &polars::prelude::DataFrame) {
+    use polars::prelude::*;
+    let column = |i: usize| -> Vec<String> {
+        rows[1..]
+            .iter()
+            .map(|r| r[i].trim_matches('"').to_string())
+            .collect()
+    };
+    let text = |i: usize| Column::new(rows[0][i].as_str().into(), column(i));
+    let number = |i: usize, dtype: &DataType| {
+        let values: Vec<Option<String>> = column(i)
+            .into_iter()
+            .map(|v| (!v.is_empty()).then_some(v))
+            .collect();
+        let c = Column::new(rows[0][i].as_str().into(), values);
+        c.strict_cast(dtype).unwrap()
+    };
+    let dates = text(4);
+    let stamps = dates
+        .as_materialized_series()
+        .str()
+        .unwrap()
+        .as_datetime(
+            Some("%Y-%m-%d %H:%M:%S"),
+            TimeUnit::Milliseconds,
+            false,
+            false,
+            None,
+            &StringChunked::from_iter([Some("raise")]),
+        )
+        .unwrap()
+        .into_series()
+        .into_column();
+    for (name, date) in [
+        ("parquet_text_dates", dates),
+        ("parquet_timestamps", stamps),
+    ] {
+        let mut df = DataFrame::new_infer_height(vec![
+            text(0),
+            text(1),
+            text(2),
+            number(3, &DataType::Int64),
+            date,
+            number(5, &DataType::Float64),
+            number(6, &DataType::Float64),
+            text(7),
+        ])
+        .unwrap();
+        let file = format!("{name}.parquet");
+        let out = std::fs::File::create(w.path(&file)).unwrap();
+        ParquetWriter::new(out).finish(&mut df).unwrap();
+        for engine in ["local", "streaming"] {
+            let yaml = config(name, &file).replace(
+                "  kind: transactions\n",
+                &format!("  kind: transactions\n  engine: {engine}\n"),
+            );
+            w.write(&format!("{name}.yaml"), &yaml);
+            w.ok(&[
+                "run",
+                "-q",
+                &format!("{name}.yaml"),
+                "--until",
+                "features",
+                "--force",
+            ]);
+            let got = read_parquet(&w.path(&format!("outputs/{name}/03_features.parquet")));
+            assert!(
+                got.equals_missing(expected),
+                "{name} on {engine}:\n{got}\n{expected}"
+            );
+        }
+    }
 }
 
 /// The fields of a CSV line, quotes kept as written (`"A, B"` stays one field).
