@@ -384,3 +384,79 @@ fn the_schema_has_the_parsers_keys_and_ships_as_printed() {
     let pipeline = std::fs::read_to_string(root().join("pipeline.yaml")).unwrap();
     assert!(pipeline.starts_with("# yaml-language-server: $schema=segflow.schema.json\n"));
 }
+
+/// The shipped `segflow.schema.json`, as an editor's YAML language server applies it: it
+/// accepts `pipeline.yaml`, every example and what `init` proposes, and rejects the shapes
+/// the parser refuses (an unknown key, a value of the wrong type).
+#[test]
+fn the_schema_accepts_the_shipped_pipelines_and_rejects_wrong_shapes() {
+    let text = std::fs::read_to_string(root().join("segflow.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let as_json = |yaml: &str| -> serde_json::Value { serde_norway::from_str(yaml).unwrap() };
+    let errors = |yaml: &str| -> Vec<String> {
+        let v = as_json(yaml);
+        validator.iter_errors(&v).map(|e| e.to_string()).collect()
+    };
+    let w = crate::common::Workdir::new();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--rows",
+        "3000",
+        "--out",
+        "lines.csv",
+    ]);
+    let mall = root().join("data/mall_customers.csv");
+    w.ok(&[
+        "init",
+        &mall.display().to_string(),
+        "--out",
+        "customers.yaml",
+    ]);
+    w.ok(&["init", "lines.csv", "--out", "lines.yaml"]);
+    let mut files = vec![
+        root().join("pipeline.yaml"),
+        w.path("customers.yaml"),
+        w.path("lines.yaml"),
+    ];
+    let mut examples: Vec<_> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 7, "{examples:?}");
+    files.extend(examples);
+    for f in &files {
+        let yaml = std::fs::read_to_string(f).unwrap();
+        assert_eq!(errors(&yaml), Vec::<String>::new(), "{}", f.display());
+    }
+    let pipeline = std::fs::read_to_string(root().join("pipeline.yaml")).unwrap();
+    let wrong = [
+        (
+            "an unknown top-level key",
+            format!("{pipeline}colour: red\n"),
+        ),
+        (
+            "an unknown key in a section",
+            pipeline.replace("scale:\n", "scale:\n  colour: red\n"),
+        ),
+        (
+            "a seed that is text",
+            pipeline.replace("seed: 42", "seed: forty-two"),
+        ),
+        (
+            "k as a word",
+            pipeline.replace("kmeans: {k: [2, 10],", "kmeans: {k: five,"),
+        ),
+    ];
+    for (what, yaml) in &wrong {
+        let parsed: Result<serde_norway::Value, _> = serde_norway::from_str(yaml);
+        assert!(parsed.is_ok(), "{what}: not YAML");
+        assert!(!errors(yaml).is_empty(), "{what} is accepted:\n{yaml}");
+        // And the parser refuses it too.
+        w.write("wrong.yaml", yaml);
+        w.fails(&["validate", "wrong.yaml"]);
+    }
+}
