@@ -431,7 +431,7 @@ fn sole_reader(raw: &LazyFrame, date: &str) -> Result<Option<String>> {
     // second reads all the first does.
     let with_fraction = |f: &String| f.replacen(":%S", ":%S%.f", 1);
     let all = formats.clone();
-    formats.retain(|f| with_fraction(f) == **f || !all.iter().any(|g| **g == with_fraction(f)));
+    formats.retain(|f| !all.iter().any(|g| g != f && **g == with_fraction(f)));
     Ok(match formats[..] {
         [only] if !values.is_empty() => Some(only.clone()),
         _ => None,

@@ -32,21 +32,30 @@ pub(super) fn type_text(
     id: Option<&str>,
 ) -> Result<DataFrame> {
     let mut keep: Vec<&str> = id.into_iter().collect();
-    let mut texts = keep.clone();
     if let crate::config::InputKind::Transactions(tx) = &input.kind {
         // Typed by the transactions' own rules, which refuse what they cannot decide.
         keep.push(input.original_name(&tx.date));
-        // Invoices, products, categories and countries are text whatever they look like.
-        texts.extend(tx.all().into_iter().filter(|c| {
-            ![&tx.quantity, &tx.price, &tx.amount]
-                .into_iter()
-                .any(|n| n.as_deref() == Some(*c))
-        }));
-        texts = texts.into_iter().map(|c| input.original_name(c)).collect();
     }
     read_dates(&mut df, &keep)?;
-    read_numbers(&mut df, &texts, input)?;
+    read_numbers(&mut df, &always_text(input, id), input)?;
     Ok(df)
+}
+
+/// The columns that stay text whatever they hold (as named in the input): the id, and the
+/// invoices, products, categories and countries (and the date, typed by its own rules) of
+/// invoice lines.
+fn always_text<'a>(input: &'a InputPlan, id: Option<&'a str>) -> Vec<&'a str> {
+    let mut texts: Vec<&str> = id.into_iter().collect();
+    if let crate::config::InputKind::Transactions(tx) = &input.kind {
+        let numbers = [&tx.quantity, &tx.price, &tx.amount];
+        texts.extend(
+            tx.all()
+                .into_iter()
+                .filter(|c| !numbers.into_iter().any(|n| n.as_deref() == Some(*c)))
+                .map(|c| input.original_name(c)),
+        );
+    }
+    texts
 }
 
 /// The text columns of rows a database stored as text (`text`, `varchar`): typed as a text
@@ -57,17 +66,7 @@ pub(super) fn type_stored_text(
     id: Option<&str>,
 ) -> Result<DataFrame> {
     let mut df = type_text(df, input, id)?;
-    let mut keep: Vec<&str> = id.into_iter().collect();
-    if let crate::config::InputKind::Transactions(tx) = &input.kind {
-        let numbers = [&tx.quantity, &tx.price, &tx.amount];
-        keep.extend(
-            tx.all()
-                .into_iter()
-                .filter(|c| !numbers.into_iter().any(|n| n.as_deref() == Some(*c)))
-                .map(|c| input.original_name(c)),
-        );
-    }
-    for name in text_columns(&df, &keep) {
+    for name in text_columns(&df, &always_text(input, id)) {
         plain_numbers(&mut df, &name)?;
     }
     Ok(df)

@@ -173,11 +173,7 @@ fn a_date_in_another_format_after_a_hundred_thousand_lines_on_both_engines() {
         data.push_str(&format!("{},{i},2011-01-02 10:00:00,5\n", i % 97));
     }
     data.push_str("5,999999,02/01/2011 10:00,5\n");
-    let streaming = TX.replace(
-        "  kind: transactions\n",
-        "  kind: transactions\n  engine: streaming\n",
-    );
-    for config in [TX.to_string(), streaming] {
+    for config in [TX.to_string(), tx_streaming()] {
         case(
             config,
             data.as_bytes(),

@@ -136,6 +136,24 @@ fn ok(config: &str, data: &[u8]) -> (Workdir, String) {
 /// Invoice lines `c,i,d,m` (customer, invoice, date, amount) and a pipeline for them.
 const TX: &str = "name: c\ninput:\n  path: d.csv\n  kind: transactions\n  columns: {customer: c, invoice: i, date: d, amount: m}\ncluster: {kmeans: {k: 2}}\nfeatures: {use: [recency, monetary]}\n";
 
+/// [`TX`] on the streaming engine.
+fn tx_streaming() -> String {
+    TX.replace(
+        "  kind: transactions\n",
+        "  kind: transactions\n  engine: streaming\n",
+    )
+}
+
+/// [`TX`] over `data` on the local and then the streaming engine: both run, give the same
+/// features table, and say what they read.
+fn on_both_engines(data: &[u8]) -> [(Workdir, String); 2] {
+    let runs = [ok(TX, data), ok(&tx_streaming(), data)];
+    let features =
+        |w: &Workdir| crate::common::read_parquet(&w.path("outputs/c/03_features.parquet"));
+    assert!(features(&runs[0].0).equals_missing(&features(&runs[1].0)));
+    runs
+}
+
 mod config_refused;
 mod data_refused;
 mod expressions_refused;

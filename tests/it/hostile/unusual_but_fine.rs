@@ -169,20 +169,10 @@ fn month_first_dates_decided_after_ten_thousand_lines_on_both_engines() {
         ));
     }
     data.push_str("5,99999,12/13/2011 10:00,5\n");
-    let streaming = TX.replace(
-        "  kind: transactions\n",
-        "  kind: transactions\n  engine: streaming\n",
-    );
-    let (local, said) = ok(TX, data.as_bytes());
-    let (stream, said_streaming) = ok(&streaming, data.as_bytes());
-    for said in [&said, &said_streaming] {
+    for (_, said) in on_both_engines(data.as_bytes()) {
         assert!(
             said.contains("97 distinct customers, dates 2011-01-01 to 2011-12-13"),
             "{said}"
         );
     }
-    let features = |w: &crate::common::Workdir| {
-        crate::common::read_parquet(&w.path("outputs/c/03_features.parquet"))
-    };
-    assert!(features(&local).equals_missing(&features(&stream)));
 }
