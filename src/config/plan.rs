@@ -65,6 +65,13 @@ impl Plan {
             .filter_map(|(from, to)| Some((to.clone(), unit_of(from)?.to_string())))
             .collect();
         let predict = predict::from_raw(raw.predict.as_ref(), &input.kind, &input.engine, src)?;
+        let own_rules = raw
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.recommendations.is_some());
+        if predict.is_none() && own_rules {
+            profile::predicted_traits_need_predict(&profile.rules, src)?;
+        }
         let output = raw
             .output
             .as_ref()

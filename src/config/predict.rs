@@ -8,7 +8,7 @@ use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PredictPlan {
-    /// `bg_nbd` (the only purchase model so far).
+    /// `bg_nbd` or `pareto_nbd`.
     pub model: String,
     /// Whether to fit Gamma-Gamma for the value of purchases (`spend: gamma_gamma | none`).
     pub spend: bool,
@@ -45,7 +45,7 @@ pub(super) fn from_raw(
         src,
         &["predict", "model"],
         r.model.as_deref().unwrap_or("bg_nbd"),
-        &["bg_nbd"],
+        &["bg_nbd", "pareto_nbd"],
     )?;
     let spend = pick(
         src,
@@ -131,10 +131,12 @@ mod tests {
         .unwrap();
         assert_eq!((p.unit_days, p.horizon_days, p.spend), (7, 182, false));
         assert_eq!(p.holdout.unwrap().to_string(), "2011-09-10");
+        let p = plan(&format!("{TX}predict: {{model: pareto_nbd}}\n"));
+        assert_eq!(p.predict.unwrap().model, "pareto_nbd");
         refuses(&with("predict: {}\n"), "set input.kind: transactions");
         refuses(
             &format!("{TX}predict: {{model: pareto}}\n"),
-            "expected one of `bg_nbd`",
+            "expected one of `bg_nbd`, `pareto_nbd`",
         );
         refuses(
             &format!("{TX}predict: {{horizon: 12m}}\n"),

@@ -103,6 +103,23 @@ fn rules_from_raw(raw_rules: Vec<RawRule>, src: &Source) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
+/// Without `predict`, a rule on a predicted-value trait could never fire: refused.
+pub(super) fn predicted_traits_need_predict(rules: &[Rule], src: &Source) -> Result<()> {
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(t) = r.when.iter().find(|t| t.needs_predict()) {
+            return Err(src.error_at(
+                &["profile", "recommendations"],
+                format!(
+                    "profile.recommendations rule {}: `{}` reads the predictions; add a `predict` section (invoice lines) or remove the rule",
+                    i + 1,
+                    t.label()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `profile.categories`: spend columns, each named once.
 fn categories_from_raw(raw: Vec<String>, src: &Source) -> Result<Vec<String>> {
     let mut categories = Vec::new();
@@ -149,6 +166,10 @@ mod tests {
         refuses(
             &with("profile:\n  recommendations:\n    - {when: [tall], action: x}\n"),
             "rule 1: `tall` is not a trait",
+        );
+        refuses(
+            &with("profile:\n  recommendations:\n    - {when: [rising], action: x}\n"),
+            "rule 1: `rising` reads the predictions; add a `predict` section",
         );
         refuses(
             &with("profile: {categories: [a, a]}\n"),

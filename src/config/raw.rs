@@ -382,10 +382,13 @@ pub struct RawStability {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPredict {
+    /// The purchase model: `bg_nbd` (default) or `pareto_nbd`.
     #[serde(default)]
     pub model: Option<String>,
+    /// The spend model: `gamma_gamma` (default) or `none`.
     #[serde(default)]
     pub spend: Option<String>,
+    /// `day` (default) or `week`: the unit the models are fitted in.
     #[serde(default)]
     pub time_unit: Option<String>,
     /// `365d`, `52w`, or days.

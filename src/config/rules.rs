@@ -14,6 +14,12 @@ pub enum Trait {
     Average,
     MostValuable,
     Rfm(String),
+    /// With `predict`: a segment whose customers are likely gone or whose valuable ones are.
+    ChurnRisk,
+    /// With `predict`: a larger share of the expected value than of the past value.
+    Rising,
+    /// With `predict`: expected value per customer well above all customers'.
+    HighPredictedValue,
 }
 
 impl Trait {
@@ -33,6 +39,9 @@ impl Trait {
             "recent" => Trait::Recent,
             "average" => Trait::Average,
             "most valuable" => Trait::MostValuable,
+            "churn risk" => Trait::ChurnRisk,
+            "rising" => Trait::Rising,
+            "high predicted value" => Trait::HighPredictedValue,
             _ => {
                 if let Some(r) = rest("high ") {
                     Trait::High(r)
@@ -47,6 +56,14 @@ impl Trait {
         })
     }
 
+    /// Whether the trait reads the predictions (it never holds without `predict`).
+    pub fn needs_predict(&self) -> bool {
+        matches!(
+            self,
+            Trait::ChurnRisk | Trait::Rising | Trait::HighPredictedValue
+        )
+    }
+
     pub fn label(&self) -> String {
         match self {
             Trait::High(f) => format!("high {f}"),
@@ -56,12 +73,15 @@ impl Trait {
             Trait::Average => "average".into(),
             Trait::MostValuable => "most valuable".into(),
             Trait::Rfm(s) => format!("rfm {s}"),
+            Trait::ChurnRisk => "churn risk".into(),
+            Trait::Rising => "rising".into(),
+            Trait::HighPredictedValue => "high predicted value".into(),
         }
     }
 }
 
 pub const TRAIT_FORMS: &str =
-    "`high <feature>`, `low <feature>`, `lapsed`, `recent`, `average`, `most valuable` or `rfm <segment>`";
+    "`high <feature>`, `low <feature>`, `lapsed`, `recent`, `average`, `most valuable`, `rfm <segment>`, or with `predict` `churn risk`, `rising` or `high predicted value`";
 
 /// A row of the rule table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,6 +107,9 @@ pub fn default_rules() -> Vec<Rule> {
         r(&["lapsed"], "Win-back campaign: a personal reminder with a time-limited incentive, then stop spending on those who do not return"),
         r(&["low frequency"], "Incentives for occasional buyers: a second-purchase offer and reminders timed to their cycle"),
         r(&["low monetary"], "Raise basket value: bundles and free-shipping thresholds"),
+        r(&["churn risk"], "Retention before it is too late: reach the valuable customers the model expects to lose (P(alive) below ½) with a personal offer now"),
+        r(&["rising"], "Invest ahead of the curve: this segment's expected value outgrows its past; onboard and cross-sell while they are building the habit"),
+        r(&["high predicted value"], "Protect future value: priority service and early access for the customers expected to be worth the most next year"),
         r(&["most valuable"], "Budget focus: the most valuable customers per head; give them the largest share of the retention budget"),
         r(&["average"], "Nurture: regular newsletters and cross-selling to move them into a more valuable segment"),
     ]

@@ -72,19 +72,19 @@ pub struct Check {
     pub weekly: Vec<Week>,
 }
 
-/// The check, and each customer's expected holdout purchases (NaN without a calibration
-/// purchase).
+/// The check, and each customer's expected holdout purchases and, with the spend model,
+/// expected holdout value (NaN without a calibration purchase or a spend model).
 pub fn check(
     m: &Models,
     cal: &Summary,
     actual: &Actual,
     days: f64,
     settings: &Settings,
-) -> (Check, Vec<f64>) {
+) -> (Check, Vec<f64>, Vec<f64>) {
     let unit = settings.unit_days;
-    let bg = &m.bg_nbd.params;
+    let model = &m.purchases;
     let rows: Vec<usize> = (0..cal.x.len()).filter(|&i| cal.x[i].is_finite()).collect();
-    let expected_at = |i: usize, d: f64| bg.expected(d / unit, cal.x[i], cal.t_x[i], cal.t[i]);
+    let expected_at = |i: usize, d: f64| model.expected(d / unit, cal.x[i], cal.t_x[i], cal.t[i]);
     let mut expected = vec![f64::NAN; cal.x.len()];
     let per: Vec<(usize, f64)> = rows
         .par_iter()
@@ -95,10 +95,13 @@ pub fn check(
     }
     let sum = |f: &dyn Fn(usize) -> f64| rows.iter().map(|&i| f(i)).sum::<f64>();
     let (e_total, a_total) = (sum(&|i| expected[i]), sum(&|i| actual.purchases[i]));
-    let expected_value = m
-        .gamma_gamma
-        .as_ref()
-        .map(|g| sum(&|i| expected[i] * g.params.expected_value(cal.x[i], cal.value[i])));
+    let mut value = vec![f64::NAN; cal.x.len()];
+    if let Some(g) = &m.gamma_gamma {
+        for &i in &rows {
+            value[i] = expected[i] * g.params.expected_value(cal.x[i], cal.value[i]);
+        }
+    }
+    let expected_value = m.gamma_gamma.as_ref().map(|_| sum(&|i| value[i]));
     let check = Check {
         days,
         customers: rows.len(),
@@ -113,7 +116,7 @@ pub fn check(
         by_frequency: by_frequency(&rows, cal, &expected, actual),
         weekly: weekly(&rows, days, actual, &expected_at),
     };
-    (check, expected)
+    (check, expected, value)
 }
 
 fn by_frequency(rows: &[usize], cal: &Summary, expected: &[f64], actual: &Actual) -> Vec<Group> {

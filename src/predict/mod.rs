@@ -12,6 +12,7 @@ pub mod cells;
 pub mod gamma_gamma;
 pub mod holdout;
 pub mod optimize;
+pub mod pareto_nbd;
 #[cfg(test)]
 mod recovery;
 pub mod special;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use bgnbd::BgNbd;
 use cells::Cells;
 use gamma_gamma::GammaGamma;
+use pareto_nbd::ParetoNbd;
 
 /// Fewest customers with a repeat purchase a model is fitted on: below this the estimates
 /// are noise, and no predictions are made.
@@ -58,6 +60,14 @@ pub struct Settings {
     /// Annual discount rate of future value.
     pub discount: f64,
     pub seed: u64,
+    pub model: PurchaseModel,
+}
+
+/// Which purchase model a run fits (`predict.model`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurchaseModel {
+    BgNbd,
+    ParetoNbd,
 }
 
 /// A fitted model with how the fit went.
@@ -71,10 +81,67 @@ pub struct Fitted<P> {
     pub customers: usize,
 }
 
+/// A fitted purchase model, kept in `model.json` under its name (`bg_nbd`, `pareto_nbd`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purchases {
+    BgNbd(Fitted<BgNbd>),
+    ParetoNbd(Fitted<ParetoNbd>),
+}
+
+impl Purchases {
+    /// P(alive at T | x, t_x, T).
+    pub fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        match self {
+            Purchases::BgNbd(m) => m.params.p_alive(x, t_x, t),
+            Purchases::ParetoNbd(m) => m.params.p_alive(x, t_x, t),
+        }
+    }
+
+    /// E[purchases in (T, T + h] | x, t_x, T], h in the model's time unit.
+    pub fn expected(&self, h: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        match self {
+            Purchases::BgNbd(m) => m.params.expected(h, x, t_x, t),
+            Purchases::ParetoNbd(m) => m.params.expected(h, x, t_x, t),
+        }
+    }
+
+    /// The model's name as the literature writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Purchases::BgNbd(_) => "BG/NBD",
+            Purchases::ParetoNbd(_) => "Pareto/NBD",
+        }
+    }
+
+    /// The parameters with the literature's names, in its order.
+    pub fn params(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            Purchases::BgNbd(m) => {
+                let BgNbd { r, alpha, a, b } = m.params;
+                vec![("r", r), ("α", alpha), ("a", a), ("b", b)]
+            }
+            Purchases::ParetoNbd(m) => {
+                let ParetoNbd { r, alpha, s, beta } = m.params;
+                vec![("r", r), ("α", alpha), ("s", s), ("β", beta)]
+            }
+        }
+    }
+
+    /// Customers the model was fitted on, and its log-likelihood.
+    pub fn fit_of(&self) -> (usize, f64) {
+        match self {
+            Purchases::BgNbd(m) => (m.customers, m.log_likelihood),
+            Purchases::ParetoNbd(m) => (m.customers, m.log_likelihood),
+        }
+    }
+}
+
 /// The purchase model and, when it could be fitted, the spend model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Models {
-    pub bg_nbd: Fitted<BgNbd>,
+    #[serde(flatten)]
+    pub purchases: Purchases,
     pub gamma_gamma: Option<Fitted<GammaGamma>>,
     /// Pearson correlation of x and the mean repeat value among repeat buyers.
     pub spend_correlation: Option<f64>,
@@ -88,18 +155,17 @@ pub fn fit(s: &Summary, settings: &Settings, spend: bool) -> Result<(Models, Vec
     let repeat: Vec<usize> = rows.iter().copied().filter(|&i| s.x[i] > 0.0).collect();
     if repeat.len() < MIN_REPEAT_BUYERS {
         return Err(format!(
-            "only {} customer(s) bought more than once (at least {MIN_REPEAT_BUYERS} are needed to fit BG/NBD): no predictions",
-            repeat.len()
+            "only {} customer(s) bought more than once (at least {MIN_REPEAT_BUYERS} are needed to fit {}): no predictions",
+            repeat.len(),
+            match settings.model {
+                PurchaseModel::BgNbd => "BG/NBD",
+                PurchaseModel::ParetoNbd => "Pareto/NBD",
+            }
         ));
     }
     let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
     let (x, t_x, t) = (pick(&s.x, &rows), pick(&s.t_x, &rows), pick(&s.t, &rows));
-    let (params, o) = two_step(&[&x, &t_x, &t], settings.seed, &BgNbd::fit)
-        .ok_or("BG/NBD has no valid starting point on this data: no predictions")?;
-    // a and b may tend to their limits (a → 0: no drop-out seen; the predictions are then
-    // the NBD's, whatever b); r and α must be placed.
-    let bg_nbd = checked(params, &o, rows.len(), &[true, true, false, false])
-        .map_err(|why| format!("BG/NBD {why}"))?;
+    let purchases = fit_purchases(&[&x, &t_x, &t], settings)?;
     let mut warnings = Vec::new();
     let (rx, rm) = (pick(&s.x, &repeat), pick(&s.value, &repeat));
     let spend_correlation = pearson(&rx, &rm);
@@ -135,12 +201,38 @@ pub fn fit(s: &Summary, settings: &Settings, spend: bool) -> Result<(Models, Vec
     };
     Ok((
         Models {
-            bg_nbd,
+            purchases,
             gamma_gamma,
             spend_correlation,
         },
         warnings,
     ))
+}
+
+/// The purchase model of `settings` on (x, t_x, T), or why it cannot be used.
+fn fit_purchases(columns: &[&[f64]; 3], settings: &Settings) -> Result<Purchases, String> {
+    let no_start =
+        |name: &str| format!("{name} has no valid starting point on this data: no predictions");
+    match settings.model {
+        PurchaseModel::BgNbd => {
+            let (params, o) =
+                two_step(columns, settings.seed, &BgNbd::fit).ok_or_else(|| no_start("BG/NBD"))?;
+            // a and b may tend to their limits (a → 0: no drop-out seen; the predictions are
+            // then the NBD's, whatever b); r and α must be placed.
+            checked(params, &o, columns[0].len(), &[true, true, false, false])
+                .map(Purchases::BgNbd)
+                .map_err(|why| format!("BG/NBD {why}"))
+        }
+        PurchaseModel::ParetoNbd => {
+            let (params, o) = two_step(columns, settings.seed, &ParetoNbd::fit)
+                .ok_or_else(|| no_start("Pareto/NBD"))?;
+            // s and β may tend to their limits together (no drop-out seen: lifetimes without
+            // end); r and α must be placed.
+            checked(params, &o, columns[0].len(), &[true, true, false, false])
+                .map(Purchases::ParetoNbd)
+                .map_err(|why| format!("Pareto/NBD {why}"))
+        }
+    }
 }
 
 /// Customers a model's multi-start search runs on; its best point is then polished on all.
@@ -250,8 +342,8 @@ fn customer(m: &Models, s: &Summary, set: &Settings, i: usize) -> [f64; 5] {
     if !x.is_finite() {
         return [f64::NAN; 5];
     }
-    let bg = &m.bg_nbd.params;
-    let e = |days: f64| bg.expected(days / set.unit_days, x, t_x, t);
+    let model = &m.purchases;
+    let e = |days: f64| model.expected(days / set.unit_days, x, t_x, t);
     let horizon = e(set.horizon_days);
     let value = m
         .gamma_gamma
@@ -279,7 +371,7 @@ fn customer(m: &Models, s: &Summary, set: &Settings, i: usize) -> [f64; 5] {
         f64::NAN
     };
     [
-        bg.p_alive(x, t_x, t),
+        model.p_alive(x, t_x, t),
         horizon,
         value,
         if value.is_finite() { clv } else { f64::NAN },

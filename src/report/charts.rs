@@ -535,6 +535,10 @@ pub struct Heatmap {
 }
 
 fn diverging(v: f64, range: f64) -> RGBColor {
+    if !v.is_finite() {
+        // No value (an empty cell): light grey, not the black NaN would make.
+        return RGBColor(240, 240, 240);
+    }
     let t = if range > 0.0 {
         (v / range).clamp(-1.0, 1.0)
     } else {

@@ -92,13 +92,14 @@ pub fn build(input: &ReportInput) -> Result<Vec<(String, Vec<u8>)>> {
     let exploration = sections::exploration::charts(input, &kf, &sample, &mut figs)?;
     let selection = sections::selection::charts(input, &sample, &mut figs);
     let value = sections::value::charts(input, &kf, &mut figs);
+    let predicted = sections::predict::charts(input, &mut figs);
     let segments = sections::segments::charts(input, &kf, mix.as_ref(), &sample, &mut figs)?;
     let figs = figs.draw()?;
 
     let mut h = head(input, n);
     sections::summary::html(&mut h, input, &kf);
     sections::value::html(&mut h, &value, &figs);
-    sections::predict::html(&mut h, input);
+    sections::predict::html(&mut h, input, &predicted, &figs);
     sections::data::html(&mut h, input);
     sections::exploration::html(&mut h, &exploration, &figs);
     sections::selection::html(&mut h, input, &selection, &figs);

@@ -519,8 +519,10 @@ fn run_predict(plan: &Plan, r: &mut Runner) -> Result<Option<Predicted>> {
         })?;
         let note = match &out.state.models {
             Some(m) => format!(
-                "BG/NBD on {} customers; as of {}",
-                m.bg_nbd.customers, out.state.as_of
+                "{} on {} customers; as of {}",
+                m.purchases.name(),
+                m.purchases.fit_of().0,
+                out.state.as_of
             ),
             None => "no predictions (see the warnings)".into(),
         };
@@ -615,11 +617,15 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
     let (_, segments) = r.stage(Stage::Profile, material, || {
         let cols = &feats.state.model_columns;
         let stability = chosen_stability(run);
+        let evidence = profile::Evidence {
+            stability,
+            predictions: run.predicted.map(|p| &p.data),
+        };
         let mut out = profile::run(
             features,
             cols,
             run.chosen,
-            stability,
+            evidence,
             &profile_plan,
             id,
             plan.seed,

@@ -60,6 +60,10 @@ pub fn run(input: &PredictInput) -> Result<PredictOutput> {
         horizon_days: plan.horizon_days as f64,
         discount: plan.discount,
         seed: input.seed,
+        model: match plan.model.as_str() {
+            "pareto_nbd" => predict::PurchaseModel::ParetoNbd,
+            _ => predict::PurchaseModel::BgNbd,
+        },
     };
     let summary = summarise(&p.days, end, unit);
     let mut warnings = Vec::new();
@@ -206,14 +210,16 @@ fn holdout(
     let check = models
         .as_ref()
         .map(|m| predict::holdout::check(m, &calibration, &actual, (end - cut) as f64, settings));
-    let expected = match &check {
-        Some((_, e)) => e.clone(),
-        None => vec![f64::NAN; calibration.x.len()],
+    let nan = || vec![f64::NAN; calibration.x.len()];
+    let (expected, value) = match &check {
+        Some((_, e, v)) => (e.clone(), v.clone()),
+        None => (nan(), nan()),
     };
     let cols = vec![
         finite_or_null("holdout_purchases", &actual.purchases),
         finite_or_null("holdout_expected", &expected),
         finite_or_null("holdout_value", &actual.value),
+        finite_or_null("holdout_expected_value", &value),
     ];
-    (check.map(|(c, _)| c), cols)
+    (check.map(|(c, _, _)| c), cols)
 }

@@ -10,21 +10,29 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-12)
 }
 
-#[test]
-fn online_retail_predictions_match_an_independent_reference() {
-    if shared_data("online_retail.parquet").is_none() {
-        return;
-    }
+/// examples/online_retail_predict.yaml, edited by `edit`, run on a temporary folder: the
+/// folder, the run's output folder and its model.json (`None` without `../shared`).
+fn run_example(
+    edit: impl Fn(String) -> String,
+) -> Option<(Workdir, std::path::PathBuf, serde_json::Value)> {
+    shared_data("online_retail.parquet")?;
     let w = Workdir::new();
     let example = std::fs::read_to_string(root().join("examples/online_retail_predict.yaml"))
         .unwrap()
         .replace("../shared", &root().join("../shared").display().to_string());
-    w.write("p.yaml", &example);
+    w.write("p.yaml", &edit(example));
     w.ok(&["run", "p.yaml", "--out-dir", "out"]);
     let dir = w.path("out/online_retail_predict");
+    let model = serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
+    Some((w, dir, model))
+}
+
+#[test]
+fn online_retail_predictions_match_an_independent_reference() {
+    let Some((w, dir, model)) = run_example(|e| e) else {
+        return;
+    };
     let reference = json("predict_reference.json");
-    let model: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
     let predict = &model["predict"];
     assert_eq!(predict["as_of"], "2011-12-10");
     let fitted = &predict["models"];
@@ -60,8 +68,32 @@ fn online_retail_predictions_match_an_independent_reference() {
         let sum: f64 = f64s(&table, c).iter().sum();
         assert_eq!(sum, reference["summary_sums"][c].as_f64().unwrap(), "{c}");
     }
-    let ids = strs(&table, "CustomerID");
     let checked = reference["customers_checked"].as_array().unwrap();
+    check_customers(&table, checked);
+    check_holdout(&predict["holdout"], &reference["holdout"], &table);
+    check_profile(&dir);
+    check_outlook(&dir);
+    check_holdout_by_segment(&dir, &predict["holdout"]);
+    // Same bytes on one thread.
+    let first = std::fs::read(dir.join("08_predict.parquet")).unwrap();
+    let out = w.run_env(
+        &["run", "p.yaml", "--out-dir", "out", "--from", "predict"],
+        &[("RAYON_NUM_THREADS", "1"), ("POLARS_MAX_THREADS", "1")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        first,
+        std::fs::read(dir.join("08_predict.parquet")).unwrap()
+    );
+}
+
+/// Each checked customer's predictions to 1e-6 relative (missing where the reference's are).
+fn check_customers(table: &polars::prelude::DataFrame, checked: &[serde_json::Value]) {
+    let ids = strs(table, "CustomerID");
     assert_eq!(checked.len(), 217);
     for column in [
         "p_alive",
@@ -89,23 +121,138 @@ fn online_retail_predictions_match_an_independent_reference() {
             }
         }
     }
-    check_holdout(&predict["holdout"], &reference["holdout"], &table);
-    check_profile(&dir);
-    // Same bytes on one thread.
-    let first = std::fs::read(dir.join("08_predict.parquet")).unwrap();
-    let out = w.run_env(
-        &["run", "p.yaml", "--out-dir", "out", "--from", "predict"],
-        &[("RAYON_NUM_THREADS", "1"), ("POLARS_MAX_THREADS", "1")],
+}
+
+#[test]
+fn online_retail_pareto_nbd_matches_an_independent_reference() {
+    // The same lines with `model: pareto_nbd`: SciPy's fit with `lifetimes`' likelihood and
+    // SciPy's hyp2f1 (tests/fixtures/make_predict.py).
+    let edit = |e: String| {
+        let e = e
+            .replace("model: bg_nbd", "model: pareto_nbd")
+            .replace("k: [2, 8], n_init: 10", "k: [2, 3], n_init: 1");
+        e[..e.find("  holdout:").unwrap()].to_string()
+    };
+    let Some((_w, dir, model)) = run_example(edit) else {
+        return;
+    };
+    let reference = json("predict_reference.json");
+    let fitted = &model["predict"]["models"]["pareto_nbd"];
+    assert!(model["predict"]["models"]["bg_nbd"].is_null());
+    let want = &reference["pareto_nbd"];
+    // The year shows no drop-out the model can place: both fits take s → 0 and β → ∞ (each
+    // stopping where the likelihood no longer changes), so only their ratio, the mean
+    // drop-out rate, is compared: negligible in both.
+    let rate = |m: &serde_json::Value| m["s"].as_f64().unwrap() / m["beta"].as_f64().unwrap();
+    assert!(rate(&fitted["params"]) < 1e-12 && rate(want) < 1e-12);
+    for k in ["r", "alpha"] {
+        let (got, want) = (
+            fitted["params"][k].as_f64().unwrap(),
+            want[k].as_f64().unwrap(),
+        );
+        assert!(
+            rel(got, want) < 1e-4,
+            "pareto_nbd.{k}: {got} against SciPy's {want}"
+        );
+    }
+    let (got, want) = (
+        fitted["log_likelihood"].as_f64().unwrap(),
+        want["log_likelihood"].as_f64().unwrap(),
     );
+    assert!(rel(got, want) < 1e-9, "log-likelihood {got} against {want}");
+    let table = read_parquet(&dir.join("08_predict.parquet"));
+    check_customers(
+        &table,
+        reference["pareto_customers_checked"].as_array().unwrap(),
+    );
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("Pareto/NBD (purchases), fitted on 4334 customers"));
+}
+
+/// Per segment, the holdout's expected and actual value add up to the check's totals, and
+/// each is its customers' sum in `08_predict.parquet` (customers new in the holdout left out).
+fn check_holdout_by_segment(dir: &std::path::Path, check: &serde_json::Value) {
+    use std::collections::BTreeMap;
+    let profile = read_parquet(&dir.join("07_profile.parquet"));
+    let ids = f64s(&profile, "segment");
+    let (expected, actual) = (
+        f64s(&profile, "holdout_expected_value"),
+        f64s(&profile, "holdout_value"),
+    );
+    let total = |v: &[f64]| v.iter().sum::<f64>();
+    let want = check["expected_value"].as_f64().unwrap();
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        rel(total(&expected), want) < 1e-9,
+        "{expected:?} against {want}"
     );
-    assert_eq!(
-        first,
-        std::fs::read(dir.join("08_predict.parquet")).unwrap()
+    let want = check["actual_value"].as_f64().unwrap();
+    assert!(
+        rel(total(&actual), want) < 1e-9,
+        "{actual:?} against {want}"
     );
+    let table = read_parquet(&dir.join("08_predict.parquet"));
+    let labels = f64s(&read_parquet(&dir.join("segments.parquet")), "segment");
+    let opt =
+        |c: &str| -> Vec<Option<f64>> { table.column(c).unwrap().f64().unwrap().iter().collect() };
+    let (e, a) = (opt("holdout_expected"), opt("holdout_value"));
+    let mut by: BTreeMap<i64, f64> = BTreeMap::new();
+    for i in 0..labels.len() {
+        if e[i].is_some() {
+            *by.entry(labels[i] as i64).or_default() += a[i].unwrap_or(0.0);
+        }
+    }
+    for (j, id) in ids.iter().enumerate() {
+        assert!(rel(actual[j], by[&(*id as i64)]) < 1e-12, "segment {id}");
+    }
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("<th>expected value in the holdout</th>"));
+}
+
+/// The predicted-value traits hold exactly where the profile's numbers put them, and the
+/// P(alive) chart counts every customer with an order once.
+fn check_outlook(dir: &std::path::Path) {
+    let profile = read_parquet(&dir.join("07_profile.parquet"));
+    let traits = strs(&profile, "traits");
+    let (size, share) = (f64s(&profile, "size"), f64s(&profile, "share"));
+    let (past, predicted) = (
+        f64s(&profile, "past_value_share"),
+        f64s(&profile, "predicted_value_share"),
+    );
+    let (alive, at_risk) = (f64s(&profile, "mean_p_alive"), f64s(&profile, "at_risk"));
+    let mut seen = 0;
+    for i in 0..traits.len() {
+        let has = |t: &str| traits[i].split("; ").any(|x| x == t);
+        let rising = predicted[i] >= 0.05 && predicted[i] >= 1.25 * past[i];
+        let high = predicted[i] >= 1.5 * share[i];
+        let churn = alive[i] < 0.5 || (at_risk[i] > 0.0 && at_risk[i] >= 0.2 * size[i]);
+        assert_eq!(has("rising"), rising, "segment {i}: {}", traits[i]);
+        assert_eq!(
+            has("high predicted value"),
+            high,
+            "segment {i}: {}",
+            traits[i]
+        );
+        assert_eq!(has("churn risk"), churn, "segment {i}: {}", traits[i]);
+        seen += usize::from(rising) + usize::from(high);
+    }
+    assert!(
+        seen > 0,
+        "no segment rising or of high predicted value: {traits:?}"
+    );
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("id=\"chart-p_alive_by_recency\""));
+    let svg = std::fs::read_to_string(dir.join("charts/p_alive_by_recency.svg")).unwrap();
+    let counted: usize = svg
+        .split('(')
+        .skip(1)
+        .filter_map(|t| t.split(')').next()?.parse::<usize>().ok())
+        .sum();
+    let features = read_parquet(&dir.join("03_features.parquet"));
+    let buyers = f64s(&features, "frequency")
+        .iter()
+        .filter(|&&f| f >= 1.0)
+        .count();
+    assert_eq!(counted, buyers);
 }
 
 /// The holdout check: SciPy's calibration fit, the actual purchase days counted by pandas.

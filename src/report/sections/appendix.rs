@@ -6,7 +6,13 @@ use super::super::ReportInput;
 pub fn html(h: &mut Html, input: &ReportInput) {
     let p = input.plan;
     h.markup("<h2 id=\"appendix\">Appendix</h2><h3>Recommendation rules</h3><table><tr><th>when</th><th>action</th></tr>");
-    for r in &p.profile.rules {
+    // Rules on predicted value only where the run predicts.
+    let shown = p
+        .profile
+        .rules
+        .iter()
+        .filter(|r| p.predict.is_some() || !r.when.iter().any(|t| t.needs_predict()));
+    for r in shown {
         let when: Vec<String> = r.when.iter().map(|t| t.label()).collect();
         h.markup("<tr><td>").text(when.join(" and "));
         h.markup("</td><td style=\"text-align:left\">")

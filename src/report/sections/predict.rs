@@ -3,12 +3,94 @@
 //! valuable customers at risk; the fitted models; the holdout check in numbers; and what the
 //! models assume.
 
+use super::super::charts::{later, Heatmap, WIDE};
+use super::super::figures::{Drawn, Figures};
 use super::super::html::Html;
 use super::super::ReportInput;
+use crate::frame::f64_opts;
 use crate::predict::holdout::Check;
 use crate::stages::predict::PredictState;
 
-pub fn html(h: &mut Html, input: &ReportInput) {
+/// Orders (rows) and days since the last purchase (columns) the P(alive) chart groups
+/// customers by: (label, lowest value).
+const ORDERS: [(&str, f64); 6] = [
+    ("1 order", 1.0),
+    ("2", 2.0),
+    ("3-4", 3.0),
+    ("5-7", 5.0),
+    ("8-12", 8.0),
+    ("13+", 13.0),
+];
+const DAYS_SINCE: [(&str, f64); 5] = [
+    ("0-30 days", 0.0),
+    ("31-90", 31.0),
+    ("91-180", 91.0),
+    ("181-270", 181.0),
+    ("271+", 271.0),
+];
+
+/// The bin of `v` among `bins` (by their lowest values).
+fn bin(bins: &[(&str, f64)], v: f64) -> usize {
+    bins.iter().rposition(|(_, lo)| v >= *lo).unwrap_or(0)
+}
+
+/// Mean P(alive) of the customers by orders and days since their last purchase (the RFM
+/// frequency and recency), each cell with its count: where the customers likely gone are.
+pub fn charts(input: &ReportInput, figs: &mut Figures) -> Vec<String> {
+    let Some(state) = input.predict.filter(|s| s.models.is_some()) else {
+        return Vec::new();
+    };
+    let get = |c: &str| f64_opts(input.features, c).ok();
+    let (Some(orders), Some(days), Some(alive)) =
+        (get("frequency"), get("recency"), get("p_alive"))
+    else {
+        return Vec::new();
+    };
+    let (nr, nc) = (ORDERS.len(), DAYS_SINCE.len());
+    let (mut sum, mut count) = (vec![vec![0.0; nc]; nr], vec![vec![0usize; nc]; nr]);
+    for i in 0..alive.len() {
+        if let (Some(o @ 1.0..), Some(d), Some(p)) = (orders[i], days[i], alive[i]) {
+            let (r, c) = (bin(&ORDERS, o), bin(&DAYS_SINCE, d));
+            sum[r][c] += p;
+            count[r][c] += 1;
+        }
+    }
+    let mean = |r: usize, c: usize| sum[r][c] / count[r][c] as f64;
+    let labels = (0..nr)
+        .map(|r| {
+            (0..nc)
+                .map(|c| match count[r][c] {
+                    0 => String::new(),
+                    n => format!("{:.2} ({n})", mean(r, c)),
+                })
+                .collect()
+        })
+        .collect();
+    figs.add(
+        later(
+            "p_alive_by_recency",
+            WIDE,
+            Heatmap {
+                title: "Mean P(alive) by orders (rows) and days since the last purchase".into(),
+                rows: ORDERS.iter().map(|(l, _)| l.to_string()).collect(),
+                cols: DAYS_SINCE.iter().map(|(l, _)| l.to_string()).collect(),
+                // Red where customers are likely gone, blue where they are likely still buying.
+                values: (0..nr)
+                    .map(|r| (0..nc).map(|c| 0.5 - mean(r, c)).collect())
+                    .collect(),
+                range: 0.5,
+                labels: Some(labels),
+            },
+        ),
+        format!(
+            "Each cell: the customers' mean P(alive) on {} (and how many customers); red below ½, blue above",
+            state.as_of
+        ),
+    );
+    vec!["p_alive_by_recency".into()]
+}
+
+pub fn html(h: &mut Html, input: &ReportInput, names: &[String], figs: &Drawn) {
     let Some(state) = input.predict else { return };
     h.markup("<h2 id=\"predicted\">Where the value will be</h2>");
     let Some(models) = &state.models else {
@@ -18,21 +100,24 @@ pub fn html(h: &mut Html, input: &ReportInput) {
         return;
     };
     segments_table(h, input, state);
-    let bg = &models.bg_nbd;
-    h.markup("<h3>The models</h3><p>BG/NBD (purchases), fitted on ")
-        .text(bg.customers)
+    figs.html(h, names, false);
+    let purchases = &models.purchases;
+    let (customers, log_likelihood) = purchases.fit_of();
+    h.markup("<h3>The models</h3><p>")
+        .text(purchases.name())
+        .markup(" (purchases), fitted on ")
+        .text(customers)
         .markup(" customers in ")
         .text(format!("{}s", state.time_unit))
-        .markup(": r ")
-        .text(format!("{:.4}", bg.params.r))
-        .markup(", α ")
-        .text(format!("{:.4}", bg.params.alpha))
-        .markup(", a ")
-        .text(format!("{:.4}", bg.params.a))
-        .markup(", b ")
-        .text(format!("{:.4}", bg.params.b))
+        .markup(": ");
+    let params: Vec<String> = purchases
+        .params()
+        .iter()
+        .map(|(name, v)| format!("{name} {v:.4}"))
+        .collect();
+    h.text(params.join(", "))
         .markup(" (log-likelihood ")
-        .text(format!("{:.2}", bg.log_likelihood))
+        .text(format!("{log_likelihood:.2}"))
         .markup(").");
     match &models.gamma_gamma {
         Some(g) => {
@@ -58,6 +143,7 @@ pub fn html(h: &mut Html, input: &ReportInput) {
     h.markup("</p>");
     if let Some(check) = &state.holdout {
         holdout(h, check);
+        holdout_by_segment(h, input);
     }
     h.markup(ASSUMPTIONS);
 }
@@ -125,8 +211,37 @@ fn holdout(h: &mut Html, c: &Check) {
     h.markup("</table>");
 }
 
+/// Per segment, the value the calibration fit expected over the holdout against what the
+/// segment's customers spent (with a spend model).
+fn holdout_by_segment(h: &mut Html, input: &ReportInput) {
+    let rows: Vec<(&str, f64, f64)> = input
+        .segments
+        .iter()
+        .filter_map(|s| {
+            let v = s.value.as_ref()?;
+            Some((s.name.as_str(), v.holdout_expected_value?, v.holdout_value?))
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    h.markup("<table><tr><th>segment</th><th>expected value in the holdout</th><th>actual value</th><th>error</th></tr>");
+    for (name, expected, actual) in rows {
+        h.markup("<tr><td class=\"text\">").text(name);
+        h.markup("</td><td>").text(format!("{expected:.0}"));
+        h.markup("</td><td>").text(format!("{actual:.0}"));
+        let error = match actual != 0.0 {
+            true => format!("{:+.1}%", 100.0 * (expected - actual) / actual),
+            false => "–".to_string(),
+        };
+        h.markup("</td><td>").text(error).markup("</td></tr>");
+    }
+    h.markup("</table>");
+}
+
 const ASSUMPTIONS: &str = "<p class=\"why\">What the models assume: while alive, a customer buys at a steady rate of \
 their own (no seasons, no campaigns); after each purchase they may leave for good; the value of a customer's \
 purchases does not depend on how often they buy. Don't trust them for a seasonal business over a horizon shorter \
 than a year, for subscriptions (leaving is seen there, not guessed), or when the holdout check above is far off. A \
-customer with a single purchase is held alive by BG/NBD (P(alive) 1).</p>";
+customer with a single purchase is held alive by BG/NBD (P(alive) 1); Pareto/NBD lets customers leave at any \
+time, so a long silence after a single purchase lowers their P(alive) too.</p>";

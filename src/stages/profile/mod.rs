@@ -111,6 +111,14 @@ pub struct ProfileOutput {
     pub zscores: (Vec<String>, Vec<Vec<f64>>),
 }
 
+/// What the profile reads beside the features: the chosen model's stability and, with
+/// `predict`, the predict stage's table (for the holdout check per segment).
+#[derive(Default, Clone, Copy)]
+pub struct Evidence<'a> {
+    pub stability: Option<&'a Stability>,
+    pub predictions: Option<&'a DataFrame>,
+}
+
 /// |z| below this counts as "average" when naming.
 const DISTINCT_Z: f64 = 0.5;
 
@@ -118,7 +126,7 @@ pub fn run(
     features: &DataFrame,
     model_columns: &[String],
     model: &Model,
-    stability: Option<&Stability>,
+    evidence: Evidence,
     plan: &ProfilePlan,
     id: &str,
     seed: u64,
@@ -137,15 +145,21 @@ pub fn run(
         .collect();
     let most_valuable = st.most_valuable(plan.value.as_deref());
     let readable = units::readable(features, model_columns)?;
+    let values = value::of(features, evidence.predictions, &model.labels, &st.seg_ids)?;
     let mut summary: Vec<Segment> = (0..st.seg_ids.len())
-        .map(|r| st.segment(r, &readable, plan, dominant[r].clone(), most_valuable))
+        .map(|r| {
+            let value = values.as_ref().map(|v| &v[r]);
+            st.segment(
+                r,
+                &readable,
+                plan,
+                dominant[r].clone(),
+                most_valuable,
+                value,
+            )
+        })
         .collect();
-    attach_stability(&mut summary, model, stability);
-    if let Some(values) = value::of(features, &model.labels, &st.seg_ids)? {
-        for (seg, v) in summary.iter_mut().zip(values) {
-            seg.value = (seg.id >= 0).then_some(v);
-        }
-    }
+    attach_stability(&mut summary, model, evidence.stability);
     distinct_names(&mut summary);
 
     // Explanation rules on the unscaled model features.
@@ -328,6 +342,7 @@ impl Stats {
         plan: &ProfilePlan,
         dominant_rfm: Option<String>,
         most_valuable: Option<i64>,
+        value: Option<&value::SegmentValue>,
     ) -> Segment {
         let s = self.seg_ids[r];
         let n_model = readable.len();
@@ -366,6 +381,9 @@ impl Stats {
                 figures: self.figures(r, readable, &plan.units),
                 rfm: dominant_rfm,
                 most_valuable: most_valuable == Some(s),
+                outlook: value
+                    .map(|v| v.outlook(size, size as f64 / n as f64))
+                    .unwrap_or_default(),
                 average: zs.iter().all(|(z, _)| z.abs() < DISTINCT_Z),
             };
             let mut actions = recommend::recommend(&plan.rules, &t, DISTINCT_Z);
@@ -382,7 +400,7 @@ impl Stats {
             traits,
             actions,
             stability: None,
-            value: None,
+            value: value.filter(|_| s >= 0).cloned(),
         }
     }
 
@@ -499,6 +517,16 @@ fn traits_of(zs: &[(f64, &str)], t: &recommend::Traits) -> Vec<String> {
     }
     if t.most_valuable {
         traits.push("most valuable".into());
+    }
+    let o = &t.outlook;
+    for (holds, name) in [
+        (&o.churn_risk, "churn risk"),
+        (&o.rising, "rising"),
+        (&o.high_predicted_value, "high predicted value"),
+    ] {
+        if holds.is_some() {
+            traits.push(name.into());
+        }
     }
     traits
 }

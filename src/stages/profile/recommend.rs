@@ -22,6 +22,8 @@ pub struct Traits {
     pub figures: std::collections::BTreeMap<String, String>,
     pub rfm: Option<String>,
     pub most_valuable: bool,
+    /// The predicted-value traits (runs with `predict`).
+    pub outlook: super::value::Outlook,
     /// No model column is at least `threshold` standard deviations away.
     pub average: bool,
 }
@@ -71,6 +73,13 @@ fn holds(t: &Trait, s: &Traits, threshold: f64) -> Option<String> {
             .as_ref()
             .filter(|r| words(r) == words(name))
             .map(|r| format!("mostly RFM `{r}`")),
+        Trait::ChurnRisk => s
+            .outlook
+            .churn_risk
+            .as_ref()
+            .map(|e| format!("churn risk: {e}")),
+        Trait::Rising => s.outlook.rising.as_ref().map(|e| format!("rising: {e}")),
+        Trait::HighPredictedValue => s.outlook.high_predicted_value.clone(),
     }
 }
 
@@ -146,6 +155,7 @@ mod tests {
             figures: Default::default(),
             rfm: None,
             most_valuable: false,
+            outlook: Default::default(),
             average: false,
         }
     }
@@ -161,6 +171,15 @@ mod tests {
             Some(Trait::Rfm("at risk".into()))
         );
         assert_eq!(Trait::parse("most valuable"), Some(Trait::MostValuable));
+        assert_eq!(Trait::parse("Churn  risk"), Some(Trait::ChurnRisk));
+        assert_eq!(Trait::parse("rising"), Some(Trait::Rising));
+        assert_eq!(
+            Trait::parse("high predicted value"),
+            Some(Trait::HighPredictedValue)
+        );
+        for t in [Trait::ChurnRisk, Trait::Rising, Trait::HighPredictedValue] {
+            assert_eq!(Trait::parse(&t.label()), Some(t));
+        }
         assert_eq!(Trait::parse("high"), None);
         assert_eq!(Trait::parse("wealthy"), None);
         assert_eq!(
