@@ -96,6 +96,7 @@ pub(super) fn cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result
         peak_rss_mib: rss as f64 / 1024.0,
         stages: vec![("read and ingest".to_string(), seconds)],
         chosen_model: String::new(),
+        peer: None,
     };
     Ok(vec![
         result(CSV_CASE, csv_s, csv_rss),

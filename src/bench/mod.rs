@@ -3,6 +3,7 @@
 //! the run's manifest) and the whole process's peak RSS (from `wait4`), median of N runs.
 
 mod database;
+mod peer;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -32,10 +33,15 @@ const SPARK: &str = "spark";
 
 enum Data {
     Customers(usize),
-    Transactions { customers: usize, rows: usize },
+    Transactions {
+        customers: usize,
+        rows: usize,
+    },
+    /// A real data set of `../shared/data` (or `SEGFLOW_SHARED_DATA`), read in place.
+    Shared(&'static str),
 }
 
-const CASES: [Case; 9] = [
+const CASES: [Case; 10] = [
     Case {
         name: "customers_100k",
         data: Data::Customers(100_000),
@@ -119,6 +125,15 @@ const CASES: [Case; 9] = [
         fit_sample: 200_000,
         predict: false,
     },
+    // The real Online Retail lines (Parquet, dates as text), when ../shared/data has them.
+    Case {
+        name: "online_retail",
+        data: Data::Shared("online_retail.parquet"),
+        dbscan: "",
+        engine: "",
+        fit_sample: 0,
+        predict: false,
+    },
     // A million customers' purchase histories for the predict stage.
     Case {
         name: "transactions_10m_predict",
@@ -146,11 +161,17 @@ pub struct CaseResult {
     /// Median seconds per stage.
     pub stages: Vec<(String, f64)>,
     pub chosen_model: String,
+    /// The Python peer on the same file, its runs interleaved with these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<peer::PeerResult>,
 }
 
 fn data_file(dir: &Path, data: &Data) -> PathBuf {
     match data {
-        Data::Customers(n) => dir.join(format!("customers_{n}.csv")),
+        Data::Customers(n) => dir.join(format!("customers_{n}.parquet")),
+        Data::Shared(name) => std::env::var_os("SEGFLOW_SHARED_DATA")
+            .map_or_else(|| PathBuf::from("../shared/data"), PathBuf::from)
+            .join(name),
         Data::Transactions { customers, rows } => {
             dir.join(format!("transactions_{customers}_{rows}.parquet"))
         }
@@ -184,7 +205,7 @@ fn config(case: &Case, path: &Path) -> String {
             case.name,
             path.display()
         ),
-        Data::Transactions { .. } => format!(
+        Data::Transactions { .. } | Data::Shared(_) => format!(
             "name: {}\nseed: 42\ninput:\n  path: {}\n  kind: transactions{engine}\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, quantity: Quantity, price: UnitPrice}}\n\
              clean:\n  transactions: {{cancellations: drop, drop_non_positive_price: false}}\n\
              features:\n  rfm: {{log1p: [frequency, monetary]}}\n  use: [recency, log1p_frequency, log1p_monetary, aov, tenure]\n{common}",
@@ -200,13 +221,14 @@ fn config(case: &Case, path: &Path) -> String {
 /// when it starts, so the bench process itself must stay small.
 fn ensure_data(dir: &Path, data: &Data) -> Result<PathBuf> {
     let path = data_file(dir, data);
-    if !path.exists() {
+    if !path.exists() && !matches!(data, Data::Shared(_)) {
         eprintln!("generating {}", path.display());
         let exe = std::env::current_exe().map_err(|e| Error::io("segflow", e))?;
         let out = path.to_string_lossy();
         let (rows, customers) = match *data {
             Data::Customers(n) => (n.to_string(), None),
             Data::Transactions { customers, rows } => (rows.to_string(), Some(customers)),
+            Data::Shared(_) => unreachable!("a shared data set is never generated"),
         };
         let customers = customers.map(|c| c.to_string());
         let mut args = vec!["generate"];
@@ -282,6 +304,7 @@ fn assign_cases(
             peak_rss_mib: rss as f64 / 1024.0,
             stages: vec![("assign".to_string(), seconds)],
             chosen_model: algorithm.to_string(),
+            peer: None,
         });
     }
     Ok(results)
@@ -350,6 +373,7 @@ fn export_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec
         peak_rss_mib: rss as f64 / 1024.0,
         stages: vec![(stage.0.to_string(), stage.1)],
         chosen_model: String::new(),
+        peer: None,
     };
     let init_s = median(init_secs);
     Ok(vec![
@@ -365,11 +389,22 @@ fn export_cases(dir: &Path, exe: &Path, runs: usize, filter: &str) -> Result<Vec
 
 /// One pipeline case run `runs` times: the median time, the peak RSS and the median
 /// seconds per stage from each run's manifest (`None` when no run was made).
-fn pipeline_case(dir: &Path, exe: &Path, case: &Case, runs: usize) -> Result<Option<CaseResult>> {
+fn pipeline_case(
+    dir: &Path,
+    exe: &Path,
+    case: &Case,
+    runs: usize,
+    said: &mut bool,
+) -> Result<Option<CaseResult>> {
     let path = ensure_data(dir, &case.data)?;
+    if !path.exists() {
+        eprintln!("{} skipped: {} is absent", case.name, path.display());
+        return Ok(None);
+    }
     let cfg = dir.join(format!("{}.yaml", case.name));
     crate::artifacts::write_bytes(&cfg, config(case, &path).as_bytes())?;
     let out = dir.join("outputs");
+    let mut peer = peer::Peer::of(case.name, &case.data, &path, &out, said);
     let (mut secs, mut rss, mut stage_secs) = (Vec::new(), 0u64, Vec::<Vec<f64>>::new());
     let mut manifest: Option<Manifest> = None;
     for r in 0..runs {
@@ -398,15 +433,20 @@ fn pipeline_case(dir: &Path, exe: &Path, case: &Case, runs: usize) -> Result<Opt
             stage_secs[i].push(st.seconds);
         }
         manifest = Some(mf);
+        if let Some(p) = peer.as_mut() {
+            p.run_once(case.name)?;
+        }
     }
     let Some(mf) = manifest else { return Ok(None) };
+    let seconds = median(secs);
     Ok(Some(CaseResult {
         case: case.name.to_string(),
         input_rows: mf.stages[0].rows_in,
         customers: mf.stages[3].rows_out,
         runs,
-        seconds: median(secs),
+        seconds,
         peak_rss_mib: rss as f64 / 1024.0,
+        peer: peer.and_then(|p| p.result(seconds)),
         stages: mf
             .stages
             .iter()
@@ -441,6 +481,13 @@ fn table(results: &[CaseResult]) -> String {
             r.peak_rss_mib,
             stages.join(" ")
         );
+        if let Some(p) = &r.peer {
+            let _ = writeln!(
+                t,
+                "{:<30} {:>10} {:>9} {:>8.2} {:>9.0}  segflow {:.1}x faster (same file, runs interleaved)",
+                "  python peer", "", "", p.seconds, p.peak_rss_mib, p.ratio
+            );
+        }
     }
     t
 }
@@ -515,6 +562,7 @@ fn peer_case(dir: &Path, runs: usize) -> Result<Option<CaseResult>> {
     let rows = match case.data {
         Data::Transactions { rows, .. } => rows,
         Data::Customers(n) => n,
+        Data::Shared(_) => 0,
     };
     Ok(Some(CaseResult {
         case: "transactions_10m_pyspark".into(),
@@ -525,6 +573,7 @@ fn peer_case(dir: &Path, runs: usize) -> Result<Option<CaseResult>> {
         peak_rss_mib: rss as f64 / 1024.0,
         stages: vec![("line work".to_string(), seconds)],
         chosen_model: String::new(),
+        peer: None,
     }))
 }
 
@@ -586,8 +635,9 @@ pub fn run(
     let cases = CASES
         .iter()
         .filter(|c| c.name.contains(filter) && (spark || c.engine != SPARK));
+    let mut said = false;
     for case in cases {
-        results.extend(pipeline_case(dir, &exe, case, runs)?);
+        results.extend(pipeline_case(dir, &exe, case, runs, &mut said)?);
     }
     if spark && "transactions_10m_pyspark".contains(filter) {
         results.extend(peer_case(dir, runs)?);

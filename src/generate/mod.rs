@@ -141,8 +141,13 @@ pub fn customers(rows: usize, seed: u64) -> Vec<Customer> {
     out
 }
 
-/// Writes the customers table as CSV (Kaggle header, LF line endings), atomically.
+/// Writes the customers table as CSV (Kaggle header, LF line endings) or, for a
+/// `.parquet` name, Parquet (the same values; ids as integers, the rest as numbers and
+/// text), atomically.
 pub fn write_customers(path: &Path, rows: usize, seed: u64) -> Result<usize> {
+    if path.extension().is_some_and(|e| e == "parquet") {
+        return write_customers_parquet(path, rows, seed);
+    }
     let mut s = String::from("CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)\n");
     let opt = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
     for c in customers(rows, seed) {
@@ -157,6 +162,32 @@ pub fn write_customers(path: &Path, rows: usize, seed: u64) -> Result<usize> {
         );
     }
     write_bytes(path, s.as_bytes())?;
+    Ok(rows)
+}
+
+fn write_customers_parquet(path: &Path, rows: usize, seed: u64) -> Result<usize> {
+    use polars::prelude::{Column, DataFrame};
+    let all = customers(rows, seed);
+    let col = |name: &str, f: &dyn Fn(&Customer) -> Option<f64>| {
+        Column::new(name.into(), all.iter().map(f).collect::<Vec<_>>())
+    };
+    let mut df = DataFrame::new(
+        rows,
+        vec![
+            Column::new(
+                "CustomerID".into(),
+                all.iter().map(|c| c.id as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "Gender".into(),
+                all.iter().map(|c| c.gender).collect::<Vec<_>>(),
+            ),
+            col("Age", &|c| c.age),
+            col("Annual Income (k$)", &|c| c.income),
+            col("Spending Score (1-100)", &|c| Some(c.score)),
+        ],
+    )?;
+    crate::artifacts::write_parquet(path, &mut df)?;
     Ok(rows)
 }
 
