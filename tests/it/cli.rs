@@ -229,6 +229,91 @@ fn generator_is_deterministic_and_made_the_shipped_data() {
         "b.csv",
     ]);
     assert_ne!(bytes(&w, "a.csv"), bytes(&w, "b.csv"));
+    // Parquet for a .parquet name: the same customers, value for value.
+    w.ok(&[
+        "generate",
+        "customers",
+        "--rows",
+        "200",
+        "--seed",
+        "42",
+        "--out",
+        "a.parquet",
+    ]);
+    let table = crate::common::read_parquet(&w.path("a.parquet"));
+    let csv = std::fs::read_to_string(w.path("a.csv")).unwrap();
+    let lines: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(table.height(), 200);
+    let ids = crate::common::strs(&table, "CustomerID");
+    let genders = table.column("Gender").unwrap().str().unwrap().clone();
+    let ages = table.column("Age").unwrap().f64().unwrap().clone();
+    let scores = crate::common::f64s(&table, "Spending Score (1-100)");
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(ids[i], l[0]);
+        assert_eq!(genders.get(i).unwrap_or(""), l[1]);
+        assert_eq!(ages.get(i).map(|a| a.to_string()).unwrap_or_default(), l[2]);
+        assert_eq!(scores[i].to_string(), l[4]);
+    }
+}
+
+/// `bench` with a case's shared data absent says so and goes on; with the data present
+/// but no Python peer, it runs the case alone and says how to install the peer.
+#[test]
+fn bench_skips_absent_data_and_peer_with_the_reason() {
+    let w = Workdir::new();
+    let bench = |env: &[(&str, &str)]| {
+        w.run_env(
+            &[
+                "bench",
+                "--dir",
+                "b",
+                "--runs",
+                "1",
+                "--only",
+                "online_retail",
+            ],
+            env,
+        )
+    };
+    let none = w.path("none");
+    let err = bench(&[("SEGFLOW_SHARED_DATA", none.to_str().unwrap())]);
+    let said = String::from_utf8_lossy(&err.stderr);
+    assert!(err.status.success(), "{said}");
+    assert!(said.contains("online_retail skipped: "), "{said}");
+    assert!(said.contains("online_retail.parquet is absent"), "{said}");
+    // A small file in the real one's place, and no peer.
+    std::fs::create_dir_all(w.path("shared")).unwrap();
+    w.ok(&[
+        "generate",
+        "transactions",
+        "--customers",
+        "200",
+        "--rows",
+        "3000",
+        "--out",
+        "shared/online_retail.parquet",
+    ]);
+    let shared = w.path("shared");
+    let out = bench(&[
+        ("SEGFLOW_SHARED_DATA", shared.to_str().unwrap()),
+        ("SEGFLOW_PEER_PYTHON", "/nonexistent/python"),
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("python peer skipped (no ratios)"), "{said}");
+    assert!(
+        said.contains("pip install polars pandas numpy scikit-learn"),
+        "{said}"
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("online_retail") && !table.contains("python peer"),
+        "{table}"
+    );
 }
 
 #[test]
