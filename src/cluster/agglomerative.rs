@@ -77,6 +77,68 @@ pub fn tree(x: &Matrix, linkage: Linkage) -> Dendrogram<f64> {
     kodama::linkage(&mut condensed, n, linkage.method())
 }
 
+/// One merge of the top of a tree, for its chart: the two nodes joined (leaves are
+/// numbered 0..p from the left of the truncated tree's order, merges p.. in merge order),
+/// the height of the merge and the customers below it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Merge {
+    pub left: usize,
+    pub right: usize,
+    pub height: f64,
+    pub size: usize,
+}
+
+/// The top of a tree for its chart: the last merges and the sizes of the leaves below them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeTop {
+    pub merges: Vec<Merge>,
+    pub sizes: Vec<usize>,
+}
+
+/// Leaves of the chart of a tree's top: SciPy's `truncate_mode="lastp"` with p = 30.
+pub const TOP_LEAVES: usize = 30;
+
+/// The last `p - 1` merges of `tree` (all when it has fewer rows), renumbered so that the
+/// leaves (the clusters left before those merges) are 0..p in their order under the tree
+/// and merge i is node p + i; with each leaf's size.
+pub fn top(tree: &Dendrogram<f64>, p: usize) -> (Vec<Merge>, Vec<usize>) {
+    let n = tree.observations();
+    let steps = tree.steps();
+    let p = p.min(n).max(1);
+    let first = n - p; // the first merge shown
+    let size_of = |id: usize| if id < n { 1 } else { steps[id - n].size };
+    // Leaves in the order a depth-first walk from the root meets them.
+    let mut order = Vec::new();
+    let mut stack = match steps.len() {
+        0 => vec![0],
+        len => vec![n + len - 1],
+    };
+    while let Some(id) = stack.pop() {
+        if id >= n + first {
+            let s = &steps[id - n];
+            stack.push(s.cluster2);
+            stack.push(s.cluster1);
+        } else {
+            order.push(id);
+        }
+    }
+    let leaf: HashMap<usize, usize> = order.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let node = |id: usize| match leaf.get(&id) {
+        Some(&i) => i,
+        None => p + (id - n - first),
+    };
+    let merges = steps[first..]
+        .iter()
+        .map(|s| Merge {
+            left: node(s.cluster1),
+            right: node(s.cluster2),
+            height: s.dissimilarity,
+            size: s.size,
+        })
+        .collect();
+    (merges, order.iter().map(|&id| size_of(id)).collect())
+}
+
 /// A tree and the rows it was grown on: all of them, or a seeded sample.
 pub struct Grown {
     tree: Dendrogram<f64>,
@@ -95,6 +157,12 @@ pub fn grow(x: &Matrix, linkage: Linkage, max_rows: usize, seed: u64) -> Grown {
 }
 
 impl Grown {
+    /// The top of the tree for its chart: see [`top`].
+    pub fn top(&self) -> TreeTop {
+        let (merges, sizes) = top(&self.tree, TOP_LEAVES);
+        TreeTop { merges, sizes }
+    }
+
     /// The labels of `x` (the rows the tree was grown for) with the tree cut at k: the
     /// cut's, or with a sample every row's nearest centre of the sample's clusters.
     pub fn labels(&self, x: &Matrix, k: usize) -> Vec<i64> {
@@ -181,5 +249,23 @@ mod tests {
         // Ward's first merge is the closest pair, at their Euclidean distance.
         let t = tree(&x, Linkage::Ward);
         assert!((t.steps()[0].dissimilarity - 0.1).abs() < 1e-12);
+        // The top three leaves: the left pair, the right pair, and the point 7; then the
+        // point joins the right pair, then everything joins.
+        let (merges, sizes) = top(&t, 3);
+        assert_eq!(sizes.iter().sum::<usize>(), 5);
+        assert_eq!(merges.len(), 2);
+        assert_eq!(merges[1].size, 5);
+        assert!(merges[0].height <= merges[1].height);
+        let leaves_of_first: Vec<usize> = [merges[0].left, merges[0].right].to_vec();
+        assert!(leaves_of_first.iter().all(|&l| l < 3));
+        assert_eq!(
+            leaves_of_first.iter().map(|&l| sizes[l]).sum::<usize>(),
+            3,
+            "{merges:?} {sizes:?}"
+        );
+        assert!(merges[1].left == 3 || merges[1].right == 3);
+        // p above the rows: every row a leaf.
+        let (all, sizes) = top(&t, 50);
+        assert_eq!((all.len(), sizes), (4, vec![1; 5]));
     }
 }

@@ -57,7 +57,13 @@ pub enum Fit {
         core_points: Vec<usize>,
     },
     /// A hierarchical tree cut at k clusters.
-    Agglomerative { k: usize, linkage: Linkage },
+    /// With the top of the tree for the report's chart (kept in the stage's state, not in
+    /// model.json).
+    Agglomerative {
+        k: usize,
+        linkage: Linkage,
+        top: Option<agglomerative::TreeTop>,
+    },
     /// HDBSCAN: its settings, its clustered rows (the members new customers are placed
     /// by) with their core distances, and each row's membership strength (0 for noise;
     /// kept in the clusters artifact, not in JSON).
@@ -122,6 +128,11 @@ impl Fit {
                 log_likelihood: *log_likelihood,
                 probability: Vec::new(),
             },
+            Fit::Agglomerative { k, linkage, .. } => Fit::Agglomerative {
+                k: *k,
+                linkage: *linkage,
+                top: None,
+            },
             other => other.clone(),
         }
     }
@@ -180,6 +191,8 @@ struct ModelJson {
     /// Agglomerative models only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     linkage: Option<Linkage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tree: Option<agglomerative::TreeTop>,
     /// HDBSCAN models only: the smallest cluster, and each member's core distance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     min_cluster_size: Option<usize>,
@@ -196,7 +209,7 @@ impl From<Model> for ModelJson {
     fn from(m: Model) -> ModelJson {
         let algorithm = m.algorithm();
         let (mut linkage, mut min_cluster_size, mut member_radii) = (None, None, Vec::new());
-        let (mut components, mut ll) = (None, None);
+        let (mut components, mut ll, mut tree) = (None, None, None);
         let (k, eps, min_samples, core_points) = match m.fit {
             Fit::Kmeans { k } => (Some(k), None, None, Vec::new()),
             Fit::Dbscan {
@@ -204,8 +217,13 @@ impl From<Model> for ModelJson {
                 min_samples,
                 core_points,
             } => (None, Some(eps), Some(min_samples), core_points),
-            Fit::Agglomerative { k, linkage: l } => {
+            Fit::Agglomerative {
+                k,
+                linkage: l,
+                top: t,
+            } => {
                 linkage = Some(l);
+                tree = t;
                 (Some(k), None, None, Vec::new())
             }
             Fit::Hdbscan {
@@ -241,6 +259,7 @@ impl From<Model> for ModelJson {
             core_points,
             segment_ids: m.segment_ids,
             linkage,
+            tree,
             min_cluster_size,
             radii: member_radii,
             mixture: components,
@@ -267,6 +286,7 @@ impl TryFrom<ModelJson> for Model {
             Algorithm::Agglomerative => Fit::Agglomerative {
                 k: j.k.ok_or_else(|| missing("k"))?,
                 linkage: j.linkage.ok_or_else(|| missing("linkage"))?,
+                top: j.tree,
             },
             Algorithm::Hdbscan => Fit::Hdbscan {
                 min_cluster_size: j

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::frame::figure;
 
 pub mod by_segment;
+pub mod dendrogram;
 
 /// Full-width charts; `SMALL` for the grids of histograms and bars.
 pub const WIDE: (u32, u32) = (720, 400);

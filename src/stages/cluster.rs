@@ -199,6 +199,7 @@ fn dbscan_model(
 /// One tree (on at most `max_rows` rows: a seeded sample above it), cut at every k.
 fn agglomerative_models(x: &Matrix, ag: &AgglomerativePlan, seed: u64) -> Vec<Model> {
     let grown = agglomerative::grow(x, ag.linkage, ag.max_rows, seed);
+    let top = grown.top();
     ag.ks
         .par_iter()
         .map(|&k| {
@@ -208,6 +209,7 @@ fn agglomerative_models(x: &Matrix, ag: &AgglomerativePlan, seed: u64) -> Vec<Mo
                 fit: Fit::Agglomerative {
                     k,
                     linkage: ag.linkage,
+                    top: Some(top.clone()),
                 },
                 n_clusters: centroids.len(),
                 labels,

@@ -180,7 +180,7 @@ fn refit<'a>(
                 gmm::fit_from_kmeans(xs, k, covariance, s).ok().map(|f| f.1)
             })
         }
-        Fit::Agglomerative { k, linkage } => {
+        Fit::Agglomerative { k, linkage, .. } => {
             let (trees, most) = (trees, cluster.agglomerative.as_ref()?.max_rows);
             Box::new(move |xs: &Matrix, s: u64| {
                 let grown = trees.grown(s, || agglomerative::grow(xs, linkage, most, s));

@@ -81,6 +81,14 @@ fn a_run_gives_scikit_learns_segments_and_assign_says_whom_it_would_move() {
         (m["algorithm"].as_str(), m["linkage"].as_str()),
         (Some("agglomerative"), Some("ward"))
     );
+    // The report draws the top of the tree, cut where the chosen model is.
+    let report = std::fs::read_to_string(w.path("outputs/ward/report.html")).unwrap();
+    assert!(report.contains("id=\"chart-dendrogram\""));
+    assert!(
+        report.contains("The last 29 merges of the ward tree above the 30 clusters left before them (198 customers); the dashed line cuts it into the chosen agglomerative_k6's segments"),
+        "{}",
+        &report[report.find("chart-dendrogram").unwrap()..][..600]
+    );
     // assign places each customer by the nearest final centroid: a tree's segments are not
     // the centres' regions, so a few customers land elsewhere, as the run said.
     let (assigned, trained, said) = crate::common::assign_training(&w, "ward");

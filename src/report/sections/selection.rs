@@ -1,6 +1,7 @@
 //! Model selection: every model's metrics, why the chosen one won, the metric curves
 //! against k, the chosen model's silhouette per segment and DBSCAN's k-distance curve.
 
+use super::super::charts::dendrogram::{cut_height, Dendrogram};
 use super::super::charts::{later, Line, SilhouettePlot, WIDE};
 use super::super::figures::{Drawn, Figures};
 use super::super::html::{num, Html};
@@ -29,6 +30,7 @@ pub fn charts(input: &ReportInput, s: &Sample, figs: &mut Figures) -> Selection 
     let (mut names, knee) = metric_curves(input, chosen_k, figs);
     names.extend(silhouette_per_segment(input, s, figs));
     names.extend(k_distance(input, s, figs));
+    names.extend(dendrogram(input, figs));
     Selection {
         names,
         knee,
@@ -129,6 +131,51 @@ fn metric_curves(
         }
     }
     (selection, knee)
+}
+
+/// The top of the agglomerative tree (one tree serves every k), cut where the chosen model
+/// is when it is one of the tree's.
+fn dendrogram(input: &ReportInput, figs: &mut Figures) -> Option<String> {
+    let (linkage, top) = input.models.iter().find_map(|m| match &m.fit {
+        Fit::Agglomerative {
+            linkage,
+            top: Some(top),
+            ..
+        } => Some((*linkage, top)),
+        _ => None,
+    })?;
+    let cut = match &input.chosen.fit {
+        Fit::Agglomerative { k, .. } => cut_height(top, *k),
+        _ => None,
+    };
+    let rows: usize = top.sizes.iter().sum();
+    let caption = format!(
+        "The last {} merges of the {} tree above the {} clusters left before them ({rows} customers{}); {}",
+        top.merges.len(),
+        linkage.as_str(),
+        top.sizes.len(),
+        if rows < input.x.n { ", the tree's sample" } else { "" },
+        match cut {
+            Some(_) => format!("the dashed line cuts it into the chosen {}'s segments", input.chosen.name),
+            None => "the chosen model is not one of this tree's cuts".to_string(),
+        }
+    );
+    figs.add(
+        later(
+            "dendrogram",
+            WIDE,
+            Dendrogram {
+                title: format!(
+                    "Agglomerative clustering ({} linkage): the top of the tree",
+                    linkage.as_str()
+                ),
+                top: top.clone(),
+                cut,
+            },
+        ),
+        caption,
+    );
+    Some("dendrogram".into())
 }
 
 /// Per-cluster silhouette of the chosen model (noise left out), on the scatter sample.
