@@ -1,6 +1,7 @@
 //! Placing new rows in a fitted model's segments: the nearest centroid for K-means; for
-//! DBSCAN the segment of the nearest core point within eps (noise when none is), found
-//! through a grid of cells of side eps instead of a scan of every core point.
+//! DBSCAN the segment of the nearest core point within eps (noise when none is), for HDBSCAN
+//! the nearest member within its own core distance, both found through a grid of cells
+//! (side the largest radius, or finer) instead of a scan of every point.
 //!
 //! The answer is the scan's, bit for bit: the same squared distances (`sq_dist`), the
 //! nearest core point, on equal distances the one listed first.
@@ -38,6 +39,9 @@ pub enum Placer<'a> {
 /// their own, stopping once no farther cell can hold a nearer point.
 pub struct Grid<'a> {
     core: &'a [(Vec<f64>, i64)],
+    /// HDBSCAN: each point's own radius (a row must lie within it); `eps` is then the
+    /// largest of them.
+    radii: Option<&'a [f64]>,
     eps: f64,
     side: f64,
     /// Rings of cells that can hold points within eps: ceil(eps / side).
@@ -53,7 +57,7 @@ impl<'a> Placer<'a> {
         let eps = match model.fit {
             Fit::Dbscan { eps, .. } => eps,
             Fit::Kmeans { .. } | Fit::Agglomerative { .. } => return Placer::Centroids(model),
-            Fit::Hdbscan { .. } => return Placer::Radii { core, radii },
+            Fit::Hdbscan { .. } => return Placer::within_radii(core, radii),
             Fit::Gmm { ref mixture, .. } => return Placer::Mixture(model, mixture),
         };
         let d = core.first().map_or(0, |(p, _)| p.len());
@@ -63,7 +67,20 @@ impl<'a> Placer<'a> {
                 eps2: eps * eps,
             };
         }
-        Placer::Grid(Grid::new(core, eps, d))
+        Placer::Grid(Grid::new(core, None, eps, d))
+    }
+
+    /// HDBSCAN's members (`core`), each with its own core distance: the nearest member
+    /// whose distance covers the row, through a grid of cells where one serves (up to
+    /// [`GRID_DIMS`] dimensions, 64 members or more), else a scan.
+    pub fn within_radii(core: &'a [(Vec<f64>, i64)], radii: &'a [f64]) -> Placer<'a> {
+        let d = core.first().map_or(0, |(p, _)| p.len());
+        let widest = radii.iter().copied().fold(0.0, f64::max);
+        let usable = radii.len() == core.len() && radii.iter().all(|r| r.is_finite());
+        if d == 0 || d > GRID_DIMS || core.len() < 64 || !usable || widest <= 0.0 {
+            return Placer::Radii { core, radii };
+        }
+        Placer::Grid(Grid::new(core, Some(radii), widest, d))
     }
 
     /// The segment of `row` and, for a Gaussian mixture, its posterior probability.
@@ -109,7 +126,7 @@ fn cell_of(p: &[f64], side: f64) -> Cell {
 }
 
 impl<'a> Grid<'a> {
-    fn new(core: &'a [(Vec<f64>, i64)], eps: f64, d: usize) -> Grid<'a> {
+    fn new(core: &'a [(Vec<f64>, i64)], radii: Option<&'a [f64]>, eps: f64, d: usize) -> Grid<'a> {
         let by_cell = |side: f64| {
             let mut cells: HashMap<Cell, Vec<u32>> = HashMap::default();
             for (i, (p, _)) in core.iter().enumerate() {
@@ -131,6 +148,7 @@ impl<'a> Grid<'a> {
         let side = eps / m;
         Grid {
             core,
+            radii,
             eps,
             side,
             rings: (eps / side).ceil() as i64,
@@ -161,7 +179,8 @@ impl<'a> Grid<'a> {
                 &mut |list| {
                     for &i in list {
                         let dist = sq_dist(row, &self.core[i as usize].0);
-                        if dist <= self.eps * self.eps
+                        let r = self.radii.map_or(self.eps, |r| r[i as usize]);
+                        if dist <= r * r
                             && best.is_none_or(|(bd, bi)| dist < bd || (dist == bd && i < bi))
                         {
                             best = Some((dist, i));
@@ -291,6 +310,51 @@ mod tests {
             let grid = Placer::new(&m, &core, &[]);
             assert!(matches!(grid, Placer::Grid(_)), "d = {d}");
             assert_as_scan(&grid, &core, eps, &rows);
+        }
+    }
+
+    #[test]
+    fn hdbscan_members_are_found_through_the_grid_as_by_the_scan() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+        let mut hdbscan = model(1.0);
+        hdbscan.fit = Fit::Hdbscan {
+            min_cluster_size: 5,
+            min_samples: 5,
+            members: Vec::new(),
+            radii: Vec::new(),
+            strength: Vec::new(),
+        };
+        for d in 2..=6 {
+            let mut point = |_| {
+                (0..d)
+                    .map(|_| rng.random_range(-20..20) as f64 * 0.25)
+                    .collect::<Vec<f64>>()
+            };
+            let members: Vec<(Vec<f64>, i64)> =
+                (0..500).map(|i| (point(i), (i % 4) as i64)).collect();
+            let rows: Vec<Vec<f64>> = (0..2000).map(&mut point).collect();
+            // Core distances from a tenth of the largest to all of it, on the lattice too
+            // (ties at a radius's edge).
+            let widest = [0.5, 1.25, 2.0, 2.5, 3.0][d - 2];
+            let radii: Vec<f64> = (0..members.len())
+                .map(|_| widest * rng.random_range(1..=10) as f64 / 10.0)
+                .collect();
+            let grid = Placer::new(&hdbscan, &members, &radii);
+            assert!(matches!(grid, Placer::Grid(_)), "d = {d}");
+            let scan = Placer::Radii {
+                core: &members,
+                radii: &radii,
+            };
+            let mut noise = 0;
+            for r in &rows {
+                let (g, s) = (grid.place(r), scan.place(r));
+                assert_eq!(g, s, "d = {d}, row {r:?}");
+                noise += (s == NOISE) as usize;
+            }
+            assert!(
+                noise > 0 && noise < rows.len(),
+                "d = {d}: both outcomes occur"
+            );
         }
     }
 

@@ -252,10 +252,7 @@ fn hdbscan_model(x: &Matrix, h: &HdbscanPlan, seed: u64, warnings: &mut Vec<Stri
             .iter()
             .map(|&(s, _)| (fitted.row(s).to_vec(), found.labels[s]))
             .collect();
-        let placer = crate::cluster::place::Placer::Radii {
-            core: &core,
-            radii: &radii,
-        };
+        let placer = crate::cluster::place::Placer::within_radii(&core, &radii);
         let placed: Vec<(usize, i64)> = (0..x.n)
             .into_par_iter()
             .filter(|&i| strength[i].is_nan())
