@@ -34,7 +34,8 @@ pub enum Placer<'a> {
     Grid(Grid<'a>),
 }
 
-/// DBSCAN's core points by cell. Cells are eps/m wide, m chosen so that a cell holds a few
+/// DBSCAN's core points (or HDBSCAN's members, each with its own radius) by cell. Cells are
+/// eps/m wide (eps the largest radius for HDBSCAN), m chosen so that a cell holds a few
 /// points where the core points are dense; rows are searched ring by ring of cells around
 /// their own, stopping once no farther cell can hold a nearer point.
 pub struct Grid<'a> {

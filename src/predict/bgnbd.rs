@@ -18,7 +18,8 @@ pub struct BgNbd {
 }
 
 impl BgNbd {
-    fn of_logs(p: &[f64]) -> BgNbd {
+    /// The model at log-parameters `p` (the scale the search runs on).
+    pub(super) fn of_logs(p: &[f64]) -> BgNbd {
         BgNbd {
             r: p[0].exp(),
             alpha: p[1].exp(),

@@ -17,7 +17,8 @@ pub struct GammaGamma {
 }
 
 impl GammaGamma {
-    fn of_logs(l: &[f64]) -> GammaGamma {
+    /// The model at log-parameters `l` (the scale the search runs on).
+    pub(super) fn of_logs(l: &[f64]) -> GammaGamma {
         GammaGamma {
             p: l[0].exp(),
             q: l[1].exp(),

@@ -70,6 +70,16 @@ pub enum PurchaseModel {
     ParetoNbd,
 }
 
+impl PurchaseModel {
+    /// The model's name as the literature writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PurchaseModel::BgNbd => "BG/NBD",
+            PurchaseModel::ParetoNbd => "Pareto/NBD",
+        }
+    }
+}
+
 /// A fitted model with how the fit went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fitted<P> {
@@ -109,8 +119,8 @@ impl Purchases {
     /// The model's name as the literature writes it.
     pub fn name(&self) -> &'static str {
         match self {
-            Purchases::BgNbd(_) => "BG/NBD",
-            Purchases::ParetoNbd(_) => "Pareto/NBD",
+            Purchases::BgNbd(_) => PurchaseModel::BgNbd.name(),
+            Purchases::ParetoNbd(_) => PurchaseModel::ParetoNbd.name(),
         }
     }
 
@@ -157,10 +167,7 @@ pub fn fit(s: &Summary, settings: &Settings, spend: bool) -> Result<(Models, Vec
         return Err(format!(
             "only {} customer(s) bought more than once (at least {MIN_REPEAT_BUYERS} are needed to fit {}): no predictions",
             repeat.len(),
-            match settings.model {
-                PurchaseModel::BgNbd => "BG/NBD",
-                PurchaseModel::ParetoNbd => "Pareto/NBD",
-            }
+            settings.model.name()
         ));
     }
     let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
@@ -209,28 +216,29 @@ pub fn fit(s: &Summary, settings: &Settings, spend: bool) -> Result<(Models, Vec
     ))
 }
 
-/// The purchase model of `settings` on (x, t_x, T), or why it cannot be used.
+/// The purchase model of `settings` on (x, t_x, T), or why it cannot be used. Either model's
+/// last two parameters may tend to their limits (BG/NBD's a → 0, Pareto/NBD's s → 0 with
+/// β → ∞: no drop-out seen; the predictions are then the NBD's); r and α must be placed.
 fn fit_purchases(columns: &[&[f64]; 3], settings: &Settings) -> Result<Purchases, String> {
-    let no_start =
-        |name: &str| format!("{name} has no valid starting point on this data: no predictions");
+    fn one<P>(
+        columns: &[&[f64]; 3],
+        seed: u64,
+        fit: &FitFn<P>,
+        name: &str,
+    ) -> Result<Fitted<P>, String> {
+        let (params, o) = two_step(columns, seed, fit).ok_or_else(|| {
+            format!("{name} has no valid starting point on this data: no predictions")
+        })?;
+        checked(params, &o, columns[0].len(), &[true, true, false, false])
+            .map_err(|why| format!("{name} {why}"))
+    }
+    let name = settings.model.name();
     match settings.model {
         PurchaseModel::BgNbd => {
-            let (params, o) =
-                two_step(columns, settings.seed, &BgNbd::fit).ok_or_else(|| no_start("BG/NBD"))?;
-            // a and b may tend to their limits (a → 0: no drop-out seen; the predictions are
-            // then the NBD's, whatever b); r and α must be placed.
-            checked(params, &o, columns[0].len(), &[true, true, false, false])
-                .map(Purchases::BgNbd)
-                .map_err(|why| format!("BG/NBD {why}"))
+            one(columns, settings.seed, &BgNbd::fit, name).map(Purchases::BgNbd)
         }
         PurchaseModel::ParetoNbd => {
-            let (params, o) = two_step(columns, settings.seed, &ParetoNbd::fit)
-                .ok_or_else(|| no_start("Pareto/NBD"))?;
-            // s and β may tend to their limits together (no drop-out seen: lifetimes without
-            // end); r and α must be placed.
-            checked(params, &o, columns[0].len(), &[true, true, false, false])
-                .map(Purchases::ParetoNbd)
-                .map_err(|why| format!("Pareto/NBD {why}"))
+            one(columns, settings.seed, &ParetoNbd::fit, name).map(Purchases::ParetoNbd)
         }
     }
 }

@@ -30,7 +30,8 @@ pub struct ParetoNbd {
 }
 
 impl ParetoNbd {
-    fn of_logs(p: &[f64]) -> ParetoNbd {
+    /// The model at log-parameters `p` (the scale the search runs on).
+    pub(super) fn of_logs(p: &[f64]) -> ParetoNbd {
         ParetoNbd {
             r: p[0].exp(),
             alpha: p[1].exp(),
@@ -264,7 +265,7 @@ mod tests {
         // The 15-point rule integrates degree 22 exactly, the 7-point degree 13.
         let (k, g) = kronrod(&|x: f64| x.powi(22), -1.0, 1.0);
         assert!((k - 2.0 / 23.0).abs() < 1e-15, "{k}");
-        let (k, g13) = (k, kronrod(&|x: f64| x.powi(12), -1.0, 1.0).1);
+        let g13 = kronrod(&|x: f64| x.powi(12), -1.0, 1.0).1;
         assert!(
             (g13 - 2.0 / 13.0).abs() < 1e-15 && (g - 2.0 / 23.0).abs() > 1e-6,
             "{k} {g}"

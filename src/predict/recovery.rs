@@ -157,15 +157,7 @@ fn bgnbd_recovers_simulated_parameters() {
         let cells = Cells::of(&[&x, &t_x, &t]);
         let (fit, o) = BgNbd::fit(&cells, None, 42).unwrap();
         assert!(o.converged);
-        let nll = |p: &[f64]| {
-            let m = BgNbd {
-                r: p[0].exp(),
-                alpha: p[1].exp(),
-                a: p[2].exp(),
-                b: p[3].exp(),
-            };
-            -m.mean_log_likelihood(&cells)
-        };
+        let nll = |p: &[f64]| -BgNbd::of_logs(p).mean_log_likelihood(&cells);
         let se = standard_errors(&nll, &o.x, cells.total);
         let got = [fit.r, fit.alpha, fit.a, fit.b];
         let want = [truth.r, truth.alpha, truth.a, truth.b];
@@ -188,15 +180,7 @@ fn pareto_nbd_recovers_simulated_parameters() {
     let cells = Cells::of(&[&x, &t_x, &t]);
     let (fit, o) = super::two_step(&[&x, &t_x, &t], 42, &ParetoNbd::fit).unwrap();
     assert!(o.converged);
-    let nll = |p: &[f64]| {
-        let m = ParetoNbd {
-            r: p[0].exp(),
-            alpha: p[1].exp(),
-            s: p[2].exp(),
-            beta: p[3].exp(),
-        };
-        -m.mean_log_likelihood(&cells)
-    };
+    let nll = |p: &[f64]| -ParetoNbd::of_logs(p).mean_log_likelihood(&cells);
     let se = standard_errors(&nll, &o.x, cells.total);
     let got = [fit.r, fit.alpha, fit.s, fit.beta];
     let want = [truth.r, truth.alpha, truth.s, truth.beta];
@@ -224,14 +208,7 @@ fn gamma_gamma_recovers_simulated_parameters() {
         let cells = Cells::of(&[&xs, &ms, &ln_ms]);
         let (fit, o) = GammaGamma::fit(&cells, None, 42).unwrap();
         assert!(o.converged);
-        let nll = |l: &[f64]| {
-            let g = GammaGamma {
-                p: l[0].exp(),
-                q: l[1].exp(),
-                v: l[2].exp(),
-            };
-            -g.mean_log_likelihood(&cells)
-        };
+        let nll = |l: &[f64]| -GammaGamma::of_logs(l).mean_log_likelihood(&cells);
         let se = standard_errors(&nll, &o.x, cells.total);
         within_three_errors(
             &["p", "q", "v"],

@@ -204,42 +204,27 @@ fn same_config_and_input_give_byte_identical_artifacts_on_any_thread_count() {
 #[test]
 fn generator_is_deterministic_and_made_the_shipped_data() {
     let w = Workdir::new();
-    w.ok(&[
-        "generate",
-        "customers",
-        "--rows",
-        "200",
-        "--seed",
-        "42",
-        "--out",
-        "a.csv",
-    ]);
+    let customers = |seed: &str, out: &str| {
+        w.ok(&[
+            "generate",
+            "customers",
+            "--rows",
+            "200",
+            "--seed",
+            seed,
+            "--out",
+            out,
+        ]);
+    };
+    customers("42", "a.csv");
     assert_eq!(
         bytes(&w, "a.csv"),
         std::fs::read(root().join("data/mall_customers.csv")).unwrap()
     );
-    w.ok(&[
-        "generate",
-        "customers",
-        "--rows",
-        "200",
-        "--seed",
-        "7",
-        "--out",
-        "b.csv",
-    ]);
+    customers("7", "b.csv");
     assert_ne!(bytes(&w, "a.csv"), bytes(&w, "b.csv"));
     // Parquet for a .parquet name: the same customers, value for value.
-    w.ok(&[
-        "generate",
-        "customers",
-        "--rows",
-        "200",
-        "--seed",
-        "42",
-        "--out",
-        "a.parquet",
-    ]);
+    customers("42", "a.parquet");
     let table = crate::common::read_parquet(&w.path("a.parquet"));
     let csv = std::fs::read_to_string(w.path("a.csv")).unwrap();
     let lines: Vec<Vec<&str>> = csv
