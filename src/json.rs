@@ -136,12 +136,16 @@ pub fn inspect_file(path: &Path, head: usize, describe: bool) -> Result<Value> {
 }
 
 /// `segflow assign --json`: counts, and customers per segment.
-pub fn assign(model: &ModelFile, out: &str, scored: &Summary) -> Result<Value> {
-    Ok(json!({
+pub fn assign(model: &ModelFile, out: &str, scored: &Summary, read: Option<&str>) -> Result<Value> {
+    let mut v = json!({
         "command": "assign", "ok": true, "model": model.chosen_model, "out": out,
         "customers": scored.customers, "scored": scored.customers - scored.not_scored,
         "not_scored": scored.not_scored, "segments": rows(&scored.per_segment)?,
-    }))
+    });
+    if let Some(read) = read {
+        v["read"] = json!(read);
+    }
+    Ok(v)
 }
 
 /// `compare`: the counts, which segment matched which, and the transition matrix.

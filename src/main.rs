@@ -118,6 +118,11 @@ enum Command {
         /// The Spark Connect server (default: SEGFLOW_SPARK_REMOTE, else sc://127.0.0.1:15002).
         #[arg(long, requires = "engine")]
         remote: Option<String>,
+        /// With the model of an invoice-lines run: the reference date (YYYY-MM-DD), the day
+        /// after the period scored; lines dated on or after it are left out. Default: the
+        /// day after the last line.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
         /// Print one JSON document on stdout (the outcome, or the error) and nothing else.
         #[arg(long)]
         json: bool,
@@ -326,23 +331,22 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
             out,
             engine,
             remote,
+            as_of,
             json,
-        } => assign(&model, &input, &out, (engine, remote), json),
+        } => assign(
+            &model,
+            &input,
+            &out,
+            (engine, remote),
+            as_of.as_deref(),
+            json,
+        ),
         Command::Compare {
             before,
             after,
             out,
             json,
-        } => {
-            let out = out.unwrap_or_else(|| after.join("compare"));
-            let c = segflow::compare::compare(&before, &after, &out)?;
-            if json {
-                print_json(&segflow::json::compare(&c));
-            } else {
-                emit(&c.text);
-            }
-            Ok(())
-        }
+        } => compare(&before, &after, out, json),
         Command::Bench {
             dir,
             runs,
@@ -351,6 +355,23 @@ fn dispatch(cmd: Command) -> Result<(), Error> {
         } => bench(&dir, runs, &only, spark),
         Command::Generate { what } => generate(what),
     }
+}
+
+/// `segflow compare`: who moved between two runs (into `after/compare` by default).
+fn compare(
+    before: &std::path::Path,
+    after: &std::path::Path,
+    out: Option<PathBuf>,
+    json: bool,
+) -> Result<(), Error> {
+    let out = out.unwrap_or_else(|| after.join("compare"));
+    let c = segflow::compare::compare(before, after, &out)?;
+    if json {
+        print_json(&segflow::json::compare(&c));
+    } else {
+        emit(&c.text);
+    }
+    Ok(())
 }
 
 /// `segflow run`: runs the pipeline and prints its summary (or the JSON document).
@@ -494,11 +515,23 @@ fn assign(
     input: &std::path::Path,
     out: &std::path::Path,
     (engine, remote): (AssignEngine, Option<String>),
+    as_of: Option<&str>,
     json: bool,
 ) -> Result<(), Error> {
     let m = segflow::model::ModelFile::read(model)?;
+    let as_of = as_of.map(parse_as_of).transpose()?;
+    let mut read = None;
     let summary = match engine {
-        AssignEngine::Local => write_scored(&m, segflow::assign::assign(&m, input)?, out)?,
+        AssignEngine::Local => {
+            let scored = segflow::assign::assign(&m, input, as_of)?;
+            read = scored.read;
+            write_scored(&m, scored.table, out)?
+        }
+        AssignEngine::Spark if as_of.is_some() => {
+            return Err(Error::Config(
+                "--as-of scores invoice lines, on this machine: drop --engine spark".into(),
+            ))
+        }
         AssignEngine::Spark => {
             let remote = segflow::config::spark_remote(remote);
             if out.extension().is_some_and(|e| e == "csv") || is_database(out) {
@@ -511,8 +544,11 @@ fn assign(
     };
     let out = out.to_string_lossy();
     if json {
-        print_json(&segflow::json::assign(&m, &out, &summary)?);
+        print_json(&segflow::json::assign(&m, &out, &summary, read.as_deref())?);
         return Ok(());
+    }
+    if let Some(read) = read {
+        emit(&format!("{read}\n"));
     }
     let unscored = summary.not_scored;
     emit(&format!(
@@ -528,6 +564,15 @@ fn assign(
         }
     ));
     Ok(())
+}
+
+/// `--as-of`: a date like 2011-12-10.
+fn parse_as_of(text: &str) -> Result<chrono::NaiveDate, Error> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        Error::Config(format!(
+            "--as-of must be a date like 2011-12-10, got `{text}`"
+        ))
+    })
 }
 
 /// `segflow generate`: synthetic customers or invoice lines.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::Model;
-use crate::config::Plan;
+use crate::config::{InputKind, Plan, RfmPlan, TxCleanPlan, TxColumns};
 use crate::error::{Error, Result};
 use crate::manifest::VERSION;
 use crate::matrix::Matrix;
@@ -47,6 +47,36 @@ pub struct ModelFile {
     /// were fitted in and the holdout check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predict: Option<crate::stages::predict::PredictState>,
+    /// Invoice-lines runs: how lines became customers, which `assign` applies to new lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<LinesModel>,
+}
+
+/// How an invoice-lines run made its customer table: the mapped columns, the line rules and
+/// the RFM settings, as the config resolved them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinesModel {
+    pub columns: TxColumns,
+    /// The column names of a file without a header line (`input.header: false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<Vec<String>>,
+    pub rules: TxCleanPlan,
+    pub rfm: RfmPlan,
+}
+
+impl LinesModel {
+    /// The line model of an invoice-lines run; `None` for a customer table.
+    fn of_plan(plan: &Plan) -> Option<LinesModel> {
+        match (&plan.input.kind, &plan.features.rfm) {
+            (InputKind::Transactions(tx), Some(rfm)) => Some(LinesModel {
+                columns: (**tx).clone(),
+                names: plan.input.names.clone(),
+                rules: plan.clean.transactions.clone(),
+                rfm: rfm.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A DBSCAN fit's core points or an HDBSCAN fit's members (rows of the model matrix); none
@@ -117,6 +147,7 @@ impl ModelFile {
             },
             segments: segments.to_vec(),
             predict: None,
+            lines: LinesModel::of_plan(plan),
         }
     }
 

@@ -41,7 +41,7 @@ pub struct OutlierPlan {
 }
 
 /// Rules for invoice lines; each dropped line is kept in the audit table with its reason.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TxCleanPlan {
     /// Keep cancellations and returns and net them against purchases (else drop them).
     pub net: bool,

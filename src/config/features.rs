@@ -22,7 +22,7 @@ pub const RFM_COLUMNS: [&str; 6] = [
 ];
 
 /// RFM features from transactions.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RfmPlan {
     /// Reference date; `None`: the day after the last transaction.
     pub as_of: Option<chrono::NaiveDate>,

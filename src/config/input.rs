@@ -26,7 +26,7 @@ pub enum Format {
 }
 
 /// Which input column holds what, for invoice lines.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TxColumns {
     pub customer: String,
     /// The invoice (order) number; `None`: each customer-day is one order.
@@ -274,7 +274,7 @@ pub struct InputPlan {
 }
 
 /// A period of invoice dates, both ends included; an open end is unbounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     pub from: Option<chrono::NaiveDate>,
     pub to: Option<chrono::NaiveDate>,

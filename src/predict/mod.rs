@@ -116,12 +116,17 @@ impl Purchases {
         }
     }
 
+    /// Which model this is.
+    pub fn model(&self) -> PurchaseModel {
+        match self {
+            Purchases::BgNbd(_) => PurchaseModel::BgNbd,
+            Purchases::ParetoNbd(_) => PurchaseModel::ParetoNbd,
+        }
+    }
+
     /// The model's name as the literature writes it.
     pub fn name(&self) -> &'static str {
-        match self {
-            Purchases::BgNbd(_) => PurchaseModel::BgNbd.name(),
-            Purchases::ParetoNbd(_) => PurchaseModel::ParetoNbd.name(),
-        }
+        self.model().name()
     }
 
     /// The parameters with the literature's names, in its order.

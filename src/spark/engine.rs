@@ -894,7 +894,7 @@ fn check_sample(s: &Session, model: &ModelFile, input: &InputPlan, query: &str) 
     let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let sample = dir.path().join("sample.parquet");
     crate::artifacts::write_parquet(&sample, &mut head)?;
-    let here = crate::assign::assign(model, &sample)?;
+    let here = crate::assign::assign(model, &sample, None)?.table;
     let derived: Vec<String> = model
         .derive
         .iter()

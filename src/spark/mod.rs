@@ -58,6 +58,11 @@ pub fn assign(
     out: &str,
     remote: &str,
 ) -> Result<crate::assign::Summary> {
+    if model.lines.is_some() {
+        return Err(crate::error::Error::Config(
+            "--engine spark scores customer tables; invoice lines are scored on this machine: drop --engine spark".into(),
+        ));
+    }
     let input = crate::assign::input_plan(model, input);
     #[cfg(feature = "spark")]
     return engine::assign(model, &input, out, remote);

@@ -100,6 +100,36 @@ pub fn run(input: &PredictInput) -> Result<PredictOutput> {
     })
 }
 
+/// New customers' predictions from a finished run's fitted models (`segflow assign` with
+/// invoice lines): the cleaned lines at `clean_lines` up to `as_of` (exclusive), one row per
+/// customer sorted by id, with the history and the prediction columns of
+/// `08_predict.parquet`. `None` when the run fitted no models.
+pub fn score(
+    clean_lines: &Path,
+    tx: &TxColumns,
+    clean: &TxCleanPlan,
+    as_of: chrono::NaiveDate,
+    state: &PredictState,
+) -> Result<Option<DataFrame>> {
+    let Some(models) = &state.models else {
+        return Ok(None);
+    };
+    let p = purchases::read(clean_lines, tx, clean)?;
+    let settings = Settings {
+        unit_days: if state.time_unit == "week" { 7.0 } else { 1.0 },
+        horizon_days: state.horizon_days as f64,
+        discount: state.discount,
+        seed: 0,
+        model: models.purchases.model(),
+    };
+    let summary = summarise(&p.days, (as_of - EPOCH).num_days(), settings.unit_days);
+    let predictions = predict::predict(models, &summary, &settings);
+    let mut columns = vec![p.ids.clone()];
+    columns.extend(summary_columns(&summary));
+    columns.extend(prediction_columns(&predictions));
+    Ok(Some(DataFrame::new(p.ids.len(), columns)?))
+}
+
 /// Day `day` (days since 1970-01-01) as a date.
 fn date(day: i64) -> chrono::NaiveDate {
     EPOCH + chrono::Days::new(day.max(0) as u64)

@@ -6,6 +6,7 @@ mod common;
 
 mod agglomerative;
 mod assign;
+mod assign_lines;
 mod cache;
 mod clean_reference;
 mod cli;

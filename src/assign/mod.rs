@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -16,17 +18,44 @@ use crate::config::{
     infer_format, parse_expression, Engine, InputKind, InputPlan, OutlierAction, ROW_ID,
 };
 use crate::data_err;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frame::{f64_opts, str_opts};
 use crate::model::ModelFile;
 use crate::stages::ingest;
 use crate::transform::derive;
 
-/// Scores the customers in `input`; returns id, `segment`, `segment_name` (with a Gaussian
-/// mixture `segment_probability`) and `reason`.
-pub fn assign(model: &ModelFile, input: &Path) -> Result<DataFrame> {
+pub mod lines;
+
+/// What `assign` gave: one row per customer, and for invoice lines what was read.
+pub struct Scored {
+    pub table: DataFrame,
+    /// Lines read and kept, customers, first and last date, `as_of`, the drops.
+    pub read: Option<String>,
+}
+
+/// Scores the customers in `input`: a customer table, or invoice lines (up to `as_of`) when
+/// the model is an invoice-lines run's. Each row has the id, `segment`, `segment_name` (with
+/// a Gaussian mixture `segment_probability`) and `reason`; invoice lines with `predict`
+/// also the history and the predictions.
+pub fn assign(model: &ModelFile, input: &Path, as_of: Option<NaiveDate>) -> Result<Scored> {
+    if let Some(l) = &model.lines {
+        return lines::assign(model, l, input, as_of);
+    }
+    if as_of.is_some() {
+        return Err(Error::Config(
+            "--as-of is for the model of an invoice-lines run; this model was fitted on a customer table".into(),
+        ));
+    }
     let df = ingest::run(&input_plan(model, input))?;
     check_columns(model, &df, input)?;
+    Ok(Scored {
+        table: place(model, df)?,
+        read: None,
+    })
+}
+
+/// Places each customer of `df` (the run's input columns) in a segment.
+fn place(model: &ModelFile, df: DataFrame) -> Result<DataFrame> {
     let n = df.height();
     let Prepared { df, rows, reasons } = prepare(model, df)?;
     let chosen = model.chosen()?;
