@@ -21,8 +21,16 @@ pub struct Cells {
 impl Cells {
     /// Groups the rows of `columns` (each the same length); the first column is x.
     pub fn of(columns: &[&[f64]]) -> Cells {
-        let n = columns.first().map_or(0, |c| c.len());
-        let mut order: Vec<usize> = (0..n).collect();
+        // Rows sorted by their values in `f64::total_cmp`'s order, as integers: equal rows
+        // are next to each other (which of them comes first does not matter).
+        // The likelihoods read three columns; a fourth and more are compared as floats.
+        let key = |i: usize| {
+            let mut k = [0u64; 3];
+            for (k, c) in k.iter_mut().zip(columns) {
+                *k = total_order(c[i]);
+            }
+            (k, i)
+        };
         let cmp = |a: usize, b: usize| {
             columns
                 .iter()
@@ -30,11 +38,16 @@ impl Cells {
                 .find(|o| o.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
         };
-        order.sort_by(|&a, &b| cmp(a, b));
+        let n = columns.first().map_or(0, |c| c.len());
+        let mut order: Vec<([u64; 3], usize)> = (0..n).map(key).collect();
+        match columns.len() {
+            0..=3 => order.sort_unstable(),
+            _ => order.sort_unstable_by(|a, b| cmp(a.1, b.1)),
+        }
         let mut out: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
         let mut weight: Vec<f64> = Vec::new();
         let mut last: Option<usize> = None;
-        for i in order {
+        for i in order.into_iter().map(|(_, i)| i) {
             if last.is_some_and(|l| cmp(l, i).is_eq()) {
                 if let Some(w) = weight.last_mut() {
                     *w += 1.0;
@@ -78,6 +91,16 @@ impl Cells {
     }
 }
 
+/// `v` as an integer in the order of `f64::total_cmp`.
+fn total_order(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
 /// The distinct values of `column`, ascending, and each value's index among them.
 fn levels(column: &[f64]) -> (Vec<f64>, Vec<u32>) {
     let mut distinct = column.to_vec();
@@ -109,5 +132,27 @@ mod tests {
         assert_eq!(c.per_level(0, |x| 2.0 * x), [0.0, 2.0, 6.0]);
         assert_eq!(c.total, 5.0);
         assert_eq!(c.mean(|i| c.columns[1][i]), (9.0 + 10.0 + 6.0 + 2.0) / 5.0);
+    }
+
+    #[test]
+    fn the_integer_order_is_total_cmps() {
+        let v = [
+            f64::NEG_INFINITY,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-300,
+            3.0,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        for a in v {
+            for b in v {
+                assert_eq!(
+                    super::total_order(a).cmp(&super::total_order(b)),
+                    a.total_cmp(&b)
+                );
+            }
+        }
     }
 }

@@ -331,11 +331,32 @@ impl Predictions {
 /// Days per cash-flow step of the CLV sum.
 const CLV_STEP_DAYS: f64 = 30.0;
 
-/// The predictions for every customer of `s`.
+/// The predictions for every customer of `s`. What depends on the purchase history alone
+/// (P(alive), the expected purchases at each step, the days to the next purchase) is
+/// computed once per distinct (x, t_x, T); a million customers are a few hundred thousand.
 pub fn predict(m: &Models, s: &Summary, settings: &Settings) -> Predictions {
+    let mut cell_of: rustc_hash::FxHashMap<[u64; 3], usize> = Default::default();
+    let mut histories: Vec<(f64, f64, f64)> = Vec::new();
+    let cells: Vec<usize> = (0..s.x.len())
+        .map(|i| {
+            let h = (s.x[i], s.t_x[i], s.t[i]);
+            let next = histories.len();
+            let c = *cell_of
+                .entry([h.0.to_bits(), h.1.to_bits(), h.2.to_bits()])
+                .or_insert(next);
+            if c == next {
+                histories.push(h);
+            }
+            c
+        })
+        .collect();
+    let outlooks: Vec<Outlook> = histories
+        .par_iter()
+        .map(|&h| Outlook::of(&m.purchases, h, settings))
+        .collect();
     let rows: Vec<[f64; 5]> = (0..s.x.len())
         .into_par_iter()
-        .map(|i| customer(m, s, settings, i))
+        .map(|i| customer(m, s, settings, i, &outlooks[cells[i]]))
         .collect();
     let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
     Predictions {
@@ -347,47 +368,86 @@ pub fn predict(m: &Models, s: &Summary, settings: &Settings) -> Predictions {
     }
 }
 
+/// What a purchase history predicts: P(alive), the expected purchases over the horizon and
+/// at the end of each CLV step, the days to the next purchase (NaN: none expected).
+struct Outlook {
+    p_alive: f64,
+    horizon: f64,
+    steps: Vec<f64>,
+    next: f64,
+}
+
+impl Outlook {
+    fn of(model: &Purchases, (x, t_x, t): (f64, f64, f64), set: &Settings) -> Outlook {
+        if !x.is_finite() {
+            return Outlook {
+                p_alive: f64::NAN,
+                horizon: f64::NAN,
+                steps: Vec::new(),
+                next: f64::NAN,
+            };
+        }
+        let e = |days: f64| model.expected(days / set.unit_days, x, t_x, t);
+        let horizon = e(set.horizon_days);
+        let steps = clv_steps(set).map(e).collect();
+        let next = if horizon >= 1.0 {
+            let (mut lo, mut hi) = (0.0, set.horizon_days);
+            for _ in 0..30 {
+                let mid = 0.5 * (lo + hi);
+                if e(mid) >= 1.0 {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            hi
+        } else {
+            f64::NAN
+        };
+        Outlook {
+            p_alive: model.p_alive(x, t_x, t),
+            horizon,
+            steps,
+            next,
+        }
+    }
+}
+
+/// The ends of the CLV's 30-day steps, in days, the last one at the horizon.
+fn clv_steps(set: &Settings) -> impl Iterator<Item = f64> + '_ {
+    let mut end = 0.0;
+    std::iter::from_fn(move || {
+        (end < set.horizon_days).then(|| {
+            end = (end + CLV_STEP_DAYS).min(set.horizon_days);
+            end
+        })
+    })
+}
+
 /// One customer's predictions: P(alive), expected purchases over the horizon, expected order
 /// value, CLV (30-day steps, each discounted at the annual rate for its end), days to the
 /// next purchase (when one is expected within the horizon).
-fn customer(m: &Models, s: &Summary, set: &Settings, i: usize) -> [f64; 5] {
-    let (x, t_x, t) = (s.x[i], s.t_x[i], s.t[i]);
-    if !x.is_finite() {
+fn customer(m: &Models, s: &Summary, set: &Settings, i: usize, o: &Outlook) -> [f64; 5] {
+    if !s.x[i].is_finite() {
         return [f64::NAN; 5];
     }
-    let model = &m.purchases;
-    let e = |days: f64| model.expected(days / set.unit_days, x, t_x, t);
-    let horizon = e(set.horizon_days);
     let value = m
         .gamma_gamma
         .as_ref()
-        .map_or(f64::NAN, |g| g.params.expected_value(x, s.value[i]));
-    let (mut clv, mut before, mut end) = (0.0, 0.0, 0.0);
-    while end < set.horizon_days && value.is_finite() {
-        end = (end + CLV_STEP_DAYS).min(set.horizon_days);
-        let now = e(end);
-        clv += value * (now - before) / (1.0 + set.discount).powf(end / 365.0);
-        before = now;
-    }
-    let next = if horizon >= 1.0 {
-        let (mut lo, mut hi) = (0.0, set.horizon_days);
-        for _ in 0..30 {
-            let mid = 0.5 * (lo + hi);
-            if e(mid) >= 1.0 {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
+        .map_or(f64::NAN, |g| g.params.expected_value(s.x[i], s.value[i]));
+    let mut clv = 0.0;
+    let mut before = 0.0;
+    if value.is_finite() {
+        for (end, &now) in clv_steps(set).zip(&o.steps) {
+            clv += value * (now - before) / (1.0 + set.discount).powf(end / 365.0);
+            before = now;
         }
-        hi
-    } else {
-        f64::NAN
-    };
+    }
     [
-        model.p_alive(x, t_x, t),
-        horizon,
+        o.p_alive,
+        o.horizon,
         value,
         if value.is_finite() { clv } else { f64::NAN },
-        next,
+        o.next,
     ]
 }

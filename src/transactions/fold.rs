@@ -52,7 +52,7 @@ pub(super) enum Key {
 
 impl Key {
     /// A number to split customers between threads by.
-    fn spread(&self) -> usize {
+    pub(super) fn spread(&self) -> usize {
         let h = match self {
             Key::Int(i) => *i as u64,
             Key::Text(t) => t.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -121,16 +121,31 @@ pub(super) fn in_parts(
     path: &Path,
     tx: &TxColumns,
     clean: &TxCleanPlan,
+    f: impl FnMut(&DataFrame, Vec<Key>) -> Result<()>,
+) -> Result<()> {
+    each_part(path, None, |lines| derived(lines, tx, clean), f)
+}
+
+/// Reads `columns` (all: `None`) of the lines at `path` in parts, in file order, and hands
+/// each part's `derive`d columns (with `__customer`) and customer keys to `f`.
+pub(super) fn each_part(
+    path: &Path,
+    columns: Option<Vec<String>>,
+    derive: impl Fn(DataFrame) -> Result<DataFrame>,
     mut f: impl FnMut(&DataFrame, Vec<Key>) -> Result<()>,
 ) -> Result<()> {
     let mut offset = 0;
     loop {
-        let lines = part(path, offset, PART_ROWS)?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let lines = ParquetReader::new(file)
+            .with_columns(columns.clone())
+            .with_slice(Some((offset, PART_ROWS)))
+            .finish()?;
         if lines.height() == 0 {
             return Ok(());
         }
         offset += lines.height();
-        let d = derived(lines, tx, clean)?;
+        let d = derive(lines)?;
         let keys = keys(d.column("__customer")?)?;
         f(&d, keys)?;
     }

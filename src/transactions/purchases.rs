@@ -3,14 +3,19 @@
 //! file, `02_clean.parquet`, read in parts in file order. A purchase day is a day with at
 //! least one line that counts as an order (a cancellation kept under `net` does not); each
 //! day's amount is the net amount of all its lines, summed in line order.
+//!
+//! Only the columns the days need are read. Customers are split between threads by their
+//! id; each thread folds its customers' lines in file order, so the sums are the same on
+//! any thread count.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::aggregated::AMOUNT;
-use super::fold::{id_column, in_parts, part, Kahan, Key};
+use super::fold::{each_part, id_column, Kahan, Key};
 use crate::config::{TxCleanPlan, TxColumns};
 use crate::error::Result;
 
@@ -37,47 +42,163 @@ pub struct Purchases {
     pub last_day: Option<i64>,
 }
 
-/// Reads the cleaned lines at `path` in parts and gathers each customer's days.
-pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchases> {
-    let customer_dtype = part(path, 0, 0)?.column(&tx.customer)?.dtype().clone();
-    let mut index: HashMap<Key, usize> = HashMap::new();
-    let mut days: HashMap<(usize, i64), (Kahan, bool)> = HashMap::new();
-    let mut last_day: Option<i64> = None;
-    in_parts(path, tx, clean, |d, keys| {
+/// A day being summed: the day, the amount so far, whether a line counts as an order.
+type Open = (i64, Kahan, bool);
+
+/// One thread's customers: each one's days so far, sorted by day.
+#[derive(Default)]
+struct Histories {
+    index: FxHashMap<Key, usize>,
+    days: Vec<Vec<Open>>,
+    last_day: Option<i64>,
+}
+
+impl Histories {
+    /// Folds the lines `mine` selects, in order.
+    fn add(&mut self, d: &DataFrame, keys: &[Key], mine: impl Fn(usize) -> bool) -> Result<()> {
         let amount = d.column(AMOUNT)?.f64()?;
         let ms = d.column("__ms")?.i64()?;
         let counts = d.column("__counts")?.bool()?;
-        for (i, key) in keys.into_iter().enumerate() {
-            let next = index.len();
-            let c = *index.entry(key).or_insert(next);
+        for (i, key) in keys.iter().enumerate().filter(|(i, _)| mine(*i)) {
+            let c = match self.index.get(key) {
+                Some(&c) => c,
+                None => {
+                    self.index.insert(key.clone(), self.days.len());
+                    self.days.push(Vec::new());
+                    self.days.len() - 1
+                }
+            };
             let Some(m) = ms.get(i) else { continue };
             let day = m.div_euclid(DAY_MS);
-            last_day = Some(last_day.map_or(day, |l| l.max(day)));
-            let acc = days.entry((c, day)).or_default();
+            self.last_day = Some(self.last_day.map_or(day, |l| l.max(day)));
+            let acc = open(&mut self.days[c], day);
             if let Some(a) = amount.get(i) {
-                acc.0.add(a);
+                acc.1.add(a);
             }
-            acc.1 |= counts.get(i) == Some(true);
+            acc.2 |= counts.get(i) == Some(true);
         }
         Ok(())
-    })?;
-    let mut keys: Vec<(Key, usize)> = index.into_iter().collect();
-    keys.sort();
-    let mut per: Vec<Vec<Day>> = vec![Vec::new(); keys.len()];
-    let row: HashMap<usize, usize> = keys.iter().enumerate().map(|(r, (_, c))| (*c, r)).collect();
-    for ((c, day), (sum, purchase)) in days {
-        per[row[&c]].push(Day {
-            day,
-            amount: sum.sum,
-            purchase,
-        });
     }
-    for d in per.iter_mut() {
-        d.sort_by_key(|d| d.day);
-    }
+}
+
+/// The entry of `day` in `days` (sorted by day), added where it belongs if new. Lines
+/// mostly come in date order: the last entry is tried first.
+fn open(days: &mut Vec<Open>, day: i64) -> &mut Open {
+    let at = match days.last() {
+        Some(last) if last.0 == day => days.len() - 1,
+        Some(last) if last.0 < day => {
+            days.push((day, Kahan::default(), false));
+            days.len() - 1
+        }
+        None => {
+            days.push((day, Kahan::default(), false));
+            0
+        }
+        Some(_) => match days.binary_search_by_key(&day, |d| d.0) {
+            Ok(at) => at,
+            Err(at) => {
+                days.insert(at, (day, Kahan::default(), false));
+                at
+            }
+        },
+    };
+    &mut days[at]
+}
+
+/// Reads the cleaned lines at `path` in parts and gathers each customer's days.
+pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchases> {
+    let threads = rayon::current_num_threads().clamp(1, 16);
+    let mut parts: Vec<Histories> = (0..threads).map(|_| Histories::default()).collect();
+    let mut customer_dtype = None;
+    each_part(
+        path,
+        Some(needed(tx, clean)),
+        |lines| day_columns(lines, tx, clean),
+        |d, keys| {
+            customer_dtype.get_or_insert_with(|| d.column("__customer").map(|c| c.dtype().clone()));
+            let owner: Vec<usize> = keys.iter().map(|k| k.spread() % threads).collect();
+            parts
+                .par_iter_mut()
+                .enumerate()
+                .try_for_each(|(t, h)| h.add(d, &keys, |i| owner[i] == t))
+        },
+    )?;
+    let customer_dtype = match customer_dtype {
+        Some(dtype) => dtype?,
+        None => super::fold::part(path, 0, 0)?
+            .column(&tx.customer)?
+            .dtype()
+            .clone(),
+    };
+    let last_day = parts.iter().filter_map(|h| h.last_day).max();
+    let mut all: Vec<(Key, Vec<Open>)> = parts
+        .into_iter()
+        .flat_map(|h| {
+            let mut days: Vec<Option<Vec<Open>>> = h.days.into_iter().map(Some).collect();
+            h.index
+                .into_iter()
+                .map(move |(k, c)| (k, days[c].take().unwrap_or_default()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let days = all
+        .iter()
+        .map(|(_, d)| {
+            d.iter()
+                .map(|&(day, sum, purchase)| Day {
+                    day,
+                    amount: sum.sum,
+                    purchase,
+                })
+                .collect()
+        })
+        .collect();
     Ok(Purchases {
-        ids: id_column(&tx.customer, keys.iter().map(|(k, _)| k), &customer_dtype)?,
-        days: per,
+        ids: id_column(&tx.customer, all.iter().map(|(k, _)| k), &customer_dtype)?,
+        days,
         last_day,
     })
+}
+
+/// The input columns the days are computed from.
+fn needed(tx: &TxColumns, clean: &TxCleanPlan) -> Vec<String> {
+    let mut columns = vec![tx.customer.clone(), tx.date.clone()];
+    columns.extend(
+        [&tx.amount, &tx.quantity, &tx.price]
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    if clean.net {
+        columns.extend(tx.invoice_text().map(str::to_string));
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for c in columns {
+        if !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    unique
+}
+
+/// The customer, the line's amount, its time in milliseconds and whether it counts as an
+/// order, computed as [`super::fold`]'s derived columns are.
+fn day_columns(lines: DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<DataFrame> {
+    let cancelled = match (clean.net, tx.invoice_text()) {
+        (true, Some(_)) => super::lines::cancelled(tx, clean)?.unwrap_or(lit(false)),
+        _ => lit(false),
+    };
+    Ok(lines
+        .lazy()
+        .select([
+            col(tx.customer.as_str()).alias("__customer"),
+            super::lines::amount_expr(tx)?.alias(AMOUNT),
+            col(tx.date.as_str())
+                .dt()
+                .timestamp(TimeUnit::Milliseconds)
+                .alias("__ms"),
+            cancelled.not().fill_null(lit(false)).alias("__counts"),
+        ])
+        .collect()?)
 }
