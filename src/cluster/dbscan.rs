@@ -259,7 +259,7 @@ pub fn fit_cells(x: &Matrix, eps: f64, min_samples: usize) -> Fit {
     let eps2 = eps * eps;
     let reach = (d as f64).sqrt().ceil() as i64;
     // Cells in order of their first point.
-    let mut index: std::collections::HashMap<Vec<i64>, usize> = Default::default();
+    let mut index: rustc_hash::FxHashMap<Vec<i64>, usize> = Default::default();
     let mut keys: Vec<Vec<i64>> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     let cell_of: Vec<usize> = (0..x.n)

@@ -168,19 +168,28 @@ fn compare(
 /// The adjusted Rand index of two labellings (noise `-1` is one more label); 1 when both put
 /// every row in one cluster.
 pub fn adjusted_rand(a: &[i64], b: &[i64]) -> f64 {
-    use std::collections::HashMap;
-    let pairs = |n: f64| n * (n - 1.0) / 2.0;
-    let mut joint: HashMap<(i64, i64), f64> = HashMap::new();
-    let (mut ra, mut rb): (HashMap<i64, f64>, HashMap<i64, f64>) = Default::default();
+    let pairs = |n: usize| (n as f64) * (n as f64 - 1.0) / 2.0;
+    // Labels are small: -1 (noise) and 0..k. Counts in dense tables, offset by one; the sums
+    // of whole numbers are exact in any order.
+    let width = |v: &[i64]| {
+        v.iter()
+            .copied()
+            .max()
+            .map_or(0, |m| (m.max(-1) + 2) as usize)
+    };
+    let (wa, wb) = (width(a), width(b));
+    let mut joint = vec![0usize; wa * wb];
+    let (mut ra, mut rb) = (vec![0usize; wa], vec![0usize; wb]);
     for (&x, &y) in a.iter().zip(b) {
-        *joint.entry((x, y)).or_default() += 1.0;
-        *ra.entry(x).or_default() += 1.0;
-        *rb.entry(y).or_default() += 1.0;
+        let (x, y) = ((x.max(-1) + 1) as usize, (y.max(-1) + 1) as usize);
+        joint[x * wb + y] += 1;
+        ra[x] += 1;
+        rb[y] += 1;
     }
-    let index: f64 = joint.values().map(|&n| pairs(n)).sum();
-    let sa: f64 = ra.values().map(|&n| pairs(n)).sum();
-    let sb: f64 = rb.values().map(|&n| pairs(n)).sum();
-    let total = pairs(a.len() as f64);
+    let index: f64 = joint.iter().map(|&n| pairs(n)).sum();
+    let sa: f64 = ra.iter().map(|&n| pairs(n)).sum();
+    let sb: f64 = rb.iter().map(|&n| pairs(n)).sum();
+    let total = pairs(a.len());
     if total == 0.0 {
         return 1.0;
     }
