@@ -35,11 +35,14 @@ pub(super) fn from_raw(
             "predict fits purchase models on invoice lines: set input.kind: transactions",
         ));
     }
-    if matches!(engine, Engine::Spark(_)) {
-        return Err(src.error_at(
-            &["predict"],
-            "predict runs on the local and streaming engines, not yet on Spark: remove input.spark or predict",
-        ));
+    // On Spark the stage reads the clean dataset Spark wrote, from this machine.
+    if let Engine::Spark(spark) = engine {
+        if let Some(uri) = spark.artifacts.as_deref().filter(|a| a.contains("://")) {
+            return Err(src.error_at(
+                &["predict"],
+                format!("predict reads the clean lines Spark writes from this machine, but input.spark.artifacts is `{uri}`: name a local folder there, or leave it out to use the run's folder"),
+            ));
+        }
     }
     let model = pick(
         src,
@@ -134,6 +137,19 @@ mod tests {
         let p = plan(&format!("{TX}predict: {{model: pareto_nbd}}\n"));
         assert_eq!(p.predict.unwrap().model, "pareto_nbd");
         refuses(&with("predict: {}\n"), "set input.kind: transactions");
+        let spark = |artifacts: &str| {
+            format!("{TX}predict: {{}}\n").replace(
+                "kind: transactions",
+                &format!(
+                    "kind: transactions\n  engine: spark\n  spark: {{artifacts: \"{artifacts}\"}}"
+                ),
+            )
+        };
+        assert!(plan(&spark("/data/runs")).predict.is_some());
+        refuses(
+            &spark("s3a://bucket/runs"),
+            "input.spark.artifacts is `s3a://bucket/runs`: name a local folder",
+        );
         refuses(
             &format!("{TX}predict: {{model: pareto}}\n"),
             "expected one of `bg_nbd`, `pareto_nbd`",

@@ -507,7 +507,15 @@ fn run_predict(plan: &Plan, r: &mut Runner) -> Result<Option<Predicted>> {
         return Ok(None);
     };
     let material = format!("{} seed {}", material(p)?, plan.seed);
-    let clean_lines = r.dir.join(Stage::Clean.artifact());
+    // Spark's clean dataset is a folder of parts (in line order), where the engine wrote it.
+    let clean_lines = match plan.input.on_spark() {
+        Some(spark) => match &spark.artifacts {
+            Some(folder) => std::path::PathBuf::from(folder),
+            None => r.dir.to_path_buf(),
+        }
+        .join("02_clean"),
+        None => r.dir.join(Stage::Clean.artifact()),
+    };
     let (mut f, state) = r.stage(Stage::Predict, material, || {
         let out = predict::run(&predict::PredictInput {
             clean_lines: &clean_lines,

@@ -127,27 +127,51 @@ pub(super) fn in_parts(
 }
 
 /// Reads `columns` (all: `None`) of the lines at `path` in parts, in file order, and hands
-/// each part's `derive`d columns (with `__customer`) and customer keys to `f`.
+/// each part's `derive`d columns (with `__customer`) and customer keys to `f`. `path` is a
+/// Parquet file or a folder of them (a dataset Spark wrote: its part files in name order).
 pub(super) fn each_part(
     path: &Path,
     columns: Option<Vec<String>>,
     derive: impl Fn(DataFrame) -> Result<DataFrame>,
     mut f: impl FnMut(&DataFrame, Vec<Key>) -> Result<()>,
 ) -> Result<()> {
-    let mut offset = 0;
-    loop {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let lines = ParquetReader::new(file)
-            .with_columns(columns.clone())
-            .with_slice(Some((offset, PART_ROWS)))
-            .finish()?;
-        if lines.height() == 0 {
-            return Ok(());
+    for file in parquet_files(path)? {
+        let mut offset = 0;
+        loop {
+            let open = std::fs::File::open(&file).map_err(|e| Error::io(&file, e))?;
+            let lines = ParquetReader::new(open)
+                .with_columns(columns.clone())
+                .with_slice(Some((offset, PART_ROWS)))
+                .finish()?;
+            if lines.height() == 0 {
+                break;
+            }
+            offset += lines.height();
+            let d = derive(lines)?;
+            let keys = keys(d.column("__customer")?)?;
+            f(&d, keys)?;
         }
-        offset += lines.height();
-        let d = derive(lines)?;
-        let keys = keys(d.column("__customer")?)?;
-        f(&d, keys)?;
+    }
+    Ok(())
+}
+
+/// The Parquet file at `path`, or the `.parquet` files of the folder, sorted by name.
+pub(super) fn parquet_files(path: &Path) -> Result<Vec<std::path::PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+    let mut files = Vec::new();
+    for e in entries {
+        let file = e.map_err(|e| Error::io(path, e))?.path();
+        if file.extension().is_some_and(|x| x == "parquet") {
+            files.push(file);
+        }
+    }
+    files.sort();
+    match files.is_empty() {
+        true => Err(data_err!("{} holds no Parquet file", path.display())),
+        false => Ok(files),
     }
 }
 

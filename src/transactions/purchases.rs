@@ -125,10 +125,13 @@ pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchase
     )?;
     let customer_dtype = match customer_dtype {
         Some(dtype) => dtype?,
-        None => super::fold::part(path, 0, 0)?
-            .column(&tx.customer)?
-            .dtype()
-            .clone(),
+        None => {
+            let first = &super::fold::parquet_files(path)?[0];
+            super::fold::part(first, 0, 0)?
+                .column(&tx.customer)?
+                .dtype()
+                .clone()
+        }
     };
     let last_day = parts.iter().filter_map(|h| h.last_day).max();
     let mut all: Vec<(Key, Vec<Open>)> = parts

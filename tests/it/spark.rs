@@ -312,6 +312,61 @@ fn spark_engine_failures_are_one_clear_line() {
     assert!(err.contains("UnitPrice"), "{err}");
 }
 
+/// `predict` on Spark: the stage reads the clean dataset Spark wrote, part by part in line
+/// order, and gives the local engine's predictions; `segflow assign` of the run's model
+/// scores the lines as the run did.
+#[test]
+fn spark_engine_predicts_what_the_local_engine_does() {
+    let Some(data) = shared_data("online_retail.parquet") else {
+        return;
+    };
+    let Some(_cluster) = Cluster::up() else {
+        return;
+    };
+    let w = Workdir::new();
+    for engine in ["local", "spark"] {
+        let name = format!("p_{engine}");
+        let text = example("online_retail_predict", &data, &name, engine);
+        w.write(&format!("{name}.yaml"), &text);
+        w.ok(&["run", "-q", &format!("{name}.yaml")]);
+    }
+    let read = |name: &str, file: &str| read_parquet(&w.path(&format!("outputs/{name}/{file}")));
+    let (local, spark) = (
+        read("p_local", "08_predict.parquet"),
+        read("p_spark", "08_predict.parquet"),
+    );
+    assert_eq!(local.height(), 4334);
+    assert!(local.column("p_alive").unwrap().null_count() == 0);
+    assert_same_table(&local, &spark);
+    let model = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(w.path(&format!("outputs/{name}/model.json"))).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    assert_eq!(
+        model("p_local")["predict"]["models"]["bg_nbd"]["params"],
+        model("p_spark")["predict"]["models"]["bg_nbd"]["params"]
+    );
+    let segments = |name: &str| strs(&read(name, "segments.parquet"), "segment");
+    assert_eq!(segments("p_local"), segments("p_spark"));
+    // The Spark run's model scores the same lines on this machine as the run scored them.
+    w.ok(&[
+        "assign",
+        "--model",
+        "outputs/p_spark/model.json",
+        data.to_str().unwrap(),
+        "--as-of",
+        "2011-12-10",
+        "--out",
+        "scored.parquet",
+    ]);
+    let scored = read_parquet(&w.path("scored.parquet"));
+    assert_eq!(strs(&scored, "segment"), segments("p_spark"));
+    assert_same_table(
+        &scored.select(["CustomerID", "p_alive", "clv"]).unwrap(),
+        &spark.select(["CustomerID", "p_alive", "clv"]).unwrap(),
+    );
+}
+
 /// A pipeline named `engine` over the generated lines in `lines.parquet`, on `engine`
 /// (`local` or `spark`).
 fn generated(engine: &str) -> String {
