@@ -22,6 +22,10 @@ pub struct StageRecord {
     pub cache_key: String,
     #[serde(default)]
     pub note: String,
+    /// Of `seconds`, named parts of the computing (the predict stage's reading, fitting and
+    /// scoring), in the order they ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<(String, f64)>,
 }
 
 /// How a run ended. Written to `manifest.json` as one sentence: `complete`,

@@ -30,6 +30,8 @@ pub(super) struct Produced<S> {
     /// A Parquet file whose data the first frame is, unchanged (the input, for an ingest
     /// that had nothing to rename or retype): copied instead of encoded again.
     pub(super) copy_of: Option<std::path::PathBuf>,
+    /// Named parts of the computing and their seconds, for the manifest.
+    pub(super) parts: Vec<(String, f64)>,
 }
 
 impl<S> Produced<S> {
@@ -42,6 +44,7 @@ impl<S> Produced<S> {
             note: String::new(),
             state,
             copy_of: None,
+            parts: Vec::new(),
         }
     }
 }
@@ -106,10 +109,12 @@ impl Runner<'_> {
             self.restore::<S>(stage, &key)
         };
         let mut write_seconds = 0.0;
+        let mut parts = Vec::new();
         let (frames, saved, cached) = match restored {
             Some((frames, saved)) => (frames, saved, true),
             None => {
-                let produced = compute()?;
+                let mut produced = compute()?;
+                parts = std::mem::take(&mut produced.parts);
                 // Only the writing (encoding included), not the computing.
                 let writing = Instant::now();
                 let (frames, saved) = self.write(stage, key.clone(), produced)?;
@@ -130,6 +135,7 @@ impl Runner<'_> {
             cached,
             cache_key: key,
             note: saved.note.clone(),
+            parts,
         });
         // Later stages read more than their direct upstream (evaluate reads the scaled
         // matrix, profile the features and the clean stage's fitted values), so the chain
@@ -283,6 +289,7 @@ impl Runner<'_> {
             cached: d.cached,
             cache_key: String::new(),
             note: d.note.clone(),
+            parts: Vec::new(),
         });
         self.files.extend(d.also.iter().cloned());
         self.progress.done();

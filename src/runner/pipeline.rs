@@ -537,6 +537,7 @@ fn run_predict(plan: &Plan, r: &mut Runner) -> Result<Option<Predicted>> {
         Ok(Produced {
             rows_in: out.data.height(),
             note,
+            parts: out.parts,
             ..Produced::frames(vec![(Stage::Predict.artifact(), out.data)], out.state)
         })
     })?;

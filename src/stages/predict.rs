@@ -34,6 +34,8 @@ pub struct PredictState {
 pub struct PredictOutput {
     pub data: DataFrame,
     pub state: PredictState,
+    /// Seconds of reading the purchase days, fitting, scoring and the holdout check.
+    pub parts: Vec<(String, f64)>,
 }
 
 /// Where the stage reads and what it is for.
@@ -49,7 +51,9 @@ pub struct PredictInput<'a> {
 
 pub fn run(input: &PredictInput) -> Result<PredictOutput> {
     let plan = input.plan;
+    let mut clock = Clock::default();
     let p = purchases::read(input.clean_lines, input.tx, input.clean)?;
+    clock.lap("read");
     let end = match input.as_of {
         Some(d) => (d - EPOCH).num_days(),
         None => p.last_day.map_or(0, |l| l + 1),
@@ -68,9 +72,11 @@ pub fn run(input: &PredictInput) -> Result<PredictOutput> {
     let summary = summarise(&p.days, end, unit);
     let mut warnings = Vec::new();
     let models = fit(&summary, &settings, plan.spend, "", &mut warnings);
+    clock.lap("fit");
     let predictions = models
         .as_ref()
         .map(|m| predict::predict(m, &summary, &settings));
+    clock.lap("score");
     let mut columns = vec![p.ids.clone()];
     columns.extend(summary_columns(&summary));
     let pr = predictions.unwrap_or_else(|| predict::Predictions::empty(summary.x.len()));
@@ -81,6 +87,7 @@ pub fn run(input: &PredictInput) -> Result<PredictOutput> {
             check_holdout_dates(cut, end, &p.days, day)?;
             let (check, cols) = holdout(&p.days, cut, end, &settings, plan.spend, &mut warnings);
             columns.extend(cols);
+            clock.lap("holdout");
             check
         }
         None => None,
@@ -97,7 +104,32 @@ pub fn run(input: &PredictInput) -> Result<PredictOutput> {
             holdout,
             warnings,
         },
+        parts: clock.laps,
     })
+}
+
+/// Seconds of the stage's parts, each from the end of the one before.
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(String, f64)>,
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+}
+
+impl Clock {
+    fn lap(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        self.laps
+            .push((name.to_string(), (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
 }
 
 /// New customers' predictions from a finished run's fitted models (`segflow assign` with

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use super::aggregated::AMOUNT;
 use super::fold::{each_part, id_column, Kahan, Key};
 use crate::config::{TxCleanPlan, TxColumns};
+use crate::data_err;
 use crate::error::Result;
 
 const DAY_MS: i64 = 86_400_000;
@@ -42,8 +43,10 @@ pub struct Purchases {
     pub last_day: Option<i64>,
 }
 
-/// A day being summed: the day, the amount so far, whether a line counts as an order.
-type Open = (i64, Kahan, bool);
+/// A day being summed: the day (days since 1970-01-01; 24 bytes instead of 32 with an i64:
+/// a hundred million lines hold tens of millions of them), the amount so far, whether a
+/// line counts as an order.
+type Open = (i32, Kahan, bool);
 
 /// One thread's customers: each one's days so far, sorted by day.
 #[derive(Default)]
@@ -71,6 +74,9 @@ impl Histories {
             let Some(m) = ms.get(i) else { continue };
             let day = m.div_euclid(DAY_MS);
             self.last_day = Some(self.last_day.map_or(day, |l| l.max(day)));
+            let day = i32::try_from(day).map_err(|_| {
+                data_err!("a line is dated {day} days from 1970-01-01: beyond any calendar")
+            })?;
             let acc = open(&mut self.days[c], day);
             if let Some(a) = amount.get(i) {
                 acc.1.add(a);
@@ -83,7 +89,7 @@ impl Histories {
 
 /// The entry of `day` in `days` (sorted by day), added where it belongs if new. Lines
 /// mostly come in date order: the last entry is tried first.
-fn open(days: &mut Vec<Open>, day: i64) -> &mut Open {
+fn open(days: &mut Vec<Open>, day: i32) -> &mut Open {
     let at = match days.last() {
         Some(last) if last.0 == day => days.len() - 1,
         Some(last) if last.0 < day => {
@@ -145,12 +151,14 @@ pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchase
         })
         .collect();
     all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let days = all
-        .iter()
-        .map(|(_, d)| {
-            d.iter()
-                .map(|&(day, sum, purchase)| Day {
-                    day,
+    let (keys, open): (Vec<Key>, Vec<Vec<Open>>) = all.into_iter().unzip();
+    // Each customer's open days are freed as they are turned into days.
+    let days = open
+        .into_iter()
+        .map(|d| {
+            d.into_iter()
+                .map(|(day, sum, purchase)| Day {
+                    day: day as i64,
                     amount: sum.sum,
                     purchase,
                 })
@@ -158,7 +166,7 @@ pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchase
         })
         .collect();
     Ok(Purchases {
-        ids: id_column(&tx.customer, all.iter().map(|(k, _)| k), &customer_dtype)?,
+        ids: id_column(&tx.customer, keys.iter(), &customer_dtype)?,
         days,
         last_day,
     })
