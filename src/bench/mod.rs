@@ -41,7 +41,7 @@ enum Data {
     Shared(&'static str),
 }
 
-const CASES: [Case; 10] = [
+const CASES: [Case; 11] = [
     Case {
         name: "customers_100k",
         data: Data::Customers(100_000),
@@ -124,6 +124,18 @@ const CASES: [Case; 10] = [
         engine: "streaming",
         fit_sample: 200_000,
         predict: false,
+    },
+    // The same with predictions: the purchase histories of 1.86M customers within the bound.
+    Case {
+        name: "transactions_100m_streaming_predict",
+        data: Data::Transactions {
+            customers: 5_000_000,
+            rows: 100_000_000,
+        },
+        dbscan: "",
+        engine: "streaming",
+        fit_sample: 200_000,
+        predict: true,
     },
     // The real Online Retail lines (Parquet, dates as text), when ../shared/data has them.
     Case {
