@@ -46,12 +46,37 @@ pub fn assign(model: &ModelFile, input: &Path, as_of: Option<NaiveDate>) -> Resu
             "--as-of is for the model of an invoice-lines run; this model was fitted on a customer table".into(),
         ));
     }
-    let df = ingest::run(&input_plan(model, input))?;
-    check_columns(model, &df, input)?;
+    let older = older_lines_model(model);
+    if older && model.predict.is_some() {
+        return Err(Error::Config(OLDER.into()));
+    }
+    let read = ingest::run(&input_plan(model, input))
+        .and_then(|df| check_columns(model, &df, input).map(|()| df));
+    let df = match read {
+        Err(e) if older => return Err(Error::Data(format!("{e}. If {OLDER}"))),
+        other => other?,
+    };
     Ok(Scored {
         table: place(model, df)?,
         read: None,
     })
+}
+
+/// What to do with a model of an invoice-lines run written before `model.json` kept the
+/// line rules.
+const OLDER: &str = "this model.json comes from an invoice-lines run made before segflow kept the run's line rules in it: run the pipeline again, then assign with its new model.json";
+
+/// Whether the model may be an invoice-lines run's from before `lines` was kept: it has
+/// predictions (only invoice lines have them), or its features are all RFM measures (a
+/// customer table may have such columns too: then only a failed reading says so).
+fn older_lines_model(model: &ModelFile) -> bool {
+    let rfm = |c: &String| {
+        let measure = c.strip_prefix("log1p_").unwrap_or(c);
+        crate::config::RFM_COLUMNS.contains(&measure)
+    };
+    let columns = &model.scaler.columns;
+    model.lines.is_none()
+        && (model.predict.is_some() || (!columns.is_empty() && columns.iter().all(rfm)))
 }
 
 /// Places each customer of `df` (the run's input columns) in a segment.

@@ -178,4 +178,18 @@ fn what_cannot_score_lines_is_refused_with_what_to_do() {
         err.contains("--as-of is for the model of an invoice-lines run"),
         "{err}"
     );
+    // A model.json of an invoice-lines run from before the line rules were kept: the lines
+    // cannot be read as customers, and the message says what to do.
+    w.write("p.yaml", &HAND.replace("USE", "recency, frequency"));
+    w.ok(&["run", "-q", "p.yaml"]);
+    let path = w.path("outputs/hand/model.json");
+    let mut model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    model.as_object_mut().unwrap().remove("lines");
+    std::fs::write(&path, serde_json::to_vec(&model).unwrap()).unwrap();
+    let err = assign(&[]);
+    assert!(
+        err.contains("made before segflow kept the run's line rules in it: run the pipeline again"),
+        "{err}"
+    );
 }
