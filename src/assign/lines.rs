@@ -40,9 +40,16 @@ pub fn assign(
     let raw = ingest::run(&input_plan(model, l, input, rules.window))?;
     let out = lines::clean_lines(&raw, &l.columns, &rules)?;
     let (first, last) = lines::date_span(&out.data, &l.columns)?;
+    let day_after =
+        |ms: i64| EPOCH.checked_add_signed(chrono::TimeDelta::days(ms.div_euclid(86_400_000) + 1));
     let as_of = match (as_of, last) {
         (Some(d), _) => d,
-        (None, Some(ms)) => EPOCH + chrono::Days::new((ms.div_euclid(86_400_000) + 1) as u64),
+        (None, Some(ms)) => day_after(ms).ok_or_else(|| {
+            Error::Data(format!(
+                "{}: the last line's date is beyond any calendar",
+                input.display()
+            ))
+        })?,
         (None, None) => return Err(Error::Internal("kept lines without dates".into())),
     };
     let rfm_plan = crate::config::RfmPlan {

@@ -121,6 +121,40 @@ fn lines_up_to_as_of_make_the_customers_worked_out_by_hand() {
     assert_eq!(scored.column("segment").unwrap().null_count(), 0);
 }
 
+/// Lines before 1970 (negative epoch days): the default as-of date is the day after the
+/// last line, 1969-11-16.
+#[test]
+fn lines_before_1970_are_dated_as_written() {
+    let w = Workdir::new();
+    w.write(
+        "tx.csv",
+        "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID
+1,A,1,1969-10-30 10:00:00,5.00,1
+2,A,2,1969-10-31 10:00:00,5.00,1
+3,A,1,1969-06-01 10:00:00,5.00,2
+4,A,3,1969-11-15 10:00:00,5.00,3
+",
+    );
+    w.write(
+        "p.yaml",
+        &HAND.replace("USE", "recency, frequency, monetary"),
+    );
+    w.ok(&["run", "-q", "p.yaml"]);
+    let said = w.ok(&[
+        "assign",
+        "--model",
+        "outputs/hand/model.json",
+        "tx.csv",
+        "--out",
+        "scored.parquet",
+    ]);
+    assert!(said.contains("as of 1969-11-16"), "{said}");
+    let scored = read_parquet(&w.path("scored.parquet"));
+    assert_eq!(i64s(&scored, "recency"), [15, 167, 0]);
+    assert_eq!(i64s(&scored, "frequency"), [2, 1, 1]);
+    assert_eq!(f64s(&scored, "monetary"), [15.0, 5.0, 15.0]);
+}
+
 #[test]
 fn what_cannot_score_lines_is_refused_with_what_to_do() {
     let w = Workdir::new();
