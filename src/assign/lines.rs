@@ -17,6 +17,7 @@ use polars::prelude::*;
 
 use super::{place, Scored};
 use crate::config::{infer_format, Engine, InputKind, InputPlan, Window, RFM_COLUMNS};
+use crate::data_err;
 use crate::error::{Error, Result};
 use crate::model::{LinesModel, ModelFile};
 use crate::stages::ingest;
@@ -45,10 +46,10 @@ pub fn assign(
     let as_of = match (as_of, last) {
         (Some(d), _) => d,
         (None, Some(ms)) => day_after(ms).ok_or_else(|| {
-            Error::Data(format!(
+            data_err!(
                 "{}: the last line's date is beyond any calendar",
                 input.display()
-            ))
+            )
         })?,
         (None, None) => return Err(Error::Internal("kept lines without dates".into())),
     };
@@ -62,10 +63,8 @@ pub fn assign(
     let mut scored = place(model, table)?;
     scored.hstack_mut(measures.columns())?;
     if let Some(state) = &model.predict {
-        let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
-        let path = dir.path().join("lines.parquet");
-        crate::artifacts::write_parquet(&path, &mut out.data.clone())?;
-        if let Some(p) = crate::stages::predict::score(&path, &l.columns, &rules, as_of, state)? {
+        let days = crate::transactions::purchases::of_lines(&out.data, &l.columns, &rules)?;
+        if let Some(p) = crate::stages::predict::score(&days, as_of, state)? {
             scored = with_predictions(scored, p, &l.columns.customer)?;
         }
     }

@@ -133,20 +133,17 @@ impl Clock {
 }
 
 /// New customers' predictions from a finished run's fitted models (`segflow assign` with
-/// invoice lines): the cleaned lines at `clean_lines` up to `as_of` (exclusive), one row per
-/// customer sorted by id, with the history and the prediction columns of
-/// `08_predict.parquet`. `None` when the run fitted no models.
+/// invoice lines): the purchase days `p` up to `as_of` (exclusive), one row per customer
+/// sorted by id, with the history and the prediction columns of `08_predict.parquet`.
+/// `None` when the run fitted no models.
 pub fn score(
-    clean_lines: &Path,
-    tx: &TxColumns,
-    clean: &TxCleanPlan,
+    p: &purchases::Purchases,
     as_of: chrono::NaiveDate,
     state: &PredictState,
 ) -> Result<Option<DataFrame>> {
     let Some(models) = &state.models else {
         return Ok(None);
     };
-    let p = purchases::read(clean_lines, tx, clean)?;
     let settings = Settings {
         unit_days: if state.time_unit == "week" { 7.0 } else { 1.0 },
         horizon_days: state.horizon_days as f64,

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::aggregated::AMOUNT;
-use super::fold::{each_part, id_column, Kahan, Key};
+use super::fold::{each_part, id_column, keys, part, Kahan, Key};
 use crate::config::{TxCleanPlan, TxColumns};
 use crate::data_err;
 use crate::error::Result;
@@ -113,32 +113,45 @@ fn open(days: &mut Vec<Open>, day: i32) -> &mut Open {
 
 /// Reads the cleaned lines at `path` in parts and gathers each customer's days.
 pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchases> {
+    let first = &super::fold::parquet_files(path)?[0];
+    let dtype = part(first, 0, 0)?.column(&tx.customer)?.dtype().clone();
+    gather(&tx.customer, &dtype, |fold| {
+        each_part(
+            path,
+            Some(needed(tx, clean)),
+            |lines| day_columns(lines, tx, clean),
+            fold,
+        )
+    })
+}
+
+/// Each customer's days of cleaned lines in memory, as [`read`] gathers them from a file.
+pub fn of_lines(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchases> {
+    let dtype = lines.column(&tx.customer)?.dtype().clone();
+    let d = day_columns(lines.clone(), tx, clean)?;
+    let customers = keys(d.column("__customer")?)?;
+    gather(&tx.customer, &dtype, |fold| fold(&d, customers))
+}
+
+/// A fold of lines: each part's day columns and customer keys, in line order.
+type Fold<'a> = dyn FnMut(&DataFrame, Vec<Key>) -> Result<()> + 'a;
+
+/// The days of the lines `feed` hands to its fold, customers sorted by id (`customer`, of
+/// type `dtype`).
+fn gather(
+    customer: &str,
+    dtype: &DataType,
+    feed: impl FnOnce(&mut Fold) -> Result<()>,
+) -> Result<Purchases> {
     let threads = rayon::current_num_threads().clamp(1, 16);
     let mut parts: Vec<Histories> = (0..threads).map(|_| Histories::default()).collect();
-    let mut customer_dtype = None;
-    each_part(
-        path,
-        Some(needed(tx, clean)),
-        |lines| day_columns(lines, tx, clean),
-        |d, keys| {
-            customer_dtype.get_or_insert_with(|| d.column("__customer").map(|c| c.dtype().clone()));
-            let owner: Vec<usize> = keys.iter().map(|k| k.spread() % threads).collect();
-            parts
-                .par_iter_mut()
-                .enumerate()
-                .try_for_each(|(t, h)| h.add(d, &keys, |i| owner[i] == t))
-        },
-    )?;
-    let customer_dtype = match customer_dtype {
-        Some(dtype) => dtype?,
-        None => {
-            let first = &super::fold::parquet_files(path)?[0];
-            super::fold::part(first, 0, 0)?
-                .column(&tx.customer)?
-                .dtype()
-                .clone()
-        }
-    };
+    feed(&mut |d, keys| {
+        let owner: Vec<usize> = keys.iter().map(|k| k.spread() % threads).collect();
+        parts
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(t, h)| h.add(d, &keys, |i| owner[i] == t))
+    })?;
     let last_day = parts.iter().filter_map(|h| h.last_day).max();
     let mut all: Vec<(Key, Vec<Open>)> = parts
         .into_iter()
@@ -166,7 +179,7 @@ pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchase
         })
         .collect();
     Ok(Purchases {
-        ids: id_column(&tx.customer, keys.iter(), &customer_dtype)?,
+        ids: id_column(customer, keys.iter(), dtype)?,
         days,
         last_day,
     })

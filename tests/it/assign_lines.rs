@@ -81,27 +81,34 @@ cluster:
   kmeans: {k: 2}
 ";
 
+/// Runs the `HAND` pipeline on `tx.csv` with `features.use: [columns]`.
+fn run_hand(w: &Workdir, columns: &str) {
+    w.write("p.yaml", &HAND.replace("USE", columns));
+    w.ok(&["run", "-q", "p.yaml"]);
+}
+
+/// The arguments of `segflow assign` with the `HAND` run's model on `tx.csv` into `out`.
+fn assign_hand<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "assign",
+        "--model",
+        "outputs/hand/model.json",
+        "tx.csv",
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    args
+}
+
 /// tests/fixtures/transactions_hand.csv as of 2011-12-01, worked out by hand: the lines of
 /// December are left out, the run's rules drop the rest as the run did.
 #[test]
 fn lines_up_to_as_of_make_the_customers_worked_out_by_hand() {
     let w = Workdir::new();
     w.copy(&crate::common::fixture("transactions_hand.csv"), "tx.csv");
-    w.write(
-        "p.yaml",
-        &HAND.replace("USE", "recency, frequency, monetary"),
-    );
-    w.ok(&["run", "-q", "p.yaml"]);
-    let said = w.ok(&[
-        "assign",
-        "--model",
-        "outputs/hand/model.json",
-        "tx.csv",
-        "--as-of",
-        "2011-12-01",
-        "--out",
-        "scored.csv",
-    ]);
+    run_hand(&w, "recency, frequency, monetary");
+    let said = w.ok(&assign_hand("scored.csv", &["--as-of", "2011-12-01"]));
     assert!(
         said.contains("read 20 lines of tx.csv, kept 7: 4 distinct customers, dates 2011-01-15 to 2011-11-30; as of 2011-12-01; dropped: 6 dated on or after 2011-12-01, 1 missing customer id"),
         "{said}"
@@ -135,19 +142,8 @@ fn lines_before_1970_are_dated_as_written() {
 4,A,3,1969-11-15 10:00:00,5.00,3
 ",
     );
-    w.write(
-        "p.yaml",
-        &HAND.replace("USE", "recency, frequency, monetary"),
-    );
-    w.ok(&["run", "-q", "p.yaml"]);
-    let said = w.ok(&[
-        "assign",
-        "--model",
-        "outputs/hand/model.json",
-        "tx.csv",
-        "--out",
-        "scored.parquet",
-    ]);
+    run_hand(&w, "recency, frequency, monetary");
+    let said = w.ok(&assign_hand("scored.parquet", &[]));
     assert!(said.contains("as of 1969-11-16"), "{said}");
     let scored = read_parquet(&w.path("scored.parquet"));
     assert_eq!(i64s(&scored, "recency"), [15, 167, 0]);
@@ -160,27 +156,14 @@ fn what_cannot_score_lines_is_refused_with_what_to_do() {
     let w = Workdir::new();
     w.copy(&crate::common::fixture("transactions_hand.csv"), "tx.csv");
     // Quintile scores rank customers among those of one table.
-    w.write("p.yaml", &HAND.replace("USE", "r_score, recency"));
-    w.ok(&["run", "-q", "p.yaml"]);
-    let assign = |extra: &[&str]| {
-        let mut args = vec![
-            "assign",
-            "--model",
-            "outputs/hand/model.json",
-            "tx.csv",
-            "--out",
-            "s.parquet",
-        ];
-        args.extend(extra);
-        w.fails(&args)
-    };
+    run_hand(&w, "r_score, recency");
+    let assign = |extra: &[&str]| w.fails(&assign_hand("s.parquet", extra));
     let err = assign(&[]);
     assert!(
         err.contains("the model uses `r_score`, a rank among the customers of one table"),
         "{err}"
     );
-    w.write("p.yaml", &HAND.replace("USE", "recency, frequency"));
-    w.ok(&["run", "-q", "p.yaml"]);
+    run_hand(&w, "recency, frequency");
     let err = assign(&["--engine", "spark"]);
     assert!(
         err.contains("invoice lines are scored on this machine: drop --engine spark"),
@@ -214,8 +197,7 @@ fn what_cannot_score_lines_is_refused_with_what_to_do() {
     );
     // A model.json of an invoice-lines run from before the line rules were kept: the lines
     // cannot be read as customers, and the message says what to do.
-    w.write("p.yaml", &HAND.replace("USE", "recency, frequency"));
-    w.ok(&["run", "-q", "p.yaml"]);
+    run_hand(&w, "recency, frequency");
     let path = w.path("outputs/hand/model.json");
     let mut model: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
