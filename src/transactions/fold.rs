@@ -97,22 +97,36 @@ struct Fold {
 pub fn aggregate(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
     let total = part(path, 0, 0)?;
     let customer_dtype = total.column(&tx.customer)?.dtype().clone();
-    // Customers are split between the threads by their id; each thread folds its customers'
-    // lines in file order, so the sums do not depend on the number of threads.
-    let threads = rayon::current_num_threads().clamp(1, 16);
-    let mut folds: Vec<Fold> = (0..threads).map(|_| Fold::default()).collect();
+    let mut folds: Vec<Fold> = per_thread();
     in_parts(path, tx, clean, |d, keys| {
-        let owner: Vec<usize> = keys.iter().map(|k| k.spread() % threads).collect();
-        folds
-            .par_iter_mut()
-            .enumerate()
-            .try_for_each(|(t, f)| f.add(d, &keys, |i| owner[i] == t))
+        by_owner(&mut folds, &keys, |f, mine| f.add(d, &keys, mine))
     })?;
     let mut all = Fold::default();
     for f in folds {
         all.merge(f);
     }
     all.finish(tx, &customer_dtype)
+}
+
+/// One accumulator per thread (at most 16), for [`by_owner`].
+pub(super) fn per_thread<A: Default>() -> Vec<A> {
+    let threads = rayon::current_num_threads().clamp(1, 16);
+    (0..threads).map(|_| A::default()).collect()
+}
+
+/// Customers are split between the accumulators by their id; each folds its customers'
+/// lines of the part (`add` with the lines it owns) in file order, in parallel, so the sums
+/// do not depend on the number of threads.
+pub(super) fn by_owner<A: Send>(
+    accs: &mut [A],
+    keys: &[Key],
+    add: impl Fn(&mut A, &dyn Fn(usize) -> bool) -> Result<()> + Sync,
+) -> Result<()> {
+    let n = accs.len();
+    let owner: Vec<usize> = keys.iter().map(|k| k.spread() % n).collect();
+    accs.par_iter_mut()
+        .enumerate()
+        .try_for_each(|(t, a)| add(a, &|i| owner[i] == t))
 }
 
 /// Reads the cleaned lines at `path` in parts, in file order, and hands each part's

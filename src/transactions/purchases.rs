@@ -11,11 +11,10 @@
 use std::path::Path;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::aggregated::AMOUNT;
-use super::fold::{each_part, id_column, keys, part, Kahan, Key};
+use super::fold::{by_owner, each_part, id_column, keys, part, per_thread, Kahan, Key};
 use crate::config::{TxCleanPlan, TxColumns};
 use crate::data_err;
 use crate::error::Result;
@@ -143,15 +142,8 @@ fn gather(
     dtype: &DataType,
     feed: impl FnOnce(&mut Fold) -> Result<()>,
 ) -> Result<Purchases> {
-    let threads = rayon::current_num_threads().clamp(1, 16);
-    let mut parts: Vec<Histories> = (0..threads).map(|_| Histories::default()).collect();
-    feed(&mut |d, keys| {
-        let owner: Vec<usize> = keys.iter().map(|k| k.spread() % threads).collect();
-        parts
-            .par_iter_mut()
-            .enumerate()
-            .try_for_each(|(t, h)| h.add(d, &keys, |i| owner[i] == t))
-    })?;
+    let mut parts: Vec<Histories> = per_thread();
+    feed(&mut |d, keys| by_owner(&mut parts, &keys, |h, mine| h.add(d, &keys, mine)))?;
     let last_day = parts.iter().filter_map(|h| h.last_day).max();
     let mut all: Vec<(Key, Vec<Open>)> = parts
         .into_iter()
