@@ -11,6 +11,8 @@ use crate::data_err;
 use crate::error::{Error, Result};
 use crate::frame::{f64_opts, is_numeric};
 use crate::manifest::Manifest;
+use crate::stages::Stage;
+use crate::transactions::lines::INGEST_ROW;
 
 pub fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -20,8 +22,10 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame> {
 }
 
 /// The first `head` rows (with the shape), and optionally the schema and statistics.
+/// The clean artifact of invoice lines selects rows of the ingest artifact beside it: shown
+/// as those lines, with their row.
 pub fn file(path: &Path, head: usize, schema: bool, describe: bool) -> Result<String> {
-    let df = read_parquet(path)?;
+    let mut df = read_parquet(path)?;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -30,6 +34,17 @@ pub fn file(path: &Path, head: usize, schema: bool, describe: bool) -> Result<St
         df.height(),
         df.width()
     );
+    if let Some(lines) = selected_lines(path, &df)? {
+        df = lines;
+        let _ = writeln!(
+            o,
+            "the rows of {} it selects (`{}`): {} lines × {} columns",
+            Stage::Ingest.artifact(),
+            INGEST_ROW,
+            df.height(),
+            df.width()
+        );
+    }
     if schema {
         for c in df.columns() {
             let _ = writeln!(o, "  {}: {}", c.name(), c.dtype());
@@ -42,6 +57,28 @@ pub fn file(path: &Path, head: usize, schema: bool, describe: bool) -> Result<St
         let _ = writeln!(o, "{}", df.head(Some(head)));
     }
     Ok(o)
+}
+
+/// The lines a selection of ingest rows (`ingest_row`) selects, when `01_ingest.parquet`
+/// is beside it; `None` for any other table.
+fn selected_lines(path: &Path, df: &DataFrame) -> Result<Option<DataFrame>> {
+    let ingest = path.with_file_name(Stage::Ingest.artifact());
+    let names = df.get_column_names();
+    if names.len() != 1 || names[0].as_str() != INGEST_ROW || !ingest.is_file() {
+        return Ok(None);
+    }
+    let rows = df.column(INGEST_ROW)?.u32()?;
+    let lines = read_parquet(&ingest)?;
+    if rows.max().is_some_and(|m| m as usize >= lines.height()) {
+        return Err(data_err!(
+            "{} selects rows {} does not have: they are not from the same run",
+            path.display(),
+            ingest.display()
+        ));
+    }
+    let mut taken = lines.take(rows)?;
+    taken.insert_column(0, df.column(INGEST_ROW)?.clone())?;
+    Ok(Some(taken))
 }
 
 /// One column's statistics: counts for every column, the numbers for numeric ones.

@@ -1,7 +1,8 @@
 //! Invoice lines out of core (`input.engine: streaming`): ingest, the cleaning rules and the
 //! per-customer aggregation run on polars' streaming engine, reading the input in parts and
-//! writing `01_ingest.parquet`, `02_clean.parquet` and `02_clean_dropped.parquet` through
-//! sinks, so memory is bounded by the customer table, not the number of lines.
+//! writing `01_ingest.parquet`, `02_clean.parquet` (the kept lines' rows of the first) and
+//! `02_clean_dropped.parquet` through sinks, so memory is bounded by the customer table, not
+//! the number of lines.
 //!
 //! The lines are typed and cleaned by the same expressions as in memory ([`lines::typing`],
 //! [`lines::rules`]) and aggregated by the same query ([`rfm::aggregate_lazy`]); the rows of
@@ -449,7 +450,7 @@ fn first_value(lf: &LazyFrame, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Clean: the kept lines (mapped columns) and the dropped ones with the first rule each
+/// Clean: the selection of the kept lines and the dropped ones with the first rule each
 /// breaks, as the in-memory engine gives them.
 fn clean(
     plan: &Plan,
@@ -471,18 +472,14 @@ fn clean(
             when(broken(cond)).then(lit(why.as_str())).otherwise(rest)
         });
     let lines = scan_file(&dir.join(Stage::Ingest.artifact()))?;
-    let schema = lines.clone().collect_schema()?;
-    let used: Vec<Expr> = schema
-        .iter_names()
-        .filter(|c| tx.all().contains(&c.as_str()))
-        .map(|c| col(c.as_str()))
-        .collect();
     let file = Stage::Clean.artifact();
-    let kept_sha = sink(
-        lines.clone().filter(any.clone().not()).select(used),
-        dir,
-        file,
-    )?;
+    // The kept lines' rows of the ingest artifact, as in memory (`lines::INGEST_ROW`).
+    let selection = lines
+        .clone()
+        .with_row_index(lines::INGEST_ROW, None)
+        .filter(any.clone().not())
+        .select([col(lines::INGEST_ROW)]);
+    let kept_sha = sink(selection, dir, file)?;
     let dropped_sha = sink(
         lines.filter(any).with_column(reason.alias("reason")),
         dir,
@@ -527,7 +524,7 @@ fn clean(
 /// The per-customer aggregation of the cleaned lines, read in parts in file order.
 fn aggregate(plan: &Plan, tx: &TxColumns, dir: &Path) -> Result<Aggregated> {
     fold::aggregate(
-        &dir.join(Stage::Clean.artifact()),
+        &dir.join(Stage::Ingest.artifact()),
         tx,
         &plan.clean.transactions,
     )

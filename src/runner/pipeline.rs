@@ -20,7 +20,7 @@ use crate::report::{eda::Before, ReportInput};
 use crate::stages::files::{DROPPED, PROFILE_RFM, SEGMENTS_CSV, SEGMENTS_PARQUET};
 use crate::stages::predict::{self, PredictState};
 use crate::stages::{clean, cluster, evaluate, features, ingest, profile, scale, Stage};
-use crate::transactions::{lines, rfm};
+use crate::transactions::{lines, purchases, rfm};
 use crate::transform::{CleanModel, Encoding, Scaler};
 
 /// What a complete run hands the summary.
@@ -252,11 +252,18 @@ fn run_ingest(plan: &Plan, r: &mut Runner) -> Result<Ingested> {
 
 fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
     let id = plan.input.id_column();
+    // Invoice lines: the artifact selects the kept lines of the ingest artifact; the lines
+    // themselves go on to features (from the selection when the stage was restored).
+    let mut kept = None;
     let (mut f, model) = r.stage(Stage::Clean, material(&plan.clean)?, || {
         if let Some(tx) = transactions(plan) {
             let out = lines::clean_lines(&raw, tx, &plan.clean.transactions)?;
             let note = lines::drop_note(&out.counts);
-            let frames = vec![(Stage::Clean.artifact(), out.data), (DROPPED, out.dropped)];
+            kept = Some(out.data);
+            let frames = vec![
+                (Stage::Clean.artifact(), out.selection),
+                (DROPPED, out.dropped),
+            ];
             return Ok(Produced {
                 rows_in: raw.height(),
                 note,
@@ -270,9 +277,13 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
             ..Produced::frames(frames, out.model)
         })
     })?;
+    let data = match (kept, transactions(plan)) {
+        (Some(lines), _) => lines,
+        (None, Some(tx)) => lines::selected(&raw, &f[0], tx)?,
+        (None, None) => f.remove(0),
+    };
     drop(raw);
-    let data = f.remove(0);
-    let dropped = f.remove(0);
+    let dropped = f.pop().unwrap_or_default();
     for c in &model.empty_columns {
         r.warnings
             .push(format!("column `{c}` has no values; it was left empty"));
@@ -507,18 +518,21 @@ fn run_predict(plan: &Plan, r: &mut Runner) -> Result<Option<Predicted>> {
         return Ok(None);
     };
     let material = format!("{} seed {}", material(p)?, plan.seed);
-    // Spark's clean dataset is a folder of parts (in line order), where the engine wrote it.
-    let clean_lines = match plan.input.on_spark() {
-        Some(spark) => match &spark.artifacts {
-            Some(folder) => std::path::PathBuf::from(folder),
-            None => r.dir.to_path_buf(),
-        }
-        .join("02_clean"),
-        None => r.dir.join(Stage::Clean.artifact()),
+    // Spark's clean dataset is a folder of parts (in line order), where the engine wrote it;
+    // here the kept lines are those of the ingest artifact the clean rules keep.
+    let lines = match plan.input.on_spark() {
+        Some(spark) => purchases::Lines::Kept(
+            match &spark.artifacts {
+                Some(folder) => std::path::PathBuf::from(folder),
+                None => r.dir.to_path_buf(),
+            }
+            .join("02_clean"),
+        ),
+        None => purchases::Lines::Ingested(r.dir.join(Stage::Ingest.artifact())),
     };
     let (mut f, state) = r.stage(Stage::Predict, material, || {
         let out = predict::run(&predict::PredictInput {
-            clean_lines: &clean_lines,
+            lines: &lines,
             tx,
             clean: &plan.clean.transactions,
             as_of: plan.features.rfm.as_ref().and_then(|f| f.as_of),

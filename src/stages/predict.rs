@@ -4,8 +4,6 @@
 //! on the purchases before that day is checked against what the customers did from it up to
 //! `as_of`: the numbers a user needs to judge the predictions.
 
-use std::path::Path;
-
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +38,7 @@ pub struct PredictOutput {
 
 /// Where the stage reads and what it is for.
 pub struct PredictInput<'a> {
-    pub clean_lines: &'a Path,
+    pub lines: &'a purchases::Lines,
     pub tx: &'a TxColumns,
     pub clean: &'a TxCleanPlan,
     /// `features.rfm.as_of`; else the day after the last line.
@@ -52,7 +50,7 @@ pub struct PredictInput<'a> {
 pub fn run(input: &PredictInput) -> Result<PredictOutput> {
     let plan = input.plan;
     let mut clock = Clock::default();
-    let p = purchases::read(input.clean_lines, input.tx, input.clean)?;
+    let p = purchases::read(input.lines, input.tx, input.clean)?;
     clock.lap("read");
     let end = match input.as_of {
         Some(d) => (d - EPOCH).num_days(),

@@ -92,8 +92,8 @@ struct Fold {
     previous: Option<(usize, Order)>,
 }
 
-/// Aggregates the cleaned lines in `path` per customer: the same table as
-/// [`super::rfm::aggregate`] of the whole file.
+/// Aggregates per customer the lines of the ingest artifact `path` the clean rules keep:
+/// the same table as [`super::rfm::aggregate`] of the kept lines.
 pub fn aggregate(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
     let total = part(path, 0, 0)?;
     let customer_dtype = total.column(&tx.customer)?.dtype().clone();
@@ -129,15 +129,21 @@ pub(super) fn by_owner<A: Send>(
         .try_for_each(|(t, a)| add(a, &|i| owner[i] == t))
 }
 
-/// Reads the cleaned lines at `path` in parts, in file order, and hands each part's
-/// [`derived`] columns and customer keys to `f`.
+/// Reads the lines of the ingest artifact at `path` in parts, in file order, keeps those the
+/// clean rules keep, and hands each part's [`derived`] columns and customer keys to `f`.
 pub(super) fn in_parts(
     path: &Path,
     tx: &TxColumns,
     clean: &TxCleanPlan,
     f: impl FnMut(&DataFrame, Vec<Key>) -> Result<()>,
 ) -> Result<()> {
-    each_part(path, None, |lines| derived(lines, tx, clean), f)
+    let columns = super::lines::kept(part(path, 0, 0)?, tx, clean)?
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let kept = |lines| derived(super::lines::kept(lines, tx, clean)?, tx, clean);
+    each_part(path, Some(columns), kept, f)
 }
 
 /// Reads `columns` (all: `None`) of the lines at `path` in parts, in file order, and hands

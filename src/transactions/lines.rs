@@ -401,11 +401,72 @@ pub fn cancelled(tx: &TxColumns, plan: &TxCleanPlan) -> Result<Option<Expr>> {
     }))
 }
 
-/// Line-cleaning output: kept lines, dropped lines with `reason`, and counts per reason.
+/// The one column of the clean artifact of invoice lines: each kept line's row in
+/// `01_ingest.parquet` (0: its first row), in order. The kept lines are those rows of the
+/// ingest artifact, with the mapped columns (see [`selected`]); the artifact is a selection
+/// instead of a second copy of them.
+pub const INGEST_ROW: &str = "ingest_row";
+
+/// Line-cleaning output: kept lines, their rows of the ingest artifact (`INGEST_ROW`),
+/// dropped lines with `reason`, and counts per reason.
 pub struct LinesOutput {
     pub data: DataFrame,
+    pub selection: DataFrame,
     pub dropped: DataFrame,
     pub counts: Vec<(String, usize)>,
+}
+
+/// Whether a line breaks any of `rules` (a rule on a missing value is not broken).
+fn broken(rules: &[(Expr, String)]) -> Expr {
+    rules
+        .iter()
+        .map(|(cond, _)| cond.clone().fill_null(lit(false)))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false))
+}
+
+/// The mapped columns among `names` (the kept lines' columns), in their order.
+fn mapped<'a>(names: impl IntoIterator<Item = &'a PlSmallStr>, tx: &TxColumns) -> Vec<String> {
+    let all = tx.all();
+    names
+        .into_iter()
+        .filter(|c| all.contains(&c.as_str()))
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// The kept lines among typed `lines` (the ingest artifact, or a part of it): the mapped
+/// columns of the lines that break no rule, in order — what the clean stage keeps.
+pub fn kept(lines: DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result<DataFrame> {
+    let used = mapped(lines.get_column_names(), tx);
+    Ok(lines
+        .lazy()
+        .filter(broken(&rules(tx, plan)).not())
+        .select(used.iter().map(|c| col(c.as_str())).collect::<Vec<_>>())
+        .collect()?)
+}
+
+/// The kept lines of the ingest artifact `lines` its clean artifact `selection` selects.
+pub fn selected(lines: &DataFrame, selection: &DataFrame, tx: &TxColumns) -> Result<DataFrame> {
+    let rows = selection.column(INGEST_ROW)?.u32()?;
+    let used = mapped(lines.get_column_names(), tx);
+    Ok(lines.select(used)?.take(rows)?)
+}
+
+/// The selection artifact of the lines `dropped` does not mark.
+fn selection_of(dropped: &BooleanChunked) -> Result<DataFrame> {
+    let too_many = || data_err!("more than 4,294,967,295 invoice lines: use engine: spark");
+    let mut rows = Vec::with_capacity(dropped.len() - dropped.sum().unwrap_or(0) as usize);
+    for (i, d) in dropped.iter().enumerate() {
+        if d != Some(true) {
+            rows.push(u32::try_from(i).map_err(|_| too_many())?);
+        }
+    }
+    let height = rows.len();
+    Ok(DataFrame::new(
+        height,
+        vec![Column::new(INGEST_ROW.into(), rows)],
+    )?)
 }
 
 /// The cleaning rules in order, each a condition that drops a line and its reason.
@@ -464,11 +525,7 @@ pub fn rules(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<(Expr, String)> {
 pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result<LinesOutput> {
     let rules = rules(tx, plan);
     // One pass for the mask; the reasons are computed on the dropped lines only.
-    let any = rules
-        .iter()
-        .map(|(cond, _)| cond.clone().fill_null(lit(false)))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
+    let any = broken(&rules);
     let is_dropped = df
         .clone()
         .lazy()
@@ -516,13 +573,9 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
     dropped.with_column(Column::new("reason".into(), reason))?;
     // The cleaned lines keep the mapped columns (the ones the features use); every column of
     // a dropped line stays in the audit table and in the ingest artifact.
-    let used: Vec<&str> = df
-        .get_column_names()
-        .into_iter()
-        .map(|c| c.as_str())
-        .filter(|c| tx.all().contains(c))
-        .collect();
-    let data = df.select(used)?.filter(&!&is_dropped)?;
+    let data = df
+        .select(mapped(df.get_column_names(), tx))?
+        .filter(&!&is_dropped)?;
     if data.height() == 0 {
         return Err(data_err!(
             "no transaction lines are left after cleaning ({} dropped: {}): nothing to segment",
@@ -532,6 +585,7 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
     }
     Ok(LinesOutput {
         data,
+        selection: selection_of(&is_dropped)?,
         dropped,
         counts,
     })

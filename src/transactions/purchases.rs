@@ -1,14 +1,15 @@
 //! Each customer's purchase days, from the cleaned lines: what the purchase models of
-//! `predict` read (x, t_x, T, the value of repeat purchases), for every engine from the same
-//! file, `02_clean.parquet`, read in parts in file order. A purchase day is a day with at
-//! least one line that counts as an order (a cancellation kept under `net` does not); each
-//! day's amount is the net amount of all its lines, summed in line order.
+//! `predict` read (x, t_x, T, the value of repeat purchases), read in parts in file order:
+//! the lines of `01_ingest.parquet` the clean rules keep, or Spark's clean dataset. A
+//! purchase day is a day with at least one line that counts as an order (a cancellation
+//! kept under `net` does not); each day's amount is the net amount of all its lines, summed
+//! in line order.
 //!
-//! Only the columns the days need are read. Customers are split between threads by their
+//! Only the columns the days and the rules need are read. Customers are split between threads by their
 //! id; each thread folds its customers' lines in file order, so the sums are the same on
 //! any thread count.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use polars::prelude::*;
 use rustc_hash::FxHashMap;
@@ -110,15 +111,38 @@ fn open(days: &mut Vec<Open>, day: i32) -> &mut Open {
     &mut days[at]
 }
 
-/// Reads the cleaned lines at `path` in parts and gathers each customer's days.
-pub fn read(path: &Path, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchases> {
+/// Where the lines of the purchase days are.
+pub enum Lines {
+    /// The ingest artifact: the clean stage's rules are applied to it as it is read.
+    Ingested(PathBuf),
+    /// The kept lines (Spark's clean dataset, a folder of parts).
+    Kept(PathBuf),
+}
+
+/// Reads the cleaned lines in parts and gathers each customer's days.
+pub fn read(lines: &Lines, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purchases> {
+    let (Lines::Ingested(path) | Lines::Kept(path)) = lines;
     let first = &super::fold::parquet_files(path)?[0];
-    let dtype = part(first, 0, 0)?.column(&tx.customer)?.dtype().clone();
+    let schema = part(first, 0, 0)?;
+    let dtype = schema.column(&tx.customer)?.dtype().clone();
+    let ingested = matches!(lines, Lines::Ingested(_));
+    // The rules read more columns than the days: the mapped ones.
+    let columns = match ingested {
+        true => super::lines::kept(schema, tx, clean)?
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        false => needed(tx, clean),
+    };
     gather(&tx.customer, &dtype, |fold| {
         each_part(
             path,
-            Some(needed(tx, clean)),
-            |lines| day_columns(lines, tx, clean),
+            Some(columns),
+            |lines| match ingested {
+                true => day_columns(super::lines::kept(lines, tx, clean)?, tx, clean),
+                false => day_columns(lines, tx, clean),
+            },
             fold,
         )
     })

@@ -303,3 +303,13 @@ pub fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
         .finish()
         .unwrap()
 }
+
+/// The kept lines of an invoice-lines run in `dir`: the rows of `01_ingest.parquet` its
+/// `02_clean.parquet` selects (`ingest_row`).
+pub fn kept_lines(dir: &Path) -> polars::prelude::DataFrame {
+    let selection = read_parquet(&dir.join("02_clean.parquet"));
+    let rows = selection.column("ingest_row").unwrap().u32().unwrap();
+    read_parquet(&dir.join("01_ingest.parquet"))
+        .take(rows)
+        .unwrap()
+}

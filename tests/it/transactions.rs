@@ -5,6 +5,38 @@ use std::collections::{HashMap, HashSet};
 
 use crate::common::{f64s, fixture, read_parquet, shared_data, strs, Workdir};
 
+/// The clean artifact selects the kept lines of the ingest artifact: `inspect` shows them,
+/// and a run resumed from features (the clean stage restored from its artifacts) rebuilds
+/// them and gives the same features, byte for byte.
+#[test]
+fn clean_artifact_selects_the_kept_lines() {
+    let w = Workdir::new();
+    w.copy(&fixture("transactions_hand.csv"), "tx.csv");
+    w.write("p.yaml", &pipeline("tx.csv", "hand", ""));
+    w.ok(&["run", "-q", "p.yaml"]);
+    let shown = w.ok(&["inspect", "outputs/hand/02_clean.parquet", "--head", "20"]);
+    assert!(
+        shown.contains("02_clean.parquet: 12 rows × 1 columns"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "the rows of 01_ingest.parquet it selects (`ingest_row`): 12 lines × 9 columns"
+        ),
+        "{shown}"
+    );
+    // Line 3 of the file (row 2) is kept, the cancellation after it (row 3) is not.
+    assert!(
+        shown.contains("CANDLE") && !shown.contains("C1003"),
+        "{shown}"
+    );
+    let features = || std::fs::read(w.path("outputs/hand/03_features.parquet")).unwrap();
+    let before = features();
+    let again = w.ok(&["run", "p.yaml", "--from", "features"]);
+    assert!(again.contains("02_clean.parquet  (cached)"), "{again}");
+    assert_eq!(features(), before);
+}
+
 fn pipeline(path: &str, name: &str, extra_clean: &str) -> String {
     format!(
         "name: {name}
@@ -34,8 +66,16 @@ fn hand_worked_rfm_values() {
 
     let dropped = read_parquet(&w.path("outputs/hand/02_clean_dropped.parquet"));
     assert_eq!(dropped.height(), 8);
+    // The clean artifact selects the kept lines of the ingest artifact (0: the first line).
     let kept = read_parquet(&w.path("outputs/hand/02_clean.parquet"));
-    assert_eq!(kept.height(), 12);
+    let rows: Vec<u32> = kept
+        .column("ingest_row")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(rows, [0, 1, 2, 5, 8, 9, 10, 12, 14, 15, 16, 17]);
 
     let f = read_parquet(&w.path("outputs/hand/03_features.parquet"));
     // Customer 700 only cancelled: not a customer of the RFM table.
