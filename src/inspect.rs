@@ -22,8 +22,8 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame> {
 }
 
 /// The first `head` rows (with the shape), and optionally the schema and statistics.
-/// The clean artifact of invoice lines selects rows of the ingest artifact beside it: shown
-/// as those lines, with their row.
+/// The clean artifacts of invoice lines select rows of the ingest artifact beside it: shown
+/// as those lines, with their row (and the reason of a dropped one).
 pub fn file(path: &Path, head: usize, schema: bool, describe: bool) -> Result<String> {
     let mut df = read_parquet(path)?;
     let mut o = String::new();
@@ -59,12 +59,13 @@ pub fn file(path: &Path, head: usize, schema: bool, describe: bool) -> Result<St
     Ok(o)
 }
 
-/// The lines a selection of ingest rows (`ingest_row`) selects, when `01_ingest.parquet`
-/// is beside it; `None` for any other table.
+/// The lines a selection of ingest rows (`ingest_row`, and the `reason` of dropped lines)
+/// selects, when `01_ingest.parquet` is beside it; `None` for any other table.
 fn selected_lines(path: &Path, df: &DataFrame) -> Result<Option<DataFrame>> {
     let ingest = path.with_file_name(Stage::Ingest.artifact());
-    let names = df.get_column_names();
-    if names.len() != 1 || names[0].as_str() != INGEST_ROW || !ingest.is_file() {
+    let names: Vec<&str> = df.get_column_names().iter().map(|c| c.as_str()).collect();
+    let selection = matches!(names[..], [INGEST_ROW] | [INGEST_ROW, "reason"]);
+    if !selection || !ingest.is_file() {
         return Ok(None);
     }
     let rows = df.column(INGEST_ROW)?.u32()?;
@@ -78,6 +79,9 @@ fn selected_lines(path: &Path, df: &DataFrame) -> Result<Option<DataFrame>> {
     }
     let mut taken = lines.take(rows)?;
     taken.insert_column(0, df.column(INGEST_ROW)?.clone())?;
+    if let Ok(reason) = df.column("reason") {
+        taken.with_column(reason.clone())?;
+    }
     Ok(Some(taken))
 }
 

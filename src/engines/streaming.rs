@@ -1,8 +1,8 @@
 //! Invoice lines out of core (`input.engine: streaming`): ingest, the cleaning rules and the
 //! per-customer aggregation run on polars' streaming engine, reading the input in parts and
-//! writing `01_ingest.parquet`, `02_clean.parquet` (the kept lines' rows of the first) and
-//! `02_clean_dropped.parquet` through sinks, so memory is bounded by the customer table, not
-//! the number of lines.
+//! writing `01_ingest.parquet`, `02_clean.parquet` and `02_clean_dropped.parquet` (the rows
+//! of the first that are kept and dropped) through sinks, so memory is bounded by the
+//! customer table, not the number of lines.
 //!
 //! The lines are typed and cleaned by the same expressions as in memory ([`lines::typing`],
 //! [`lines::rules`]) and aggregated by the same query ([`rfm::aggregate_lazy`]); the rows of
@@ -450,7 +450,7 @@ fn first_value(lf: &LazyFrame, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Clean: the selection of the kept lines and the dropped ones with the first rule each
+/// Clean: the rows of the kept lines, and of the dropped ones with the first rule each
 /// breaks, as the in-memory engine gives them.
 fn clean(
     plan: &Plan,
@@ -480,11 +480,11 @@ fn clean(
         .filter(any.clone().not())
         .select([col(lines::INGEST_ROW)]);
     let kept_sha = sink(selection, dir, file)?;
-    let dropped_sha = sink(
-        lines.filter(any).with_column(reason.alias("reason")),
-        dir,
-        DROPPED,
-    )?;
+    let dropped = lines
+        .with_row_index(lines::INGEST_ROW, None)
+        .filter(any)
+        .select([col(lines::INGEST_ROW), reason.alias("reason")]);
+    let dropped_sha = sink(dropped, dir, DROPPED)?;
     let per_reason = collect(
         scan_file(&dir.join(DROPPED))?
             .group_by([col("reason")])

@@ -401,14 +401,15 @@ pub fn cancelled(tx: &TxColumns, plan: &TxCleanPlan) -> Result<Option<Expr>> {
     }))
 }
 
-/// The one column of the clean artifact of invoice lines: each kept line's row in
-/// `01_ingest.parquet` (0: its first row), in order. The kept lines are those rows of the
-/// ingest artifact, with the mapped columns (see [`selected`]); the artifact is a selection
-/// instead of a second copy of them.
+/// The clean stage's artifacts of invoice lines are selections of `01_ingest.parquet`
+/// instead of second copies of its lines: this column holds a line's row in it (0: its
+/// first row), in order. `02_clean.parquet` has only this column, the kept lines (whose
+/// mapped columns go on to features, see [`selected`]); `02_clean_dropped.parquet` adds the
+/// `reason` each dropped line was dropped for.
 pub const INGEST_ROW: &str = "ingest_row";
 
 /// Line-cleaning output: kept lines, their rows of the ingest artifact (`INGEST_ROW`),
-/// dropped lines with `reason`, and counts per reason.
+/// the rows of the dropped lines with their `reason`, and counts per reason.
 pub struct LinesOutput {
     pub data: DataFrame,
     pub selection: DataFrame,
@@ -446,6 +447,18 @@ pub fn kept(lines: DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result<Data
         .collect()?)
 }
 
+/// The columns the rules of `plan` read.
+pub fn rule_columns(tx: &TxColumns, plan: &TxCleanPlan) -> Vec<String> {
+    let mut names: Vec<String> = rules(tx, plan)
+        .into_iter()
+        .flat_map(|(cond, _)| cond.meta().root_names())
+        .map(|c| c.to_string())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// The kept lines of the ingest artifact `lines` its clean artifact `selection` selects.
 pub fn selected(lines: &DataFrame, selection: &DataFrame, tx: &TxColumns) -> Result<DataFrame> {
     let rows = selection.column(INGEST_ROW)?.u32()?;
@@ -453,20 +466,20 @@ pub fn selected(lines: &DataFrame, selection: &DataFrame, tx: &TxColumns) -> Res
     Ok(lines.select(used)?.take(rows)?)
 }
 
-/// The selection artifact of the lines `dropped` does not mark.
-fn selection_of(dropped: &BooleanChunked) -> Result<DataFrame> {
+/// The rows `dropped` does not mark and those it marks, in order.
+fn rows_of(dropped: &BooleanChunked) -> Result<(Vec<u32>, Vec<u32>)> {
     let too_many = || data_err!("more than 4,294,967,295 invoice lines: use engine: spark");
-    let mut rows = Vec::with_capacity(dropped.len() - dropped.sum().unwrap_or(0) as usize);
+    let n_dropped = dropped.sum().unwrap_or(0) as usize;
+    let mut kept = Vec::with_capacity(dropped.len() - n_dropped);
+    let mut gone = Vec::with_capacity(n_dropped);
     for (i, d) in dropped.iter().enumerate() {
-        if d != Some(true) {
-            rows.push(u32::try_from(i).map_err(|_| too_many())?);
+        let row = u32::try_from(i).map_err(|_| too_many())?;
+        match d {
+            Some(true) => gone.push(row),
+            _ => kept.push(row),
         }
     }
-    let height = rows.len();
-    Ok(DataFrame::new(
-        height,
-        vec![Column::new(INGEST_ROW.into(), rows)],
-    )?)
+    Ok((kept, gone))
 }
 
 /// The cleaning rules in order, each a condition that drops a line and its reason.
@@ -537,9 +550,8 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
     // Each dropped line's reason is the first rule it breaks: one boolean column per rule on
     // the dropped lines, the first true one per line as a number, then the text (a chain of
     // when/then over text took ~0.14 s for 2M lines) and the counts from those numbers.
-    let mut dropped = df.filter(&is_dropped)?;
-    let flags = dropped
-        .clone()
+    let flags = df
+        .filter(&is_dropped)?
         .lazy()
         .select(
             rules
@@ -553,7 +565,7 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
                 .collect::<Vec<_>>(),
         )
         .collect()?;
-    let mut first = vec![0usize; dropped.height()];
+    let mut first = vec![0usize; flags.height()];
     for i in (0..rules.len()).rev() {
         let broken = flags.column(&format!("__rule{i}"))?.bool()?.clone();
         for (f, b) in first.iter_mut().zip(broken.iter()) {
@@ -570,7 +582,16 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
             rules[i].1.as_str()
         })
         .collect();
-    dropped.with_column(Column::new("reason".into(), reason))?;
+    let (kept_rows, dropped_rows) = rows_of(&is_dropped)?;
+    let (height, kept_height) = (dropped_rows.len(), kept_rows.len());
+    let dropped = DataFrame::new(
+        height,
+        vec![
+            Column::new(INGEST_ROW.into(), dropped_rows),
+            Column::new("reason".into(), reason),
+        ],
+    )?;
+    let selection = DataFrame::new(kept_height, vec![Column::new(INGEST_ROW.into(), kept_rows)])?;
     // The cleaned lines keep the mapped columns (the ones the features use); every column of
     // a dropped line stays in the audit table and in the ingest artifact.
     let data = df
@@ -585,7 +606,7 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
     }
     Ok(LinesOutput {
         data,
-        selection: selection_of(&is_dropped)?,
+        selection,
         dropped,
         counts,
     })

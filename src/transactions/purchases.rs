@@ -126,15 +126,14 @@ pub fn read(lines: &Lines, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Purcha
     let schema = part(first, 0, 0)?;
     let dtype = schema.column(&tx.customer)?.dtype().clone();
     let ingested = matches!(lines, Lines::Ingested(_));
-    // The rules read more columns than the days: the mapped ones.
-    let columns = match ingested {
-        true => super::lines::kept(schema, tx, clean)?
-            .get_column_names()
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-        false => needed(tx, clean),
-    };
+    let mut columns = needed(tx, clean);
+    if ingested {
+        for c in super::lines::rule_columns(tx, clean) {
+            if !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
+    }
     gather(&tx.customer, &dtype, |fold| {
         each_part(
             path,

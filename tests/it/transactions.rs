@@ -30,6 +30,22 @@ fn clean_artifact_selects_the_kept_lines() {
         shown.contains("CANDLE") && !shown.contains("C1003"),
         "{shown}"
     );
+    let dropped = w.ok(&[
+        "inspect",
+        "outputs/hand/02_clean_dropped.parquet",
+        "--head",
+        "20",
+    ]);
+    assert!(
+        dropped.contains(
+            "the rows of 01_ingest.parquet it selects (`ingest_row`): 8 lines × 10 columns"
+        ),
+        "{dropped}"
+    );
+    assert!(
+        dropped.contains("C1003") && dropped.contains("FREEBIE"),
+        "{dropped}"
+    );
     let features = || std::fs::read(w.path("outputs/hand/03_features.parquet")).unwrap();
     let before = features();
     let again = w.ok(&["run", "p.yaml", "--from", "features"]);
@@ -64,18 +80,39 @@ fn hand_worked_rfm_values() {
     assert!(out.contains("6 distinct customers"), "{out}");
     assert!(out.contains("dropped: 1 missing customer id, 2 cancellation (invoice starts with C), 1 quantity <= 0 (return), 1 price <= 0, 3 excluded product code"), "{out}");
 
+    // The clean artifacts select lines of the ingest artifact (0: the first line): the kept
+    // ones, and the dropped ones with the first rule each breaks.
+    let rows = |file: &str| -> Vec<u32> {
+        let df = read_parquet(&w.path(&format!("outputs/hand/{file}")));
+        let rows = df.column("ingest_row").unwrap().u32().unwrap();
+        rows.into_no_null_iter().collect()
+    };
+    assert_eq!(
+        rows("02_clean.parquet"),
+        [0, 1, 2, 5, 8, 9, 10, 12, 14, 15, 16, 17]
+    );
+    assert_eq!(
+        rows("02_clean_dropped.parquet"),
+        [3, 4, 6, 7, 11, 13, 18, 19]
+    );
     let dropped = read_parquet(&w.path("outputs/hand/02_clean_dropped.parquet"));
-    assert_eq!(dropped.height(), 8);
-    // The clean artifact selects the kept lines of the ingest artifact (0: the first line).
-    let kept = read_parquet(&w.path("outputs/hand/02_clean.parquet"));
-    let rows: Vec<u32> = kept
-        .column("ingest_row")
-        .unwrap()
-        .u32()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
-    assert_eq!(rows, [0, 1, 2, 5, 8, 9, 10, 12, 14, 15, 16, 17]);
+    let (cancel, code) = (
+        "cancellation (invoice starts with C)",
+        "excluded product code",
+    );
+    assert_eq!(
+        strs(&dropped, "reason"),
+        [
+            cancel,
+            code,
+            "price <= 0",
+            code,
+            "missing customer id",
+            "quantity <= 0 (return)",
+            code,
+            cancel
+        ]
+    );
 
     let f = read_parquet(&w.path("outputs/hand/03_features.parquet"));
     // Customer 700 only cancelled: not a customer of the RFM table.
