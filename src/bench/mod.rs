@@ -417,8 +417,13 @@ fn pipeline_case(
     let cfg = dir.join(format!("{}.yaml", case.name));
     crate::artifacts::write_bytes(&cfg, config(case, &path).as_bytes())?;
     let out = dir.join("outputs");
-    let mut peer = peer::Peer::of(case.name, &case.data, &path, &out, said);
+    let mut peer = match case.engine {
+        SPARK => pyspark_peer(dir, &path, &out)?,
+        _ => peer::Peer::of(case.name, &case.data, &path, &out, said),
+    };
     let (mut secs, mut rss, mut stage_secs) = (Vec::new(), 0u64, Vec::<Vec<f64>>::new());
+    // Ingest, clean and features: what the PySpark peer does.
+    let mut line_secs = Vec::new();
     let mut manifest: Option<Manifest> = None;
     for r in 0..runs {
         eprintln!("{} run {}/{runs}", case.name, r + 1);
@@ -439,6 +444,7 @@ fn pipeline_case(
             .map_err(|e| Error::io(&out, e))?;
         let mf: Manifest =
             serde_json::from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
+        line_secs.push(line_work(&mf));
         let timed = per_stage(&mf);
         if stage_secs.is_empty() {
             stage_secs = vec![Vec::new(); timed.len()];
@@ -460,7 +466,10 @@ fn pipeline_case(
         runs,
         seconds,
         peak_rss_mib: rss as f64 / 1024.0,
-        peer: peer.and_then(|p| p.result(seconds)),
+        peer: peer.and_then(|p| match p.line_work() {
+            true => p.result(median(line_secs)),
+            false => p.result(seconds),
+        }),
         stages: per_stage(&mf)
             .into_iter()
             .zip(stage_secs)
@@ -468,6 +477,15 @@ fn pipeline_case(
             .collect(),
         chosen_model: mf.chosen_model.clone(),
     }))
+}
+
+/// The seconds of a run's line work: its ingest, clean and features stages.
+fn line_work(mf: &Manifest) -> f64 {
+    mf.stages
+        .iter()
+        .filter(|st| matches!(st.stage.as_str(), "ingest" | "clean" | "features"))
+        .map(|st| st.seconds)
+        .sum()
 }
 
 /// Each stage's seconds, each followed by its named parts' (`predict.fit`).
@@ -507,10 +525,18 @@ fn table(results: &[CaseResult]) -> String {
             stages.join(" ")
         );
         if let Some(p) = &r.peer {
+            let faster = match p.ratio >= 1.0 {
+                true => format!("{:.2}x faster", p.ratio),
+                false => format!("{:.2}x slower", 1.0 / p.ratio),
+            };
+            let label = match p.against {
+                "line work" => "  PySpark peer",
+                _ => "  python peer",
+            };
             let _ = writeln!(
                 t,
-                "{:<30} {:>10} {:>9} {:>8.2} {:>9.0}  segflow {:.1}x faster (same file, runs interleaved)",
-                "  python peer", "", "", p.seconds, p.peak_rss_mib, p.ratio
+                "{:<30} {:>10} {:>9} {:>8.2} {:>9.0}  segflow's {} {faster} (same file, runs interleaved)",
+                label, "", "", p.seconds, p.peak_rss_mib, p.against
             );
         }
     }
@@ -533,73 +559,19 @@ fn peer_python() -> PathBuf {
     home.join(".cache/segflow/spark/venv/bin/python")
 }
 
-/// The PySpark peer on the data of `transactions_10m_spark`, `runs` times: the same line
-/// work (read, write the typed, kept and dropped lines, aggregate per customer, collect as
-/// Arrow) on the same cluster. Skipped, saying why, when its Python lacks PySpark's
-/// Connect client.
-fn peer_case(dir: &Path, runs: usize) -> Result<Option<CaseResult>> {
-    let Some(case) = CASES.iter().find(|c| c.name == "transactions_10m_spark") else {
-        return Ok(None);
-    };
-    let python = peer_python();
-    let ready = Command::new(&python)
-        .args([
-            "-c",
-            "import pyspark.sql.connect.session, pandas, pyarrow, grpc",
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ready {
-        eprintln!(
-            "transactions_10m_pyspark skipped: {} cannot import PySpark's Connect client (install it with `{} -m pip install \"pyspark[connect]==4.2.1\" \"pandas<3\"`, or set SEGFLOW_SPARK_PYTHON)",
-            python.display(),
-            python.display()
-        );
-        return Ok(None);
-    }
-    let data = ensure_data(dir, &case.data)?;
+/// The PySpark peer of a Spark case on its `data` (see [`peer::Peer::pyspark`]), its script
+/// written to `dir`, its datasets under `out`.
+fn pyspark_peer(dir: &Path, data: &Path, out: &Path) -> Result<Option<peer::Peer>> {
     let script = dir.join("pyspark_peer.py");
     crate::artifacts::write_bytes(&script, PYSPARK_PEER.as_bytes())?;
-    let out = dir.join("outputs").join("pyspark_peer");
-    let remote = crate::config::spark_remote(None);
-    let (script, data, out) = (
-        script.to_string_lossy(),
-        data.to_string_lossy(),
-        std::path::absolute(&out)
-            .map_err(|e| Error::io(&out, e))?
-            .to_string_lossy()
-            .into_owned(),
-    );
-    let (mut secs, mut rss, mut customers) = (Vec::new(), 0u64, 0);
-    for r in 0..runs {
-        eprintln!("transactions_10m_pyspark run {}/{runs}", r + 1);
-        let (s, m, said) = timed_output(&python, &[&script, &data, &out, &remote])?;
-        secs.push(s);
-        rss = rss.max(m);
-        // "pyspark peer: 40.62 s, 185504 customers, monetary …"
-        customers = said
-            .split(", ")
-            .find_map(|p| p.strip_suffix(" customers"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-    }
-    let seconds = median(secs);
-    let rows = match case.data {
-        Data::Transactions { rows, .. } => rows,
-        Data::Customers(n) => n,
-        Data::Shared(_) => 0,
-    };
-    Ok(Some(CaseResult {
-        case: "transactions_10m_pyspark".into(),
-        input_rows: rows,
-        customers,
-        runs,
-        seconds,
-        peak_rss_mib: rss as f64 / 1024.0,
-        stages: vec![("line work".to_string(), seconds)],
-        chosen_model: String::new(),
-        peer: None,
-    }))
+    let absolute = |p: &Path| std::path::absolute(p).map_err(|e| Error::io(p, e));
+    Ok(peer::Peer::pyspark(
+        peer_python(),
+        script,
+        &absolute(data)?,
+        &absolute(&out.join("pyspark_peer"))?,
+        &crate::config::spark_remote(None),
+    ))
 }
 
 /// Runs `exe ARGS`, returning wall seconds and the child's peak RSS in KiB.
@@ -663,9 +635,6 @@ pub fn run(
     let mut said = false;
     for case in cases {
         results.extend(pipeline_case(dir, &exe, case, runs, &mut said)?);
-    }
-    if spark && "transactions_10m_pyspark".contains(filter) {
-        results.extend(peer_case(dir, runs)?);
     }
     results.extend(assign_cases(dir, &exe, runs, filter, spark)?);
     results.extend(export_cases(dir, &exe, runs, filter)?);

@@ -21,6 +21,9 @@ pub struct PeerResult {
     pub peak_rss_mib: f64,
     /// The peer's median time over segflow's.
     pub ratio: f64,
+    /// What of segflow's run the peer's time is compared with: the whole "run", or (the
+    /// PySpark peer) the "line work" (ingest, clean and features).
+    pub against: &'static str,
 }
 
 /// How to run the peer on one case's file.
@@ -30,6 +33,8 @@ pub struct Peer {
     args: Vec<String>,
     secs: Vec<f64>,
     rss: u64,
+    /// The PySpark peer, which does the line work only.
+    line_work: bool,
 }
 
 fn peer_dir() -> PathBuf {
@@ -95,13 +100,58 @@ impl Peer {
             "--out".into(),
             out.to_string_lossy().into_owned(),
         ];
-        Some(Peer {
+        Some(Peer::new(python, script, args, false))
+    }
+
+    fn new(python: PathBuf, script: PathBuf, args: Vec<String>, line_work: bool) -> Peer {
+        Peer {
             python,
             script,
             args,
             secs: Vec::new(),
             rss: 0,
-        })
+            line_work,
+        }
+    }
+
+    /// The PySpark peer of a Spark case (`script`, `bench/pyspark_peer.py`, run with
+    /// `python` on `file` against the cluster at `remote`, writing under `out`): the same
+    /// line work on the same cluster. `None`, saying why, when `python` lacks PySpark's
+    /// Connect client.
+    pub fn pyspark(
+        python: PathBuf,
+        script: PathBuf,
+        file: &Path,
+        out: &Path,
+        remote: &str,
+    ) -> Option<Peer> {
+        let ready = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import pyspark.sql.connect.session, pandas, pyarrow, grpc",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ready {
+            eprintln!(
+                "PySpark peer skipped (no ratio): {} cannot import PySpark's Connect client (install it with `{} -m pip install \"pyspark[connect]==4.2.1\" \"pandas<3\"`, or set SEGFLOW_SPARK_PYTHON)",
+                python.display(),
+                python.display()
+            );
+            return None;
+        }
+        let args = vec![
+            file.to_string_lossy().into_owned(),
+            out.to_string_lossy().into_owned(),
+            remote.to_string(),
+        ];
+        Some(Peer::new(python, script, args, true))
+    }
+
+    /// Whether the peer does the line work only (compare it with segflow's ingest, clean
+    /// and features).
+    pub fn line_work(&self) -> bool {
+        self.line_work
     }
 
     /// One timed run, as the peer's README says to run it: the two OpenBLAS variables unset
@@ -135,6 +185,10 @@ impl Peer {
             seconds,
             peak_rss_mib: self.rss as f64 / 1024.0,
             ratio: seconds / segflow_seconds,
+            against: match self.line_work {
+                true => "line work",
+                false => "run",
+            },
         })
     }
 }

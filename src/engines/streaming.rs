@@ -459,17 +459,14 @@ fn clean(
     lines_read: usize,
 ) -> Result<(Dataset, Vec<(String, usize)>)> {
     let rules = lines::rules(tx, &plan.clean.transactions);
-    let broken = |cond: &Expr| cond.clone().fill_null(lit(false));
-    let any = rules
-        .iter()
-        .map(|(cond, _)| broken(cond))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
+    let any = lines::broken(&rules);
     let reason = rules
         .iter()
         .rev()
         .fold(lit(NULL).cast(DataType::String), |rest, (cond, why)| {
-            when(broken(cond)).then(lit(why.as_str())).otherwise(rest)
+            when(cond.clone().fill_null(lit(false)))
+                .then(lit(why.as_str()))
+                .otherwise(rest)
         });
     let lines = scan_file(&dir.join(Stage::Ingest.artifact()))?;
     let file = Stage::Clean.artifact();

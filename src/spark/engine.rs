@@ -21,7 +21,7 @@ use crate::data_err;
 use crate::error::{Error, Result};
 use crate::model::ModelFile;
 use crate::stages::{ingest, Stage};
-use crate::transactions::lines::{describe, drop_note};
+use crate::transactions::lines::{describe, drop_note, read_note};
 use crate::transactions::rfm::Aggregated;
 
 /// How long connecting may take before the run fails naming the address.
@@ -118,27 +118,114 @@ impl Session {
         Ok(df)
     }
 
-    /// Writes a query's rows as a Parquet dataset at `uri`. A local folder is written under
-    /// a temporary name and renamed, so a failed write never leaves a partial dataset
-    /// under the final name.
+    /// Writes a query's rows as a Parquet dataset at `uri` (see [`Session::stage`]).
     fn write(&self, what: &str, query: &str, uri: &str) -> Result<()> {
-        let local = (!uri.contains("://")).then(|| PathBuf::from(uri));
-        let target = match &local {
+        self.stage(what, query, uri)?.commit()
+    }
+
+    /// Writes a query's rows as a Parquet dataset for `uri`: a local folder under a
+    /// temporary name, renamed by [`Staged::commit`], so a failed write or a refused result
+    /// never leaves a partial dataset under the final name (a URI is written in place).
+    fn stage(&self, what: &str, query: &str, uri: &str) -> Result<Staged> {
+        Ok(self.stage_observed(what, query, uri, &[])?.0)
+    }
+
+    /// As [`Session::stage`], computing `metrics` (aggregates in Spark SQL, each named
+    /// `… AS name`) over the rows as they are written, in the same job: their values by name.
+    fn stage_observed(
+        &self,
+        what: &str,
+        query: &str,
+        uri: &str,
+        metrics: &[String],
+    ) -> Result<(Staged, Observed)> {
+        let target = (!uri.contains("://")).then(|| PathBuf::from(uri));
+        let written = match &target {
             Some(p) => temporary(p).to_string_lossy().into_owned(),
             None => uri.to_string(),
         };
-        self.sql(what, query)?
-            .write()
-            .mode("overwrite")
-            .parquet(&target)
-            .map_err(|e| self.failed(what, e))?;
-        if let Some(final_path) = local {
-            if final_path.exists() {
-                std::fs::remove_dir_all(&final_path).map_err(|e| Error::io(&final_path, e))?;
-            }
-            std::fs::rename(&target, &final_path).map_err(|e| Error::io(&final_path, e))?;
+        let mut df = self.sql(what, query)?;
+        if !metrics.is_empty() {
+            let exprs = metrics
+                .iter()
+                .map(|m| spark_connect::Expression::SQLExpression(m.clone()))
+                .collect();
+            df = df.observe(OBSERVED, exprs);
         }
-        Ok(())
+        df.write()
+            .mode("overwrite")
+            .parquet(&written)
+            .map_err(|e| self.failed(what, e))?;
+        let observed = match metrics.is_empty() {
+            true => Observed::default(),
+            false => self.observed(what)?,
+        };
+        Ok((Staged { written, target }, observed))
+    }
+
+    /// The metrics the last write observed (see [`Session::stage_observed`]).
+    fn observed(&self, what: &str) -> Result<Observed> {
+        use spark_connect_proto::expression::literal::LiteralType;
+        let info = self.spark.last_execution_info().unwrap_or_default();
+        let Some(m) = info.observed_metrics.iter().find(|m| m.name == OBSERVED) else {
+            return Err(data_err!(
+                "Spark ({}) did not return the counts it was asked for when asked to {what}: check the cluster (`scripts/spark-local status`) and run again",
+                self.remote
+            ));
+        };
+        let values = m.keys.iter().zip(&m.values).map(|(k, v)| {
+            let n = match &v.literal_type {
+                Some(LiteralType::Long(n)) => Some(*n),
+                Some(LiteralType::Integer(n)) => Some(i64::from(*n)),
+                _ => None,
+            };
+            (k.clone(), n)
+        });
+        Ok(Observed(values.collect()))
+    }
+}
+
+/// The name of the metrics a write observes.
+const OBSERVED: &str = "segflow_observed";
+
+/// Metric values by name (`None`: null).
+#[derive(Default)]
+struct Observed(std::collections::HashMap<String, Option<i64>>);
+
+impl Observed {
+    /// A count (0 when null).
+    fn count(&self, name: &str) -> Result<usize> {
+        match self.0.get(name) {
+            Some(v) => Ok(v.unwrap_or(0).max(0) as usize),
+            None => Err(Error::Internal(format!("Spark observed no `{name}`"))),
+        }
+    }
+}
+
+/// A dataset written by [`Session::stage`]: readable at `written`, not yet at its name.
+struct Staged {
+    written: String,
+    /// The local folder it is renamed to (`None`: written in place).
+    target: Option<PathBuf>,
+}
+
+impl Staged {
+    /// Puts the dataset under its final name, replacing what was there.
+    fn commit(self) -> Result<()> {
+        let Some(final_path) = self.target else {
+            return Ok(());
+        };
+        if final_path.exists() {
+            std::fs::remove_dir_all(&final_path).map_err(|e| Error::io(&final_path, e))?;
+        }
+        std::fs::rename(&self.written, &final_path).map_err(|e| Error::io(&final_path, e))
+    }
+
+    /// Removes a local dataset that is not to be kept.
+    fn discard(self) {
+        if self.target.is_some() {
+            let _ = std::fs::remove_dir_all(&self.written);
+        }
     }
 }
 
@@ -394,13 +481,15 @@ fn transactions(plan: &Plan) -> Result<&TxColumns> {
     }
 }
 
-/// What one scan of the input told: rows, missing values, distinct customers, and whether
-/// the ids are whole numbers.
+/// What one scan of the input told: rows, missing values, distinct customers, whether the
+/// ids are whole numbers, and the first and last date (epoch milliseconds).
 struct Scanned {
     rows: usize,
     missing: Vec<(String, usize)>,
     customers: usize,
     ids_whole: bool,
+    first: Option<i64>,
+    last: Option<i64>,
 }
 
 fn scan(s: &Session, columns: &[SourceColumn], tx: &TxColumns, date: &str) -> Result<Scanned> {
@@ -410,32 +499,43 @@ fn scan(s: &Session, columns: &[SourceColumn], tx: &TxColumns, date: &str) -> Re
     let rows = int("__rows")?;
     let bad = int("__bad_dates")?;
     if bad > 0 {
-        let example = stats
-            .column("__bad_example")?
-            .str()?
-            .get(0)
-            .unwrap_or_default()
-            .to_string();
-        return Err(data_err!(
-            "cannot read the transaction dates in `{}`{}: {bad} of {rows} values are not dates in that format, e.g. `{example}`",
-            tx.date,
-            tx.date_format
-                .as_ref()
-                .map(|f| format!(" with format `{f}`"))
-                .unwrap_or_default()
-        ));
+        return Err(bad_dates(s, tx, date, bad, rows)?);
     }
     let missing = names
         .iter()
         .enumerate()
         .map(|(i, n)| Ok((n.clone(), int(&format!("__null_{i}"))?)))
         .collect::<Result<_>>()?;
+    let ms = |c: &str| -> Result<Option<i64>> {
+        Ok(stats.column(c)?.cast(&DataType::Int64)?.i64()?.get(0))
+    };
     Ok(Scanned {
         rows,
         missing,
         customers: int("__customers")?,
         ids_whole: int("__fractional_ids")? == 0,
+        first: ms("__first")?,
+        last: ms("__last")?,
     })
+}
+
+/// The dates that do not parse, named with one of them.
+fn bad_dates(s: &Session, tx: &TxColumns, date: &str, bad: usize, rows: usize) -> Result<Error> {
+    let shown = s.collect("read the input", &sql::bad_date_query(tx, date))?;
+    let example = shown
+        .column("value")?
+        .str()?
+        .get(0)
+        .unwrap_or_default()
+        .to_string();
+    Ok(data_err!(
+        "cannot read the transaction dates in `{}`{}: {bad} of {rows} values are not dates in that format, e.g. `{example}`",
+        tx.date,
+        tx.date_format
+            .as_ref()
+            .map(|f| format!(" with format `{f}`"))
+            .unwrap_or_default()
+    ))
 }
 
 /// A count in the first row of a small result (0 when missing).
@@ -498,7 +598,10 @@ pub fn line_work(
         also: Vec::new(),
         rows_in: rows,
         rows_out: rows,
-        note: format!("{} distinct customers; read by Spark", scanned.customers),
+        note: format!(
+            "{}; read by Spark",
+            read_note(scanned.customers, scanned.first, scanned.last)
+        ),
         cached: false,
     };
     on(Event::Finished(ingest.clone()));
@@ -661,9 +764,10 @@ fn ingest(
     Ok((columns, scanned))
 }
 
-/// Clean: the rules (view `segflow_reasoned`), the count per reason, the kept lines (view
-/// `segflow_kept`, written at the first URI) and the dropped ones (at the second). Returns
-/// the counts per reason and the lines kept.
+/// Clean: the rules (view `segflow_reasoned`), the kept lines (view `segflow_kept`, written
+/// at the first URI, counted as they are written) and the dropped ones with their reason
+/// (at the second, counted per reason as they are written). Returns the counts per reason
+/// and the lines kept; with none kept, neither dataset is kept.
 fn clean(
     s: &Session,
     plan: &Plan,
@@ -678,33 +782,6 @@ fn clean(
         REASONED,
         &sql::reasoned_view(tx, clean),
     )?;
-    let counts = s.collect(
-        "count the dropped lines",
-        &format!("SELECT reason, count(*) AS n FROM {REASONED} GROUP BY reason"),
-    )?;
-    let (reasons, ns) = (
-        counts.column("reason")?.str()?,
-        counts.column("n")?.cast(&DataType::Int64)?,
-    );
-    let ns = ns.i64()?;
-    let count_of = |why: Option<&str>| -> usize {
-        (0..counts.height())
-            .find(|&i| reasons.get(i) == why)
-            .and_then(|i| ns.get(i))
-            .unwrap_or(0) as usize
-    };
-    let dropped: Vec<(String, usize)> = sql::rules(tx, clean)
-        .iter()
-        .map(|(_, why)| (why.clone(), count_of(Some(why))))
-        .collect();
-    let kept = count_of(None);
-    if kept == 0 {
-        return Err(data_err!(
-            "no transaction lines are left after cleaning ({} dropped: {}): nothing to segment",
-            rows - kept,
-            describe(&dropped)
-        ));
-    }
     let all: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let used: Vec<&str> = all
         .iter()
@@ -719,19 +796,39 @@ fn clean(
             list(&used)
         ),
     )?;
-    s.write(
+    let (kept_lines, seen) = s.stage_observed(
         "write the clean dataset",
         &format!("SELECT {} FROM {KEPT}", list(&used)),
         clean_uri,
+        &["count(*) AS __kept".to_string()],
     )?;
-    s.write(
+    let kept = seen.count("__kept")?;
+    let rules = sql::rules(tx, clean);
+    let (dropped_lines, seen) = s.stage_observed(
         "write the dropped lines",
         &format!(
             "SELECT {}, reason FROM {REASONED} WHERE reason IS NOT NULL",
             list(&all)
         ),
         dropped_uri,
+        &sql::dropped_metrics(&rules),
     )?;
+    let dropped: Vec<(String, usize)> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, (_, why))| Ok((why.clone(), seen.count(&format!("__dropped_{i}"))?)))
+        .collect::<Result<_>>()?;
+    if kept == 0 {
+        kept_lines.discard();
+        dropped_lines.discard();
+        return Err(data_err!(
+            "no transaction lines are left after cleaning ({} dropped: {}): nothing to segment",
+            rows - kept,
+            describe(&dropped)
+        ));
+    }
+    kept_lines.commit()?;
+    dropped_lines.commit()?;
     Ok((dropped, kept))
 }
 

@@ -193,15 +193,16 @@ pub fn kind_words(kind: &Kind) -> String {
     }
 }
 
-/// One scan of `segflow_read` for what typing needs to know first: the row count, the
-/// distinct customers, each column's missing values (`__null_<i>`), the dates that do not
-/// parse (`__bad_dates`, with one example) and the customer ids with a fraction
-/// (`__fractional_ids`).
+/// One scan of `segflow_read` for what typing needs to know first and what was read: the
+/// row count, the distinct customers, each column's missing values (`__null_<i>`), the
+/// dates that do not parse (`__bad_dates`; [`bad_date_query`] shows one), the customer ids
+/// with a fraction (`__fractional_ids`) and the first and last date (`__first`, `__last`,
+/// epoch milliseconds). Numbers only: an aggregate that keeps text (`first` of a bad value)
+/// makes Spark sort the lines instead of hashing them, which took this scan from 3.7 to
+/// 7.5 s on 10M lines; and the distinct customers are a grouping of their own, as a
+/// `count(DISTINCT …)` beside the other aggregates makes Spark expand every line.
 pub fn stats_query(columns: &[String], tx: &TxColumns, date: &str) -> String {
-    let mut parts = vec![
-        "count(*) AS __rows".to_string(),
-        format!("count(DISTINCT {}) AS __customers", ident(&tx.customer)),
-    ];
+    let mut parts = vec!["count(*) AS __rows".to_string()];
     for (i, c) in columns.iter().enumerate() {
         parts.push(format!("count_if({} IS NULL) AS __null_{i}", ident(c)));
     }
@@ -209,14 +210,24 @@ pub fn stats_query(columns: &[String], tx: &TxColumns, date: &str) -> String {
     parts.push(format!(
         "count_if({d} IS NOT NULL AND {date} IS NULL) AS __bad_dates"
     ));
-    parts.push(format!(
-        "first(CASE WHEN {d} IS NOT NULL AND {date} IS NULL THEN CAST({d} AS STRING) END, true) AS __bad_example"
-    ));
     let c = ident(&tx.customer);
     parts.push(format!(
         "count_if({c} IS NOT NULL AND CAST({c} AS DOUBLE) != floor(CAST({c} AS DOUBLE))) AS __fractional_ids"
     ));
-    format!("SELECT {} FROM {READ}", parts.join(", "))
+    parts.push(format!("min(unix_millis({date})) AS __first"));
+    parts.push(format!("max(unix_millis({date})) AS __last"));
+    format!(
+        "SELECT * FROM (SELECT {} FROM {READ}) CROSS JOIN (SELECT count(*) AS __customers FROM (SELECT {c} FROM {READ} WHERE {c} IS NOT NULL GROUP BY {c}))",
+        parts.join(", ")
+    )
+}
+
+/// One date of `segflow_read` that does not parse (`date` is its parsed form), as text.
+pub fn bad_date_query(tx: &TxColumns, date: &str) -> String {
+    let d = ident(&tx.date);
+    format!(
+        "SELECT CAST({d} AS STRING) AS value FROM {READ} WHERE {d} IS NOT NULL AND {date} IS NULL LIMIT 1"
+    )
 }
 
 /// `segflow_lines`: the mapped columns typed as the local engine types them (ids as whole
@@ -331,6 +342,16 @@ pub fn reasoned_view(tx: &TxColumns, plan: &TxCleanPlan) -> String {
     )
 }
 
+/// What the write of the dropped lines observes: the lines dropped by each rule of
+/// `rules` in order (`__dropped_<i>`, by its reason).
+pub fn dropped_metrics(rules: &[(String, String)]) -> Vec<String> {
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, (_, why))| format!("count_if(reason = {}) AS __dropped_{i}", text(why)))
+        .collect()
+}
+
 /// The line amount as a double: the amount column, or quantity × price.
 fn amount(tx: &TxColumns) -> Result<String> {
     let double = |c: &str| format!("CAST({} AS DOUBLE)", ident(c));
@@ -428,9 +449,9 @@ mod tests {
             .contains("a two-digit year (`%y`) reads 69-99 as 1969-1999 on this machine but as 2069-2099 on Spark"));
     }
 
-    #[test]
-    fn the_window_is_the_first_rule_with_the_local_engines_words() {
-        let tx = TxColumns {
+    /// Invoice lines with a customer, invoice, date, quantity and price.
+    fn columns() -> TxColumns {
+        TxColumns {
             customer: "c".into(),
             invoice: Some("i".into()),
             date: "d".into(),
@@ -441,7 +462,12 @@ mod tests {
             product: None,
             category: None,
             country: None,
-        };
+        }
+    }
+
+    #[test]
+    fn the_window_is_the_first_rule_with_the_local_engines_words() {
+        let tx = columns();
         let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
         let plan = TxCleanPlan {
             window: Some(crate::config::Window {
@@ -467,6 +493,28 @@ mod tests {
         let words: Vec<&String> = rules.iter().map(|(_, w)| w).collect();
         let local: Vec<&String> = local.iter().map(|(_, w)| w).collect();
         assert_eq!(words, local);
+    }
+
+    #[test]
+    fn the_scan_and_the_counts_keep_spark_hashing() {
+        let tx = columns();
+        let q = stats_query(&["c".into(), "d".into()], &tx, "CAST(`d` AS TIMESTAMP)");
+        // No text aggregate, no DISTINCT beside the counts: the customers are a grouping.
+        assert!(!q.contains("first("), "{q}");
+        assert!(!q.contains("DISTINCT"), "{q}");
+        assert!(q.contains("CROSS JOIN (SELECT count(*) AS __customers FROM (SELECT `c` FROM segflow_read WHERE `c` IS NOT NULL GROUP BY `c`))"), "{q}");
+        assert!(q.contains("count_if(`d` IS NULL) AS __null_1"), "{q}");
+        let rules = vec![
+            ("x".to_string(), "missing customer id".to_string()),
+            ("y".to_string(), "it's a return".to_string()),
+        ];
+        assert_eq!(
+            dropped_metrics(&rules),
+            [
+                "count_if(reason = 'missing customer id') AS __dropped_0",
+                "count_if(reason = 'it\\'s a return') AS __dropped_1"
+            ]
+        );
     }
 
     #[test]

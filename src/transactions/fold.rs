@@ -137,11 +137,7 @@ pub(super) fn in_parts(
     clean: &TxCleanPlan,
     f: impl FnMut(&DataFrame, Vec<Key>) -> Result<()>,
 ) -> Result<()> {
-    let columns = super::lines::kept(part(path, 0, 0)?, tx, clean)?
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let columns = super::lines::mapped(part(path, 0, 0)?.get_column_names(), tx);
     let kept = |lines| derived(super::lines::kept(lines, tx, clean)?, tx, clean);
     each_part(path, Some(columns), kept, f)
 }

@@ -418,7 +418,7 @@ pub struct LinesOutput {
 }
 
 /// Whether a line breaks any of `rules` (a rule on a missing value is not broken).
-fn broken(rules: &[(Expr, String)]) -> Expr {
+pub fn broken(rules: &[(Expr, String)]) -> Expr {
     rules
         .iter()
         .map(|(cond, _)| cond.clone().fill_null(lit(false)))
@@ -427,7 +427,7 @@ fn broken(rules: &[(Expr, String)]) -> Expr {
 }
 
 /// The mapped columns among `names` (the kept lines' columns), in their order.
-fn mapped<'a>(names: impl IntoIterator<Item = &'a PlSmallStr>, tx: &TxColumns) -> Vec<String> {
+pub fn mapped<'a>(names: impl IntoIterator<Item = &'a PlSmallStr>, tx: &TxColumns) -> Vec<String> {
     let all = tx.all();
     names
         .into_iter()

@@ -310,6 +310,43 @@ fn spark_engine_failures_are_one_clear_line() {
     let err = w.fails(&["run", "bad.yaml"]);
     assert!(err.contains("`Price`"), "{err}");
     assert!(err.contains("UnitPrice"), "{err}");
+    // Dates that do not parse in the given format: counted, one shown, no dataset left.
+    let lines = |name: &str, file: &str| {
+        format!("name: {name}\ninput:\n  path: {file}\n  kind: transactions\n  engine: spark\n  spark: {{remote: \"{}\"}}\n  columns: {{customer: CustomerID, invoice: InvoiceNo, date: InvoiceDate, date_format: \"%Y-%m-%d\", quantity: Quantity, price: UnitPrice}}\nfeatures:\n  rfm: {{}}\n  use: [recency, frequency, monetary]\ncluster:\n  kmeans: {{k: 2}}\n", remote())
+    };
+    let header = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n";
+    w.write(
+        "dates.csv",
+        &format!("{header}1,A1,2011-01-05,2,3.5\n2,A2,2011-13-45,1,2.0\n2,A3,2011-02-01,1,2.0\n"),
+    );
+    w.write("dates.yaml", &lines("dates", "dates.csv"));
+    let err = w.fails(&["run", "dates.yaml"]);
+    assert!(
+        err.contains("cannot read the transaction dates in `InvoiceDate` with format `%Y-%m-%d`: 1 of 3 values are not dates in that format, e.g. `2011-13-45`"),
+        "{err}"
+    );
+    // No line left after cleaning: refused, and neither clean dataset is left behind.
+    w.write(
+        "nobody.csv",
+        &format!("{header},A1,2011-01-05,2,3.5\n,A2,2011-01-06,1,2.0\n"),
+    );
+    w.write("nobody.yaml", &lines("nobody", "nobody.csv"));
+    let err = w.fails(&["run", "nobody.yaml"]);
+    assert!(
+        err.contains(
+            "no transaction lines are left after cleaning (2 dropped: 2 missing customer id)"
+        ),
+        "{err}"
+    );
+    let run = w.path("outputs/nobody");
+    let mut left: Vec<String> = std::fs::read_dir(&run)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("02_clean"))
+        .collect();
+    left.sort();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(run.join("01_ingest").join("_SUCCESS").is_file());
 }
 
 /// `predict` on Spark: the stage reads the clean dataset Spark wrote, part by part in line
