@@ -574,14 +574,9 @@ fn pyspark_peer(dir: &Path, data: &Path, out: &Path) -> Result<Option<peer::Peer
     ))
 }
 
-/// Runs `exe ARGS`, returning wall seconds and the child's peak RSS in KiB.
+/// Runs `exe ARGS`, returning wall seconds and the child's peak RSS in KiB (what it prints
+/// on stdout is read and left out).
 fn timed(exe: &Path, args: &[&str]) -> Result<(f64, u64)> {
-    let (seconds, rss, _) = timed_output(exe, args)?;
-    Ok((seconds, rss))
-}
-
-/// As [`timed`], with what the child printed on stdout.
-fn timed_output(exe: &Path, args: &[&str]) -> Result<(f64, u64, String)> {
     use std::io::Read as _;
     let started = Instant::now();
     let mut child = Command::new(exe)
@@ -589,9 +584,8 @@ fn timed_output(exe: &Path, args: &[&str]) -> Result<(f64, u64, String)> {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| Error::io(exe, e))?;
-    let mut said = String::new();
     if let Some(mut out) = child.stdout.take() {
-        out.read_to_string(&mut said)
+        out.read_to_end(&mut Vec::new())
             .map_err(|e| Error::io(exe, e))?;
     }
     let pid = child.id() as libc::pid_t;
@@ -609,7 +603,7 @@ fn timed_output(exe: &Path, args: &[&str]) -> Result<(f64, u64, String)> {
             args.join(" ")
         )));
     }
-    Ok((seconds, usage.ru_maxrss as u64, said))
+    Ok((seconds, usage.ru_maxrss as u64))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
