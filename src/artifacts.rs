@@ -111,8 +111,12 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<String> {
     })
 }
 
-/// Runs `fill` on a temporary file beside `path`, syncs it and renames it into place.
-/// If `fill` fails, the temporary file is removed and `path` is left as it was.
+/// Runs `fill` on a temporary file beside `path` and renames it into place. If `fill`
+/// fails, the temporary file is removed and `path` is left as it was. The file is not
+/// flushed to disk (one `fsync` per file was 6% of a run on Online Retail, 0.23 s on 10M
+/// lines): a crash of segflow never leaves a partial file under its final name, and a file
+/// lost to a power cut right after a run no longer matches the sha256 the manifest and the
+/// cache state hold, so the cache runs its stage again.
 pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<String> {
     let dir = path
         .parent()
@@ -127,9 +131,6 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> 
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     fill(tmp.as_file_mut())?;
-    tmp.as_file_mut()
-        .sync_all()
-        .map_err(|e| Error::io(path, e))?;
     crate::crash::maybe_abort("write");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     sha256_file(path)

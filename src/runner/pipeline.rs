@@ -254,12 +254,13 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
     let id = plan.input.id_column();
     // Invoice lines: the artifact selects the kept lines of the ingest artifact; the lines
     // themselves go on to features (from the selection when the stage was restored).
-    let mut kept = None;
+    let (mut kept, mut counted) = (None, None);
     let (mut f, model) = r.stage(Stage::Clean, material(&plan.clean)?, || {
         if let Some(tx) = transactions(plan) {
             let out = lines::clean_lines(&raw, tx, &plan.clean.transactions)?;
             let note = lines::drop_note(&out.counts);
             kept = Some(out.data);
+            counted = Some(out.counts);
             let frames = vec![
                 (Stage::Clean.artifact(), out.selection),
                 (DROPPED, out.dropped),
@@ -282,8 +283,15 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
         (None, Some(tx)) => lines::selected(&raw, &f[0], tx)?,
         (None, None) => f.remove(0),
     };
-    drop(raw);
+    // Freeing the lines read (10M lines: 0.07 s of unmapping) while the next stage computes.
+    std::thread::spawn(move || drop(raw));
     let dropped = f.pop().unwrap_or_default();
+    // Invoice lines: per rule, in the rules' order (as the clean note says them).
+    let dropped_reasons = match (counted, transactions(plan)) {
+        (Some(counts), _) => counts.into_iter().filter(|(_, n)| *n > 0).collect(),
+        (None, Some(tx)) => lines::reason_counts(&dropped, tx, &plan.clean.transactions)?,
+        (None, None) => reason_counts(&dropped)?,
+    };
     for c in &model.empty_columns {
         r.warnings
             .push(format!("column `{c}` has no values; it was left empty"));
@@ -292,7 +300,7 @@ fn run_clean(plan: &Plan, r: &mut Runner, raw: DataFrame) -> Result<Cleaned> {
         data: Rows::Frame(data),
         model,
         dropped_rows: dropped.height(),
-        dropped_reasons: reason_counts(&dropped)?,
+        dropped_reasons,
     })
 }
 
@@ -705,7 +713,8 @@ fn run_profile(plan: &Plan, r: &mut Runner, run: &Finished) -> Result<Vec<profil
     Ok(segments)
 }
 
-/// Dropped rows per reason; outlier reasons are counted per column ("outlier: Age").
+/// Dropped rows of a customer table per reason; outlier reasons are counted per column
+/// ("outlier: Age").
 fn reason_counts(dropped: &DataFrame) -> Result<Vec<(String, usize)>> {
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     if let Ok(col) = dropped.column("reason") {

@@ -612,6 +612,23 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
     })
 }
 
+/// The dropped lines of the dropped-lines table per rule, in the rules' order (rules that
+/// dropped none left out): the counts the clean stage made, from its artifact.
+pub fn reason_counts(
+    dropped: &DataFrame,
+    tx: &TxColumns,
+    plan: &TxCleanPlan,
+) -> Result<Vec<(String, usize)>> {
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    for why in dropped.column("reason")?.str()?.iter().flatten() {
+        *seen.entry(why).or_default() += 1;
+    }
+    Ok(rules(tx, plan)
+        .into_iter()
+        .filter_map(|(_, why)| seen.get(why.as_str()).map(|&n| (why, n)))
+        .collect())
+}
+
 /// Drop counts in words: "8905 cancellation (…), 40 price <= 0" (reasons with none left out).
 pub fn describe(counts: &[(String, usize)]) -> String {
     counts

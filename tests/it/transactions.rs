@@ -53,6 +53,22 @@ fn clean_artifact_selects_the_kept_lines() {
     assert_eq!(features(), before);
 }
 
+/// The rows of the report's table of dropped lines: (reason, lines).
+fn dropped_table(report: &std::path::Path) -> Vec<(String, usize)> {
+    let html = std::fs::read_to_string(report).unwrap();
+    let table = html.split("Dropped rows").nth(1).unwrap();
+    let table = &table[..table.find("</table>").unwrap()];
+    table
+        .split("<tr><td>")
+        .skip(1)
+        .map(|row| {
+            let (why, n) = row.split_once("</td><td>").unwrap();
+            let n = n.split('<').next().unwrap().parse().unwrap();
+            (why.to_string(), n)
+        })
+        .collect()
+}
+
 fn pipeline(path: &str, name: &str, extra_clean: &str) -> String {
     format!(
         "name: {name}
@@ -112,6 +128,26 @@ fn hand_worked_rfm_values() {
             code,
             cancel
         ]
+    );
+
+    // The report's table of dropped lines: each rule's words as the clean note says them,
+    // in the rules' order, when the clean stage runs and when it is restored from the cache.
+    let expected = [
+        ("missing customer id", 1),
+        ("cancellation (invoice starts with C)", 2),
+        ("quantity &lt;= 0 (return)", 1),
+        ("price &lt;= 0", 1),
+        ("excluded product code", 3),
+    ]
+    .map(|(why, n)| (why.to_string(), n));
+    assert_eq!(
+        dropped_table(&w.path("outputs/hand/report.html")),
+        &expected
+    );
+    w.ok(&["run", "p.yaml", "--from", "features"]);
+    assert_eq!(
+        dropped_table(&w.path("outputs/hand/report.html")),
+        &expected
     );
 
     let f = read_parquet(&w.path("outputs/hand/03_features.parquet"));
