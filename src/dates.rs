@@ -7,7 +7,8 @@
 //! (`%Y` never reads `19` as the year 19); two-digit years follow strptime's `%y` (69–99 →
 //! 19xx, 00–68 → 20xx). Times with a zone (`Z`, `+01:00`) are read as UTC.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{DateTime, Datelike, NaiveDate};
 use polars::prelude::{Int64Chunked, NewChunkedArray, StringChunked};
 
 /// The formats tried, in order of preference among equal readings.
@@ -74,25 +75,58 @@ pub fn has_time(format: &str) -> bool {
 /// `value` read with `format` as milliseconds since 1970-01-01 UTC; `None` when it does not
 /// fit (a `%Y` whose year has fewer than four digits does not).
 pub fn parse_ms(value: &str, format: &str) -> Option<i64> {
-    let v = value.trim();
-    let at = if format.contains("%z") || format.contains("%:z") {
-        DateTime::parse_from_str(v, format).ok()?.naive_utc()
-    } else if has_time(format) {
-        NaiveDateTime::parse_from_str(v, format).ok()?
-    } else {
-        NaiveDate::parse_from_str(v, format)
-            .ok()?
-            .and_hms_opt(0, 0, 0)?
-    };
-    if format.contains("%Y") && !four_digit_year(v, at.year()) {
-        return None;
+    Reader::new(format).ms(value)
+}
+
+/// A date format with its items parsed once, to read many values with it (what chrono's
+/// `parse_from_str` does for each value, without reading the format again each time).
+pub struct Reader<'f> {
+    items: Vec<Item<'f>>,
+    zoned: bool,
+    timed: bool,
+    four_digit_year: bool,
+    two_digit_year: bool,
+}
+
+impl<'f> Reader<'f> {
+    pub fn new(format: &'f str) -> Reader<'f> {
+        Reader {
+            items: StrftimeItems::new(format).collect(),
+            zoned: format.contains("%z") || format.contains("%:z"),
+            timed: has_time(format),
+            four_digit_year: format.contains("%Y"),
+            two_digit_year: format.contains("%y"),
+        }
     }
-    // chrono's `%y` reads 69 as 2069; strptime's (and so Python's) as 1969.
-    let at = match at.year() {
-        2069 if format.contains("%y") => at.with_year(1969)?,
-        _ => at,
-    };
-    Some(at.and_utc().timestamp_millis())
+
+    /// `value` as milliseconds since 1970-01-01 UTC (see [`parse_ms`]).
+    pub fn ms(&self, value: &str) -> Option<i64> {
+        let v = value.trim();
+        let mut parsed = Parsed::new();
+        chrono::format::parse(&mut parsed, v, self.items.iter()).ok()?;
+        let at = if self.zoned {
+            parsed.to_datetime().ok()?.naive_utc()
+        } else if self.timed {
+            parsed.to_naive_datetime_with_offset(0).ok()?
+        } else {
+            parsed.to_naive_date().ok()?.and_hms_opt(0, 0, 0)?
+        };
+        if self.four_digit_year && !four_digit_year(v, at.year()) {
+            return None;
+        }
+        // chrono's `%y` reads 69 as 2069; strptime's (and so Python's) as 1969.
+        let at = match at.year() {
+            2069 if self.two_digit_year => at.with_year(1969)?,
+            _ => at,
+        };
+        Some(at.and_utc().timestamp_millis())
+    }
+}
+
+/// The candidate formats' readers, in [`candidates`]' order.
+fn candidate_readers() -> &'static [Reader<'static>] {
+    static LIST: std::sync::OnceLock<Vec<Reader<'static>>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| candidates().iter().map(|f| Reader::new(f)).collect())
 }
 
 /// A `%Y` year read from `v` was written with four digits (chrono reads `19` as the year 19).
@@ -103,12 +137,13 @@ fn four_digit_year(v: &str, year: i32) -> bool {
 /// A text column read with `format` as milliseconds (each distinct value parsed once; empty
 /// values stay empty); `Err` holds the first value that does not fit.
 pub fn parse_column(text: &StringChunked, format: &str) -> Result<Int64Chunked, String> {
+    let reader = Reader::new(format);
     let mut seen: std::collections::HashMap<&str, Option<i64>> = Default::default();
     let mut out = Vec::with_capacity(text.len());
     for v in text.iter() {
         let ms = match v.filter(|v| !v.trim().is_empty()) {
             Some(v) => {
-                let ms = *seen.entry(v).or_insert_with(|| parse_ms(v, format));
+                let ms = *seen.entry(v).or_insert_with(|| reader.ms(v));
                 if ms.is_none() {
                     return Err(v.to_string());
                 }
@@ -148,13 +183,10 @@ pub fn decide<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Option<St
     if values.is_empty() {
         return Ok(None);
     }
-    let alive = readers(&values)?;
-    let chosen = alive[0];
-    for other in &alive[1..] {
-        if let Some(v) = values
-            .iter()
-            .find(|v| parse_ms(v, chosen) != parse_ms(v, other))
-        {
+    let alive = alive_readers(&values)?;
+    let (chosen, a) = alive[0];
+    for &(other, b) in &alive[1..] {
+        if let Some(v) = values.iter().find(|v| a.ms(v) != b.ms(v)) {
             return Err(Undecided::Ambiguous {
                 first: chosen.clone(),
                 second: other.to_string(),
@@ -168,9 +200,17 @@ pub fn decide<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Option<St
 /// The known formats that read every one of `values` (trimmed, non-empty), in the order
 /// they are tried; none is the first value no format reads.
 pub fn readers(values: &[&str]) -> Result<Vec<&'static String>, Undecided> {
-    let mut alive: Vec<&'static String> = candidates().iter().collect();
+    Ok(alive_readers(values)?.into_iter().map(|(f, _)| f).collect())
+}
+
+/// [`readers`], each format with its reader.
+fn alive_readers(
+    values: &[&str],
+) -> Result<Vec<(&'static String, &'static Reader<'static>)>, Undecided> {
+    let mut alive: Vec<(&'static String, &'static Reader)> =
+        candidates().iter().zip(candidate_readers()).collect();
     for v in values {
-        alive.retain(|f| parse_ms(v, f).is_some());
+        alive.retain(|(_, r)| r.ms(v).is_some());
         if alive.is_empty() {
             return Err(Undecided::NoFormat {
                 value: v.to_string(),
@@ -184,7 +224,7 @@ pub fn readers(values: &[&str]) -> Result<Vec<&'static String>, Undecided> {
 /// whole column).
 pub fn could_be_date(value: &str) -> bool {
     let v = value.trim();
-    v.len() >= 6 && candidates().iter().any(|f| parse_ms(v, f).is_some())
+    v.len() >= 6 && candidate_readers().iter().any(|r| r.ms(v).is_some())
 }
 
 /// `ms` as `YYYY-MM-DD` (or with the time when it is not midnight), for messages.

@@ -73,9 +73,10 @@ pub fn date_format<'a>(
     match &tx.date_format {
         Some(f) => {
             let (mut all, mut bad, mut example) = (0usize, 0usize, None);
+            let reader = dates::Reader::new(f);
             for v in values.filter(|v| !v.trim().is_empty()) {
                 all += 1;
-                if dates::parse_ms(v, f).is_none() {
+                if reader.ms(v).is_none() {
                     bad += 1;
                     example.get_or_insert_with(|| v.to_string());
                 }
