@@ -64,8 +64,33 @@ fn build_candidates() -> Vec<String> {
         v.push(named.to_string());
     }
     v.push("%Y%m%d".to_string());
+    // Years first and month names with every time of day, after the forms above (which
+    // keep their places, so a column they read is read with the same format as before).
+    let year_first = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"];
+    for date in year_first.iter().chain(&NAMED_MONTH_DATES) {
+        for t in times {
+            let f = format!("{date}{t}");
+            if !v.contains(&f) {
+                v.push(f);
+            }
+        }
+    }
     v
 }
+
+/// The ways of writing a date with its month's name (chrono's `%b` also reads the full
+/// name, `%a` the weekday's either way).
+const NAMED_MONTH_DATES: [&str; 9] = [
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %y",
+    "%b %d, %Y",
+    "%b %d %Y",
+    "%d/%b/%Y",
+    "%a, %d %b %Y",
+    "%a %b %d %Y",
+];
 
 /// Whether a format reads a time of day (else the dates are at midnight).
 pub fn has_time(format: &str) -> bool {
@@ -321,6 +346,59 @@ mod tests {
             decide(["11.02.2013", "28.02.2013"]),
             Ok(Some("%d.%m.%Y".to_string()))
         );
+    }
+
+    /// Every way of writing a date and a time of day the candidates are meant to cover,
+    /// generated: day, month and year in each order with `/`, `.` or `-` (four- or
+    /// two-digit years), the month's name in each form, each with each time of day. A column
+    /// written so is read at the instants written (what the form keeps of them).
+    #[test]
+    fn every_written_form_is_read_at_the_instants_written() {
+        let instants = [
+            (2011, 8, 12, 15, 22, 7),
+            (2010, 12, 1, 8, 26, 0),
+            (2011, 1, 9, 23, 5, 45),
+            (2010, 3, 28, 0, 0, 0),
+        ];
+        let mut dates: Vec<String> = Vec::new();
+        for sep in ["/", ".", "-"] {
+            for year in ["%Y", "%y"] {
+                dates.push(format!("%d{sep}%m{sep}{year}"));
+                dates.push(format!("%m{sep}%d{sep}{year}"));
+            }
+            dates.push(format!("%Y{sep}%m{sep}%d"));
+        }
+        dates.extend(NAMED_MONTH_DATES.iter().map(|d| d.to_string()));
+        let mut forms = 0;
+        for date in &dates {
+            for time in ["", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p"] {
+                let written = format!("{date}{time}");
+                let at = |&(y, mo, d, h, mi, se): &(i32, u32, u32, u32, u32, u32)| {
+                    let (h, mi) = if time.is_empty() { (0, 0) } else { (h, mi) };
+                    let se = if time.contains("%S") { se } else { 0 };
+                    NaiveDate::from_ymd_opt(y, mo, d)
+                        .and_then(|d| d.and_hms_opt(h, mi, se))
+                        .unwrap()
+                };
+                let values: Vec<String> = instants
+                    .iter()
+                    .map(|i| at(i).format(&written).to_string())
+                    .collect();
+                let read = decide(values.iter().map(String::as_str))
+                    .unwrap_or_else(|why| panic!("{written} ({values:?}): {why:?}"))
+                    .unwrap();
+                for (v, i) in values.iter().zip(&instants) {
+                    let want = at(i).and_utc().timestamp_millis();
+                    assert_eq!(
+                        parse_ms(v, &read),
+                        Some(want),
+                        "{written}: `{v}` with {read}"
+                    );
+                }
+                forms += 1;
+            }
+        }
+        assert_eq!(forms, 120);
     }
 
     #[test]

@@ -191,8 +191,27 @@ fn left_out(c: &Column) -> Option<String> {
         Kind::Integer | Kind::Float if c.distinct == 2 => {
             "a yes/no flag: add it to `use` if it should shape the segments".to_string()
         }
+        Kind::Integer | Kind::Float if names_things(c) => format!(
+            "whole numbers named as an identifier ({} distinct{}): they label, they do not measure",
+            thousands(c.distinct),
+            if c.distinct < present {
+                ", repeated: are these rows invoice lines? then `kind: transactions`"
+            } else {
+                ""
+            }
+        ),
         _ => return None,
     })
+}
+
+/// Whole numbers whose name ends in an identifier's word (`Customer Id`, `Order No`,
+/// `zip_code` with many values): ids, not quantities (a code with a few values is
+/// [`is_code`]'s category instead).
+fn names_things(c: &Column) -> bool {
+    let whole = c.kind == Kind::Integer || (c.kind == Kind::Float && c.whole);
+    let words = super::columns::words(&c.name);
+    let last = words.last().map_or("", String::as_str);
+    whole && ["id", "key", "no", "nr", "number", "code"].contains(&last) && !is_code(c)
 }
 
 /// A never-negative column's skewness when it is above [`SKEWED`], whatever its name
@@ -341,9 +360,27 @@ mod tests {
         region.skew = Some(3.0);
         let mut fresh = col("Fresh", Kind::Integer, 90);
         fresh.skew = Some(2.5);
-        let codes = choose(&[col("Channel_ID", Kind::Integer, 100), region, fresh]);
+        let mut repeated = col("Customer Id", Kind::Integer, 40);
+        repeated.nulls = 10;
+        let mut orders = col("number_of_orders", Kind::Integer, 30);
+        orders.skew = Some(0.5);
+        let codes = choose(&[
+            col("Channel_ID", Kind::Integer, 100),
+            region,
+            fresh,
+            repeated,
+            orders,
+        ]);
         assert_eq!(codes.one_hot, [("Region".to_string(), 3)]);
-        assert_eq!(codes.features, ["log1p_Fresh"]);
+        assert_eq!(codes.features, ["log1p_Fresh", "number_of_orders"]);
+        let (name, why) = &codes.left_out[0];
+        assert_eq!(name, "Customer Id");
+        assert!(
+            why.contains(
+                "named as an identifier (40 distinct, repeated: are these rows invoice lines?"
+            ),
+            "{why}"
+        );
         assert_eq!(ch.id.unwrap().0, "CustomerID");
         assert_eq!(ch.features, ["age", "log1p_total_spend"]);
         assert_eq!(
