@@ -36,16 +36,15 @@ fn build_candidates() -> Vec<String> {
     ] {
         v.push(format!("%Y-%m-%d{t}"));
     }
-    let times = ["", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p"];
     for sep in ['/', '.'] {
-        for t in &times[..3] {
+        for t in &TIMES_OF_DAY[..3] {
             v.push(format!("%Y{sep}%m{sep}%d{t}"));
         }
     }
     for year in ["%Y", "%y"] {
         for sep in ['/', '.', '-'] {
             for order in [["%d", "%m"], ["%m", "%d"]] {
-                for t in times {
+                for t in TIMES_OF_DAY {
                     v.push(format!("{}{sep}{}{sep}{year}{t}", order[0], order[1]));
                 }
             }
@@ -68,7 +67,7 @@ fn build_candidates() -> Vec<String> {
     // keep their places, so a column they read is read with the same format as before).
     let year_first = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"];
     for date in year_first.iter().chain(&NAMED_MONTH_DATES) {
-        for t in times {
+        for t in TIMES_OF_DAY {
             let f = format!("{date}{t}");
             if !v.contains(&f) {
                 v.push(f);
@@ -77,6 +76,9 @@ fn build_candidates() -> Vec<String> {
     }
     v
 }
+
+/// The times of day a date may be followed by (none: midnight).
+const TIMES_OF_DAY: [&str; 5] = ["", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p"];
 
 /// The ways of writing a date with its month's name (chrono's `%b` also reads the full
 /// name, `%a` the weekday's either way).
@@ -371,7 +373,7 @@ mod tests {
         dates.extend(NAMED_MONTH_DATES.iter().map(|d| d.to_string()));
         let mut forms = 0;
         for date in &dates {
-            for time in ["", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p"] {
+            for time in TIMES_OF_DAY {
                 let written = format!("{date}{time}");
                 let at = |&(y, mo, d, h, mi, se): &(i32, u32, u32, u32, u32, u32)| {
                     let (h, mi) = if time.is_empty() { (0, 0) } else { (h, mi) };

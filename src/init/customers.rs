@@ -208,10 +208,14 @@ fn left_out(c: &Column) -> Option<String> {
 /// `zip_code` with many values): ids, not quantities (a code with a few values is
 /// [`is_code`]'s category instead).
 fn names_things(c: &Column) -> bool {
-    let whole = c.kind == Kind::Integer || (c.kind == Kind::Float && c.whole);
     let words = super::columns::words(&c.name);
     let last = words.last().map_or("", String::as_str);
-    whole && ["id", "key", "no", "nr", "number", "code"].contains(&last) && !is_code(c)
+    whole_numbers(c) && ["id", "key", "no", "nr", "number", "code"].contains(&last) && !is_code(c)
+}
+
+/// Integers, or numbers with no fraction in any value.
+fn whole_numbers(c: &Column) -> bool {
+    c.kind == Kind::Integer || (c.kind == Kind::Float && c.whole)
 }
 
 /// A never-negative column's skewness when it is above [`SKEWED`], whatever its name
@@ -224,10 +228,9 @@ fn skewed(c: &Column) -> Option<f64> {
 /// Whole numbers with a few values (3 to [`MAX_LEVELS`]) and a code-like name (`Region`,
 /// `Channel`, `store_type`): categories, one-hot encoded rather than measured.
 fn is_code(c: &Column) -> bool {
-    let whole = c.kind == Kind::Integer || (c.kind == Kind::Float && c.whole);
     let words = super::columns::words(&c.name);
     let named = words.iter().any(|w| CODE_WORDS.contains(&w.as_str()));
-    whole && named && (3..=MAX_LEVELS).contains(&c.distinct)
+    whole_numbers(c) && named && (3..=MAX_LEVELS).contains(&c.distinct)
 }
 
 /// The name a column goes by in the pipeline: as in the file when it is a plain word,
