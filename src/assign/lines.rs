@@ -40,7 +40,8 @@ pub fn assign(
     rules.window = window(&l.rules, as_of);
     let raw = ingest::run(&input_plan(model, l, input, rules.window))?;
     let out = lines::clean_lines(&raw, &l.columns, &rules)?;
-    let (first, last) = lines::date_span(&out.data, &l.columns)?;
+    let kept = lines::selected(&raw, &out.selection, &l.columns)?;
+    let (first, last) = lines::date_span(&kept, &l.columns)?;
     let day_after =
         |ms: i64| EPOCH.checked_add_signed(chrono::TimeDelta::days(ms.div_euclid(86_400_000) + 1));
     let as_of = match (as_of, last) {
@@ -57,13 +58,13 @@ pub fn assign(
         as_of: Some(as_of),
         ..l.rfm.clone()
     };
-    let table = rfm::features(&out.data, &l.columns, &rules, &rfm_plan)?;
+    let table = rfm::features(rfm::Kept::all(&kept), &l.columns, &rules, &rfm_plan)?;
     // The measures each customer was placed by, beside the segment.
     let measures = table.select(RFM_COLUMNS)?;
     let mut scored = place(model, table)?;
     scored.hstack_mut(measures.columns())?;
     if let Some(state) = &model.predict {
-        let days = crate::transactions::purchases::of_lines(&out.data, &l.columns, &rules)?;
+        let days = crate::transactions::purchases::of_lines(&kept, &l.columns, &rules)?;
         if let Some(p) = crate::stages::predict::score(&days, as_of, state)? {
             scored = with_predictions(scored, p, &l.columns.customer)?;
         }
@@ -73,7 +74,7 @@ pub fn assign(
         "read {} lines of {}, kept {}: {}; as of {as_of}; {}",
         crate::frame::thousands(raw.height()),
         input.display(),
-        crate::frame::thousands(out.data.height()),
+        crate::frame::thousands(kept.height()),
         lines::read_note(customers, first, last),
         drop_note(&out.counts, rules.window.and_then(|w| w.from), as_of),
     );

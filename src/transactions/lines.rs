@@ -412,7 +412,7 @@ pub const INGEST_ROW: &str = "ingest_row";
 /// Line-cleaning output: kept lines, their rows of the ingest artifact (`INGEST_ROW`),
 /// the rows of the dropped lines with their `reason`, and counts per reason.
 pub struct LinesOutput {
-    pub data: DataFrame,
+    /// The kept lines' numbers in the ingest artifact (`ingest_row`), in order.
     pub selection: DataFrame,
     pub dropped: DataFrame,
     pub counts: Vec<(String, usize)>,
@@ -595,12 +595,7 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
         ],
     )?;
     let selection = DataFrame::new(kept_height, vec![Column::new(INGEST_ROW.into(), kept_rows)])?;
-    // The cleaned lines keep the mapped columns (the ones the features use); every column of
-    // a dropped line stays in the audit table and in the ingest artifact.
-    let data = df
-        .select(mapped(df.get_column_names(), tx))?
-        .filter(&!&is_dropped)?;
-    if data.height() == 0 {
+    if kept_height == 0 {
         return Err(data_err!(
             "no transaction lines are left after cleaning ({} dropped: {}): nothing to segment",
             dropped.height(),
@@ -608,7 +603,6 @@ pub fn clean_lines(df: &DataFrame, tx: &TxColumns, plan: &TxCleanPlan) -> Result
         ));
     }
     Ok(LinesOutput {
-        data,
         selection,
         dropped,
         counts,

@@ -4,6 +4,7 @@
 
 pub mod aggregated;
 pub mod fold;
+mod grouped;
 pub mod lines;
 pub mod purchases;
 pub mod rfm;

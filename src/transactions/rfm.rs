@@ -1,9 +1,11 @@
 //! The per-customer RFM table (recency, frequency, monetary, average order value, tenure,
 //! items per order, R/F/M quintile scores and a named R×F segment).
 //!
-//! The aggregation is a polars group-by; dates become integer epoch milliseconds first, so
-//! recency and tenure (whole days, floored) are exact integer arithmetic. The reference date
-//! is explicit (`as_of`) or the day after the last transaction, never the wall clock.
+//! The aggregation folds the kept lines per customer by hand ([`super::grouped`]), or is a
+//! polars group-by when the ids are neither whole numbers nor text; dates become integer
+//! epoch milliseconds first, so recency and tenure (whole days, floored) are exact integer
+//! arithmetic. The reference date is explicit (`as_of`) or the day after the last
+//! transaction, never the wall clock.
 
 use polars::prelude::*;
 
@@ -16,9 +18,51 @@ const MS: &str = "__ms";
 
 pub use super::aggregated::{Aggregated, AMOUNT, FIRST, ITEMS, LAST};
 
+/// Invoice lines and the kept ones' numbers among them (the clean artifact's `ingest_row`;
+/// `None`: every line is kept).
+#[derive(Clone, Copy)]
+pub struct Kept<'a> {
+    pub lines: &'a DataFrame,
+    pub rows: Option<&'a DataFrame>,
+}
+
+impl<'a> Kept<'a> {
+    /// Every line of `lines`.
+    pub fn all(lines: &'a DataFrame) -> Kept<'a> {
+        Kept { lines, rows: None }
+    }
+
+    /// The kept lines, their mapped columns only.
+    fn selected(&self, tx: &TxColumns) -> Result<DataFrame> {
+        match self.rows {
+            Some(rows) => super::lines::selected(self.lines, rows, tx),
+            None => Ok(self.lines.clone()),
+        }
+    }
+
+    /// Whether each line is kept (`None`: every line).
+    fn mask(&self) -> Result<Option<Vec<bool>>> {
+        let Some(rows) = self.rows else {
+            return Ok(None);
+        };
+        let mut kept = vec![false; self.lines.height()];
+        for r in rows
+            .column(super::lines::INGEST_ROW)?
+            .u32()?
+            .iter()
+            .flatten()
+        {
+            if let Some(k) = kept.get_mut(r as usize) {
+                *k = true;
+            }
+        }
+        Ok(Some(kept))
+    }
+}
+
 /// The RFM table, one row per customer, sorted by customer id.
 pub fn features(
-    lines: &DataFrame,
+    lines: Kept,
     tx: &TxColumns,
     clean: &TxCleanPlan,
     plan: &RfmPlan,
@@ -119,7 +163,33 @@ fn as_of(agg: &DataFrame, plan: &RfmPlan) -> Result<i64> {
 pub use super::lines::amount_expr;
 
 /// The per-customer aggregation of cleaned lines, sorted by customer id.
-pub fn aggregate(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
+pub fn aggregate(kept: Kept, tx: &TxColumns, clean: &TxCleanPlan) -> Result<Aggregated> {
+    // The table folded by hand when the ids allow it (faster; see `grouped`), else polars'
+    // group-by of the kept lines.
+    let mask = kept.mask()?;
+    let by_hand = super::grouped::customers(kept.lines, mask.as_deref(), tx, clean)?;
+    let lines = match (&by_hand, &tx.category) {
+        (Some(_), None) => None,
+        _ => Some(kept.selected(tx)?),
+    };
+    let customers = match by_hand {
+        Some(customers) => customers,
+        None => group_by(lines.as_ref().unwrap_or(kept.lines), tx, clean)?,
+    };
+    // Spend per category: a compensated sum in line order, as the streaming engine's fold
+    // makes it (polars' two-key group-by sum is neither, so the engines would differ).
+    let by_category = match (&tx.category, &lines) {
+        (Some(_), Some(lines)) => super::fold::by_category(lines, tx, clean)?,
+        _ => None,
+    };
+    Ok(Aggregated {
+        customers,
+        by_category,
+    })
+}
+
+/// The customers of [`aggregate`] by polars' group-by of the kept `lines`.
+fn group_by(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Result<DataFrame> {
     let lf = lines.clone().lazy().with_columns([
         amount_expr(tx)?.alias(AMOUNT),
         col(tx.date.as_str())
@@ -160,22 +230,11 @@ pub fn aggregate(lines: &DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> Resu
                 .alias(c.as_str()),
         );
     }
-    let customers = lf
-        .clone()
+    Ok(lf
         .group_by([col(tx.customer.as_str())])
         .agg(aggs)
         .sort([tx.customer.as_str()], SortMultipleOptions::default())
-        .collect()?;
-    // Spend per category: a compensated sum in line order, as the streaming engine's fold
-    // makes it (polars' two-key group-by sum is neither, so the engines would differ).
-    let by_category = match &tx.category {
-        Some(_) => super::fold::by_category(lines, tx, clean)?,
-        None => None,
-    };
-    Ok(Aggregated {
-        customers,
-        by_category,
-    })
+        .collect()?)
 }
 
 /// The per-customer measures, in the aggregation's order.
@@ -287,8 +346,128 @@ pub fn quintiles(values: &[f64], reverse: bool) -> Vec<i32> {
 
 #[cfg(test)]
 mod tests {
-    use super::quintiles;
-    use crate::config::default_rfm_segments;
+    use polars::prelude::*;
+    use rand::{Rng, SeedableRng};
+
+    use super::{group_by, quintiles};
+    use crate::config::{default_rfm_segments, TxCleanPlan, TxColumns};
+
+    /// Lines with ties, missing values, runs of one order, cancellations (`C…`) and
+    /// Canadian orders (`CA-…`), customers as numbers or text.
+    fn lines(n: usize, text_ids: bool, seed: u64) -> DataFrame {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let (mut ids, mut texts, mut invoices, mut ms, mut qty, mut price, mut country) =
+            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let mut order = 0u32;
+        for i in 0..n {
+            if i == 0 || rng.random_bool(0.3) {
+                order = rng.random_range(0..n as u32 / 2);
+            }
+            let c = (order * 7 % 97) as i64 - 20;
+            ids.push(c);
+            texts.push(format!("c{c}"));
+            invoices.push(match order % 11 {
+                0 => format!("C{order}"),
+                1 => format!("CA-{order}"),
+                _ => order.to_string(),
+            });
+            let when = 1_300_000_000_000i64 + (order as i64 % 4) * 86_400_000;
+            ms.push((i % 53 != 0).then_some(when + (i as i64 % 2) * 60_000));
+            let q: i64 = rng.random_range(-3..12);
+            qty.push((i % 31 != 0).then_some(q));
+            price.push((i % 29 != 0).then(|| (rng.random::<f64>() * 900.0).round() / 100.0 + 0.1));
+            country.push(["UK", "France", "Canada"][(order % 3) as usize]);
+        }
+        let customer = match text_ids {
+            true => Column::new("Customer".into(), texts),
+            false => Column::new("Customer".into(), ids),
+        };
+        let date = Column::new("Date".into(), ms)
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .unwrap();
+        DataFrame::new(
+            n,
+            vec![
+                customer,
+                Column::new("Invoice".into(), invoices),
+                date,
+                Column::new("Qty".into(), qty),
+                Column::new("Price".into(), price),
+                Column::new("Country".into(), country),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn bits(df: &DataFrame) -> Vec<Vec<String>> {
+        df.columns()
+            .iter()
+            .map(|c| match c.dtype() {
+                DataType::Float64 => c
+                    .f64()
+                    .unwrap()
+                    .iter()
+                    .map(|v| format!("{:?}", v.map(f64::to_bits)))
+                    .collect(),
+                _ => c
+                    .as_materialized_series()
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn folded_by_hand_equals_the_group_by_bit_for_bit() {
+        let tx = |invoice: Option<&str>, quantity: bool| TxColumns {
+            customer: "Customer".into(),
+            invoice: invoice.map(String::from),
+            date: "Date".into(),
+            date_format: None,
+            // Without a quantity, the price column is the line's amount.
+            quantity: quantity.then(|| "Qty".into()),
+            price: quantity.then(|| "Price".into()),
+            amount: (!quantity).then(|| "Price".into()),
+            product: None,
+            category: None,
+            country: Some("Country".into()),
+        };
+        for (seed, text_ids) in [(1, false), (2, true)] {
+            let all = lines(4000, text_ids, seed);
+            for (net, columns) in [
+                (false, tx(Some("Invoice"), true)),
+                (true, tx(Some("Invoice"), true)),
+                (true, tx(None, false)),
+            ] {
+                let clean = TxCleanPlan {
+                    net,
+                    cancel_prefix: "C".into(),
+                    cancel_prefix_given: false,
+                    drop_non_positive_price: false,
+                    exclude_products: vec![],
+                    window: None,
+                };
+                let at = format!("seed {seed}, net {net}, invoice {:?}", columns.invoice);
+                // Every line, and every line but each third (as a clean selection).
+                let by_hand = super::super::grouped::customers(&all, None, &columns, &clean)
+                    .unwrap()
+                    .expect("ids the fold reads");
+                let want = group_by(&all, &columns, &clean).unwrap();
+                assert_eq!(bits(&by_hand), bits(&want), "{at}");
+                let mask: Vec<bool> = (0..all.height()).map(|i| i % 3 != 1).collect();
+                let kept = all
+                    .filter(&BooleanChunked::from_slice("k".into(), &mask))
+                    .unwrap();
+                let by_hand = super::super::grouped::customers(&all, Some(&mask), &columns, &clean)
+                    .unwrap()
+                    .expect("ids the fold reads");
+                let want = group_by(&kept, &columns, &clean).unwrap();
+                assert_eq!(bits(&by_hand), bits(&want), "kept lines, {at}");
+                assert!(want.height() > 50, "{at}");
+            }
+        }
+    }
 
     #[test]
     fn quintiles_rank_with_deterministic_ties() {
