@@ -8,13 +8,15 @@
 //! threads finish: a last-bit difference from run to run, which a reproducible artifact
 //! cannot have.)
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::aggregated::{Aggregated, AMOUNT, FIRST, ITEMS, LAST};
+use super::chunks::{self, Columns};
 use super::lines::amount_expr;
 use crate::config::{TxCleanPlan, TxColumns};
 use crate::data_err;
@@ -84,9 +86,9 @@ struct Acc {
 
 #[derive(Default)]
 struct Fold {
-    index: HashMap<Key, usize>,
+    index: FxHashMap<Key, usize>,
     accs: Vec<Acc>,
-    orders: HashSet<(usize, Order)>,
+    orders: FxHashSet<(usize, Order)>,
     by_category: HashMap<(usize, Option<String>), Kahan>,
     /// The order of the line before.
     previous: Option<(usize, Order)>,
@@ -245,82 +247,74 @@ pub(super) fn derived(lines: DataFrame, tx: &TxColumns, clean: &TxCleanPlan) -> 
 }
 
 impl Fold {
-    /// Folds the lines `mine` selects, in order.
+    /// Folds the lines `mine` selects, in order, one chunk of the columns at a time.
     fn add(&mut self, d: &DataFrame, keys: &[Key], mine: impl Fn(usize) -> bool) -> Result<()> {
-        let amount = d.column(AMOUNT)?.f64()?.clone();
-        let ms = d.column("__ms")?.i64()?.clone();
-        let counts = d.column("__counts")?.bool()?.clone();
-        let order = d.column("__order")?.as_materialized_series().clone();
-        let items = d
-            .column("__items")
-            .ok()
-            .map(|c| c.f64().cloned())
-            .transpose()?;
-        let text = |name: &str| -> Result<Option<StringChunked>> {
-            d.column(name)
-                .ok()
-                .map(|c| c.str().cloned())
-                .transpose()
-                .map_err(Into::into)
-        };
-        let (country, category) = (text("__country")?, text("__category")?);
-        for (i, key) in keys.iter().enumerate().filter(|(i, _)| mine(*i)) {
-            let next = self.accs.len();
-            let c = match self.index.get(key) {
-                Some(&c) => c,
-                None => {
-                    self.index.insert(key.clone(), next);
-                    next
-                }
-            };
-            if c == next {
-                self.accs.push(Acc::default());
+        let mut d = d.clone();
+        d.align_chunks_par();
+        let mut start = 0;
+        for j in 0..d.first_col_n_chunks() {
+            let chunk = Columns::of(&d, j, start)?;
+            for i in (0..chunk.n).filter(|i| mine(start + i)) {
+                self.add_line(&chunk, i, &keys[start + i]);
             }
-            let acc = &mut self.accs[c];
-            let when = ms.get(i);
-            if let Some(m) = when {
-                acc.first = Some(acc.first.map_or(m, |f| f.min(m)));
-                acc.last = Some(acc.last.map_or(m, |l| l.max(m)));
-                if acc.country.as_ref().is_none_or(|(best, _)| m < *best) {
-                    let name = country.as_ref().and_then(|s| s.get(i).map(str::to_string));
-                    acc.country = Some((m, name));
-                }
-            }
-            if let Some(a) = amount.get(i) {
-                acc.monetary.add(a);
-                if let Some(cat) = &category {
-                    let k = (c, cat.get(i).map(str::to_string));
-                    self.by_category.entry(k).or_default().add(a);
-                }
-            }
-            if let Some(q) = items.as_ref().and_then(|s| s.get(i)) {
-                acc.items.add(q);
-            }
-            if counts.get(i) == Some(true) {
-                self.count_order(c, &order, i)?;
-            }
+            start += chunk.n;
         }
         Ok(())
     }
 
-    /// Counts line `i`'s order for customer `c`. The lines of an order mostly follow one
-    /// another: a line of the same customer and order as the line before is not looked up.
-    fn count_order(&mut self, c: usize, order: &Series, i: usize) -> Result<()> {
-        let o = match order.dtype() {
-            DataType::String => {
-                let text = order.str()?.get(i);
+    /// Folds line `i` of `lines`, of customer `key`.
+    fn add_line(&mut self, lines: &Columns, i: usize, key: &Key) {
+        let next = self.accs.len();
+        let c = match self.index.get(key) {
+            Some(&c) => c,
+            None => {
+                self.index.insert(key.clone(), next);
+                next
+            }
+        };
+        if c == next {
+            self.accs.push(Acc::default());
+        }
+        let acc = &mut self.accs[c];
+        if let Some(m) = lines.ms.get(i) {
+            acc.first = Some(acc.first.map_or(m, |f| f.min(m)));
+            acc.last = Some(acc.last.map_or(m, |l| l.max(m)));
+            if acc.country.as_ref().is_none_or(|(best, _)| m < *best) {
+                let name = lines.country.and_then(|s| s.get(i).map(str::to_string));
+                acc.country = Some((m, name));
+            }
+        }
+        if let Some(a) = lines.amount.get(i) {
+            acc.monetary.add(a);
+            if let Some(cat) = lines.category {
+                let k = (c, cat.get(i).map(str::to_string));
+                self.by_category.entry(k).or_default().add(a);
+            }
+        }
+        if let Some(q) = lines.items.and_then(|s| s.get(i)) {
+            acc.items.add(q);
+        }
+        if lines.counts.get(i) == Some(true) {
+            self.count_order(c, lines.order(i));
+        }
+    }
+
+    /// Counts an order for customer `c`. The lines of an order mostly follow one another: a
+    /// line of the same customer and order as the line before is not looked up.
+    fn count_order(&mut self, c: usize, order: chunks::Order) {
+        let o = match order {
+            chunks::Order::Invoice(text) => {
                 if self.previous.as_ref().is_some_and(|(pc, p)| {
                     *pc == c && matches!(p, Order::Invoice(t) if t.as_deref() == text)
                 }) {
-                    return Ok(());
+                    return;
                 }
                 Order::Invoice(text.map(str::to_string))
             }
-            _ => Order::Day(order.i64()?.get(i)),
+            chunks::Order::Day(day) => Order::Day(day),
         };
         self.orders.insert((c, o.clone()));
         self.previous = Some((c, o));
-        Ok(())
     }
 
     /// Takes over the customers of `other` (none of them is in `self`).

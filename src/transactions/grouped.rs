@@ -15,7 +15,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::aggregated::{AMOUNT, FIRST, ITEMS, LAST};
+use super::aggregated::{FIRST, ITEMS, LAST};
+use super::chunks::{Columns, Order};
 use super::fold::{derived, Kahan};
 use crate::config::{TxCleanPlan, TxColumns};
 use crate::error::{Error, Result};
@@ -73,96 +74,6 @@ pub fn customers(
         table(Column::new(name.into(), id).cast(&dtype)?, &keys, tx)?
     };
     Ok(Some(folded))
-}
-
-type Floats = <Float64Type as PolarsDataType>::Array;
-type Ints = <Int64Type as PolarsDataType>::Array;
-type Flags = <BooleanType as PolarsDataType>::Array;
-type Texts = <StringType as PolarsDataType>::Array;
-
-/// The columns the fold reads, one array each.
-struct Columns<'a> {
-    /// The chunk's lines, and the number of its first among all.
-    n: usize,
-    start: usize,
-    /// The customer ids: whole numbers, or text.
-    ints: &'a [i64],
-    texts: Option<&'a Texts>,
-    amount: &'a Floats,
-    ms: &'a Ints,
-    counts: &'a Flags,
-    order: Orders<'a>,
-    items: Option<&'a Floats>,
-    country: Option<&'a Texts>,
-}
-
-/// What identifies an order: the invoice as text, or the day.
-enum Orders<'a> {
-    Invoice(&'a Texts),
-    Day(&'a Ints),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Order<'a> {
-    Invoice(Option<&'a str>),
-    Day(Option<i64>),
-}
-
-impl<'a> Columns<'a> {
-    /// The `j`th chunk of every column (the chunks aligned).
-    fn of(d: &'a DataFrame, j: usize, start: usize) -> Result<Columns<'a>> {
-        let at = |name: &str| -> Result<Option<&'a Column>> { Ok(d.column(name).ok()) };
-        let chunk = |c: &'a Column| -> Result<&'a Series> { Ok(c.as_materialized_series()) };
-        let floats = |name: &str| -> Result<Option<&'a Floats>> {
-            at(name)?
-                .map(|c| Ok(chunk(c)?.f64()?.downcast_get(j)))
-                .transpose()
-                .map(Option::flatten)
-        };
-        let texts = |name: &str| -> Result<Option<&'a Texts>> {
-            at(name)?
-                .map(|c| Ok(chunk(c)?.str()?.downcast_get(j)))
-                .transpose()
-                .map(Option::flatten)
-        };
-        let ids = d.column("__customer")?;
-        let (ints, texts_ids): (&'a [i64], _) = match ids.dtype() {
-            DataType::String => (&[], texts("__customer")?),
-            _ => (
-                int_chunk(ids, j)?.map_or(&[], |a| a.values().as_slice()),
-                None,
-            ),
-        };
-        let order = d.column("__order")?;
-        let order = match order.dtype() {
-            DataType::String => Orders::Invoice(texts("__order")?.ok_or_else(missing)?),
-            _ => Orders::Day(int_chunk(order, j)?.ok_or_else(missing)?),
-        };
-        let amount = floats(AMOUNT)?.ok_or_else(missing)?;
-        Ok(Columns {
-            n: amount.len(),
-            start,
-            ints,
-            texts: texts_ids,
-            amount,
-            ms: int_chunk(d.column("__ms")?, j)?.ok_or_else(missing)?,
-            counts: d
-                .column("__counts")?
-                .bool()?
-                .downcast_get(j)
-                .ok_or_else(missing)?,
-            order,
-            items: floats("__items")?,
-            country: texts("__country")?,
-        })
-    }
-
-    fn order(&self, i: usize) -> Order<'a> {
-        match self.order {
-            Orders::Invoice(a) => Order::Invoice(a.get(i)),
-            Orders::Day(a) => Order::Day(a.get(i)),
-        }
-    }
 }
 
 /// One customer's fold of its lines (as [`super::fold`]'s).
@@ -295,14 +206,6 @@ fn without_id(ids: &Series, kept: Option<&[bool]>) -> bool {
             .zip(k)
             .any(|(null, &k)| k && null == Some(true)),
     }
-}
-
-fn int_chunk(c: &Column, j: usize) -> Result<Option<&Ints>> {
-    Ok(c.as_materialized_series().i64()?.downcast_get(j))
-}
-
-fn missing() -> Error {
-    Error::Internal("the aligned columns have different chunks".into())
 }
 
 /// A number to split customers between threads by.

@@ -3,6 +3,7 @@
 //! ([`lines::clean_lines`]) and features aggregates them per customer ([`rfm::features`]).
 
 pub mod aggregated;
+mod chunks;
 pub mod fold;
 mod grouped;
 pub mod lines;
