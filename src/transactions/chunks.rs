@@ -41,8 +41,20 @@ pub(super) enum Order<'a> {
 }
 
 impl<'a> Columns<'a> {
+    /// Every chunk of `d`, in order (its chunks aligned).
+    pub(super) fn all(d: &'a DataFrame) -> Result<Vec<Columns<'a>>> {
+        let mut chunks = Vec::with_capacity(d.first_col_n_chunks());
+        let mut start = 0;
+        for j in 0..d.first_col_n_chunks() {
+            let c = Columns::of(d, j, start)?;
+            start += c.n;
+            chunks.push(c);
+        }
+        Ok(chunks)
+    }
+
     /// The `j`th chunk of every column (the chunks aligned).
-    pub(super) fn of(d: &'a DataFrame, j: usize, start: usize) -> Result<Columns<'a>> {
+    fn of(d: &'a DataFrame, j: usize, start: usize) -> Result<Columns<'a>> {
         let at = |name: &str| -> Result<Option<&'a Column>> { Ok(d.column(name).ok()) };
         let chunk = |c: &'a Column| -> Result<&'a Series> { Ok(c.as_materialized_series()) };
         let floats = |name: &str| -> Result<Option<&'a Floats>> {

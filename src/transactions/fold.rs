@@ -55,14 +55,24 @@ pub(super) enum Key {
 impl Key {
     /// A number to split customers between threads by.
     pub(super) fn spread(&self) -> usize {
-        let h = match self {
-            Key::Int(i) => *i as u64,
-            Key::Text(t) => t.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-            }),
-        };
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize
+        match self {
+            Key::Int(i) => spread_int(*i),
+            Key::Text(t) => spread_text(t),
+        }
     }
+}
+
+/// A number to split customers between threads by, of a whole-number id.
+pub(super) fn spread_int(i: i64) -> usize {
+    ((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize
+}
+
+/// A number to split customers between threads by, of a text id.
+pub(super) fn spread_text(t: &str) -> usize {
+    let h = t.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    spread_int(h as i64)
 }
 
 /// What identifies an order: the invoice as text, or the day.
@@ -251,13 +261,10 @@ impl Fold {
     fn add(&mut self, d: &DataFrame, keys: &[Key], mine: impl Fn(usize) -> bool) -> Result<()> {
         let mut d = d.clone();
         d.align_chunks_par();
-        let mut start = 0;
-        for j in 0..d.first_col_n_chunks() {
-            let chunk = Columns::of(&d, j, start)?;
-            for i in (0..chunk.n).filter(|i| mine(start + i)) {
-                self.add_line(&chunk, i, &keys[start + i]);
+        for chunk in Columns::all(&d)? {
+            for i in (0..chunk.n).filter(|i| mine(chunk.start + i)) {
+                self.add_line(&chunk, i, &keys[chunk.start + i]);
             }
-            start += chunk.n;
         }
         Ok(())
     }
